@@ -1,0 +1,101 @@
+package io.fallback.core.mode;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The thresholds and counts of the mode rules (DESIGN section 4). Validated on construction; every
+ * message names the config key and the bad value.
+ *
+ * @param latencyThreshold latency above which a check violates ({@code monitoring.latency_threshold_seconds});
+ *     zero forces fallback: every check violates
+ * @param consecutiveViolations violating checks in a row that switch to fallback
+ *     ({@code monitoring.consecutive_violations})
+ * @param resumeThreshold latency below which a healthy check counts as a recovery
+ *     ({@code monitoring.resume_threshold_seconds}); must not exceed the trigger threshold
+ * @param consecutiveRecoveries recovering checks in a row that hand back to the primary
+ *     ({@code monitoring.consecutive_recoveries})
+ * @param minFallback least time spent in fallback before handing back ({@code monitoring.min_fallback_seconds})
+ */
+public record ModePolicy(
+    Duration latencyThreshold,
+    int consecutiveViolations,
+    Duration resumeThreshold,
+    int consecutiveRecoveries,
+    Duration minFallback) {
+
+  /**
+   * Validates the components.
+   *
+   * @throws IllegalArgumentException naming the key and value of the first invalid component
+   * @throws NullPointerException for a null component
+   */
+  public ModePolicy {
+    Objects.requireNonNull(latencyThreshold, "latencyThreshold");
+    Objects.requireNonNull(resumeThreshold, "resumeThreshold");
+    Objects.requireNonNull(minFallback, "minFallback");
+    if (latencyThreshold.isNegative()) {
+      throw new IllegalArgumentException(
+          "monitoring.latency_threshold_seconds must be >= 0, but was " + seconds(latencyThreshold));
+    }
+    if (consecutiveViolations < 1) {
+      throw new IllegalArgumentException(
+          "monitoring.consecutive_violations must be >= 1, but was " + consecutiveViolations);
+    }
+    if (resumeThreshold.isNegative()) {
+      throw new IllegalArgumentException(
+          "monitoring.resume_threshold_seconds must be >= 0, but was " + seconds(resumeThreshold));
+    }
+    if (resumeThreshold.compareTo(latencyThreshold) > 0) {
+      throw new IllegalArgumentException(
+          "monitoring.resume_threshold_seconds must be <= monitoring.latency_threshold_seconds ("
+              + seconds(latencyThreshold)
+              + "), but was "
+              + seconds(resumeThreshold));
+    }
+    if (consecutiveRecoveries < 1) {
+      throw new IllegalArgumentException(
+          "monitoring.consecutive_recoveries must be >= 1, but was " + consecutiveRecoveries);
+    }
+    if (minFallback.isNegative()) {
+      throw new IllegalArgumentException(
+          "monitoring.min_fallback_seconds must be >= 0, but was " + seconds(minFallback));
+    }
+  }
+
+  /**
+   * The seed's defaults: 300 s threshold, 3 violations, resume below half the threshold after one
+   * recovering check, no minimum dwell.
+   *
+   * @return the default policy
+   */
+  public static ModePolicy ofDefaults() {
+    return of(Duration.ofSeconds(300), 3);
+  }
+
+  /**
+   * A policy with the given trigger and the default resume rules (half the threshold, one check, no
+   * dwell).
+   *
+   * @param latencyThreshold the trigger threshold
+   * @param consecutiveViolations the violation count
+   * @return the policy
+   */
+  public static ModePolicy of(Duration latencyThreshold, int consecutiveViolations) {
+    return new ModePolicy(
+        latencyThreshold, consecutiveViolations, latencyThreshold.dividedBy(2), 1, Duration.ZERO);
+  }
+
+  /**
+   * Whether a zero threshold forces fallback (the seed's documented way to force it).
+   *
+   * @return true when the latency threshold is zero
+   */
+  public boolean forcesFallback() {
+    return latencyThreshold.isZero();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() / 1000.0 + "s";
+  }
+}

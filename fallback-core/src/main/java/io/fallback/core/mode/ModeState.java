@@ -1,0 +1,55 @@
+package io.fallback.core.mode;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The immutable state of the {@link ModeStateMachine}.
+ *
+ * @param mode the current mode
+ * @param override the manual override in force
+ * @param since when the current mode began
+ * @param violations violating checks in a row so far (in {@link Mode#PRIMARY})
+ * @param recoveries recovering checks in a row so far (in {@link Mode#FALLBACK})
+ * @param streak the observations counted by {@code violations} or {@code recoveries}, oldest first
+ * @param lastTransition the most recent transition, if any
+ */
+public record ModeState(
+    Mode mode,
+    Override override,
+    Instant since,
+    int violations,
+    int recoveries,
+    List<Observation> streak,
+    Optional<Transition> lastTransition) {
+
+  /**
+   * Validates and copies the components.
+   *
+   * @throws NullPointerException for a null component
+   * @throws IllegalArgumentException for a negative counter
+   */
+  public ModeState {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(override, "override");
+    Objects.requireNonNull(since, "since");
+    streak = List.copyOf(streak);
+    Objects.requireNonNull(lastTransition, "lastTransition");
+    if (violations < 0 || recoveries < 0) {
+      throw new IllegalArgumentException(
+          "counters must be >= 0, but were " + violations + " and " + recoveries);
+    }
+  }
+
+  /**
+   * The state a supervisor starts in: primary, no override, no counts.
+   *
+   * @param at start time
+   * @return the initial state
+   */
+  public static ModeState initial(Instant at) {
+    return new ModeState(Mode.PRIMARY, Override.AUTO, at, 0, 0, List.of(), Optional.empty());
+  }
+}

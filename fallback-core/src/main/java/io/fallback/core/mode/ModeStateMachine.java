@@ -1,0 +1,249 @@
+package io.fallback.core.mode;
+
+import io.fallback.core.mode.CheckVerdict.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The mode rules of DESIGN section 4 as a pure function: {@code (state, observation) -> step}.
+ *
+ * <p>No clock, no threads, no I/O: time arrives inside each observation, and time-dependent rules (the
+ * minimum dwell in fallback) are evaluated when the next observation arrives.
+ *
+ * <ul>
+ *   <li>PRIMARY to FALLBACK after {@code consecutiveViolations} violating checks in a row. A check
+ *       violates when the primary is unhealthy or its latency is above the threshold (any latency when
+ *       the threshold is zero, which forces fallback). A healthy check with latency at or below the
+ *       threshold resets the count; a healthy check without latency evidence leaves it.</li>
+ *   <li>FALLBACK to PRIMARY after {@code consecutiveRecoveries} recovering checks in a row (healthy,
+ *       latency below the resume threshold), and not before {@code minFallback} has passed since the
+ *       switch. A check without latency evidence neither counts nor resets; any other check resets.</li>
+ *   <li>Counters reset on every transition. FORCE_FALLBACK and FORCE_PRIMARY switch at once and hold;
+ *       AUTO resumes evaluation from the current mode with counters reset.</li>
+ * </ul>
+ *
+ * <p>This class is immutable and thread-safe.
+ */
+public final class ModeStateMachine {
+
+  private final ModePolicy policy;
+
+  /**
+   * Creates a machine for a policy.
+   *
+   * @param policy the thresholds and counts
+   */
+  public ModeStateMachine(ModePolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  /**
+   * The policy this machine applies.
+   *
+   * @return the policy
+   */
+  public ModePolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Feeds one check.
+   *
+   * @param state the current state
+   * @param observation the check
+   * @return the new state, what to do, and how the check was counted
+   */
+  public Step observe(ModeState state, Observation observation) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(observation, "observation");
+    if (state.override() != Override.AUTO) {
+      return unchanged(state, new CheckVerdict(Kind.OVERRIDDEN, 0, 0, state.override().name()));
+    }
+    return state.mode() == Mode.PRIMARY
+        ? observeInPrimary(state, observation)
+        : observeInFallback(state, observation);
+  }
+
+  /**
+   * Applies an operator's override, taking effect at {@code at}.
+   *
+   * @param state the current state
+   * @param override the override
+   * @param at when the command was given
+   * @return the new state; a transition when the mode changes
+   */
+  public Step override(ModeState state, Override override, java.time.Instant at) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(override, "override");
+    Objects.requireNonNull(at, "at");
+    CheckVerdict verdict = new CheckVerdict(Kind.OVERRIDDEN, 0, 0, override.name());
+    Mode target =
+        switch (override) {
+          case FORCE_FALLBACK -> Mode.FALLBACK;
+          case FORCE_PRIMARY -> Mode.PRIMARY;
+          case AUTO -> state.mode();
+        };
+    if (target == state.mode()) {
+      ModeState next =
+          new ModeState(
+              state.mode(), override, state.since(), 0, 0, List.of(), state.lastTransition());
+      return new Step(next, Decision.NONE, Optional.empty(), verdict);
+    }
+    Transition transition =
+        new Transition(
+            state.mode(), target, Cause.MANUAL, at, List.of(), "manual " + override.name());
+    return switchTo(state, override, transition, verdict);
+  }
+
+  private Step observeInPrimary(ModeState state, Observation observation) {
+    Optional<String> violation = violation(observation);
+    if (violation.isPresent()) {
+      int count = state.violations() + 1;
+      List<Observation> streak = append(state.streak(), observation);
+      CheckVerdict verdict =
+          new CheckVerdict(Kind.VIOLATION, count, policy.consecutiveViolations(), violation.get());
+      if (count >= policy.consecutiveViolations()) {
+        boolean anyUnhealthy = streak.stream().anyMatch(o -> !o.health().isHealthy());
+        Transition transition =
+            new Transition(
+                Mode.PRIMARY,
+                Mode.FALLBACK,
+                anyUnhealthy ? Cause.UNHEALTHY : Cause.LATENCY,
+                observation.at(),
+                streak,
+                count + " consecutive violations: " + describe(streak));
+        return switchTo(state, Override.AUTO, transition, verdict);
+      }
+      return unchanged(withCounts(state, count, 0, streak), verdict);
+    }
+    if (observation.latency().isPresent()) {
+      return unchanged(
+          withCounts(state, 0, 0, List.of()),
+          new CheckVerdict(Kind.OK, 0, policy.consecutiveViolations(), latencyText(observation)));
+    }
+    return unchanged(
+        state,
+        new CheckVerdict(
+            Kind.NO_EVIDENCE, state.violations(), policy.consecutiveViolations(), "no latency evidence"));
+  }
+
+  private Step observeInFallback(ModeState state, Observation observation) {
+    int limit = policy.consecutiveRecoveries();
+    if (observation.health().isHealthy() && observation.latency().isEmpty()) {
+      return unchanged(
+          state, new CheckVerdict(Kind.NO_EVIDENCE, state.recoveries(), limit, "no latency evidence"));
+    }
+    boolean recovering =
+        observation.health().isHealthy()
+            && observation.latency().get().compareTo(policy.resumeThreshold()) < 0;
+    if (!recovering) {
+      String reason =
+          observation.health().isHealthy()
+              ? seconds(observation.latency().get())
+                  + " >= resume threshold "
+                  + seconds(policy.resumeThreshold())
+              : observation.health().reason();
+      return unchanged(
+          withCounts(state, 0, 0, List.of()), new CheckVerdict(Kind.NOT_RECOVERED, 0, limit, reason));
+    }
+    int count = state.recoveries() + 1;
+    List<Observation> streak = append(state.streak(), observation);
+    CheckVerdict verdict =
+        new CheckVerdict(
+            Kind.RECOVERING,
+            count,
+            limit,
+            seconds(observation.latency().get()) + " < " + seconds(policy.resumeThreshold()));
+    Duration inFallback = Duration.between(state.since(), observation.at());
+    if (count >= limit && inFallback.compareTo(policy.minFallback()) >= 0) {
+      Transition transition =
+          new Transition(
+              Mode.FALLBACK,
+              Mode.PRIMARY,
+              Cause.RECOVERED,
+              observation.at(),
+              streak,
+              count + " consecutive recovering checks: " + describe(streak));
+      return switchTo(state, Override.AUTO, transition, verdict);
+    }
+    return unchanged(withCounts(state, 0, count, streak), verdict);
+  }
+
+  /** Why a check violates, or empty when it does not. */
+  private Optional<String> violation(Observation observation) {
+    if (!observation.health().isHealthy()) {
+      return Optional.of(observation.health().reason());
+    }
+    if (policy.forcesFallback()) {
+      return Optional.of("latency_threshold_seconds is 0 (forced fallback)");
+    }
+    return observation
+        .latency()
+        .filter(latency -> latency.compareTo(policy.latencyThreshold()) > 0)
+        .map(latency -> seconds(latency) + " > " + wholeSeconds(policy.latencyThreshold()));
+  }
+
+  private Step switchTo(
+      ModeState state, Override override, Transition transition, CheckVerdict verdict) {
+    ModeState next =
+        new ModeState(
+            transition.to(), override, transition.at(), 0, 0, List.of(), Optional.of(transition));
+    Decision decision =
+        transition.to() == Mode.FALLBACK ? Decision.START_FALLBACK : Decision.STOP_FALLBACK;
+    return new Step(next, decision, Optional.of(transition), verdict);
+  }
+
+  private static Step unchanged(ModeState state, CheckVerdict verdict) {
+    return new Step(state, Decision.NONE, Optional.empty(), verdict);
+  }
+
+  private static ModeState withCounts(
+      ModeState state, int violations, int recoveries, List<Observation> streak) {
+    return new ModeState(
+        state.mode(),
+        state.override(),
+        state.since(),
+        violations,
+        recoveries,
+        streak,
+        state.lastTransition());
+  }
+
+  private static List<Observation> append(List<Observation> streak, Observation observation) {
+    List<Observation> copy = new ArrayList<>(streak.size() + 1);
+    copy.addAll(streak);
+    copy.add(observation);
+    return copy;
+  }
+
+  private String describe(List<Observation> streak) {
+    List<String> parts = new ArrayList<>(streak.size());
+    for (Observation o : streak) {
+      parts.add(
+          !o.health().isHealthy()
+              ? o.health().reason()
+              : o.latency().map(ModeStateMachine::seconds).orElse("no latency evidence"));
+    }
+    return String.join("; ", parts);
+  }
+
+  private static String latencyText(Observation observation) {
+    return observation.latency().map(ModeStateMachine::seconds).orElse("no latency evidence");
+  }
+
+  /** Seconds with two decimals, as the seed logs them: {@code 312.45s}. */
+  public static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.2fs", duration.toMillis() / 1000.0);
+  }
+
+  /** Whole seconds where exact, as the seed logs the threshold: {@code 300s}. */
+  static String wholeSeconds(Duration duration) {
+    return duration.toMillis() % 1000 == 0
+        ? duration.toSeconds() + "s"
+        : seconds(duration);
+  }
+}

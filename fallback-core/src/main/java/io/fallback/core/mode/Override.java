@@ -1,0 +1,11 @@
+package io.fallback.core.mode;
+
+/** A manual override set by an operator. */
+public enum Override {
+  /** No override: the mode follows the checks. */
+  AUTO,
+  /** Stay in {@link Mode#FALLBACK} whatever the checks say. */
+  FORCE_FALLBACK,
+  /** Stay in {@link Mode#PRIMARY} whatever the checks say. */
+  FORCE_PRIMARY
+}
