@@ -1,0 +1,292 @@
+package io.fallback.core.loop;
+
+import io.fallback.core.BatchProcessor;
+import io.fallback.core.BatchSource;
+import io.fallback.core.Checkpoint;
+import io.fallback.core.FallbackListener;
+import io.fallback.core.FallbackListener.Stage;
+import io.fallback.core.PartitionListener;
+import io.fallback.core.Sink;
+import io.fallback.core.SourceRecord;
+import io.fallback.core.window.Reading;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowStage;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The fallback's processing loop: poll, window, process, write, commit.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Positions are committed only when every window fired before them has been written by the sink
+ *       (and every late record dead-lettered): a failing processor or sink leaves the batch uncommitted.</li>
+ *   <li>A failed batch is held and retried with the same completed windows (never re-added records), with
+ *       a doubling backoff, while the source keeps its session alive ({@link BatchSource#hold}). A batch
+ *       that was processed but not written is re-written without processing it again.</li>
+ *   <li>{@link #requestStop()} lets the call in flight finish; a batch that got written is committed, a
+ *       batch still failing is abandoned uncommitted, so a restart reads it again.</li>
+ * </ul>
+ *
+ * <p>{@link #run()} runs on one thread (the loop thread) until stopped; {@link #requestStop()} may be
+ * called from any thread. A loop instance runs once.
+ *
+ * @param <O> the output type
+ */
+public final class FallbackLoop<O> implements Runnable {
+
+  private final BatchSource<Reading> source;
+  private final WindowStage stage;
+  private final BatchProcessor<WindowResult, O> processor;
+  private final Sink<O> sink;
+  private final FallbackListener listener;
+  private final InstantSource clock;
+  private final LoopSettings settings;
+
+  private volatile boolean stopRequested;
+  private boolean ran;
+
+  // loop-thread state
+  private List<WindowResult> heldWindows;
+  private List<O> heldOutputs;
+  private int attempt;
+  private boolean dirty;
+  private long lastCommitMillis = Long.MIN_VALUE;
+
+  /**
+   * Creates a loop.
+   *
+   * @param source where records come from
+   * @param stage the windowing stage (fresh per loop)
+   * @param processor turns completed windows into outputs
+   * @param sink writes outputs
+   * @param listener receives events
+   * @param clock the time source (the only one)
+   * @param settings commit interval and backoff
+   */
+  public FallbackLoop(
+      BatchSource<Reading> source,
+      WindowStage stage,
+      BatchProcessor<WindowResult, O> processor,
+      Sink<O> sink,
+      FallbackListener listener,
+      InstantSource clock,
+      LoopSettings settings) {
+    this.source = Objects.requireNonNull(source, "source");
+    this.stage = Objects.requireNonNull(stage, "stage");
+    this.processor = Objects.requireNonNull(processor, "processor");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** Asks the loop to stop after the call in flight. Thread-safe, idempotent. */
+  public void requestStop() {
+    stopRequested = true;
+    source.wakeup();
+  }
+
+  /**
+   * Whether {@link #requestStop()} was called.
+   *
+   * @return true once a stop was requested
+   */
+  public boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /**
+   * Runs until {@link #requestStop()}, then commits what was written and closes the source.
+   *
+   * @throws IllegalStateException if called twice
+   */
+  @java.lang.Override
+  public void run() {
+    synchronized (this) {
+      if (ran) {
+        throw new IllegalStateException("a FallbackLoop runs once");
+      }
+      ran = true;
+    }
+    try {
+      if (open()) {
+        while (!stopRequested) {
+          step();
+        }
+        if (heldWindows == null) {
+          commit(true);
+        }
+      }
+    } finally {
+      source.close();
+    }
+  }
+
+  /** Opens the source, retrying until it opens or a stop is requested. */
+  private boolean open() {
+    PartitionListener partitions =
+        new PartitionListener() {
+          @java.lang.Override
+          public void assigned(int partition, Optional<Checkpoint> restored) {
+            stage.assigned(partition, restored);
+          }
+
+          @java.lang.Override
+          public void revoked(int partition) {
+            stage.revoked(partition);
+          }
+        };
+    int failures = 0;
+    while (!stopRequested) {
+      try {
+        source.open(partitions);
+        return true;
+      } catch (RuntimeException e) {
+        failures++;
+        Duration wait = settings.backoff(failures);
+        int n = failures;
+        notify(() -> listener.batchFailed(Stage.OPEN, e, n, wait));
+        source.hold(wait);
+      }
+    }
+    return false;
+  }
+
+  /** One iteration: retry the held batch, or poll and window a new one; then maybe commit. */
+  void step() {
+    if (heldWindows != null) {
+      if (!completeHeld()) {
+        source.hold(settings.backoff(attempt));
+        return;
+      }
+    } else {
+      pollAndWindow();
+      if (heldWindows != null && !completeHeld()) {
+        source.hold(settings.backoff(attempt));
+        return;
+      }
+    }
+    commit(false);
+  }
+
+  private void pollAndWindow() {
+    long t0 = clock.millis();
+    List<SourceRecord<Reading>> records;
+    try {
+      records = source.poll();
+    } catch (RuntimeException e) {
+      attempt++;
+      Duration wait = settings.backoff(attempt);
+      notify(() -> listener.batchFailed(Stage.POLL, e, attempt, wait));
+      source.hold(wait);
+      return;
+    }
+    attempt = 0;
+    if (records.isEmpty()) {
+      return;
+    }
+    Duration took = Duration.ofMillis(clock.millis() - t0);
+    notify(() -> listener.batchCollected(records.size(), took));
+    int skipped = 0;
+    for (SourceRecord<Reading> r : records) {
+      switch (stage.add(r.partition(), r.offset(), r.value())) {
+        case ACCEPTED -> {}
+        case SKIPPED -> skipped++;
+        case LATE -> {
+          source.deadLetter(r, "late");
+          notify(() -> listener.deadLettered(r, "late"));
+        }
+      }
+    }
+    dirty = true;
+    if (skipped > 0) {
+      int n = skipped;
+      notify(() -> listener.recordsSkipped(n));
+    }
+    List<WindowResult> fired = stage.drainFired();
+    if (!fired.isEmpty()) {
+      heldWindows = fired;
+      heldOutputs = null;
+    }
+  }
+
+  /** Processes (once) and writes the held windows; true when written. */
+  private boolean completeHeld() {
+    if (heldOutputs == null) {
+      long t0 = clock.millis();
+      try {
+        heldOutputs = processor.process(heldWindows);
+      } catch (RuntimeException e) {
+        return failed(Stage.PROCESS, e);
+      }
+      int windows = heldWindows.size();
+      int outputs = heldOutputs.size();
+      Duration took = Duration.ofMillis(clock.millis() - t0);
+      notify(() -> listener.batchProcessed(windows, outputs, took));
+    }
+    if (!heldOutputs.isEmpty()) {
+      long t0 = clock.millis();
+      try {
+        sink.write(heldOutputs);
+      } catch (RuntimeException e) {
+        return failed(Stage.WRITE, e);
+      }
+      int outputs = heldOutputs.size();
+      Duration took = Duration.ofMillis(clock.millis() - t0);
+      notify(() -> listener.batchWritten(outputs, took));
+    }
+    heldWindows = null;
+    heldOutputs = null;
+    attempt = 0;
+    dirty = true;
+    return true;
+  }
+
+  private boolean failed(Stage stage, RuntimeException e) {
+    attempt++;
+    int n = attempt;
+    Duration wait = settings.backoff(n);
+    notify(() -> listener.batchFailed(stage, e, n, wait));
+    return false;
+  }
+
+  /** Commits when something changed, nothing is held, and the interval has passed (or forced). */
+  private void commit(boolean force) {
+    if (!dirty || heldWindows != null) {
+      return;
+    }
+    long now = clock.millis();
+    if (!force
+        && lastCommitMillis != Long.MIN_VALUE
+        && now - lastCommitMillis < settings.commitInterval().toMillis()) {
+      return;
+    }
+    Map<Integer, Checkpoint> checkpoints = stage.checkpoints();
+    if (checkpoints.isEmpty()) {
+      return;
+    }
+    try {
+      source.commit(checkpoints);
+    } catch (RuntimeException e) {
+      notify(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
+      lastCommitMillis = now;
+      return;
+    }
+    dirty = false;
+    lastCommitMillis = now;
+    notify(() -> listener.committed(checkpoints));
+  }
+
+  private static void notify(Runnable event) {
+    try {
+      event.run();
+    } catch (RuntimeException ignored) {
+      // a listener must not break processing (FallbackListener contract)
+    }
+  }
+}

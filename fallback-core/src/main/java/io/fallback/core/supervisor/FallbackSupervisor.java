@@ -1,0 +1,358 @@
+package io.fallback.core.supervisor;
+
+import io.fallback.core.FallbackListener;
+import io.fallback.core.Health;
+import io.fallback.core.HealthProbe;
+import io.fallback.core.LatencySource;
+import io.fallback.core.mode.Decision;
+import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModePolicy;
+import io.fallback.core.mode.ModeState;
+import io.fallback.core.mode.ModeStateMachine;
+import io.fallback.core.mode.Observation;
+import io.fallback.core.mode.Override;
+import io.fallback.core.mode.Step;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs the checks, feeds the {@link ModeStateMachine}, and starts and stops the fallback.
+ *
+ * <p>Every {@code checkInterval} it takes one check: the latency source and the health probe are called
+ * on the probe executor, and each is bounded by {@code probeTimeout} through a timer on the scheduler: a
+ * health probe that has not answered counts as unhealthy ("probe timed out"), a latency read that has not
+ * answered (or failed) as no evidence. A probe still hanging from an earlier check is not called again;
+ * it counts as timed out at once, so hung probes cannot pile up threads.
+ *
+ * <p>Clock, scheduler and probe executor are injected, so tests run in virtual time with
+ * {@link ManualScheduler} and a direct executor. The supervisor never shuts down what it was given.
+ *
+ * <p>This class is thread-safe.
+ */
+public final class FallbackSupervisor implements AutoCloseable {
+
+  private final ModeStateMachine machine;
+  private final LatencySource latencySource;
+  private final HealthProbe healthProbe;
+  private final FallbackActivity activity;
+  private final FallbackListener listener;
+  private final InstantSource clock;
+  private final Scheduler scheduler;
+  private final Executor probeExecutor;
+  private final Duration checkInterval;
+  private final Duration probeTimeout;
+
+  private ModeState state;
+  private Observation lastObservation;
+  private Scheduler.Cancellable schedule;
+  private CompletableFuture<Optional<Duration>> latencyInFlight;
+  private CompletableFuture<Health> healthInFlight;
+  private boolean closed;
+
+  private FallbackSupervisor(Builder b) {
+    this.machine = new ModeStateMachine(Objects.requireNonNull(b.policy, "policy"));
+    this.latencySource = Objects.requireNonNull(b.latencySource, "latencySource");
+    this.healthProbe = Objects.requireNonNull(b.healthProbe, "healthProbe");
+    this.activity = Objects.requireNonNull(b.activity, "activity");
+    this.listener = Objects.requireNonNull(b.listener, "listener");
+    this.clock = Objects.requireNonNull(b.clock, "clock");
+    this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
+    this.probeExecutor = Objects.requireNonNull(b.probeExecutor, "probeExecutor");
+    this.checkInterval = Objects.requireNonNull(b.checkInterval, "checkInterval");
+    this.probeTimeout = Objects.requireNonNull(b.probeTimeout, "probeTimeout");
+    if (checkInterval.isNegative() || checkInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "monitoring.check_interval_seconds must be > 0, but was " + checkInterval.toMillis() / 1000.0);
+    }
+    if (probeTimeout.isNegative() || probeTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "monitoring.probe_timeout_seconds must be > 0, but was " + probeTimeout.toMillis() / 1000.0);
+    }
+    this.state = ModeState.initial(clock.instant());
+  }
+
+  /**
+   * A builder; every component is required except the listener.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Schedules the checks: the first one at once, then every check interval.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public synchronized void start() {
+    if (schedule != null || closed) {
+      throw new IllegalStateException("supervisor already started or closed");
+    }
+    notify(listener::monitorStarted);
+    schedule = scheduler.scheduleAtFixedRate(this::checkSafely, Duration.ZERO, checkInterval);
+  }
+
+  /**
+   * The current state.
+   *
+   * @return the state
+   */
+  public synchronized ModeState state() {
+    return state;
+  }
+
+  /**
+   * The last evaluated check, if any.
+   *
+   * @return the observation
+   */
+  public synchronized Optional<Observation> lastObservation() {
+    return Optional.ofNullable(lastObservation);
+  }
+
+  /**
+   * Applies an operator's override at once.
+   *
+   * @param override FORCE_FALLBACK, FORCE_PRIMARY or AUTO
+   * @return the state after the override
+   */
+  public synchronized ModeState override(Override override) {
+    apply(machine.override(state, override, clock.instant()));
+    return state;
+  }
+
+  /**
+   * Stops scheduling checks and stops the fallback if it runs. Does not wait for the loop; whoever owns
+   * the activity waits for it (for example {@link LoopRunner#close(Duration)}). Idempotent.
+   */
+  @java.lang.Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (schedule != null) {
+      schedule.cancel();
+    }
+    if (state.mode() == Mode.FALLBACK || activity.isRunning()) {
+      notify(listener::fallbackStopping);
+      activity.stop();
+    }
+  }
+
+  private void checkSafely() {
+    try {
+      check();
+    } catch (RuntimeException e) {
+      // a task that throws under a fixed-rate schedule is never run again: keep checking
+      notify(
+          () ->
+              listener.checkCompleted(
+                  Observation.unhealthy(clock.instant(), "check failed: " + e),
+                  new io.fallback.core.mode.CheckVerdict(
+                      io.fallback.core.mode.CheckVerdict.Kind.NO_EVIDENCE, 0, 0, "check failed: " + e),
+                  state()));
+    }
+  }
+
+  /** Starts one check; it is evaluated when both readings are in or at the timeout. */
+  private void check() {
+    Instant at = clock.instant();
+    CompletableFuture<Optional<Duration>> latency;
+    CompletableFuture<Health> health;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      latency =
+          inFlight(latencyInFlight)
+              ? new CompletableFuture<>()
+              : CompletableFuture.supplyAsync(latencySource::currentLatency, probeExecutor)
+                  .exceptionally(e -> Optional.empty());
+      health =
+          inFlight(healthInFlight)
+              ? new CompletableFuture<>()
+              : CompletableFuture.supplyAsync(healthProbe::check, probeExecutor)
+                  .exceptionally(e -> Health.unhealthy("probe failed: " + rootMessage(e)));
+      if (!inFlight(latencyInFlight)) {
+        latencyInFlight = latency;
+      }
+      if (!inFlight(healthInFlight)) {
+        healthInFlight = health;
+      }
+    }
+    AtomicBoolean evaluated = new AtomicBoolean();
+    Scheduler.Cancellable timeout =
+        scheduler.schedule(() -> evaluate(at, latency, health, evaluated), probeTimeout);
+    CompletableFuture.allOf(latency, health)
+        .whenComplete(
+            (ignored, error) -> {
+              timeout.cancel();
+              evaluate(at, latency, health, evaluated);
+            });
+  }
+
+  private void evaluate(
+      Instant at,
+      CompletableFuture<Optional<Duration>> latency,
+      CompletableFuture<Health> health,
+      AtomicBoolean evaluated) {
+    if (!evaluated.compareAndSet(false, true)) {
+      return;
+    }
+    Optional<Duration> l = latency.getNow(Optional.empty());
+    Health h =
+        health.getNow(
+            Health.unhealthy(
+                healthProbe.name() + " timed out after " + probeTimeout.toMillis() / 1000.0 + "s"));
+    if (l == null) {
+      l = Optional.empty();
+    }
+    if (h == null) {
+      h = Health.unhealthy(healthProbe.name() + " returned null");
+    }
+    Observation observation = new Observation(at, l, h);
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      lastObservation = observation;
+      Step step = machine.observe(state, observation);
+      ModeState after = step.state();
+      notify(() -> listener.checkCompleted(observation, step.verdict(), after));
+      apply(step);
+      if (state.mode() == Mode.FALLBACK && step.decision() == Decision.NONE && !activity.isRunning()) {
+        // the loop ended on its own (a failure) while fallback is still wanted: start it again
+        notify(listener::fallbackStarting);
+        activity.start();
+      }
+    }
+  }
+
+  /** Applies a step's state and decision. Caller holds the lock. */
+  private void apply(Step step) {
+    state = step.state();
+    step.transition().ifPresent(t -> notify(() -> listener.transitioned(t)));
+    if (step.decision() == Decision.START_FALLBACK) {
+      notify(listener::fallbackStarting);
+      activity.start();
+    } else if (step.decision() == Decision.STOP_FALLBACK) {
+      notify(listener::fallbackStopping);
+      activity.stop();
+    }
+  }
+
+  private static boolean inFlight(CompletableFuture<?> f) {
+    return f != null && !f.isDone();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private static void notify(Runnable event) {
+    try {
+      event.run();
+    } catch (RuntimeException ignored) {
+      // a listener must not break supervision (FallbackListener contract)
+    }
+  }
+
+  /** Builds a {@link FallbackSupervisor}. Not thread-safe. */
+  public static final class Builder {
+    private ModePolicy policy = ModePolicy.ofDefaults();
+    private LatencySource latencySource;
+    private HealthProbe healthProbe;
+    private FallbackActivity activity;
+    private FallbackListener listener = FallbackListener.NONE;
+    private InstantSource clock;
+    private Scheduler scheduler;
+    private Executor probeExecutor;
+    private Duration checkInterval = Duration.ofSeconds(60);
+    private Duration probeTimeout = Duration.ofSeconds(10);
+
+    private Builder() {}
+
+    /** @param policy the mode rules @return this */
+    public Builder policy(ModePolicy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    /** @param source the primary's latency @return this */
+    public Builder latencySource(LatencySource source) {
+      this.latencySource = source;
+      return this;
+    }
+
+    /** @param probe the primary's health @return this */
+    public Builder healthProbe(HealthProbe probe) {
+      this.healthProbe = probe;
+      return this;
+    }
+
+    /** @param activity what fallback mode runs @return this */
+    public Builder activity(FallbackActivity activity) {
+      this.activity = activity;
+      return this;
+    }
+
+    /** @param listener receives events @return this */
+    public Builder listener(FallbackListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    /** @param clock the one clock @return this */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** @param scheduler runs checks and timeouts; not shut down by the supervisor @return this */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** @param executor runs probe calls; not shut down by the supervisor @return this */
+    public Builder probeExecutor(Executor executor) {
+      this.probeExecutor = executor;
+      return this;
+    }
+
+    /** @param interval time between checks ({@code monitoring.check_interval_seconds}) @return this */
+    public Builder checkInterval(Duration interval) {
+      this.checkInterval = interval;
+      return this;
+    }
+
+    /** @param timeout bound of each probe call ({@code monitoring.probe_timeout_seconds}) @return this */
+    public Builder probeTimeout(Duration timeout) {
+      this.probeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Builds the supervisor (not started).
+     *
+     * @return the supervisor
+     * @throws NullPointerException if a required component is missing
+     * @throws IllegalArgumentException for a non-positive interval or timeout
+     */
+    public FallbackSupervisor build() {
+      return new FallbackSupervisor(this);
+    }
+  }
+}
