@@ -1,0 +1,478 @@
+package io.fallback.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real InfluxDB 1.x server ({@code influxd} from Debian's {@code influxdb} package, 1.6.7) run
+ * as a child process, for integration tests.
+ *
+ * <p>{@link #start()} creates a temporary directory with {@code meta}, {@code data} and {@code
+ * wal}, picks two free 127.0.0.1 ports (RPC {@code bind-address} and {@code [http]
+ * bind-address}), writes a config with the internal monitor store and usage reporting disabled,
+ * starts {@code influxd -config <file>} and waits until {@code GET /ping} answers 204. The
+ * server's output goes to {@code target/influxd-<port>.log} of the module running the tests
+ * (see {@link #logFile()}).
+ *
+ * <p>{@link #stop()} terminates the process and keeps its data; {@link #restart()} starts it again
+ * on the same port and data directory, so {@link #url()} stays valid. {@link #close()} stops it
+ * and deletes the data. A JVM shutdown hook kills servers that were not closed.
+ *
+ * <p>Note: Java does not allow an instance method {@code start()} next to the static factory
+ * {@code start()}; calling {@code server.start()} on an instance compiles but creates a
+ * <em>new</em> server. To start a stopped server again, call {@link #restart()}.
+ *
+ * <p>If {@code influxd} is not installed, {@link #start()} throws {@link
+ * ServerNotInstalledException}; install it with {@code scripts/setup.sh} or {@code apt-get install
+ * -y influxdb}. {@link InfluxDbExtension} skips the test class outside CI and fails it under
+ * {@code CI=true}.
+ *
+ * <p>This class is thread-safe: lifecycle methods are synchronized; HTTP helpers may be called
+ * concurrently.
+ */
+public final class InfluxDbServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InfluxDbServer.class);
+  private static final Path DEBIAN_INFLUXD = Path.of("/usr/bin/influxd");
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final int FIRST_START_ATTEMPTS = 3;
+
+  private final Path executable;
+  private final Path directory;
+  private final HttpClient http;
+  private volatile int httpPort;
+  private volatile int rpcPort;
+  private Path logFile;
+  private Process process;
+  private boolean closed;
+  private Duration lastStartupTime = Duration.ZERO;
+
+  private InfluxDbServer(Path executable, Path directory) {
+    this.executable = executable;
+    this.directory = directory;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+  }
+
+  /**
+   * Starts a new server on free 127.0.0.1 ports with an empty temporary data directory and waits
+   * until it answers {@code /ping}.
+   *
+   * @return the running server; close it when done
+   * @throws ServerNotInstalledException if {@code influxd} is not installed
+   * @throws TestServerException if it does not become ready within 30 s
+   */
+  public static InfluxDbServer start() {
+    Path executable = findExecutable().orElseThrow(InfluxDbServer::notInstalled);
+    Path directory = TestkitPaths.newTempDirectory("influxd-");
+    InfluxDbServer server = new InfluxDbServer(executable, directory);
+    try {
+      server.firstStart();
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Where {@code influxd} is installed: the first {@code influxd} on {@code PATH}, else {@code
+   * /usr/bin/influxd}.
+   *
+   * @return the executable, or empty if it is not installed
+   */
+  public static Optional<Path> findExecutable() {
+    String path = System.getenv("PATH");
+    Stream<Path> onPath =
+        path == null
+            ? Stream.empty()
+            : Stream.of(path.split(java.io.File.pathSeparator))
+                .filter(dir -> !dir.isBlank())
+                .map(dir -> Path.of(dir, "influxd"));
+    return Stream.concat(onPath, Stream.of(DEBIAN_INFLUXD))
+        .filter(Files::isRegularFile)
+        .filter(Files::isExecutable)
+        .findFirst();
+  }
+
+  /**
+   * @return true if {@code influxd} is installed (see {@link #findExecutable()})
+   */
+  public static boolean isInstalled() {
+    return findExecutable().isPresent();
+  }
+
+  static ServerNotInstalledException notInstalled() {
+    return new ServerNotInstalledException(
+        "influxd: not found on PATH nor at /usr/bin/influxd. InfluxDB 1.x integration tests need"
+            + " it: run scripts/setup.sh (or as root: apt-get install -y influxdb)");
+  }
+
+  /**
+   * @return the base URL of the HTTP API, e.g. {@code http://127.0.0.1:40123}; the same across
+   *     {@link #stop()} and {@link #restart()}
+   */
+  public String url() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  /**
+   * @return the HTTP port on 127.0.0.1
+   */
+  public int port() {
+    return httpPort;
+  }
+
+  /**
+   * @return the log file of the current (or last) process
+   */
+  public synchronized Path logFile() {
+    return logFile;
+  }
+
+  /**
+   * @return the temporary directory holding {@code meta}, {@code data}, {@code wal} and the config
+   */
+  public Path dataDirectory() {
+    return directory;
+  }
+
+  /**
+   * @return how long the last (re)start took until {@code /ping} answered 204
+   */
+  public synchronized Duration lastStartupTime() {
+    return lastStartupTime;
+  }
+
+  /**
+   * @return true if the process is alive (it may still be starting or stopping)
+   */
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * Starts the server again on the same port and data directory, after {@link #stop()}. If it is
+   * running, it is stopped first (a real restart).
+   *
+   * @throws IllegalStateException if the server was closed
+   * @throws TestServerException if it does not become ready within 30 s
+   */
+  public synchronized void restart() {
+    requireOpen();
+    if (isRunning()) {
+      stop();
+    }
+    launch();
+  }
+
+  /**
+   * Stops the process by PID: SIGTERM, then SIGKILL if it has not exited within 10 s. The data
+   * is kept; {@link #restart()} brings the server back. Does nothing if it is not running.
+   */
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    boolean graceful = ChildProcesses.terminate(process.toHandle(), STOP_GRACE);
+    LOG.info(
+        "influxd on port {} stopped ({})", httpPort, graceful ? "SIGTERM" : "killed after grace");
+    process = null;
+  }
+
+  /**
+   * Stops the server and deletes its data directory. Idempotent.
+   *
+   * @throws UncheckedIOException if the data directory cannot be deleted
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      stop();
+    } finally {
+      ChildProcesses.deleteRecursively(directory);
+    }
+  }
+
+  /**
+   * Creates a database ({@code CREATE DATABASE "db"}); existing databases are left as they are.
+   *
+   * @param db database name
+   * @throws TestServerException if the server rejects the statement or cannot be reached
+   */
+  public void createDatabase(String db) {
+    requireNonNull(db, "db");
+    String body = post("/query", "q=" + encode("CREATE DATABASE \"" + db.replace("\"", "\\\"") + "\""));
+    if (body.contains("\"error\"")) {
+      throw new TestServerException("influxd: CREATE DATABASE " + db + " failed: " + body);
+    }
+  }
+
+  /**
+   * Runs an InfluxQL statement ({@code POST /query}, times as RFC 3339 strings).
+   *
+   * @param db database, or null for statements that name none
+   * @param influxQl the statement(s)
+   * @return the raw JSON body; statement errors appear inside it as {@code "error"}
+   * @throws TestServerException if the server answers other than 200 or cannot be reached
+   */
+  public String query(String db, String influxQl) {
+    return query(db, influxQl, null);
+  }
+
+  /**
+   * Runs an InfluxQL statement with {@code epoch} precision for the returned times.
+   *
+   * @param db database, or null for statements that name none
+   * @param influxQl the statement(s)
+   * @param epoch {@code ns}, {@code u}, {@code ms}, {@code s}, {@code m} or {@code h}, or null
+   *     for RFC 3339 strings
+   * @return the raw JSON body
+   * @throws TestServerException if the server answers other than 200 or cannot be reached
+   */
+  public String query(String db, String influxQl, String epoch) {
+    requireNonNull(influxQl, "influxQl");
+    StringBuilder form = new StringBuilder("q=").append(encode(influxQl));
+    if (db != null) {
+      form.append("&db=").append(encode(db));
+    }
+    if (epoch != null) {
+      form.append("&epoch=").append(encode(epoch));
+    }
+    return post("/query", form.toString());
+  }
+
+  /**
+   * Writes points in line protocol with millisecond timestamps ({@code POST
+   * /write?db=…&precision=ms}).
+   *
+   * @param db an existing database
+   * @param lineProtocolMs one point per line, timestamps in epoch milliseconds
+   * @throws TestServerException if the server answers other than 204 or cannot be reached
+   */
+  public void write(String db, String lineProtocolMs) {
+    requireNonNull(db, "db");
+    requireNonNull(lineProtocolMs, "lineProtocolMs");
+    URI uri = URI.create(url() + "/write?db=" + encode(db) + "&precision=ms");
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(REQUEST_TIMEOUT)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .POST(HttpRequest.BodyPublishers.ofString(lineProtocolMs))
+            .build();
+    HttpResponse<String> response = send(request);
+    if (response.statusCode() != 204) {
+      throw new TestServerException(
+          "influxd: write to " + db + " answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  /**
+   * @return true if {@code GET /ping} answers 204 right now
+   */
+  public boolean ping() {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url() + "/ping")).timeout(Duration.ofSeconds(2)).build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 204;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "InfluxDbServer[" + url() + ", running=" + isRunning() + "]";
+  }
+
+  private synchronized void firstStart() {
+    // a port found free can be taken by someone else before influxd binds it: retry with new ones
+    for (int attempt = 1; ; attempt++) {
+      int[] ports = Ports.freePorts(2);
+      httpPort = ports[0];
+      rpcPort = ports[1];
+      try {
+        launch();
+        return;
+      } catch (TestServerException e) {
+        if (attempt >= FIRST_START_ATTEMPTS || process != null) {
+          throw e;
+        }
+        LOG.warn("influxd did not start on port {} (attempt {}), retrying", httpPort, attempt, e);
+      }
+    }
+  }
+
+  private void launch() {
+    requireOpen();
+    Path config = writeConfig();
+    logFile = TestkitPaths.logDirectory().resolve("influxd-" + httpPort + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(executable.toString(), "-config", config.toString())
+            .directory(directory.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    long started = System.nanoTime();
+    Process child;
+    try {
+      child = builder.start();
+    } catch (IOException e) {
+      throw new TestServerException("influxd: cannot start " + executable, e);
+    }
+    ChildProcesses.register(child.toHandle());
+    long deadline = started + STARTUP_TIMEOUT.toNanos();
+    while (!ping()) {
+      if (!child.isAlive()) {
+        ChildProcesses.terminate(child.toHandle(), Duration.ZERO);
+        throw new TestServerException(
+            "influxd: exited with status "
+                + child.exitValue()
+                + " before answering /ping on port "
+                + httpPort
+                + "; log "
+                + logFile
+                + ":\n"
+                + TestkitPaths.tail(logFile, 2000));
+      }
+      if (System.nanoTime() > deadline) {
+        ChildProcesses.terminate(child.toHandle(), Duration.ofSeconds(2));
+        throw new TestServerException(
+            "influxd: no 204 from " + url() + "/ping within " + STARTUP_TIMEOUT + "; log " + logFile);
+      }
+      pause();
+    }
+    process = child;
+    lastStartupTime = Duration.ofNanos(System.nanoTime() - started);
+    LOG.info(
+        "influxd pid {} ready at {} in {} ms (log {})",
+        process.pid(),
+        url(),
+        lastStartupTime.toMillis(),
+        logFile);
+  }
+
+  private Path writeConfig() {
+    Path config = directory.resolve("influxdb.conf");
+    String text =
+        String.join(
+            "\n",
+            "reporting-enabled = false",
+            "bind-address = \"127.0.0.1:" + rpcPort + "\"",
+            "",
+            "[meta]",
+            "  dir = " + quoted(directory.resolve("meta")),
+            "  logging-enabled = false",
+            "",
+            "[data]",
+            "  dir = " + quoted(directory.resolve("data")),
+            "  wal-dir = " + quoted(directory.resolve("wal")),
+            "  wal-fsync-delay = \"0s\"",
+            "  query-log-enabled = false",
+            "",
+            "[monitor]",
+            "  store-enabled = false",
+            "",
+            "[subscriber]",
+            "  enabled = false",
+            "",
+            "[continuous_queries]",
+            "  enabled = false",
+            "",
+            "[http]",
+            "  enabled = true",
+            "  bind-address = \"127.0.0.1:" + httpPort + "\"",
+            "  auth-enabled = false",
+            "  log-enabled = false",
+            "  pprof-enabled = false",
+            "  unix-socket-enabled = false",
+            "");
+    try {
+      for (String sub : new String[] {"meta", "data", "wal"}) {
+        Files.createDirectories(directory.resolve(sub));
+      }
+      return Files.writeString(config, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("influxd: cannot write " + config, e);
+    }
+  }
+
+  private String post(String path, String form) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url() + path))
+            .timeout(REQUEST_TIMEOUT)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build();
+    HttpResponse<String> response = send(request);
+    if (response.statusCode() != 200) {
+      throw new TestServerException(
+          "influxd: " + path + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (ConnectException e) {
+      throw new TestServerException("influxd: not reachable at " + url() + " (stopped?)", e);
+    } catch (IOException e) {
+      throw new TestServerException("influxd: " + request.uri() + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TestServerException("influxd: interrupted during " + request.uri(), e);
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("influxd server on port " + httpPort + " is closed");
+    }
+  }
+
+  private static String quoted(Path path) {
+    return "\"" + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /** Polling interval while waiting for readiness; not used for synchronisation of results. */
+  private static void pause() {
+    try {
+      Thread.sleep(25);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TestServerException("influxd: interrupted while waiting for /ping", e);
+    }
+  }
+}
