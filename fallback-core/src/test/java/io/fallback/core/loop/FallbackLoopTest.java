@@ -1,0 +1,246 @@
+package io.fallback.core.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fallback.core.Checkpoint;
+import io.fallback.core.FallbackListener;
+import io.fallback.core.Sink;
+import io.fallback.core.supervisor.ManualScheduler;
+import io.fallback.core.testing.InMemoryBatchSource;
+import io.fallback.core.window.Reading;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.core.window.WindowStage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loop on one thread, driven step by step with an in-memory source and sinks that fail on demand.
+ * No threads, no sleeps: waits advance a virtual clock.
+ */
+class FallbackLoopTest {
+
+  private static final WindowSpec SPEC =
+      new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"));
+  private static final long T = 1_700_000_000_000L;
+
+  private final ManualScheduler clock = new ManualScheduler(Instant.ofEpochMilli(T));
+  private final InMemoryBatchSource.Log<Reading> log = new InMemoryBatchSource.Log<>(1);
+  private final RecordingSink sink = new RecordingSink();
+  private final List<String> events = new ArrayList<>();
+
+  /** Written windows by key@start; fails while {@code failures > 0}. */
+  static final class RecordingSink implements Sink<WindowResult> {
+    final Map<String, WindowResult> written = new HashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    int failures;
+
+    @Override
+    public void write(List<WindowResult> outputs) {
+      calls.incrementAndGet();
+      if (failures > 0) {
+        failures--;
+        throw new IllegalStateException("InfluxDB down");
+      }
+      outputs.forEach(w -> written.put(w.key() + "@" + w.start(), w));
+    }
+  }
+
+  private FallbackLoop<WindowResult> loop(InMemoryBatchSource<Reading> source) {
+    FallbackListener listener =
+        new FallbackListener() {
+          @Override
+          public void batchFailed(Stage stage, Throwable cause, int attempt, Duration retryIn) {
+            events.add(stage + " failed " + attempt + " retry in " + retryIn.toSeconds() + "s");
+          }
+
+          @Override
+          public void committed(Map<Integer, Checkpoint> checkpoints) {
+            events.add("committed " + checkpoints.get(0).offset());
+          }
+        };
+    return new FallbackLoop<>(
+        source,
+        new WindowStage(SPEC),
+        windows -> windows,
+        sink,
+        listener,
+        clock,
+        new LoopSettings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(4)));
+  }
+
+  private InMemoryBatchSource<Reading> source() {
+    return new InMemoryBatchSource<>(log, 100, clock::advance);
+  }
+
+  /** One record per second for key n1, values = seconds, so windows are [0..5), [5..10), ... */
+  private void produce(int fromSecond, int toSecond) {
+    for (int s = fromSecond; s < toSecond; s++) {
+      log.append(0, new Reading("n1", T + s * 1000L, new float[] {s}));
+    }
+  }
+
+  @Test
+  void failingSink_leavesBatchUncommitted_thenCommitsAfterRecovery() {
+    produce(0, 12); // windows [0,5) and [5,10) complete
+    sink.failures = 3;
+    InMemoryBatchSource<Reading> source = source();
+    FallbackLoop<WindowResult> loop = loop(source);
+    runUntil(loop, () -> sink.written.size() == 2);
+
+    assertThat(sink.calls).hasValue(4);
+    assertThat(events)
+        .containsSubsequence(
+            "WRITE failed 1 retry in 1s", "WRITE failed 2 retry in 2s", "WRITE failed 3 retry in 4s");
+    // no commit happened before the successful write
+    int firstCommit = indexOfPrefix(events, "committed");
+    int lastFailure = events.lastIndexOf("WRITE failed 3 retry in 4s");
+    assertThat(firstCommit).isGreaterThan(lastFailure);
+    assertThat(log.committed().get(0).offset()).isEqualTo(10); // window [10,15) still open
+    assertThat(log.committed().get(0).emittedThrough()).isEqualTo(T + 10_000);
+  }
+
+  @Test
+  void stopWhileSinkFails_abandonsBatch_commitsNothing_andRestartWritesEverything() {
+    produce(0, 12);
+    sink.failures = Integer.MAX_VALUE;
+    InMemoryBatchSource<Reading> first = source();
+    FallbackLoop<WindowResult> loop = loop(first);
+    runUntil(loop, () -> sink.calls.get() >= 2);
+
+    assertThat(log.commitHistory()).isEmpty();
+    assertThat(first.isClosed()).isTrue();
+
+    sink.failures = 0;
+    FallbackLoop<WindowResult> second = loop(source());
+    runUntil(second, () -> sink.written.size() == 2);
+
+    assertThat(sink.written).containsOnlyKeys("n1@" + T, "n1@" + (T + 5000));
+    assertThat(sink.written.get("n1@" + T).mean(0)).isEqualTo(2f); // (0+1+2+3+4)/5
+  }
+
+  @Test
+  void processorFailure_retriesSameWindows_andNeverReaddsRecords() {
+    produce(0, 7);
+    List<List<WindowResult>> seen = new ArrayList<>();
+    AtomicInteger failures = new AtomicInteger(2);
+    FallbackLoop<WindowResult> loop =
+        new FallbackLoop<>(
+            source(),
+            new WindowStage(SPEC),
+            windows -> {
+              seen.add(List.copyOf(windows));
+              if (failures.getAndDecrement() > 0) {
+                throw new IllegalStateException("model service down");
+              }
+              return windows;
+            },
+            sink,
+            FallbackListener.NONE,
+            clock,
+            new LoopSettings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(4)));
+
+    runUntil(loop, () -> sink.written.size() == 1);
+
+    assertThat(seen).hasSize(3).allSatisfy(batch -> assertThat(batch).isEqualTo(seen.get(0)));
+    assertThat(seen.get(0)).singleElement().satisfies(w -> assertThat(w.count()).isEqualTo(5));
+  }
+
+  @Test
+  void processedButUnwrittenBatch_isRewrittenWithoutProcessingAgain() {
+    produce(0, 7);
+    AtomicInteger processed = new AtomicInteger();
+    sink.failures = 2;
+    FallbackLoop<WindowResult> loop =
+        new FallbackLoop<>(
+            source(),
+            new WindowStage(SPEC),
+            windows -> {
+              processed.incrementAndGet();
+              return windows;
+            },
+            sink,
+            FallbackListener.NONE,
+            clock,
+            LoopSettings.ofDefaults());
+
+    runUntil(loop, () -> sink.written.size() == 1);
+
+    assertThat(processed).hasValue(1);
+    assertThat(sink.calls).hasValue(3);
+  }
+
+  @Test
+  void lateRecord_isDeadLettered_andStillCommittedPast() {
+    produce(0, 12);
+    log.append(0, new Reading("n1", T + 1000, new float[] {99})); // window [0,5) fired long ago
+    produce(12, 13);
+
+    runUntil(loop(source()), () -> !log.deadLetters().isEmpty());
+
+    assertThat(log.deadLetters()).singleElement().satisfies(r -> assertThat(r.offset()).isEqualTo(12));
+    assertThat(sink.written.get("n1@" + T).mean(0)).isEqualTo(2f);
+  }
+
+  @Test
+  void crashAfterCommit_restartReemitsNoWindowAndLosesNone() {
+    produce(0, 12);
+    runUntil(loop(source()), () -> sink.written.size() == 2);
+    Map<String, WindowResult> firstRun = Map.copyOf(sink.written);
+    sink.written.clear();
+
+    produce(12, 21); // completes [10,15) and [15,20) needs 20 -> fires at ts 20
+    runUntil(loop(source()), () -> sink.written.size() == 2);
+
+    assertThat(firstRun).containsOnlyKeys("n1@" + T, "n1@" + (T + 5000));
+    assertThat(sink.written).containsOnlyKeys("n1@" + (T + 10_000), "n1@" + (T + 15_000));
+    assertThat(sink.written.get("n1@" + (T + 10_000)).count()).isEqualTo(5);
+  }
+
+  /**
+   * Runs {@code loop} on the calling thread until {@code done} holds. The in-memory source waits by
+   * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code done}
+   * and stops the loop.
+   */
+  private void runUntil(FallbackLoop<?> loop, java.util.function.BooleanSupplier done) {
+    int[] guard = {0};
+    Runnable check =
+        () -> {
+          if (done.getAsBoolean() || ++guard[0] > 10_000) {
+            loop.requestStop();
+          }
+        };
+    watcher = check;
+    loop.run();
+    watcher = null;
+    assertThat(guard[0]).as("loop made progress before the guard tripped").isLessThanOrEqualTo(10_000);
+  }
+
+  private Runnable watcher;
+
+  {
+    clock.scheduleAtFixedRate(
+        () -> {
+          if (watcher != null) {
+            watcher.run();
+          }
+        },
+        Duration.ZERO,
+        Duration.ofMillis(100));
+  }
+
+  private static int indexOfPrefix(List<String> list, String prefix) {
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}
