@@ -88,12 +88,24 @@ public final class InMemoryBatchSource<I> implements BatchSource<I> {
       return List.copyOf(deadLetters);
     }
 
-    synchronized I get(int partition, long offset) {
+    /**
+     * Reads one record.
+     *
+     * @param partition the partition
+     * @param offset the offset
+     * @return the record, or null past the end
+     */
+    public synchronized I read(int partition, long offset) {
       List<I> p = partitions.get(partition);
       return offset < p.size() ? p.get((int) offset) : null;
     }
 
-    synchronized void commit(Map<Integer, Checkpoint> checkpoints) {
+    /**
+     * Commits checkpoints, as a source does.
+     *
+     * @param checkpoints per partition
+     */
+    public synchronized void commit(Map<Integer, Checkpoint> checkpoints) {
       committed.putAll(checkpoints);
       commitHistory.add(Map.copyOf(checkpoints));
     }
@@ -149,7 +161,7 @@ public final class InMemoryBatchSource<I> implements BatchSource<I> {
     while (out.size() < batchSize && progress) {
       progress = false;
       for (int p = 0; p < positions.length && out.size() < batchSize; p++) {
-        I value = log.get(p, positions[p]);
+        I value = log.read(p, positions[p]);
         if (value != null) {
           out.add(new SourceRecord<>(p, positions[p], value));
           positions[p]++;
