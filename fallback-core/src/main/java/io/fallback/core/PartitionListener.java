@@ -1,6 +1,8 @@
 package io.fallback.core;
 
+import io.fallback.core.PrimaryProgress.WindowId;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Told by a {@link BatchSource} when partitions come and go.
@@ -26,4 +28,12 @@ public interface PartitionListener {
    * @param partition the partition
    */
   void revoked(int partition);
+
+  /**
+   * Windows the primary has already written, found by the source when it took over from the primary:
+   * the loop drops them instead of writing them again. May be called more than once; the sets add up.
+   *
+   * @param windows the windows to drop
+   */
+  default void alreadyWritten(Set<WindowId> windows) {}
 }

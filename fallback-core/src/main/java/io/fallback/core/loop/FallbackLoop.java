@@ -140,6 +140,11 @@ public final class FallbackLoop<O> implements Runnable {
           public void revoked(int partition) {
             stage.revoked(partition);
           }
+
+          @java.lang.Override
+          public void alreadyWritten(java.util.Set<io.fallback.core.PrimaryProgress.WindowId> windows) {
+            stage.skipWindows(windows);
+          }
         };
     int failures = 0;
     while (!stopRequested) {

@@ -4,6 +4,7 @@ import io.fallback.core.Checkpoint;
 import io.fallback.core.PrimaryProgress.WindowId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ public final class WindowStage {
   private final int fields;
   private final Map<Integer, PartitionState> partitions = new HashMap<>();
   private final List<WindowResult> fired = new ArrayList<>();
-  private Set<WindowId> skip = Set.of();
+  private Set<WindowId> skip = new HashSet<>();
   private long skippedWindows;
 
   /**
@@ -100,12 +101,14 @@ public final class WindowStage {
   }
 
   /**
-   * Windows to drop instead of emitting because the primary already wrote them.
+   * Adds windows to drop instead of emitting because the primary already wrote them.
    *
    * @param windows the windows
    */
   public void skipWindows(Set<WindowId> windows) {
-    this.skip = Set.copyOf(windows);
+    Set<WindowId> union = new HashSet<>(skip);
+    union.addAll(windows);
+    this.skip = union;
   }
 
   /**
