@@ -1,0 +1,438 @@
+package io.fallback.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.failsafe.CircuitBreaker;
+import dev.failsafe.CircuitBreakerOpenException;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.RetryPolicyBuilder;
+import dev.failsafe.Timeout;
+import dev.failsafe.TimeoutExceededException;
+import io.fallback.core.Health;
+import io.fallback.core.window.ScoredWindow;
+import io.fallback.core.window.WindowResult;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client of the stress-prediction model service: {@code GET <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..}
+ * answered by {@code {"stress_level_prediction": "2"}}.
+ *
+ * <p>Every attempt is bounded by {@link ModelServiceSettings#timeout()}; failed attempts (refused
+ * connection, timeout, HTTP 429 or 5xx) are retried up to {@link ModelServiceSettings#retryAttempts()}
+ * tries in total with exponential backoff and jitter; a circuit breaker stops calling a service that
+ * keeps failing and lets one trial call through after {@link ModelServiceSettings#circuitBreakerOpen()}.
+ * Retries, timeout and breaker are Failsafe policies. At most {@link
+ * ModelServiceSettings#maxConcurrency()} calls are in flight at once, across all callers of one client.
+ *
+ * <p>This client never invents a prediction: a window that cannot be scored fails the whole call
+ * ({@link ModelServiceException}), and the failure is logged once as {@code Error calling ML service}
+ * with its cause. A malformed answer (not JSON, no {@code stress_level_prediction}, not an integer) is
+ * an error quoting the start of the body, and is not retried within the call.
+ *
+ * <p>Query parameter values are the window means as {@link Float#toString(float)} writes them, which
+ * is what the primary job sends.
+ *
+ * <p>This class is thread-safe. It owns its HTTP client and executor; {@link #close()} releases them.
+ */
+public final class ModelServiceClient implements AutoCloseable {
+
+  /** The JSON field holding the prediction. */
+  public static final String PREDICTION_FIELD = "stress_level_prediction";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelServiceClient.class);
+  private static final double JITTER = 0.25;
+
+  private final ModelServiceSettings settings;
+  private final String[] encodedNames;
+  private final int[] fieldIndexes;
+  private final String requestPrefix;
+  private final ExecutorService executor;
+  private final HttpClient http;
+  private final CircuitBreaker<Integer> breaker;
+  private final FailsafeExecutor<Integer> failsafe;
+  private final Semaphore permits;
+  private final HttpHealthProbe healthProbe;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicReference<String> lastFailure = new AtomicReference<>("none");
+
+  private ModelServiceClient(ModelServiceSettings settings, List<String> fieldNames) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(fieldNames, "fieldNames");
+    Map<String, String> params = settings.queryParameters();
+    this.encodedNames = new String[params.size()];
+    this.fieldIndexes = new int[params.size()];
+    int i = 0;
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      int index = fieldNames.indexOf(e.getValue());
+      if (index < 0) {
+        throw new IllegalArgumentException(
+            "ml_service.query_parameters maps '" + e.getKey() + "' to field '" + e.getValue()
+                + "', which is not one of the window fields " + fieldNames);
+      }
+      encodedNames[i] = URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8);
+      fieldIndexes[i] = index;
+      i++;
+    }
+    String endpoint = settings.endpoint().toString();
+    this.requestPrefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
+
+    this.executor = Executors.newFixedThreadPool(
+        Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads());
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(settings.timeout())
+        .executor(executor)
+        .build();
+    this.breaker = CircuitBreaker.<Integer>builder()
+        .withFailureThreshold(settings.circuitBreakerFailures())
+        .withDelay(settings.circuitBreakerOpen())
+        .withSuccessThreshold(1)
+        .onOpen(e -> LOG.warn(
+            "ML service circuit breaker opened after {} consecutive failures; no calls for {}",
+            settings.circuitBreakerFailures(), Texts.duration(settings.circuitBreakerOpen())))
+        .onHalfOpen(e -> LOG.info("ML service circuit breaker half-open: trying one call"))
+        .onClose(e -> LOG.info("ML service circuit breaker closed: calls resume"))
+        .build();
+    RetryPolicyBuilder<Integer> retry = RetryPolicy.<Integer>builder()
+        .withMaxAttempts(settings.retryAttempts())
+        .abortOn(CircuitBreakerOpenException.class)
+        .abortIf((result, failure) -> !isRetryable(failure))
+        .onFailedAttempt(e -> {
+          if (!(unwrap(e.getLastException()) instanceof CircuitBreakerOpenException)) {
+            lastFailure.set(reason(e.getLastException()));
+          }
+        })
+        .onRetry(e -> LOG.warn("ML service call failed (try {}/{}), retrying: {}",
+            e.getAttemptCount(), settings.retryAttempts(), reason(e.getLastException())));
+    if (settings.retryBackoff().compareTo(settings.retryMaxBackoff()) < 0 && !settings.retryBackoff().isZero()) {
+      retry.withBackoff(settings.retryBackoff(), settings.retryMaxBackoff()).withJitter(JITTER);
+    } else if (!settings.retryBackoff().isZero()) {
+      retry.withDelay(settings.retryBackoff()).withJitter(JITTER);
+    }
+    Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
+    this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(executor);
+    this.permits = new Semaphore(settings.maxConcurrency());
+    this.healthProbe = new HttpHealthProbe(http, settings.healthEndpoint(), settings.timeout());
+  }
+
+  /**
+   * Creates a client.
+   *
+   * @param settings how to call the service
+   * @param fieldNames the names of the window fields, in {@link WindowResult#mean(int)} order, for
+   *     example {@link io.fallback.core.window.WindowSpec#fieldNames()}
+   * @return a client; close it when done
+   * @throws IllegalArgumentException if a query parameter maps to a field that is not in {@code
+   *     fieldNames}
+   */
+  public static ModelServiceClient of(ModelServiceSettings settings, List<String> fieldNames) {
+    return new ModelServiceClient(settings, fieldNames);
+  }
+
+  /**
+   * The settings of this client.
+   *
+   * @return the settings
+   */
+  public ModelServiceSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Scores one window.
+   *
+   * @param window the window
+   * @return the model's prediction
+   * @throws ModelServiceException if no prediction could be obtained
+   * @throws IllegalStateException if the client is closed
+   */
+  public int predict(WindowResult window) {
+    return scoreAll(List.of(window)).get(0).stressLevel();
+  }
+
+  /**
+   * Scores windows in parallel, up to {@link ModelServiceSettings#maxConcurrency()} calls in flight,
+   * one call per window. All or nothing: if any window cannot be scored, the calls still running are
+   * cancelled, the failure is logged as {@code Error calling ML service}, and this method throws.
+   *
+   * @param windows the windows; may be empty
+   * @return one scored window per input, in input order
+   * @throws ModelServiceException if any window could not be scored, or the thread was interrupted
+   *     (then with the interrupt flag set)
+   * @throws IllegalStateException if the client is closed
+   */
+  public List<ScoredWindow> scoreAll(List<WindowResult> windows) {
+    Objects.requireNonNull(windows, "windows");
+    if (closed.get()) {
+      throw new IllegalStateException("ModelServiceClient is closed");
+    }
+    int n = windows.size();
+    if (n == 0) {
+      return List.of();
+    }
+    int[] predictions = new int[n];
+    List<CompletableFuture<Integer>> executions = new ArrayList<>(n);
+    List<CompletableFuture<?>> completions = new ArrayList<>(n);
+    AtomicReference<ModelServiceException> failure = new AtomicReference<>();
+    CompletableFuture<Void> failed = new CompletableFuture<>();
+    try {
+      for (int i = 0; i < n && failure.get() == null; i++) {
+        permits.acquire();
+        if (failure.get() != null) {
+          permits.release();
+          break;
+        }
+        int index = i;
+        WindowResult window = windows.get(i);
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<Integer> execution;
+        try {
+          execution = call(window, attempts);
+        } catch (RuntimeException e) {
+          permits.release();
+          throw e;
+        }
+        executions.add(execution);
+        CompletableFuture<Integer> completion = execution.whenComplete((prediction, error) -> {
+          permits.release();
+          if (error == null) {
+            predictions[index] = prediction;
+          } else if (failure.compareAndSet(null, failureOf(window, attempts.get(), error))) {
+            failed.complete(null);
+          }
+        });
+        completions.add(completion);
+        if (i == 0 && n > 1 && !breaker.isClosed()) {
+          // A half-open breaker lets one trial call through: make it this one, alone, rather than
+          // failing the batch on the calls it would reject.
+          try {
+            completion.get();
+          } catch (ExecutionException e) {
+            break;
+          }
+        }
+      }
+      CompletableFuture<Void> all = CompletableFuture.allOf(completions.toArray(CompletableFuture[]::new));
+      CompletableFuture.anyOf(all, failed).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure.compareAndSet(null, new ModelServiceException("ML service: interrupted while scoring", e));
+    } catch (ExecutionException e) {
+      // allOf failed: the callback that set `failure` ran before, nothing else to record
+      failure.compareAndSet(null, new ModelServiceException("ML service: " + reason(e.getCause()), e.getCause()));
+    }
+    ModelServiceException error = failure.get();
+    if (error != null) {
+      executions.forEach(execution -> execution.cancel(true));
+      int scored = (int) completions.stream().filter(c -> c.isDone() && !c.isCompletedExceptionally()).count();
+      LOG.error("Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
+          error.getMessage(), scored, n, error);
+      throw error;
+    }
+    List<ScoredWindow> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(new ScoredWindow(windows.get(i), predictions[i]));
+    }
+    return out;
+  }
+
+  /**
+   * Asks the service's health URL ({@link ModelServiceSettings#healthEndpoint()}): healthy on a 2xx
+   * answer within the timeout.
+   *
+   * @return the health, never null; failures are answered as unhealthy with the reason
+   */
+  public Health health() {
+    return healthProbe.check();
+  }
+
+  /** Stops the client's threads; idempotent, waits at most the per-call timeout. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The breaker's state, for tests and diagnostics. */
+  CircuitBreaker.State circuitState() {
+    return breaker.getState();
+  }
+
+  /** The request URI of a window: the endpoint with the configured parameters. */
+  URI requestUri(WindowResult window) {
+    StringBuilder sb = new StringBuilder(requestPrefix.length() + 16 * encodedNames.length);
+    sb.append(requestPrefix);
+    for (int i = 0; i < encodedNames.length; i++) {
+      if (i > 0) {
+        sb.append('&');
+      }
+      int field = fieldIndexes[i];
+      if (field >= window.size()) {
+        throw new IllegalArgumentException("window " + window.key() + " has " + window.size()
+            + " fields, but ml_service.query_parameters needs field #" + field);
+      }
+      sb.append(encodedNames[i]).append('=').append(Float.toString(window.mean(field)));
+    }
+    return URI.create(sb.toString());
+  }
+
+  private CompletableFuture<Integer> call(WindowResult window, AtomicInteger attempts) {
+    HttpRequest request = HttpRequest.newBuilder(requestUri(window))
+        .timeout(settings.timeout())
+        .header("Accept", "application/json")
+        .GET()
+        .build();
+    return failsafe.getStageAsync(() -> {
+      attempts.incrementAndGet();
+      return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+          .thenApply(ModelServiceClient::prediction);
+    });
+  }
+
+  /**
+   * Reads the prediction of an answer.
+   *
+   * @throws ModelServiceException for an error status or a malformed body
+   */
+  static int prediction(HttpResponse<String> response) {
+    int status = response.statusCode();
+    String body = response.body();
+    if (status < 200 || status > 299) {
+      boolean retryable = status == 429 || status >= 500;
+      throw new ModelServiceException("HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
+    }
+    return parsePrediction(body);
+  }
+
+  /**
+   * Parses {@code {"stress_level_prediction": "2"}}; a JSON number is accepted too, as long as it is
+   * an integer.
+   *
+   * @throws ModelServiceException (not retryable) if the body is not such an object
+   */
+  static int parsePrediction(String body) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body == null ? "" : body);
+    } catch (IOException e) {
+      throw malformed("not JSON", body);
+    }
+    if (root == null || !root.isObject()) {
+      throw malformed("not a JSON object", body);
+    }
+    JsonNode value = root.get(PREDICTION_FIELD);
+    if (value == null || value.isNull()) {
+      throw malformed("no " + PREDICTION_FIELD, body);
+    }
+    String text;
+    if (value.isTextual()) {
+      text = value.textValue().strip();
+    } else if (value.isNumber()) {
+      text = value.asText();
+    } else {
+      throw malformed(PREDICTION_FIELD + " is not a number", body);
+    }
+    try {
+      return new BigDecimal(text).intValueExact();
+    } catch (NumberFormatException e) {
+      throw malformed(PREDICTION_FIELD + " is not numeric", body);
+    } catch (ArithmeticException e) {
+      throw malformed(PREDICTION_FIELD + " is not an integer", body);
+    }
+  }
+
+  private static ModelServiceException malformed(String what, String body) {
+    return new ModelServiceException(
+        "malformed response (" + what + "): " + Texts.excerpt(body), null, false);
+  }
+
+  private ModelServiceException failureOf(WindowResult window, int attempts, Throwable error) {
+    Throwable cause = unwrap(error);
+    String tries = attempts == 1 ? "1 try" : attempts + " tries";
+    String message = "window " + window.key() + " [" + window.start() + ", " + window.end() + ") "
+        + (attempts == 0 ? "not sent: " : "failed after " + tries + ": ") + reason(cause);
+    return new ModelServiceException(message, cause);
+  }
+
+  private String reason(Throwable error) {
+    Throwable t = unwrap(error);
+    if (t instanceof CircuitBreakerOpenException) {
+      return "circuit breaker open after " + settings.circuitBreakerFailures()
+          + " consecutive failures (last: " + lastFailure.get() + "); next trial within "
+          + Texts.duration(settings.circuitBreakerOpen());
+    }
+    if (t instanceof TimeoutExceededException || t instanceof HttpTimeoutException) {
+      return "timed out after " + Texts.duration(settings.timeout());
+    }
+    if (t instanceof ModelServiceException) {
+      return t.getMessage();
+    }
+    if (t instanceof CancellationException) {
+      return "cancelled";
+    }
+    if (t instanceof IOException) {
+      return "unreachable at " + settings.endpoint() + ": " + Texts.describe(t);
+    }
+    return Texts.describe(t);
+  }
+
+  private static boolean isRetryable(Throwable failure) {
+    Throwable t = unwrap(failure);
+    return !(t instanceof ModelServiceException m) || m.retryable();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable current = t;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "ml-service-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

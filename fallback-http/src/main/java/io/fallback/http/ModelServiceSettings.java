@@ -1,0 +1,293 @@
+package io.fallback.http;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to call the stress-prediction model service ({@code ml_service.*} in the configuration).
+ *
+ * <p>The compact constructor validates every component and names the configuration key of a bad
+ * value, for example {@code "ml_service.retry_attempts must be >= 1, but was 0"}.
+ *
+ * @param endpoint {@code ml_service.endpoint}: the prediction URL, called as {@code GET
+ *     <endpoint>?x=..&y=..}; required, http or https
+ * @param healthEndpoint {@code ml_service.health_endpoint}: the service's health URL; default {@code
+ *     /health} on the endpoint's host
+ * @param timeout {@code ml_service.timeout_seconds}: bound of one attempt (connect, request and
+ *     response); default 10 s
+ * @param retryAttempts {@code ml_service.retry_attempts}: total tries per window, the first one
+ *     included (the seed's loop); default 3
+ * @param retryBackoff {@code ml_service.retry_backoff_ms}: delay before the first retry, doubled for
+ *     each further retry, with 25 % jitter; default 200 ms
+ * @param retryMaxBackoff {@code ml_service.retry_max_backoff_ms}: cap of the retry delay; default 5 s
+ * @param maxConcurrency {@code ml_service.max_concurrency}: calls in flight at most; default 32
+ * @param circuitBreakerFailures {@code ml_service.circuit_breaker_failures}: consecutive failed
+ *     attempts that open the circuit breaker; default 5
+ * @param circuitBreakerOpen {@code ml_service.circuit_breaker_open_seconds}: how long the breaker
+ *     stays open before it lets one trial call through (half-open); default 30 s
+ * @param queryParameters {@code ml_service.query_parameters}: query parameter name to window field
+ *     name, in request order; default {@link #DEFAULT_QUERY_PARAMETERS}
+ */
+public record ModelServiceSettings(
+    URI endpoint,
+    URI healthEndpoint,
+    Duration timeout,
+    int retryAttempts,
+    Duration retryBackoff,
+    Duration retryMaxBackoff,
+    int maxConcurrency,
+    int circuitBreakerFailures,
+    Duration circuitBreakerOpen,
+    Map<String, String> queryParameters) {
+
+  /** The seed's query: {@code x<-X, y<-Y, z<-Z, eda<-EDA, hr<-HR, temp<-TEMP}. */
+  public static final Map<String, String> DEFAULT_QUERY_PARAMETERS = defaultQueryParameters();
+
+  /** Default of {@code ml_service.timeout_seconds}. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default of {@code ml_service.retry_attempts}. */
+  public static final int DEFAULT_RETRY_ATTEMPTS = 3;
+
+  /** Default of {@code ml_service.max_concurrency}. */
+  public static final int DEFAULT_MAX_CONCURRENCY = 32;
+
+  /**
+   * Validates the components.
+   *
+   * @throws NullPointerException for a null component
+   * @throws IllegalArgumentException naming the configuration key and the bad value
+   */
+  public ModelServiceSettings {
+    Objects.requireNonNull(endpoint, "ml_service.endpoint");
+    Objects.requireNonNull(healthEndpoint, "ml_service.health_endpoint");
+    Objects.requireNonNull(timeout, "ml_service.timeout_seconds");
+    Objects.requireNonNull(retryBackoff, "ml_service.retry_backoff_ms");
+    Objects.requireNonNull(retryMaxBackoff, "ml_service.retry_max_backoff_ms");
+    Objects.requireNonNull(circuitBreakerOpen, "ml_service.circuit_breaker_open_seconds");
+    Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
+    requireHttpUrl("ml_service.endpoint", endpoint);
+    requireHttpUrl("ml_service.health_endpoint", healthEndpoint);
+    requirePositive("ml_service.timeout_seconds", timeout);
+    if (retryAttempts < 1) {
+      throw new IllegalArgumentException(
+          "ml_service.retry_attempts must be >= 1 (total tries), but was " + retryAttempts);
+    }
+    if (retryBackoff.isNegative()) {
+      throw new IllegalArgumentException(
+          "ml_service.retry_backoff_ms must be >= 0, but was " + retryBackoff.toMillis());
+    }
+    if (retryMaxBackoff.compareTo(retryBackoff) < 0 || retryMaxBackoff.isZero()) {
+      throw new IllegalArgumentException(
+          "ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms ("
+              + retryBackoff.toMillis() + "), but was " + retryMaxBackoff.toMillis());
+    }
+    if (maxConcurrency < 1) {
+      throw new IllegalArgumentException(
+          "ml_service.max_concurrency must be >= 1, but was " + maxConcurrency);
+    }
+    if (circuitBreakerFailures < 1) {
+      throw new IllegalArgumentException(
+          "ml_service.circuit_breaker_failures must be >= 1, but was " + circuitBreakerFailures);
+    }
+    requirePositive("ml_service.circuit_breaker_open_seconds", circuitBreakerOpen);
+    if (queryParameters.isEmpty()) {
+      throw new IllegalArgumentException("ml_service.query_parameters must not be empty");
+    }
+    for (Map.Entry<String, String> e : queryParameters.entrySet()) {
+      if (e.getKey() == null || e.getKey().isBlank() || e.getValue() == null || e.getValue().isBlank()) {
+        throw new IllegalArgumentException(
+            "ml_service.query_parameters must map non-empty names to non-empty field names, but was "
+                + queryParameters);
+      }
+    }
+    queryParameters = Collections.unmodifiableMap(new LinkedHashMap<>(queryParameters));
+  }
+
+  /**
+   * The seed's settings for an endpoint: 10 s timeout, 3 tries, 32 calls in flight, the breaker
+   * opening after 5 consecutive failures for 30 s, the seed's query parameters.
+   *
+   * @param endpoint the prediction URL ({@code ml_service.endpoint})
+   * @return the settings
+   * @throws IllegalArgumentException if the endpoint is not an http(s) URL
+   */
+  public static ModelServiceSettings ofDefaults(URI endpoint) {
+    return builder(endpoint).build();
+  }
+
+  /**
+   * A builder starting from {@link #ofDefaults(URI)}.
+   *
+   * @param endpoint the prediction URL ({@code ml_service.endpoint})
+   * @return a builder
+   */
+  public static Builder builder(URI endpoint) {
+    return new Builder(endpoint);
+  }
+
+  /**
+   * The health URL used when none is configured: {@code /health} on the endpoint's scheme, host and
+   * port, as the seed's model service serves it.
+   *
+   * @param endpoint the prediction URL
+   * @return the health URL
+   */
+  public static URI defaultHealthEndpoint(URI endpoint) {
+    Objects.requireNonNull(endpoint, "ml_service.endpoint");
+    requireHttpUrl("ml_service.endpoint", endpoint);
+    return URI.create(endpoint.getScheme() + "://" + endpoint.getRawAuthority() + "/health");
+  }
+
+  private static void requireHttpUrl(String key, URI uri) {
+    String scheme = uri.getScheme();
+    if (scheme == null
+        || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+        || uri.getRawAuthority() == null) {
+      throw new IllegalArgumentException(
+          key + " must be an http:// or https:// URL with a host, but was '" + uri + "'");
+    }
+  }
+
+  private static void requirePositive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(
+          key + " must be > 0, but was " + d.toMillis() / 1000.0);
+    }
+  }
+
+  private static Map<String, String> defaultQueryParameters() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("x", "X");
+    m.put("y", "Y");
+    m.put("z", "Z");
+    m.put("eda", "EDA");
+    m.put("hr", "HR");
+    m.put("temp", "TEMP");
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** Builds {@link ModelServiceSettings}; starts from the defaults. Not thread-safe. */
+  public static final class Builder {
+    private final URI endpoint;
+    private URI healthEndpoint;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private int retryAttempts = DEFAULT_RETRY_ATTEMPTS;
+    private Duration retryBackoff = Duration.ofMillis(200);
+    private Duration retryMaxBackoff = Duration.ofSeconds(5);
+    private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+    private int circuitBreakerFailures = 5;
+    private Duration circuitBreakerOpen = Duration.ofSeconds(30);
+    private Map<String, String> queryParameters = DEFAULT_QUERY_PARAMETERS;
+
+    private Builder(URI endpoint) {
+      this.endpoint = Objects.requireNonNull(endpoint, "ml_service.endpoint");
+    }
+
+    /**
+     * Sets {@code ml_service.health_endpoint}.
+     *
+     * @param healthEndpoint the health URL
+     * @return this builder
+     */
+    public Builder healthEndpoint(URI healthEndpoint) {
+      this.healthEndpoint = healthEndpoint;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.timeout_seconds}.
+     *
+     * @param timeout bound of one attempt
+     * @return this builder
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.retry_attempts}.
+     *
+     * @param retryAttempts total tries per window
+     * @return this builder
+     */
+    public Builder retryAttempts(int retryAttempts) {
+      this.retryAttempts = retryAttempts;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.retry_backoff_ms} and {@code ml_service.retry_max_backoff_ms}.
+     *
+     * @param first delay before the first retry
+     * @param max cap of the delay
+     * @return this builder
+     */
+    public Builder retryBackoff(Duration first, Duration max) {
+      this.retryBackoff = first;
+      this.retryMaxBackoff = max;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.max_concurrency}.
+     *
+     * @param maxConcurrency calls in flight at most
+     * @return this builder
+     */
+    public Builder maxConcurrency(int maxConcurrency) {
+      this.maxConcurrency = maxConcurrency;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.circuit_breaker_failures} and {@code
+     * ml_service.circuit_breaker_open_seconds}.
+     *
+     * @param failures consecutive failed attempts that open the breaker
+     * @param open how long it stays open before a trial call
+     * @return this builder
+     */
+    public Builder circuitBreaker(int failures, Duration open) {
+      this.circuitBreakerFailures = failures;
+      this.circuitBreakerOpen = open;
+      return this;
+    }
+
+    /**
+     * Sets {@code ml_service.query_parameters}.
+     *
+     * @param queryParameters query parameter name to field name, in request order
+     * @return this builder
+     */
+    public Builder queryParameters(Map<String, String> queryParameters) {
+      this.queryParameters = queryParameters;
+      return this;
+    }
+
+    /**
+     * Builds and validates the settings.
+     *
+     * @return the settings
+     * @throws IllegalArgumentException naming the configuration key of a bad value
+     */
+    public ModelServiceSettings build() {
+      return new ModelServiceSettings(
+          endpoint,
+          healthEndpoint != null ? healthEndpoint : defaultHealthEndpoint(endpoint),
+          timeout,
+          retryAttempts,
+          retryBackoff,
+          retryMaxBackoff,
+          maxConcurrency,
+          circuitBreakerFailures,
+          circuitBreakerOpen,
+          queryParameters);
+    }
+  }
+}

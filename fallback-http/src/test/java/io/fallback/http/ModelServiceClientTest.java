@@ -1,0 +1,325 @@
+package io.fallback.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.failsafe.CircuitBreaker;
+import io.fallback.core.window.ScoredWindow;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.http.StubServer.Reply;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ModelServiceClientTest {
+
+  private StubServer server;
+  private ModelServiceClient client;
+  private final CountDownLatch release = new CountDownLatch(1);
+
+  @BeforeEach
+  void startServer() throws Exception {
+    server = StubServer.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    release.countDown();
+    if (client != null) {
+      client.close();
+    }
+    server.close();
+  }
+
+  private ModelServiceSettings.Builder settings() {
+    return ModelServiceSettings.builder(server.uri("/model/api/predict"))
+        .timeout(Duration.ofSeconds(2))
+        .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
+  }
+
+  private ModelServiceClient client(ModelServiceSettings settings) {
+    client = ModelServiceClient.of(settings, WindowSpec.NURSE_FIELDS);
+    return client;
+  }
+
+  static WindowResult window(String key, float x) {
+    return new WindowResult(key, 1_700_000_000_000L, 1_700_000_005_000L, 160,
+        new float[] {x, -0.25f, 1.0E-4f, 0.31415927f, 72.5f, 36.6f});
+  }
+
+  @Test
+  void success_returnsPredictionAndSendsMeansAsFloatToString() {
+    server.handler(exchange -> Reply.ok("{\"stress_level_prediction\": \"2\"}"));
+    ModelServiceClient c = client(settings().build());
+
+    int prediction = c.predict(window("nurse-1", 0.1f));
+
+    assertThat(prediction).isEqualTo(2);
+    assertThat(server.queries())
+        .containsExactly("x=0.1&y=-0.25&z=1.0E-4&eda=0.31415927&hr=72.5&temp=36.6");
+    assertThat(server.hits()).isEqualTo(1);
+  }
+
+  @Test
+  void numericPrediction_isAccepted() {
+    server.handler(exchange -> Reply.ok("{\"stress_level_prediction\": 1, \"other\": true}"));
+    ModelServiceClient c = client(settings().build());
+
+    int prediction = c.predict(window("nurse-1", 0.1f));
+
+    assertThat(prediction).isEqualTo(1);
+  }
+
+  @Test
+  void customQueryParameters_areSentInConfiguredOrder() {
+    server.handler(exchange -> Reply.ok("{\"stress_level_prediction\": \"0\"}"));
+    Map<String, String> mapping = new LinkedHashMap<>();
+    mapping.put("heart rate", "HR");
+    mapping.put("eda", "EDA");
+    ModelServiceClient c = client(settings().queryParameters(mapping).build());
+
+    c.predict(window("nurse-1", 0.1f));
+
+    assertThat(server.queries()).containsExactly("heart+rate=72.5&eda=0.31415927");
+  }
+
+  @Test
+  void serverError_thenSuccess_isRetried() {
+    AtomicInteger calls = new AtomicInteger();
+    server.handler(exchange -> calls.incrementAndGet() == 1
+        ? new Reply(500, "boom")
+        : Reply.ok("{\"stress_level_prediction\": \"3\"}"));
+    ModelServiceClient c = client(settings().build());
+
+    int prediction = c.predict(window("nurse-1", 0.1f));
+
+    assertThat(prediction).isEqualTo(3);
+    assertThat(server.hits()).isEqualTo(2);
+  }
+
+  @Test
+  void persistentServerError_failsAfterRetryAttemptsTotalTries() {
+    server.handler(exchange -> new Reply(503, "{\"error\": \"model not loaded\"}"));
+    ModelServiceClient c = client(settings().retryAttempts(3).build());
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("window nurse-1 [1700000000000, 1700000005000) failed after 3 tries")
+        .hasMessageContaining("HTTP 503: '{\"error\": \"model not loaded\"}'");
+    assertThat(server.hits()).isEqualTo(3);
+  }
+
+  @Test
+  void slowService_timesOutWithinTheTimeout() {
+    server.handler(exchange -> {
+      release.await(30, TimeUnit.SECONDS);
+      return Reply.ok("{\"stress_level_prediction\": \"2\"}");
+    });
+    ModelServiceClient c = client(settings().timeout(Duration.ofMillis(300)).retryAttempts(1).build());
+    long startNanos = System.nanoTime();
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("failed after 1 try: timed out after 300ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - startNanos)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void unreachableService_failsWithCause() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    ModelServiceClient c = client(ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + closedPort + "/p"))
+        .retryAttempts(2).retryBackoff(Duration.ofMillis(5), Duration.ofMillis(5)).build());
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("failed after 2 tries: unreachable at http://127.0.0.1:" + closedPort + "/p")
+        .hasMessageContaining("ConnectException");
+  }
+
+  @Test
+  void repeatedFailures_openTheCircuit_thenItHalfOpensAndCloses() {
+    AtomicInteger mode = new AtomicInteger(500);
+    server.handler(exchange -> mode.get() == 500
+        ? new Reply(500, "down")
+        : Reply.ok("{\"stress_level_prediction\": \"4\"}"));
+    ModelServiceClient c = client(settings()
+        .retryAttempts(1)
+        .circuitBreaker(3, Duration.ofMillis(500))
+        .build());
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).hasMessageContaining("HTTP 500");
+    }
+
+    assertThat(c.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("window nurse-1 [1700000000000, 1700000005000) not sent: "
+            + "circuit breaker open after 3 consecutive failures (last: HTTP 500: 'down'); next trial within 500ms");
+    assertThat(server.hits()).as("an open breaker does not call the service").isEqualTo(3);
+
+    mode.set(200);
+    await("the breaker lets a trial call through and closes")
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreException(ModelServiceException.class)
+        .until(() -> c.predict(window("nurse-1", 0.1f)) == 4);
+    assertThat(c.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(server.hits()).isEqualTo(4);
+  }
+
+  @Test
+  void failedTrialCall_reopensTheCircuit() {
+    server.handler(exchange -> new Reply(500, "still down"));
+    ModelServiceClient c = client(settings().retryAttempts(1).circuitBreaker(1, Duration.ofMillis(200)).build());
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).hasMessageContaining("HTTP 500");
+
+    await("the breaker half-opens and lets one trial call through")
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> {
+          try {
+            c.predict(window("nurse-1", 0.1f));
+            return false;
+          } catch (ModelServiceException e) {
+            return server.hits() == 2;
+          }
+        });
+
+    assertThat(c.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+  }
+
+  @Test
+  void malformedJson_isAnErrorWithBodyExcerpt_notRetried() {
+    server.handler(exchange -> Reply.ok("<html>Internal proxy page</html>"));
+    ModelServiceClient c = client(settings().retryAttempts(3).build());
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("malformed response (not JSON): '<html>Internal proxy page</html>'");
+    assertThat(server.hits()).isEqualTo(1);
+  }
+
+  @Test
+  void clientError_isNotRetried() {
+    server.handler(exchange -> new Reply(404, "Not Found"));
+    ModelServiceClient c = client(settings().retryAttempts(3).build());
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .hasMessageContaining("failed after 1 try: HTTP 404: 'Not Found'");
+    assertThat(server.hits()).isEqualTo(1);
+  }
+
+  @Test
+  void parsePrediction_rejectsAnythingButAnIntegerPrediction() {
+    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \" 2 \"}")).isEqualTo(2);
+    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.0}")).isEqualTo(2);
+    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"0\"}")).isZero();
+
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"prediction\": \"2\"}"))
+        .hasMessage("malformed response (no stress_level_prediction): '{\"prediction\": \"2\"}'");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"high\"}"))
+        .hasMessageContaining("stress_level_prediction is not numeric");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.5}"))
+        .hasMessageContaining("stress_level_prediction is not an integer");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": null}"))
+        .hasMessageContaining("no stress_level_prediction");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": [2]}"))
+        .hasMessageContaining("is not a number");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("[2]"))
+        .hasMessageContaining("not a JSON object");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction(""))
+        .hasMessageContaining("<empty body>");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"2\"} trailing"))
+        .hasMessageContaining("not JSON");
+    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("x".repeat(1000)))
+        .hasMessageContaining("...' (1000 chars)");
+  }
+
+  @Test
+  void scoreAll_keepsAtMostMaxConcurrencyCallsInFlight() {
+    server.handler(exchange -> {
+      Thread.sleep(20);
+      return Reply.ok("{\"stress_level_prediction\": \"1\"}");
+    });
+    ModelServiceClient c = client(settings().maxConcurrency(4).build());
+    List<WindowResult> windows = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      windows.add(window("nurse-" + i, i));
+    }
+
+    List<ScoredWindow> scored = c.scoreAll(windows);
+
+    assertThat(scored).extracting(ScoredWindow::window).containsExactlyElementsOf(windows);
+    assertThat(server.hits()).isEqualTo(40);
+    assertThat(server.maxInFlight()).isBetween(2, 4);
+  }
+
+  @Test
+  void scoreAll_failure_logsErrorCallingMlService() {
+    server.handler(exchange -> new Reply(500, "down"));
+    ModelServiceClient c = client(settings().retryAttempts(1).build());
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      assertThatThrownBy(() -> c.scoreAll(List.of(window("nurse-1", 0.1f)))).isInstanceOf(ModelServiceException.class);
+    } finally {
+      System.setErr(original);
+    }
+
+    assertThat(captured.toString(StandardCharsets.UTF_8))
+        .contains("ERROR io.fallback.http.ModelServiceClient - Error calling ML service: window nurse-1")
+        .contains("HTTP 500");
+  }
+
+  @Test
+  void health_isHealthyOn2xx_unhealthyOtherwise() {
+    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/health")
+        ? Reply.ok("{\"status\": \"ok\"}")
+        : new Reply(404, "nope"));
+    ModelServiceClient c = client(settings().build());
+
+    assertThat(c.health().isHealthy()).isTrue();
+    assertThat(c.settings().healthEndpoint()).isEqualTo(server.uri("/health"));
+
+    server.handler(exchange -> new Reply(503, "loading"));
+    assertThat(c.health().reason()).isEqualTo("GET " + server.uri("/health") + " answered 503: 'loading'");
+  }
+
+  @Test
+  void closedClient_refusesCalls() {
+    ModelServiceClient c = client(settings().build());
+    c.close();
+    c.close();
+
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void unknownField_inQueryParameters_isRejectedNamingTheKey() {
+    ModelServiceSettings s = settings().queryParameters(Map.of("bpm", "PULSE")).build();
+
+    assertThatThrownBy(() -> ModelServiceClient.of(s, WindowSpec.NURSE_FIELDS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ml_service.query_parameters maps 'bpm' to field 'PULSE', which is not one of the window fields "
+            + "[X, Y, Z, EDA, HR, TEMP]");
+  }
+}
