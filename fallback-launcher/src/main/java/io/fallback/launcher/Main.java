@@ -1,0 +1,234 @@
+package io.fallback.launcher;
+
+import io.fallback.launcher.config.ConfigException;
+import io.fallback.launcher.config.ConfigLoader;
+import io.fallback.launcher.config.FallbackConfig;
+import io.fallback.launcher.config.Keys;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line: {@code run}, {@code validate}, {@code status}, {@code force-fallback},
+ * {@code force-primary}, {@code auto}. Exit codes: 0 success, 1 failure (unreachable service, refused
+ * request), 2 invalid configuration or usage.
+ */
+@Command(
+    name = "fallback-launcher",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Automatic fallback processor for a Kafka -> Flink -> InfluxDB pipeline.",
+    subcommands = {
+      Main.Run.class,
+      Main.Validate.class,
+      Main.Status.class,
+      Main.ForceFallback.class,
+      Main.ForcePrimary.class,
+      Main.Auto.class
+    })
+public final class Main implements Callable<Integer> {
+
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int INVALID = 2;
+
+  Map<String, String> environment = System.getenv();
+
+  /**
+   * Runs the command line and exits with its code.
+   *
+   * @param args the arguments
+   */
+  public static void main(String[] args) {
+    System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * Runs the command line without exiting, for tests.
+   *
+   * @param args the arguments
+   * @param environment the environment
+   * @param out standard output
+   * @param err standard error
+   * @return the exit code
+   */
+  public static int execute(String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
+    Main main = new Main();
+    main.environment = environment;
+    CommandLine cli = new CommandLine(main);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExitCodeExceptionMapper(
+        e -> e instanceof ConfigException || e instanceof CommandLine.ParameterException ? INVALID : FAILED);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof ConfigException c) {
+            commandLine.getErr().println("Invalid configuration (" + c.errors().size() + " problem"
+                + (c.errors().size() == 1 ? "" : "s") + "):");
+            c.errors().forEach(m -> commandLine.getErr().println("  " + m));
+            return INVALID;
+          }
+          commandLine.getErr().println("Error: " + e.getMessage());
+          return FAILED;
+        });
+    return cli.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    new CommandLine(this).usage(new PrintWriter(System.out, true));
+    return INVALID;
+  }
+
+  FallbackConfig load(Path file) {
+    return new ConfigLoader(environment).load(file);
+  }
+
+  /** Prints the project version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"fallback-launcher " + (v == null ? "(development build)" : v)};
+    }
+  }
+
+  @Command(name = "run", description = "Run the monitor and, when needed, the fallback processor.")
+  static final class Run implements Callable<Integer> {
+    @ParentCommand Main main;
+
+    @Option(names = {"-c", "--config"}, required = true, description = "YAML configuration (the seed's config.yaml works).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      FallbackConfig cfg = main.load(config);
+      return Launcher.run(cfg, new ConfigLoader(main.environment), main.environment);
+    }
+  }
+
+  @Command(name = "validate", description = "Check the configuration, then that Kafka, InfluxDB, Flink and the model service answer.")
+  static final class Validate implements Callable<Integer> {
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, description = "YAML configuration.")
+    Path config;
+
+    @Option(names = "--offline", description = "Check the configuration only.")
+    boolean offline;
+
+    @Override
+    public Integer call() {
+      FallbackConfig cfg = main.load(config);
+      PrintWriter out = spec.commandLine().getOut();
+      cfg.warnings().forEach(w -> out.println("warning: " + w));
+      out.println("configuration: OK");
+      if (offline) {
+        return OK;
+      }
+      List<String> problems = Connectivity.check(cfg, new ConfigLoader(main.environment), out);
+      problems.forEach(p -> out.println("unreachable: " + p));
+      return problems.isEmpty() ? OK : FAILED;
+    }
+  }
+
+  /** Options shared by the commands that talk to a running instance. */
+  static class Remote {
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--url", description = "Endpoint of the running instance (default: from --config, else http://127.0.0.1:8099).")
+    String url;
+
+    @Option(names = {"-c", "--config"}, description = "YAML configuration of the running instance.")
+    Path config;
+
+    String baseUrl() {
+      if (url != null) {
+        return url.replaceAll("/+$", "");
+      }
+      if (config != null) {
+        FallbackConfig cfg = main.load(config);
+        return "http://" + cfg.string(Keys.SERVER_BIND).orElseThrow() + ":" + cfg.integer(Keys.SERVER_PORT);
+      }
+      return "http://127.0.0.1:8099";
+    }
+
+    String tokenEnv() {
+      return config == null ? "FALLBACK_ADMIN_TOKEN" : main.load(config).string(Keys.SERVER_TOKEN_ENV).orElseThrow();
+    }
+
+    int request(String method, String path, Optional<String> token) throws Exception {
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10));
+      token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+      HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(response.body());
+      if (response.statusCode() / 100 != 2) {
+        spec.commandLine().getErr().println("HTTP " + response.statusCode());
+        return FAILED;
+      }
+      return OK;
+    }
+
+    int setMode(String mode) throws Exception {
+      String env = tokenEnv();
+      Optional<String> token = Optional.ofNullable(main.environment.get(env)).filter(t -> !t.isBlank());
+      if (token.isEmpty()) {
+        spec.commandLine().getErr().println("Set " + env + " to the admin token of the running instance.");
+        return FAILED;
+      }
+      return request("POST", "/mode?mode=" + mode, token);
+    }
+  }
+
+  @Command(name = "status", description = "Show the mode, last check and last transition of a running instance.")
+  static final class Status extends Remote implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return request("GET", "/status", Optional.empty());
+    }
+  }
+
+  @Command(name = "force-fallback", description = "Force fallback mode on a running instance (needs the admin token).")
+  static final class ForceFallback extends Remote implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return setMode("force-fallback");
+    }
+  }
+
+  @Command(name = "force-primary", description = "Force primary mode on a running instance (needs the admin token).")
+  static final class ForcePrimary extends Remote implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return setMode("force-primary");
+    }
+  }
+
+  @Command(name = "auto", description = "Return a running instance to automatic mode (needs the admin token).")
+  static final class Auto extends Remote implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return setMode("auto");
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package io.fallback.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every bad configuration exits with 2 and a message naming the key; no stack trace. */
+class BadConfigTest {
+
+  @TempDir Path dir;
+
+  static Stream<Arguments> badConfigs() {
+    return Stream.of(
+        Arguments.of("kafka:\n  topik: x\n", "kafka.topik: unknown key (did you mean topic?)"),
+        Arguments.of("monitorin:\n  check_interval_seconds: 1\n", "monitorin: unknown section (did you mean monitoring?)"),
+        Arguments.of("monitoring:\n  latency_threshold_secs: 10\n", "monitoring.latency_threshold_secs: unknown key (did you mean latency_threshold_seconds?)"),
+        Arguments.of("monitoring:\n  latency_threshold_seconds: -1\n", "monitoring.latency_threshold_seconds: must be >= 0"),
+        Arguments.of("monitoring:\n  latency_threshold_seconds: fast\n", "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'"),
+        Arguments.of("monitoring:\n  consecutive_violations: 0\n", "monitoring.consecutive_violations: must be >= 1, but was 0"),
+        Arguments.of("monitoring:\n  consecutive_violations: 2.5\n", "monitoring.consecutive_violations: must be an integer, but was 2.5"),
+        Arguments.of("monitoring:\n  check_interval_seconds: 0\n", "monitoring.check_interval_seconds: must be > 0"),
+        Arguments.of("monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n", "monitoring.resume_threshold_seconds: must be below monitoring.latency_threshold_seconds"),
+        Arguments.of("monitoring:\n  consecutive_recoveries: 0\n", "monitoring.consecutive_recoveries: must be >= 1"),
+        Arguments.of("monitoring:\n  min_fallback_seconds: -5\n", "monitoring.min_fallback_seconds: must be >= 0"),
+        Arguments.of("monitoring:\n  probe_timeout_seconds: 0\n", "monitoring.probe_timeout_seconds: must be > 0"),
+        Arguments.of("monitoring:\n  latency_source: prometheus\n", "monitoring.latency_source: must be one of kafka_lag, influx_freshness, both, but was 'prometheus'"),
+        Arguments.of("monitoring:\n  flink_rest_url: jobmanager:8081\n", "monitoring.flink_rest_url: must be an http:// or https:// URL with a host"),
+        Arguments.of("kafka:\n  auto_offset_reset: beginning\n", "kafka.auto_offset_reset: must be one of earliest, latest, but was 'beginning'"),
+        Arguments.of("kafka:\n  properties: [a, b]\n", "kafka.properties: must be a mapping of client properties"),
+        Arguments.of("kafka:\n  topic: ''\n", "kafka.topic: must be a non-empty string"),
+        Arguments.of("processing:\n  batch_size: 0\n", "processing.batch_size: must be >= 1, but was 0"),
+        Arguments.of("processing:\n  batch_size: lots\n", "processing.batch_size: must be an integer, but was 'lots'"),
+        Arguments.of("processing:\n  batch_timeout_seconds: -3\n", "processing.batch_timeout_seconds: must be > 0"),
+        Arguments.of("processing:\n  window_seconds: 0\n", "processing.window_seconds: must be > 0"),
+        Arguments.of("processing:\n  schema_file: /does/not/exist.avsc\n", "processing.schema_file: file /does/not/exist.avsc does not exist"),
+        Arguments.of("processing:\n  format: protobuf\n", "processing.format: must be one of avro, json"),
+        Arguments.of("processing:\n  fields: []\n", "processing.fields: must be a non-empty list"),
+        Arguments.of("ml_service:\n  endpoint: not a url\n", "ml_service.endpoint: must be an http:// or https:// URL"),
+        Arguments.of("ml_service:\n  timeout_seconds: 0\n", "ml_service.timeout_seconds: must be > 0"),
+        Arguments.of("ml_service:\n  retry_attempts: 0\n", "ml_service.retry_attempts: must be >= 1"),
+        Arguments.of("ml_service:\n  max_concurrency: -1\n", "ml_service.max_concurrency: must be >= 1"),
+        Arguments.of("influxdb:\n  url: ftp://influxdb:8086\n", "influxdb.url: must be an http:// or https:// URL"),
+        Arguments.of("influxdb:\n  api: v3\n", "influxdb.api: must be one of v1, v2, but was 'v3'"),
+        Arguments.of("influxdb:\n  api: v2\n", "influxdb.org: required when influxdb.api is v2"),
+        Arguments.of("influxdb:\n  source_as_field: maybe\n", "influxdb.source_as_field: must be true or false, but was 'maybe'"),
+        Arguments.of("dask:\n  memory_limit: two gigs\n", "dask.memory_limit: must be a size such as 2GB or 512MiB"),
+        Arguments.of("dask:\n  n_workers: 0\n", "dask.n_workers: must be >= 1, but was 0"),
+        Arguments.of("server:\n  port: 70000\n", "server.port: must be between 0 and 65535, but was 70000"),
+        Arguments.of("handoff:\n  advance_primary_offsets: yes please\n", "handoff.advance_primary_offsets: must be true or false"),
+        Arguments.of("kafka: [1, 2]\n", "kafka: must be a mapping of keys"),
+        Arguments.of("kafka:\n  topic: [unclosed\n", "(file): not valid YAML"));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("badConfigs")
+  void badConfig_exits2_namingTheKey(String yaml, String expected) throws IOException {
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(file, yaml);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int code =
+        Main.execute(
+            new String[] {"validate", "--offline", "--config", file.toString()},
+            Map.of(),
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains(expected).doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
+  @Test
+  void seedConfig_validatesOffline_withWarnings() throws Exception {
+    Path seed = Path.of(BadConfigTest.class.getResource("/seed-config.yaml").toURI());
+    StringWriter out = new StringWriter();
+
+    int code =
+        Main.execute(
+            new String[] {"validate", "--offline", "--config", seed.toString()},
+            Map.of(),
+            new PrintWriter(out, true),
+            new PrintWriter(new StringWriter(), true));
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("configuration: OK").contains("warning: kafka.enable_auto_commit is ignored");
+  }
+
+  @Test
+  void missingConfigFile_exits2() {
+    StringWriter err = new StringWriter();
+
+    int code =
+        Main.execute(
+            new String[] {"validate", "--offline", "--config", dir.resolve("nope.yaml").toString()},
+            Map.of(),
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--config: cannot read");
+  }
+
+  @Test
+  void unknownOption_exits2() {
+    int code =
+        Main.execute(
+            new String[] {"run", "--confg", "x"},
+            Map.of(),
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(new StringWriter(), true));
+
+    assertThat(code).isEqualTo(2);
+  }
+}
