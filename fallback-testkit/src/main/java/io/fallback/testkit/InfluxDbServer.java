@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class InfluxDbServer implements AutoCloseable {
 
+  /** System property naming the {@code influxd} executable to use instead of searching PATH. */
+  public static final String EXECUTABLE_PROPERTY = "fallback.testkit.influxd";
+
   private static final Logger LOG = LoggerFactory.getLogger(InfluxDbServer.class);
   private static final Path DEBIAN_INFLUXD = Path.of("/usr/bin/influxd");
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
@@ -97,12 +100,20 @@ public final class InfluxDbServer implements AutoCloseable {
   }
 
   /**
-   * Where {@code influxd} is installed: the first {@code influxd} on {@code PATH}, else {@code
+   * Where {@code influxd} is installed: the path in the system property {@value
+   * #EXECUTABLE_PROPERTY} if set, else the first {@code influxd} on {@code PATH}, else {@code
    * /usr/bin/influxd}.
    *
    * @return the executable, or empty if it is not installed
    */
   public static Optional<Path> findExecutable() {
+    String configured = System.getProperty(EXECUTABLE_PROPERTY);
+    if (configured != null && !configured.isBlank()) {
+      Path executable = Path.of(configured);
+      return Files.isRegularFile(executable) && Files.isExecutable(executable)
+          ? Optional.of(executable)
+          : Optional.empty();
+    }
     String path = System.getenv("PATH");
     Stream<Path> onPath =
         path == null
@@ -124,9 +135,16 @@ public final class InfluxDbServer implements AutoCloseable {
   }
 
   static ServerNotInstalledException notInstalled() {
+    String configured = System.getProperty(EXECUTABLE_PROPERTY);
+    String where =
+        configured != null && !configured.isBlank()
+            ? "not an executable file: " + configured + " (system property " + EXECUTABLE_PROPERTY + ")"
+            : "not found on PATH nor at /usr/bin/influxd";
     return new ServerNotInstalledException(
-        "influxd: not found on PATH nor at /usr/bin/influxd. InfluxDB 1.x integration tests need"
-            + " it: run scripts/setup.sh (or as root: apt-get install -y influxdb)");
+        "influxd: "
+            + where
+            + ". InfluxDB 1.x integration tests need it: run scripts/setup.sh"
+            + " (or as root: apt-get install -y influxdb)");
   }
 
   /**
