@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Child processes and temporary directories of this kit that must not outlive the JVM: one
- * shutdown hook terminates what is still registered (SIGTERM, then SIGKILL after a grace period)
- * and deletes the directories. Also the stop-by-PID logic the servers share.
+ * Child processes and temporary directories of this kit that must not outlive the JVM: one shutdown
+ * hook terminates what is still registered (SIGTERM, then SIGKILL after a grace period) and deletes
+ * the directories. Also the stop-by-PID logic the servers share.
  *
  * <p>This class is thread-safe.
  */

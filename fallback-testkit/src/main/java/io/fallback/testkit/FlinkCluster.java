@@ -23,10 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Flink 2.x {@link MiniCluster} in the test JVM: one JobManager with its REST API on a free
- * 127.0.0.1 port, and one TaskManager with 4 slots (by default); all its listeners bind
- * 127.0.0.1. Jobs are submitted
- * asynchronously; the REST API ({@code /jobs/overview}, {@code /jobs/<id>}, {@code
- * /jobs/<id>/checkpoints}) answers as on a real cluster, so REST health probes can be tested
+ * 127.0.0.1 port, and one TaskManager with 4 slots (by default); all its listeners bind 127.0.0.1.
+ * Jobs are submitted asynchronously; the REST API ({@code /jobs/overview}, {@code /jobs/<id>},
+ * {@code /jobs/<id>/checkpoints}) answers as on a real cluster, so REST health probes can be tested
  * against it.
  *
  * <pre>{@code
@@ -39,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>JVM options.</b> Flink reflects into {@code java.base}; on Java 17 the forked test JVM
- * needs these options (the root POM defines them as the property {@code flink.test.argLine};
- * set {@code <argLine>${flink.test.argLine}</argLine>} on Surefire and Failsafe):
+ * needs these options (the root POM defines them as the property {@code flink.test.argLine}; set
+ * {@code <argLine>${flink.test.argLine}</argLine>} on Surefire and Failsafe):
  *
  * <pre>
  * -XX:+IgnoreUnrecognizedVMOptions
@@ -128,7 +127,8 @@ public final class FlinkCluster implements AutoCloseable {
     MiniCluster miniCluster = new MiniCluster(clusterConfig);
     try {
       miniCluster.start();
-      String restUrl = stripTrailingSlash(get(miniCluster.getRestAddress(), "REST address").toString());
+      String restUrl =
+          stripTrailingSlash(get(miniCluster.getRestAddress(), "REST address").toString());
       Duration startupTime = Duration.ofNanos(System.nanoTime() - begin);
       LOG.info("flink mini cluster ready, REST at {} in {} ms", restUrl, startupTime.toMillis());
       return new FlinkCluster(miniCluster, restUrl, startupTime);
@@ -149,9 +149,8 @@ public final class FlinkCluster implements AutoCloseable {
   }
 
   /**
-   * Builds the job defined on {@code env} (its stream graph; the environment's transformations
-   * are cleared, as {@code execute} does), names it and submits it without waiting for it to
-   * run.
+   * Builds the job defined on {@code env} (its stream graph; the environment's transformations are
+   * cleared, as {@code execute} does), names it and submits it without waiting for it to run.
    *
    * @param env an environment with at least one sink
    * @param jobName the job's name, as shown by {@code /jobs/overview}

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * @Test void probe() { String url = FLINK.cluster().restUrl(); ... }
  * }</pre>
  *
- * <p>Registered on a static field, the cluster starts before all tests and is closed after them;
- * on an instance field, one cluster per test. Test methods may also take a {@code FlinkCluster}
+ * <p>Registered on a static field, the cluster starts before all tests and is closed after them; on
+ * an instance field, one cluster per test. Test methods may also take a {@code FlinkCluster}
  * parameter. The test JVM needs the {@code --add-opens} options listed in {@link FlinkCluster}.
  *
  * <p>This class is thread-safe for the way JUnit calls it.

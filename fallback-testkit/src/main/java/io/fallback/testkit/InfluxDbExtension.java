@@ -18,12 +18,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * @Test void writes() { INFLUX.server().createDatabase("flink_sink"); ... }
  * }</pre>
  *
- * <p>Registered on a static field, the server starts before all tests and is closed after them;
- * on an instance field, one server per test. Test methods may also take an {@code
- * InfluxDbServer} parameter.
+ * <p>Registered on a static field, the server starts before all tests and is closed after them; on
+ * an instance field, one server per test. Test methods may also take an {@code InfluxDbServer}
+ * parameter.
  *
- * <p>When {@code influxd} is not installed, the tests are skipped (aborted) with the install
- * hint, except when the environment variable {@code CI} is {@code true}: then they fail.
+ * <p>When {@code influxd} is not installed, the tests are skipped (aborted) with the install hint,
+ * except when the environment variable {@code CI} is {@code true}: then they fail.
  *
  * <p>This class is thread-safe for the way JUnit calls it (callbacks of one test class).
  */

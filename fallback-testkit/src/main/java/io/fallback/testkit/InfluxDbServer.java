@@ -2,6 +2,7 @@ package io.fallback.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -20,28 +21,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real InfluxDB 1.x server ({@code influxd} from Debian's {@code influxdb} package, 1.6.7) run
- * as a child process, for integration tests.
+ * A real InfluxDB 1.x server ({@code influxd} from Debian's {@code influxdb} package, 1.6.7) run as
+ * a child process, for integration tests.
  *
  * <p>{@link #start()} creates a temporary directory with {@code meta}, {@code data} and {@code
- * wal}, picks two free 127.0.0.1 ports (RPC {@code bind-address} and {@code [http]
- * bind-address}), writes a config with the internal monitor store and usage reporting disabled,
- * starts {@code influxd -config <file>} and waits until {@code GET /ping} answers 204. The
- * server's output goes to {@code target/influxd-<port>.log} of the module running the tests
- * (see {@link #logFile()}).
+ * wal}, picks two free 127.0.0.1 ports (RPC {@code bind-address} and {@code [http] bind-address}),
+ * writes a config with the internal monitor store and usage reporting disabled, starts {@code
+ * influxd -config <file>} and waits until {@code GET /ping} answers 204. The server's output goes
+ * to {@code target/influxd-<port>.log} of the module running the tests (see {@link #logFile()}).
  *
  * <p>{@link #stop()} terminates the process and keeps its data; {@link #restart()} starts it again
- * on the same port and data directory, so {@link #url()} stays valid. {@link #close()} stops it
- * and deletes the data. A JVM shutdown hook kills servers that were not closed.
+ * on the same port and data directory, so {@link #url()} stays valid. {@link #close()} stops it and
+ * deletes the data. A JVM shutdown hook kills servers that were not closed.
  *
- * <p>Note: Java does not allow an instance method {@code start()} next to the static factory
- * {@code start()}; calling {@code server.start()} on an instance compiles but creates a
- * <em>new</em> server. To start a stopped server again, call {@link #restart()}.
+ * <p>Note: Java does not allow an instance method {@code start()} next to the static factory {@code
+ * start()}; calling {@code server.start()} on an instance compiles but creates a <em>new</em>
+ * server. To start a stopped server again, call {@link #restart()}.
  *
  * <p>If {@code influxd} is not installed, {@link #start()} throws {@link
  * ServerNotInstalledException}; install it with {@code scripts/setup.sh} or {@code apt-get install
- * -y influxdb}. {@link InfluxDbExtension} skips the test class outside CI and fails it under
- * {@code CI=true}.
+ * -y influxdb}. {@link InfluxDbExtension} skips the test class outside CI and fails it under {@code
+ * CI=true}.
  *
  * <p>This class is thread-safe: lifecycle methods are synchronized; HTTP helpers may be called
  * concurrently.
@@ -118,7 +118,7 @@ public final class InfluxDbServer implements AutoCloseable {
     Stream<Path> onPath =
         path == null
             ? Stream.empty()
-            : Stream.of(path.split(java.io.File.pathSeparator))
+            : Stream.of(path.split(File.pathSeparator))
                 .filter(dir -> !dir.isBlank())
                 .map(dir -> Path.of(dir, "influxd"));
     return Stream.concat(onPath, Stream.of(DEBIAN_INFLUXD))
@@ -138,7 +138,11 @@ public final class InfluxDbServer implements AutoCloseable {
     String configured = System.getProperty(EXECUTABLE_PROPERTY);
     String where =
         configured != null && !configured.isBlank()
-            ? "not an executable file: " + configured + " (system property " + EXECUTABLE_PROPERTY + ")"
+            ? "not an executable file: "
+                + configured
+                + " (system property "
+                + EXECUTABLE_PROPERTY
+                + ")"
             : "not found on PATH nor at /usr/bin/influxd";
     return new ServerNotInstalledException(
         "influxd: "
@@ -206,8 +210,8 @@ public final class InfluxDbServer implements AutoCloseable {
   }
 
   /**
-   * Stops the process by PID: SIGTERM, then SIGKILL if it has not exited within 10 s. The data
-   * is kept; {@link #restart()} brings the server back. Does nothing if it is not running.
+   * Stops the process by PID: SIGTERM, then SIGKILL if it has not exited within 10 s. The data is
+   * kept; {@link #restart()} brings the server back. Does nothing if it is not running.
    */
   public synchronized void stop() {
     if (process == null) {
@@ -245,7 +249,8 @@ public final class InfluxDbServer implements AutoCloseable {
    */
   public void createDatabase(String db) {
     requireNonNull(db, "db");
-    String body = post("/query", "q=" + encode("CREATE DATABASE \"" + db.replace("\"", "\\\"") + "\""));
+    String body =
+        post("/query", "q=" + encode("CREATE DATABASE \"" + db.replace("\"", "\\\"") + "\""));
     if (body.contains("\"error\"")) {
       throw new TestServerException("influxd: CREATE DATABASE " + db + " failed: " + body);
     }
@@ -268,8 +273,8 @@ public final class InfluxDbServer implements AutoCloseable {
    *
    * @param db database, or null for statements that name none
    * @param influxQl the statement(s)
-   * @param epoch {@code ns}, {@code u}, {@code ms}, {@code s}, {@code m} or {@code h}, or null
-   *     for RFC 3339 strings
+   * @param epoch {@code ns}, {@code u}, {@code ms}, {@code s}, {@code m} or {@code h}, or null for
+   *     RFC 3339 strings
    * @return the raw JSON body
    * @throws TestServerException if the server answers other than 200 or cannot be reached
    */
@@ -306,7 +311,12 @@ public final class InfluxDbServer implements AutoCloseable {
     HttpResponse<String> response = send(request);
     if (response.statusCode() != 204) {
       throw new TestServerException(
-          "influxd: write to " + db + " answered " + response.statusCode() + ": " + response.body());
+          "influxd: write to "
+              + db
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + response.body());
     }
   }
 
@@ -383,9 +393,20 @@ public final class InfluxDbServer implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         ChildProcesses.terminate(child.toHandle(), Duration.ofSeconds(2));
         throw new TestServerException(
-            "influxd: no 204 from " + url() + "/ping within " + STARTUP_TIMEOUT + "; log " + logFile);
+            "influxd: no 204 from "
+                + url()
+                + "/ping within "
+                + STARTUP_TIMEOUT
+                + "; log "
+                + logFile);
       }
       pause();
+    }
+    if (!child.isAlive()) {
+      // someone else answered /ping on this port: ours could not bind it
+      ChildProcesses.terminate(child.toHandle(), Duration.ZERO);
+      throw new TestServerException(
+          "influxd: port " + httpPort + " answers /ping but our influxd exited; log " + logFile);
     }
     process = child;
     lastStartupTime = Duration.ofNanos(System.nanoTime() - started);
@@ -477,7 +498,9 @@ public final class InfluxDbServer implements AutoCloseable {
   }
 
   private static String quoted(Path path) {
-    return "\"" + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    return "\""
+        + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"")
+        + "\"";
   }
 
   private static String encode(String value) {

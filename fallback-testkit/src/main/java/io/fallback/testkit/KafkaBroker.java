@@ -13,17 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Kafka 4.x broker in KRaft mode (combined broker and controller) running inside
- * the test JVM, built on Kafka's {@code KafkaClusterTestKit}. It listens on an ephemeral port of
- * {@code localhost}; its data lives in a temporary directory deleted on {@link #close()}.
+ * A single-node Kafka 4.x broker in KRaft mode (combined broker and controller) running inside the
+ * test JVM, built on Kafka's {@code KafkaClusterTestKit}. It listens on an ephemeral port of {@code
+ * localhost}; its data lives in a temporary directory deleted on {@link #close()}.
  *
  * <p>Defaults are tuned for fast tests: replication factor 1 for the offsets, transaction and
  * share-group state topics, a group's initial rebalance delay of 0, 4 partitions for {@code
- * __consumer_offsets}. Topics are auto-created as in a default broker. Override any broker
- * property with {@link #start(Map)}.
+ * __consumer_offsets}. Topics are auto-created as in a default broker. Override any broker property
+ * with {@link #start(Map)}.
  *
- * <p>For a broker that can be stopped, restarted on the same address, or killed with SIGKILL,
- * use {@link KafkaBrokerProcess}.
+ * <p>For a broker that can be stopped, restarted on the same address, or killed with SIGKILL, use
+ * {@link KafkaBrokerProcess}.
  *
  * <p>This class is thread-safe.
  */
@@ -79,7 +79,11 @@ public final class KafkaBroker implements AutoCloseable {
     KafkaClusterTestKit cluster = null;
     try {
       TestKitNodes nodes =
-          new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
+          new TestKitNodes.Builder()
+              .setCombined(true)
+              .setNumBrokerNodes(1)
+              .setNumControllerNodes(1)
+              .build();
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
       Map<String, Object> config = new HashMap<>(FAST_TEST_DEFAULTS);
       config.putAll(brokerConfig);
@@ -93,7 +97,10 @@ public final class KafkaBroker implements AutoCloseable {
       cluster.waitForReadyBrokers();
       Duration startupTime = Duration.ofNanos(System.nanoTime() - begin);
       KafkaBroker broker = new KafkaBroker(cluster, startupTime);
-      LOG.info("kafka broker (in-JVM KRaft) ready at {} in {} ms", broker.bootstrapServers, startupTime.toMillis());
+      LOG.info(
+          "kafka broker (in-JVM KRaft) ready at {} in {} ms",
+          broker.bootstrapServers,
+          startupTime.toMillis());
       return broker;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -122,8 +129,8 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
-   * An admin client owned by this broker, created on first use and closed by {@link #close()}.
-   * Do not close it yourself.
+   * An admin client owned by this broker, created on first use and closed by {@link #close()}. Do
+   * not close it yourself.
    *
    * @return the shared admin client
    * @throws IllegalStateException if the broker is closed
@@ -148,8 +155,8 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Creates a topic with topic-level configs (e.g. {@code retention.ms}), replication factor 1,
-   * and waits until all its partitions have a leader.
+   * Creates a topic with topic-level configs (e.g. {@code retention.ms}), replication factor 1, and
+   * waits until all its partitions have a leader.
    *
    * @param name topic name
    * @param partitions number of partitions, at least 1

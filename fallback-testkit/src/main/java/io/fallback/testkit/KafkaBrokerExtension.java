@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * @Test void consumes() { KAFKA.broker().createTopic("stress-topic", 2); ... }
  * }</pre>
  *
- * <p>Registered on a static field, the broker starts before all tests and is closed after them;
- * on an instance field, one broker per test. Test methods may also take a {@code KafkaBroker}
+ * <p>Registered on a static field, the broker starts before all tests and is closed after them; on
+ * an instance field, one broker per test. Test methods may also take a {@code KafkaBroker}
  * parameter. Topics persist across the tests of a class: give each test its own topic names.
  *
  * <p>This class is thread-safe for the way JUnit calls it.

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +33,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #create()} picks two free 127.0.0.1 ports (client and controller listener), writes
  * {@code server.properties} into a temporary directory, and formats the storage with {@code
  * kafka.tools.StorageTool format --standalone}. The child JVM runs {@code kafka.Kafka
- * server.properties} with the classpath of the current JVM (which holds {@code kafka_2.13}
- * through this kit's dependencies). Its output goes to {@code target/kafka-<port>.log} (see
- * {@link #logFile()}). The defaults are those of {@link KafkaBroker} (replication factor 1,
- * no initial rebalance delay), plus a broker session timeout of 4 s (heartbeat 0.5 s) so that a
- * restart after {@link #kill()} is not refused for the default 9 s.
+ * server.properties} with the classpath of the current JVM (which holds {@code kafka_2.13} through
+ * this kit's dependencies). Its output goes to {@code target/kafka-<port>.log} (see {@link
+ * #logFile()}). The defaults are those of {@link KafkaBroker} (replication factor 1, no initial
+ * rebalance delay), plus a broker session timeout of 4 s (heartbeat 0.5 s) so that a restart after
+ * {@link #kill()} is not refused for the default 9 s.
  *
  * <pre>{@code
  * try (KafkaBrokerProcess kafka = KafkaBrokerProcess.create().start()) {
@@ -86,8 +88,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   /**
-   * Creates and formats a broker whose {@code server.properties} has {@code brokerConfig} on top
-   * of the defaults. Listener settings are the kit's and should not be overridden.
+   * Creates and formats a broker whose {@code server.properties} has {@code brokerConfig} on top of
+   * the defaults. Listener settings are the kit's and should not be overridden.
    *
    * @param brokerConfig broker properties, e.g. {@code log.retention.ms}
    * @return the stopped broker; close it when done
@@ -143,14 +145,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       return;
     }
     boolean graceful = ChildProcesses.terminate(process.toHandle(), STOP_GRACE);
-    LOG.info("kafka broker on port {} stopped ({})", port, graceful ? "SIGTERM" : "killed after grace");
+    LOG.info(
+        "kafka broker on port {} stopped ({})", port, graceful ? "SIGTERM" : "killed after grace");
     process = null;
   }
 
   /**
-   * Kills the broker at once (SIGKILL, {@code Process.destroyForcibly()}) and waits for the
-   * process to be gone: unflushed data may be lost, as on a crash. Does nothing if it is not
-   * running.
+   * Kills the broker at once (SIGKILL, {@code Process.destroyForcibly()}) and waits for the process
+   * to be gone: unflushed data may be lost, as on a crash. Does nothing if it is not running.
    */
   public synchronized void kill() {
     if (process == null) {
@@ -285,7 +287,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -294,13 +297,16 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     props.put("log.dirs", logDir.toAbsolutePath().toString());
     props.put("num.partitions", "1");
     props.putAll(KafkaBroker.FAST_TEST_DEFAULTS);
-    // after a kill, the restarted controller rejects the new incarnation (DUPLICATE_BROKER_REGISTRATION)
+    // after a kill, the restarted controller rejects the new incarnation
+    // (DUPLICATE_BROKER_REGISTRATION)
     // until the old session expires: 4 s instead of 9 s, with heartbeats frequent enough for that
     props.put("broker.session.timeout.ms", "4000");
     props.put("broker.heartbeat.interval.ms", "500");
     props.putAll(overrides);
     StringBuilder text = new StringBuilder("# written by fallback-testkit KafkaBrokerProcess\n");
-    props.forEach((key, value) -> text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
+    props.forEach(
+        (key, value) ->
+            text.append(key).append('=').append(value.replace("\\", "\\\\")).append('\n'));
     return text.toString();
   }
 
@@ -369,8 +375,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   private boolean acceptsConnections() {
-    try (java.net.Socket socket = new java.net.Socket()) {
-      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
       return true;
     } catch (IOException e) {
       return false;
@@ -424,13 +430,20 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       ChildProcesses.register(child.toHandle());
       if (!child.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         ChildProcesses.kill(child.toHandle());
-        throw new TestServerException("kafka: " + mainAndArgs.get(0) + " did not finish within " + timeout);
+        throw new TestServerException(
+            "kafka: " + mainAndArgs.get(0) + " did not finish within " + timeout);
       }
       ChildProcesses.terminate(child.toHandle(), Duration.ZERO);
       if (child.exitValue() != 0) {
         throw new TestServerException(
-            "kafka: " + String.join(" ", mainAndArgs) + " exited with " + child.exitValue() + "; log "
-                + logFile + ":\n" + TestkitPaths.tail(logFile, 3000));
+            "kafka: "
+                + String.join(" ", mainAndArgs)
+                + " exited with "
+                + child.exitValue()
+                + "; log "
+                + logFile
+                + ":\n"
+                + TestkitPaths.tail(logFile, 3000));
       }
     } catch (IOException e) {
       throw new TestServerException("kafka: cannot run " + mainAndArgs.get(0), e);
@@ -481,7 +494,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private static final String LOGBACK_CONFIG =
       "<configuration>\n"
           + "  <appender name=\"OUT\" class=\"ch.qos.logback.core.ConsoleAppender\">\n"
-          + "    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>\n"
+          + "    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} -"
+          + " %msg%n</pattern></encoder>\n"
           + "  </appender>\n"
           + "  <root level=\"INFO\"><appender-ref ref=\"OUT\"/></root>\n"
           + "</configuration>\n";

@@ -47,7 +47,8 @@ final class KafkaTopics {
           // metadata not propagated yet (UnknownTopicOrPartition): poll again below
         }
         if (System.nanoTime() > deadline) {
-          throw new TestServerException("kafka: topic " + name + " has no leaders after " + TIMEOUT);
+          throw new TestServerException(
+              "kafka: topic " + name + " has no leaders after " + TIMEOUT);
         }
         TimeUnit.MILLISECONDS.sleep(20);
       }

@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Free TCP ports on the loopback interface, for servers that need a fixed port chosen before
- * they start (a port that must stay the same across restarts).
+ * Free TCP ports on the loopback interface, for servers that need a fixed port chosen before they
+ * start (a port that must stay the same across restarts).
  *
- * <p>A port is free when this method returns; another process may take it before the caller
- * binds it. The servers of this kit retry their first start with new ports when that happens.
+ * <p>A port is free when this method returns; another process may take it before the caller binds
+ * it. The servers of this kit retry their first start with new ports when that happens.
  *
  * <p>This class is thread-safe.
  */
@@ -32,8 +32,8 @@ public final class Ports {
   }
 
   /**
-   * Returns {@code count} distinct TCP ports that were free on 127.0.0.1 a moment ago. All
-   * sockets are held open together, so the ports are distinct.
+   * Returns {@code count} distinct TCP ports that were free on 127.0.0.1 a moment ago. All sockets
+   * are held open together, so the ports are distinct.
    *
    * @param count how many ports, at least 1
    * @return distinct port numbers

@@ -1,9 +1,9 @@
 package io.fallback.testkit;
 
 /**
- * A test server of this kit could not be started, reached or stopped. The message starts with
- * the component ({@code influxd}, {@code kafka}, {@code flink}) and, for child processes, names
- * the log file to read.
+ * A test server of this kit could not be started, reached or stopped. The message starts with the
+ * component ({@code influxd}, {@code kafka}, {@code flink}) and, for child processes, names the log
+ * file to read.
  */
 public class TestServerException extends RuntimeException {
 

@@ -79,7 +79,8 @@ class InfluxDbServerIT {
       assertThat(values.get(0).get(0).asLong()).isEqualTo(1700000000000L);
       assertThat(values.get(0).get(1).asDouble()).isEqualTo(42.0);
       assertThat(server.logFile()).exists();
-      assertThat(server.logFile().getFileName().toString()).isEqualTo("influxd-" + server.port() + ".log");
+      assertThat(server.logFile().getFileName().toString())
+          .isEqualTo("influxd-" + server.port() + ".log");
 
       server.close();
 

@@ -2,6 +2,7 @@ package io.fallback.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class InfluxDbServerTest {
@@ -21,7 +22,7 @@ class InfluxDbServerTest {
     int[] ports = Ports.freePorts(5);
 
     assertThat(ports).doesNotHaveDuplicates();
-    assertThat(java.util.Arrays.stream(ports).boxed())
+    assertThat(Arrays.stream(ports).boxed())
         .allSatisfy(port -> assertThat(port).isBetween(1, 65535));
   }
 }

@@ -1,6 +1,7 @@
 package io.fallback.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,9 @@ class KafkaBrokerIT {
                 Collectors.groupingBy(
                     ConsumerRecord::key,
                     Collectors.mapping(ConsumerRecord::partition, Collectors.toSet())));
-    assertThat(partitionsByKey).hasSize(10).allSatisfy((key, partitions) -> assertThat(partitions).hasSize(1));
+    assertThat(partitionsByKey)
+        .hasSize(10)
+        .allSatisfy((key, partitions) -> assertThat(partitions).hasSize(1));
   }
 
   @Test
@@ -45,7 +48,7 @@ class KafkaBrokerIT {
     KafkaBroker broker = KAFKA.broker();
     broker.createTopic("twice", 1);
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> broker.createTopic("twice", 1))
+    assertThatThrownBy(() -> broker.createTopic("twice", 1))
         .isInstanceOf(TestServerException.class)
         .hasMessageContaining("exists already");
   }
@@ -59,7 +62,6 @@ class KafkaBrokerIT {
     broker.close();
 
     assertThat(bootstrap).matches(".+:\\d+");
-    org.assertj.core.api.Assertions.assertThatThrownBy(broker::admin)
-        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(broker::admin).isInstanceOf(IllegalStateException.class);
   }
 }

@@ -3,6 +3,7 @@ package io.fallback.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,7 +18,8 @@ class KafkaBrokerProcessIT {
 
       kafka.start();
 
-      System.out.println("startup kafka (child JVM): " + kafka.lastStartupTime().toMillis() + " ms");
+      System.out.println(
+          "startup kafka (child JVM): " + kafka.lastStartupTime().toMillis() + " ms");
       assertThat(kafka.isRunning()).isTrue();
       kafka.createTopic("stress-topic", 2);
       List<String> keys =
@@ -30,21 +32,25 @@ class KafkaBrokerProcessIT {
 
       kafka.start();
 
-      System.out.println("restart kafka (child JVM, after stop): " + kafka.lastStartupTime().toMillis() + " ms");
+      System.out.println(
+          "restart kafka (child JVM, after stop): " + kafka.lastStartupTime().toMillis() + " ms");
       assertThat(kafka.bootstrapServers()).isEqualTo(bootstrap);
       List<ConsumerRecord<String, String>> afterStop =
           KafkaRecords.consume(kafka.clientConfig(), "stress-topic", 50);
-      assertThat(afterStop).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(keys);
+      assertThat(afterStop)
+          .extracting(ConsumerRecord::key)
+          .containsExactlyInAnyOrderElementsOf(keys);
 
       long pid = kafka.pid();
       kafka.kill();
 
       assertThat(kafka.isRunning()).isFalse();
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
 
       kafka.start();
 
-      System.out.println("restart kafka (child JVM, after kill): " + kafka.lastStartupTime().toMillis() + " ms");
+      System.out.println(
+          "restart kafka (child JVM, after kill): " + kafka.lastStartupTime().toMillis() + " ms");
       assertThat(kafka.bootstrapServers()).isEqualTo(bootstrap);
       KafkaRecords.produce(kafka.clientConfig(), "stress-topic", List.of("nurse-9"));
       List<ConsumerRecord<String, String>> afterKill =

@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,20 +27,20 @@ final class KafkaRecords {
   private KafkaRecords() {}
 
   /** Sends every record and waits for each acknowledgement (acks=all). */
-  static List<RecordMetadata> produce(Map<String, Object> clientConfig, String topic, List<String> keys)
-      throws Exception {
-    Map<String, Object> config = new java.util.HashMap<>(clientConfig);
+  static List<RecordMetadata> produce(
+      Map<String, Object> clientConfig, String topic, List<String> keys) throws Exception {
+    Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     List<RecordMetadata> acks = new ArrayList<>();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
-      List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
+      List<Future<RecordMetadata>> futures = new ArrayList<>();
       for (int i = 0; i < keys.size(); i++) {
         futures.add(producer.send(new ProducerRecord<>(topic, keys.get(i), "value-" + i)));
       }
       for (var future : futures) {
-        acks.add(future.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        acks.add(future.get(30, TimeUnit.SECONDS));
       }
     }
     return acks;
@@ -46,7 +49,7 @@ final class KafkaRecords {
   /** Reads the topic from the beginning with a new group until {@code expected} records arrived. */
   static List<ConsumerRecord<String, String>> consume(
       Map<String, Object> clientConfig, String topic, int expected) {
-    Map<String, Object> config = new java.util.HashMap<>(clientConfig);
+    Map<String, Object> config = new HashMap<>(clientConfig);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
