@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * @param jobName {@code monitoring.flink_job_name}: the primary job's name; empty (default) with an
  *     empty {@code jobId} means any running job, as the seed did
  * @param jobId {@code monitoring.flink_job_id}: the primary job's id (32 hex digits), instead of a name
- * @param mode {@code monitoring.flink_health_mode}: {@code job} (default) or {@code legacy_overview}
+ * @param mode {@code monitoring.health_probe}: {@code flink_rest} (default) or {@code legacy_overview}; the launcher handles {@code none} by not creating a probe
  * @param maxCheckpointAge {@code monitoring.max_checkpoint_age_seconds}: the latest completed
  *     checkpoint must be younger than this when the job checkpoints; empty (default) means three times
  *     the job's checkpoint interval, at least 60 s; zero turns the check off
@@ -48,31 +48,31 @@ public record FlinkProbeSettings(
      * The configured job is RUNNING with all vertices RUNNING, checkpoints recently and has not
      * restarted since the previous check.
      */
-    JOB,
+    FLINK_REST,
     /** The seed's rule: {@code /overview} reports {@code jobs-running > 0}, whatever job it is. */
     LEGACY_OVERVIEW;
 
     /**
      * Parses the configuration value.
      *
-     * @param value {@code job} or {@code legacy_overview}, case-insensitive
+     * @param value {@code flink_rest} or {@code legacy_overview}, case-insensitive
      * @return the mode
      * @throws IllegalArgumentException naming the key and the allowed values
      */
     public static Mode fromConfig(String value) {
-      Objects.requireNonNull(value, "monitoring.flink_health_mode");
+      Objects.requireNonNull(value, "monitoring.health_probe");
       try {
         return valueOf(value.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "monitoring.flink_health_mode must be one of job, legacy_overview, but was '" + value + "'", e);
+            "monitoring.health_probe must be one of flink_rest, legacy_overview, but was '" + value + "'", e);
       }
     }
 
     /**
      * The configuration value.
      *
-     * @return {@code job} or {@code legacy_overview}
+     * @return {@code flink_rest} or {@code legacy_overview}
      */
     public String configValue() {
       return name().toLowerCase(Locale.ROOT);
@@ -89,7 +89,7 @@ public record FlinkProbeSettings(
     Objects.requireNonNull(restUrl, "monitoring.flink_rest_url");
     Objects.requireNonNull(jobName, "monitoring.flink_job_name");
     Objects.requireNonNull(jobId, "monitoring.flink_job_id");
-    Objects.requireNonNull(mode, "monitoring.flink_health_mode");
+    Objects.requireNonNull(mode, "monitoring.health_probe");
     Objects.requireNonNull(maxCheckpointAge, "monitoring.max_checkpoint_age_seconds");
     Objects.requireNonNull(timeout, "monitoring.probe_timeout_seconds");
     String scheme = restUrl.getScheme();
@@ -123,7 +123,7 @@ public record FlinkProbeSettings(
   }
 
   /**
-   * The defaults: {@code http://jobmanager:8081}, any running job, mode {@code job}, checkpoint age
+   * The defaults: {@code http://jobmanager:8081}, any running job, mode {@code flink_rest}, checkpoint age
    * derived from the job's interval, 10 s timeout.
    *
    * @return the default settings
@@ -147,7 +147,7 @@ public record FlinkProbeSettings(
     private final URI restUrl;
     private String jobName;
     private String jobId;
-    private Mode mode = Mode.JOB;
+    private Mode mode = Mode.FLINK_REST;
     private Duration maxCheckpointAge;
     private Duration timeout = DEFAULT_TIMEOUT;
 
@@ -178,7 +178,7 @@ public record FlinkProbeSettings(
     }
 
     /**
-     * Sets {@code monitoring.flink_health_mode}.
+     * Sets {@code monitoring.health_probe}.
      *
      * @param mode the mode
      * @return this builder

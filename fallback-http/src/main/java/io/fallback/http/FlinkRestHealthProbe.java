@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 /**
  * Tells whether the primary Flink job is processing, from the JobManager's REST API.
  *
- * <p>In mode {@link FlinkProbeSettings.Mode#JOB} a check is healthy only when all of these hold:
+ * <p>In mode {@link FlinkProbeSettings.Mode#FLINK_REST} a check is healthy only when all of these hold:
  *
  * <ul>
  *   <li>the configured job (by name or id; with neither, the newest RUNNING job, as the seed took any)

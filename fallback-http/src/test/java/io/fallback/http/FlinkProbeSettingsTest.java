@@ -17,7 +17,7 @@ class FlinkProbeSettingsTest {
     assertThat(s.restUrl()).isEqualTo(URI.create("http://jobmanager:8081"));
     assertThat(s.jobName()).isEmpty();
     assertThat(s.jobId()).isEmpty();
-    assertThat(s.mode()).isEqualTo(FlinkProbeSettings.Mode.JOB);
+    assertThat(s.mode()).isEqualTo(FlinkProbeSettings.Mode.FLINK_REST);
     assertThat(s.maxCheckpointAge()).isEmpty();
     assertThat(s.timeout()).isEqualTo(Duration.ofSeconds(10));
   }
@@ -30,10 +30,10 @@ class FlinkProbeSettingsTest {
   @Test
   void mode_parsesConfigValues() {
     assertThat(FlinkProbeSettings.Mode.fromConfig("legacy_overview")).isEqualTo(FlinkProbeSettings.Mode.LEGACY_OVERVIEW);
-    assertThat(FlinkProbeSettings.Mode.fromConfig("JOB")).isEqualTo(FlinkProbeSettings.Mode.JOB);
+    assertThat(FlinkProbeSettings.Mode.fromConfig("FLINK_REST")).isEqualTo(FlinkProbeSettings.Mode.FLINK_REST);
     assertThat(FlinkProbeSettings.Mode.LEGACY_OVERVIEW.configValue()).isEqualTo("legacy_overview");
     assertThatThrownBy(() -> FlinkProbeSettings.Mode.fromConfig("overview"))
-        .hasMessage("monitoring.flink_health_mode must be one of job, legacy_overview, but was 'overview'");
+        .hasMessage("monitoring.health_probe must be one of flink_rest, legacy_overview, but was 'overview'");
   }
 
   @Test
