@@ -2,14 +2,80 @@ package io.fallback.launcher;
 
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.launcher.config.FallbackConfig;
+import io.fallback.launcher.config.Keys;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/** Checks that the configured services answer. */
+/** {@code validate}: checks that Kafka, InfluxDB, the Flink REST API and the model service answer. */
 final class Connectivity {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
   private Connectivity() {}
 
   static List<String> check(FallbackConfig config, ConfigLoader loader, PrintWriter out) {
-    return List.of("connectivity checks land with the adapters");
+    List<String> problems = new ArrayList<>();
+    String bootstrap = config.string(Keys.KAFKA_BOOTSTRAP).orElseThrow();
+    String topic = config.string(Keys.KAFKA_TOPIC).orElseThrow();
+    Map<String, Object> props = new HashMap<>(config.map(Keys.KAFKA_PROPERTIES));
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+    loader.secret(config, Keys.KAFKA_SASL_ENV, Keys.KAFKA_SASL_FILE).ifPresent(j -> props.put("sasl.jaas.config", j));
+    try (Admin admin = Admin.create(props)) {
+      int partitions =
+          admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+              .get(topic).partitions().size();
+      out.println("kafka " + bootstrap + ": OK, topic " + topic + " has " + partitions + " partitions");
+    } catch (Exception e) {
+      problems.add("kafka " + bootstrap + " (topic " + topic + "): " + rootMessage(e));
+    }
+    String influx = config.string(Keys.INFLUX_URL).orElseThrow().replaceAll("/+$", "");
+    http(influx + "/ping", "influxdb", out, problems);
+    if (!config.string(Keys.HEALTH_MODE).orElseThrow().equals("none")) {
+      http(config.string(Keys.FLINK_URL).orElseThrow().replaceAll("/+$", "") + "/overview", "flink", out, problems);
+    }
+    String endpoint = config.string(Keys.ML_ENDPOINT).orElseThrow();
+    URI health = URI.create(endpoint).resolve("/health");
+    http(health.toString(), "model service", out, problems);
+    return problems;
+  }
+
+  private static void http(String url, String what, PrintWriter out, List<String> problems) {
+    try {
+      HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+      HttpResponse<Void> r =
+          client.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
+              HttpResponse.BodyHandlers.discarding());
+      if (r.statusCode() / 100 == 2) {
+        out.println(what + " " + url + ": OK");
+      } else {
+        problems.add(what + " " + url + ": HTTP " + r.statusCode());
+      }
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      problems.add(what + " " + url + ": " + rootMessage(e));
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -54,7 +54,11 @@ public final class Main implements Callable<Integer> {
    * @param args the arguments
    */
   public static void main(String[] args) {
-    System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    int code = execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    if (!Launcher.shuttingDown) {
+      // System.exit during shutdown hooks would block forever; the JVM is already exiting then
+      System.exit(code);
+    }
   }
 
   /**
