@@ -49,7 +49,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
     this.encoder = Objects.requireNonNull(encoder, "encoder");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.retryPolicy = RetryPolicy.builder()
-        .handleIf(InfluxSink::transient_)
+        .handleIf(InfluxSink::isTransient)
         .withMaxRetries(settings.maxRetries())
         .withMaxDuration(settings.maxRetryDuration())
         .withBackoff(settings.initialBackoff(), settings.maxBackoff())
@@ -150,7 +150,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
     }
   }
 
-  private static boolean transient_(Throwable t) {
+  private static boolean isTransient(Throwable t) {
     return t instanceof TransportException te && te.retryable();
   }
 

@@ -18,6 +18,20 @@ public final class InfluxSinkBenchmark {
 
   private InfluxSinkBenchmark() {}
 
+  private static long encode(LineProtocolEncoder encoder, List<ScoredWindow> windows) {
+    StringBuilder sb = new StringBuilder(1 << 20);
+    long chars = 0;
+    for (ScoredWindow w : windows) {
+      encoder.appendTo(sb, w);
+      sb.append('\n');
+      if (sb.length() > (1 << 20)) {
+        chars += sb.length();
+        sb.setLength(0);
+      }
+    }
+    return chars + sb.length();
+  }
+
   /**
    * Runs the benchmark.
    *
@@ -35,34 +49,58 @@ public final class InfluxSinkBenchmark {
       InfluxSettings settings = InfluxSettings.builder().url(server.url()).database("bench").chunkSize(chunk).build();
       LineProtocolEncoder encoder = LineProtocolEncoder.of(settings, WindowSpec.ofDefaults());
 
+      encode(encoder, warmup);
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      long encodeCpu = threads.getCurrentThreadCpuTime();
       long encodeStart = System.nanoTime();
-      StringBuilder sb = new StringBuilder(1 << 20);
-      long chars = 0;
-      for (ScoredWindow w : windows) {
-        encoder.appendTo(sb, w);
-        sb.append('\n');
-        if (sb.length() > (1 << 20)) {
-          chars += sb.length();
-          sb.setLength(0);
-        }
-      }
-      chars += sb.length();
+      long chars = encode(encoder, windows);
       double encodeSeconds = (System.nanoTime() - encodeStart) / 1e9;
+      double encodeCpuMicros = (threads.getCurrentThreadCpuTime() - encodeCpu) / 1e3 / points;
 
       try (InfluxSink sink = InfluxSink.of(settings, WindowSpec.ofDefaults())) {
         sink.write(warmup);
+        long cpu = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (int from = 0; from < points; from += batch) {
           sink.write(windows.subList(from, Math.min(points, from + batch)));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double sinkCpuMicros = (threads.getCurrentThreadCpuTime() - cpu) / 1e3 / points;
         String count = server.query("bench",
             "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE time >= 1700000000000ms", "ms");
-        System.out.printf("encode only: %,d points in %.2f s = %,.0f points/s (%.0f bytes/point)%n",
-            points, encodeSeconds, points / encodeSeconds, (double) chars / points);
+        System.out.printf("encode only (warm): %,d points in %.2f s = %,.0f points/s, %.2f CPU-us/point "
+            + "(%.0f bytes/point)%n", points, encodeSeconds, points / encodeSeconds, encodeCpuMicros,
+            (double) chars / points);
         System.out.printf("InfluxSink -> influxd 1.6.7: %,d points in %.2f s = %,.0f points/s "
-            + "(batches of %,d, chunks of %,d)%n", points, seconds, points / seconds, batch, chunk);
+            + "(batches of %,d, chunks of %,d), caller thread %.2f CPU-us/point%n", points, seconds, points / seconds,
+            batch, chunk, sinkCpuMicros);
         System.out.println("count in InfluxDB: " + count);
+      }
+
+      // baseline on the same machine state: the pre-encoded chunks POSTed as they are, no sink
+      server.createDatabase("bench_raw");
+      InfluxSettings raw = settings.toBuilder().database("bench_raw").build();
+      V1WriteTransport transport = new V1WriteTransport(raw, InfluxHttp.newClient(raw));
+      List<String> bodies = new java.util.ArrayList<>();
+      for (int from = 0; from < points; from += chunk) {
+        StringBuilder sb = new StringBuilder();
+        for (ScoredWindow w : windows.subList(from, Math.min(points, from + chunk))) {
+          encoder.appendTo(sb, w);
+          sb.append('\n');
+        }
+        bodies.add(sb.toString());
+      }
+      long start = System.nanoTime();
+      for (String body : bodies) {
+        transport.write(body);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("baseline, pre-encoded POSTs: %,d points in %.2f s = %,.0f points/s%n",
+          points, seconds, points / seconds);
+      try {
+        System.out.println("load average: " + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+      } catch (java.io.IOException e) {
+        System.out.println("load average: unknown");
       }
     }
   }
