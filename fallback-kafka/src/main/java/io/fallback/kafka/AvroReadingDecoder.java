@@ -42,10 +42,23 @@ final class AvroReadingDecoder implements ReadingDecoder {
   private static final int TIMESTAMP = 2;
   private static final int VALUE = 3;
 
+  // operations of the plan, one per (field, union branch): a tableswitch, no enum switch on the hot path
+  private static final int OP_NULL = 0;
+  private static final int OP_FLOAT = 1;
+  private static final int OP_DOUBLE = 2;
+  private static final int OP_INT = 3;
+  private static final int OP_LONG = 4;
+  private static final int OP_KEY_STRING = 5;
+  private static final int OP_KEY_INT = 6;
+  private static final int OP_KEY_LONG = 7;
+  private static final int OP_TS_STRING = 8;
+  private static final int OP_TS_LONG = 9;
+  private static final int OP_SKIP = 10;
+
   private final int[] kinds;
   private final int[] targets;
   private final boolean[] unions;
-  private final Schema.Type[][] branchTypes;
+  private final int[][] ops;
   private final Schema[][] branchSchemas;
   private final String[] fieldNames;
   private final int valueCount;
@@ -77,7 +90,7 @@ final class AvroReadingDecoder implements ReadingDecoder {
     kinds = new int[n];
     targets = new int[n];
     unions = new boolean[n];
-    branchTypes = new Schema.Type[n][];
+    ops = new int[n][];
     branchSchemas = new Schema[n][];
     fieldNames = new String[n];
     boolean[] valueSeen = new boolean[valueFields.size()];
@@ -90,10 +103,6 @@ final class AvroReadingDecoder implements ReadingDecoder {
       unions[i] = s.getType() == Schema.Type.UNION;
       List<Schema> branches = unions[i] ? s.getTypes() : List.of(s);
       branchSchemas[i] = branches.toArray(new Schema[0]);
-      branchTypes[i] = new Schema.Type[branches.size()];
-      for (int b = 0; b < branches.size(); b++) {
-        branchTypes[i][b] = branches.get(b).getType();
-      }
       int valueIndex = valueFields.indexOf(f.name());
       if (f.name().equals(keyField)) {
         kinds[i] = KEY;
@@ -111,6 +120,10 @@ final class AvroReadingDecoder implements ReadingDecoder {
             f, "the numeric field", Schema.Type.FLOAT, Schema.Type.DOUBLE, Schema.Type.INT, Schema.Type.LONG);
       } else {
         kinds[i] = SKIP;
+      }
+      ops[i] = new int[branches.size()];
+      for (int b = 0; b < branches.size(); b++) {
+        ops[i][b] = op(kinds[i], branches.get(b).getType());
       }
     }
     List<String> problems = new ArrayList<>();
@@ -198,48 +211,60 @@ final class AvroReadingDecoder implements ReadingDecoder {
     try {
       BinaryDecoder in = DecoderFactory.get().binaryDecoder(value, decoder);
       decoder = in;
-      for (; i < kinds.length; i++) {
+      for (; i < ops.length; i++) {
+        int[] fieldOps = ops[i];
         int branch = 0;
         if (unions[i]) {
           branch = in.readIndex();
-          if (branch < 0 || branch >= branchTypes[i].length) {
+          if (branch < 0 || branch >= fieldOps.length) {
             throw new DecodeException(
                 DeadLetterReason.UNDECODABLE,
                 "field " + fieldNames[i] + ": union index " + branch + " out of range");
           }
         }
-        Schema.Type type = branchTypes[i][branch];
-        switch (kinds[i]) {
-          case VALUE:
-            values[targets[i]] = readNumber(in, type);
+        switch (fieldOps[branch]) {
+          case OP_NULL:
+            break; // a null number adds 0 (the array is zeroed); a null key or timestamp stays absent
+          case OP_FLOAT:
+            values[targets[i]] = in.readFloat();
             break;
-          case KEY:
-            if (type == Schema.Type.STRING) {
+          case OP_DOUBLE:
+            values[targets[i]] = (float) in.readDouble();
+            break;
+          case OP_INT:
+            values[targets[i]] = in.readInt();
+            break;
+          case OP_LONG:
+            values[targets[i]] = in.readLong();
+            break;
+          case OP_KEY_STRING:
+            {
               int len = readLength(in, value.length);
               if (keyBuf.length < len) {
                 keyBuf = new byte[Math.max(len, keyBuf.length * 2)];
               }
               in.readFixed(keyBuf, 0, len);
               key = keys.get(keyBuf, len);
-            } else if (type == Schema.Type.INT) {
-              key = Integer.toString(in.readInt());
-            } else if (type == Schema.Type.LONG) {
-              key = Long.toString(in.readLong());
+              break;
             }
+          case OP_KEY_INT:
+            key = Integer.toString(in.readInt());
             break;
-          case TIMESTAMP:
-            if (type == Schema.Type.STRING) {
-              tsLen = readLength(in, value.length);
-              if (tsBuf.length < tsLen) {
-                tsBuf = new byte[Math.max(tsLen, tsBuf.length * 2)];
-              }
-              in.readFixed(tsBuf, 0, tsLen);
-              tsIsString = true;
-              tsPresent = true;
-            } else if (type == Schema.Type.LONG) {
-              ts = in.readLong();
-              tsPresent = true;
+          case OP_KEY_LONG:
+            key = Long.toString(in.readLong());
+            break;
+          case OP_TS_STRING:
+            tsLen = readLength(in, value.length);
+            if (tsBuf.length < tsLen) {
+              tsBuf = new byte[Math.max(tsLen, tsBuf.length * 2)];
             }
+            in.readFixed(tsBuf, 0, tsLen);
+            tsIsString = true;
+            tsPresent = true;
+            break;
+          case OP_TS_LONG:
+            ts = in.readLong();
+            tsPresent = true;
             break;
           default:
             GenericDatumReader.skip(branchSchemas[i][branch], in);
@@ -263,18 +288,22 @@ final class AvroReadingDecoder implements ReadingDecoder {
     return new Reading(key, ts, values);
   }
 
-  private static float readNumber(BinaryDecoder in, Schema.Type type) throws IOException {
-    switch (type) {
-      case FLOAT:
-        return in.readFloat();
-      case DOUBLE:
-        return (float) in.readDouble();
-      case INT:
-        return in.readInt();
-      case LONG:
-        return in.readLong();
+  /** The operation decoding one branch of a field; the types were checked by {@code requireBranches}. */
+  private static int op(int kind, Schema.Type type) {
+    if (type == Schema.Type.NULL) {
+      return OP_NULL;
+    }
+    switch (kind) {
+      case VALUE:
+        return type == Schema.Type.FLOAT
+            ? OP_FLOAT
+            : type == Schema.Type.DOUBLE ? OP_DOUBLE : type == Schema.Type.INT ? OP_INT : OP_LONG;
+      case KEY:
+        return type == Schema.Type.STRING ? OP_KEY_STRING : type == Schema.Type.INT ? OP_KEY_INT : OP_KEY_LONG;
+      case TIMESTAMP:
+        return type == Schema.Type.STRING ? OP_TS_STRING : OP_TS_LONG;
       default:
-        return 0f; // NULL: adds 0, the record still counts
+        return OP_SKIP;
     }
   }
 

@@ -412,7 +412,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       for (TopicPartition tp : partitions) {
         pending.remove(tp);
         leftover.removeIf(r -> r.partition() == tp.partition());
-        if (active.remove(tp.partition())) {
+        // consumer.close() revokes too: the loop has finished by then and is not told
+        if (active.remove(tp.partition()) && !closed) {
           listener.revoked(tp.partition());
         }
       }

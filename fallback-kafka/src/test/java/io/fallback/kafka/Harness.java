@@ -317,9 +317,14 @@ final class Harness {
 
     /** Stops the loop (it commits what was written, then closes the source) and waits for it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       loop.requestStop();
-      thread.join(TimeUnit.SECONDS.toMillis(60));
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while stopping the loop", e);
+      }
       assertThat(thread.isAlive()).as("loop thread stopped").isFalse();
       assertThat(failure).as("loop failure").isNull();
     }

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** KafkaBatchSource with the real core loop against a real in-JVM broker. */
+@SuppressWarnings("try") // try-with-resources stops the loop thread
 class KafkaBatchSourceIT {
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The broker (a child JVM) stops and restarts while the fallback consumes: nothing is lost. */
+@SuppressWarnings("try") // try-with-resources stops the loop thread
 class KafkaBrokerRestartIT {
 
   private static KafkaBrokerProcess broker;
