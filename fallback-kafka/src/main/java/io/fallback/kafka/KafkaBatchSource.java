@@ -199,6 +199,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   private final Set<Integer> active = new HashSet<>();
   /** Records fetched beyond the last batch, returned first by the next poll. */
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> leftover = new ArrayDeque<>();
+  /** The batch being collected by {@link #poll}; purged of revoked partitions by the rebalance callback. */
+  private List<SourceRecord<Reading>> batch = List.of();
   /** Raw records of the last batch, parallel to the returned list, for {@link #deadLetter}. */
   private final List<ConsumerRecord<byte[], byte[]>> batchRaw = new ArrayList<>();
   private int batchCursor;
@@ -323,16 +325,18 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     requireOpen();
     KafkaConsumer<byte[], byte[]> c = consumer;
     int batchSize = settings.batchSize();
-    List<SourceRecord<Reading>> out = new ArrayList<>(Math.min(batchSize, 8192));
+    batch = new ArrayList<>(Math.min(batchSize, 8192));
     batchRaw.clear();
     batchCursor = 0;
+    // nothing has been read in this call yet: a failure here loses nothing, the loop retries
     resolvePending();
-    int[] counter = new int[1];
-    while (!leftover.isEmpty() && out.size() < batchSize) {
-      accept(leftover.pollFirst(), out, counter);
+    int decodedBefore = 0;
+    while (!leftover.isEmpty() && batch.size() < batchSize) {
+      decodedBefore += accept(leftover.pollFirst());
     }
+    int count = decodedBefore;
     long deadline = System.nanoTime() + settings.batchTimeout().toNanos();
-    while (out.size() < batchSize && !wakeupRequested) {
+    while (batch.size() < batchSize && !wakeupRequested) {
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
       if (remainingMs <= 0) {
         break;
@@ -342,37 +346,60 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         records = c.poll(Duration.ofMillis(remainingMs));
       } catch (WakeupException e) {
         break;
+      } catch (RuntimeException e) {
+        // the consumer's position is past the records collected so far: deliver them, fail next time
+        if (batch.isEmpty()) {
+          throw e;
+        }
+        LOG.warn("poll failed after {} records; returning those first: {}", batch.size(), e.toString());
+        break;
       }
-      resolvePending();
       for (ConsumerRecord<byte[], byte[]> r : records) {
-        if (out.size() < batchSize) {
-          accept(r, out, counter);
+        if (batch.size() < batchSize) {
+          count += accept(r);
         } else {
           leftover.addLast(r);
         }
       }
+      try {
+        resolvePending();
+      } catch (RuntimeException e) {
+        if (batch.isEmpty()) {
+          throw e;
+        }
+        LOG.warn("cannot resolve assigned partitions yet ({}); returning {} records first", e.toString(), batch.size());
+        break;
+      }
     }
     wakeupRequested = false;
-    decoded.add(counter[0]);
+    decoded.add(count);
+    List<SourceRecord<Reading>> out = batch;
+    batch = List.of();
     return out;
   }
 
-  private void accept(ConsumerRecord<byte[], byte[]> r, List<SourceRecord<Reading>> out, int[] counter) {
+  /** Decodes one record into the batch, or dead-letters it; returns 1 if it joined the batch. */
+  private int accept(ConsumerRecord<byte[], byte[]> r) {
     if (!active.contains(r.partition())) {
-      // cannot happen: unresolved partitions are paused and revoked ones purged; never lose it silently
-      throw new IllegalStateException(
-          "record of partition " + r.partition() + " at offset " + r.offset() + " before its assignment was resolved");
+      // unreachable in practice (unresolved partitions are paused, revoked ones purged); dropping is safe
+      // either way: a pending partition is sought to its start position, a revoked one is re-read by its owner
+      LOG.debug("dropping {}-{}@{}: partition not active", r.topic(), r.partition(), r.offset());
+      return 0;
     }
     Reading reading;
     try {
       reading = decoder.decode(r.value(), r.timestamp());
     } catch (DecodeException e) {
       sendDeadLetter(r, e.reason(), e.getMessage());
-      return;
+      return 0;
+    } catch (RuntimeException e) {
+      // a decoder defect must not lose the record: dead-letter it with the error
+      sendDeadLetter(r, DeadLetterReason.UNDECODABLE, "decoder error: " + e);
+      return 0;
     }
-    counter[0]++;
-    out.add(new SourceRecord<>(r.partition(), r.offset(), reading));
+    batch.add(new SourceRecord<>(r.partition(), r.offset(), reading));
     batchRaw.add(r);
+    return 1;
   }
 
   // ---------------------------------------------------------------------------------------- start positions
@@ -409,16 +436,41 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       if (partitions.isEmpty()) {
         return;
       }
+      Set<Integer> dropped = new HashSet<>();
+      for (TopicPartition tp : partitions) {
+        dropped.add(tp.partition());
+      }
+      // records of these partitions collected earlier in this poll sit after the committed offset: whoever
+      // reads the partition next (maybe this source, after a new assignment) reads them again
+      leftover.removeIf(r -> dropped.contains(r.partition()));
+      purgeBatch(dropped);
       for (TopicPartition tp : partitions) {
         pending.remove(tp);
-        leftover.removeIf(r -> r.partition() == tp.partition());
         // consumer.close() revokes too: the loop has finished by then and is not told
         if (active.remove(tp.partition()) && !closed) {
           listener.revoked(tp.partition());
         }
       }
-      LOG.info("partitions {}: {}", how, partitionNumbers(partitions));
+      LOG.info("partitions {}: {}", closed ? "released on close" : how, partitionNumbers(partitions));
     }
+  }
+
+  private void purgeBatch(Set<Integer> partitions) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<SourceRecord<Reading>> keptBatch = new ArrayList<>(batch.size());
+    List<ConsumerRecord<byte[], byte[]>> keptRaw = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      if (!partitions.contains(batch.get(i).partition())) {
+        keptBatch.add(batch.get(i));
+        keptRaw.add(batchRaw.get(i));
+      }
+    }
+    batch.clear();
+    batch.addAll(keptBatch);
+    batchRaw.clear();
+    batchRaw.addAll(keptRaw);
   }
 
   /** Chooses the start of every pending partition; on failure they stay pending (paused). */
@@ -690,6 +742,17 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   private void send(ProducerRecord<byte[], byte[]> letter) {
+    try {
+      trySend(letter);
+    } catch (RuntimeException e) {
+      // not sent: keep it so that the next commit re-sends it or fails; never lose the record
+      sendFailures.increment();
+      lastSendFailure = e;
+      failedSends.add(letter);
+    }
+  }
+
+  private void trySend(ProducerRecord<byte[], byte[]> letter) {
     producer()
         .send(
             letter,
@@ -704,10 +767,12 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   private void flushDeadLetters() {
-    if (producer == null) {
+    if (producer == null && failedSends.isEmpty()) {
       return;
     }
-    producer.flush();
+    if (producer != null) {
+      producer.flush();
+    }
     for (int attempt = 1; attempt <= 2 && !failedSends.isEmpty(); attempt++) {
       List<ProducerRecord<byte[], byte[]>> retry = new ArrayList<>();
       for (ProducerRecord<byte[], byte[]> r; (r = failedSends.poll()) != null; ) {
@@ -715,7 +780,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       }
       LOG.warn("re-sending {} dead letter(s) that failed: {}", retry.size(), String.valueOf(lastSendFailure));
       retry.forEach(this::send);
-      producer.flush();
+      if (producer != null) {
+        producer.flush();
+      }
     }
     if (!failedSends.isEmpty()) {
       throw new KafkaSourceException(

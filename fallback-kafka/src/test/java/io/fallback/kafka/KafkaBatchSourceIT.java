@@ -152,6 +152,44 @@ class KafkaBatchSourceIT {
   }
 
   @Test
+  void secondInstanceJoinsWhileTheFirstHolds_partitionsMoveWithoutLossOrConflict() throws Exception {
+    String topic = "rebalance";
+    String group = "fb-rebalance";
+    List<Produced> produced = topicWithRecords(topic, 6);
+    Map<WindowId, WindowResult> expected = byId(Harness.reference(produced));
+    RecordingSink sinkA = new RecordingSink();
+    RecordingSink sinkB = new RecordingSink();
+    sinkA.failing = true;
+    SpySource a = new SpySource(source(Harness.settings(bootstrap(), topic, group).build()), sinkA);
+    SpySource b = new SpySource(source(Harness.settings(bootstrap(), topic, group).build()), sinkB);
+
+    try (RunningLoop loopA = new RunningLoop(a, sinkA, Duration.ofMillis(100))) {
+      await("the first instance holds a batch").atMost(Duration.ofSeconds(60)).until(() -> sinkA.attempts.get() >= 2);
+      try (RunningLoop loopB = new RunningLoop(b, sinkB, Duration.ofMillis(100))) {
+        await("the second instance got a partition").atMost(Duration.ofSeconds(60)).until(() -> !b.restored.isEmpty());
+        sinkA.failing = false;
+
+        await("every window written by one of the two")
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  Set<WindowId> all = new HashSet<>();
+                  sinkA.written().forEach(w -> all.add(id(w)));
+                  sinkB.written().forEach(w -> all.add(id(w)));
+                  return all.containsAll(expected.keySet());
+                });
+      }
+    }
+
+    List<WindowResult> all = new ArrayList<>(sinkA.written());
+    all.addAll(sinkB.written());
+    for (WindowResult w : all) {
+      assertThat(w).as("written window equals the reference").isEqualTo(expected.get(id(w)));
+    }
+    assertThat(sinkB.written()).isNotEmpty();
+  }
+
+  @Test
   void badRecords_deadLetteredWithReasonsAndGoodRecordsUnaffected() throws Exception {
     String topic = "bad-records";
     KAFKA.broker().createTopic(topic, 2, Map.of("retention.ms", "-1"));
