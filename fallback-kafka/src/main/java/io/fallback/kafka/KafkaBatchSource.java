@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -50,6 +51,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -94,7 +96,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Dead letters</h2>
  * A record that cannot be decoded ({@code undecodable}), lacks the key ({@code missing-key}) or the
  * timestamp ({@code missing-timestamp}), or has an unparsable timestamp ({@code bad-timestamp}) goes to
- * {@code processing.dlq_topic} ({@code <topic>.dlq}), as does every record the loop passes to
+ * {@code processing.dlq_topic} ({@code <topic>.dlq}; created with the broker's defaults on the first dead
+ * letter if missing), as does every record the loop passes to
  * {@link #deadLetter} ({@code late}). The dead letter has the original key, value and headers unchanged,
  * plus headers {@code fallback.reason}, {@code fallback.error} (message), {@code fallback.source.topic},
  * {@code fallback.source.partition} and {@code fallback.source.offset} (decimal strings). Sends are
@@ -794,6 +797,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   private KafkaProducer<byte[], byte[]> producer() {
     if (producer == null) {
+      ensureDeadLetterTopic();
       Map<String, Object> config = ClientConfigs.producer(settings.bootstrapServers(), settings.clientProperties());
       config.put(ProducerConfig.ACKS_CONFIG, "all");
       config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -802,6 +806,21 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
     return producer;
+  }
+
+  /** Creates the dead-letter topic with the broker's defaults if it does not exist (brokers may forbid auto-creation). */
+  private void ensureDeadLetterTopic() {
+    try {
+      get(admin().createTopics(List.of(new NewTopic(settings.dlqTopic(), Optional.empty(), Optional.empty()))).all());
+      LOG.info("created dead-letter topic {}", settings.dlqTopic());
+    } catch (TopicExistsException e) {
+      // the usual case
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "cannot create dead-letter topic {} ({}); sending anyway, the broker may create it",
+          settings.dlqTopic(),
+          e.toString());
+    }
   }
 
   // ---------------------------------------------------------------------------------------- hold, wakeup
