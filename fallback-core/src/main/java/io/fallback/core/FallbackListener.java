@@ -34,6 +34,14 @@ public interface FallbackListener {
   default void checkCompleted(Observation observation, CheckVerdict verdict, ModeState state) {}
 
   /**
+   * A check could not be taken at all (an unexpected error in the supervisor, not a probe failure,
+   * which counts as unhealthy or no evidence). Checks continue at the next interval.
+   *
+   * @param error the error
+   */
+  default void checkFailed(Throwable error) {}
+
+  /**
    * The mode changed.
    *
    * @param transition from, to, cause and the observations behind it

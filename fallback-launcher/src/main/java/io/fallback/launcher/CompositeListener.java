@@ -42,6 +42,11 @@ final class CompositeListener implements FallbackListener {
   }
 
   @Override
+  public void checkFailed(Throwable error) {
+    each(l -> l.checkFailed(error));
+  }
+
+  @Override
   public void transitioned(Transition t) {
     each(l -> l.transitioned(t));
   }

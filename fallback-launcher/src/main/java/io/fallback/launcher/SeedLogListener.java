@@ -60,6 +60,11 @@ final class SeedLogListener implements FallbackListener {
   }
 
   @Override
+  public void checkFailed(Throwable error) {
+    LOG.warn("Check failed; retried at the next interval", error);
+  }
+
+  @Override
   public void transitioned(Transition t) {
     if (t.to() == Mode.FALLBACK) {
       LOG.error("TRIGGERING DASK FALLBACK MODE");

@@ -151,14 +151,8 @@ public final class FallbackSupervisor implements AutoCloseable {
     try {
       check();
     } catch (RuntimeException e) {
-      // a task that throws under a fixed-rate schedule is never run again: keep checking
-      notify(
-          () ->
-              listener.checkCompleted(
-                  Observation.unhealthy(clock.instant(), "check failed: " + e),
-                  new io.fallback.core.mode.CheckVerdict(
-                      io.fallback.core.mode.CheckVerdict.Kind.NO_EVIDENCE, 0, 0, "check failed: " + e),
-                  state()));
+      // a task that throws under a fixed-rate schedule is never run again: report and keep checking
+      notify(() -> listener.checkFailed(e));
     }
   }
 
