@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * that, or at once when the server rejects a point (any other 4xx), {@link #write} throws an
  * {@link InfluxWriteException} and the caller keeps the batch: nothing is swallowed. Each retry is logged
  * at WARN and giving up at ERROR, both as {@code Error writing to InfluxDB}; a successful call logs
- * {@code Wrote N points to InfluxDB} at INFO. Credentials are never logged.
+ * {@code Wrote N points to InfluxDB} at DEBUG (the launcher logs the INFO line once per batch). Credentials are never logged.
  *
  * <p>Two transports: InfluxDB 1.x ({@code /write}, {@code java.net.http}) and 2.x ({@code /api/v2/write},
  * {@code influxdb-client-java}'s blocking write API), chosen by {@link InfluxSettings#apiVersion()}. The
@@ -105,7 +105,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
       }
       send(sb.toString(), c + 1, chunks, chunk.size());
     }
-    LOG.info("Wrote {} points to InfluxDB", outputs.size());
+    LOG.debug("Wrote {} points to InfluxDB", outputs.size());
   }
 
   private void send(String body, int chunk, int chunks, int points) {

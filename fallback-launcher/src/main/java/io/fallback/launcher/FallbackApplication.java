@@ -87,6 +87,8 @@ public final class FallbackApplication implements AutoCloseable {
                 .timeout(config.seconds(Keys.ML_TIMEOUT))
                 .retryAttempts(config.integer(Keys.ML_RETRIES))
                 .maxConcurrency(config.integer(Keys.ML_CONCURRENCY))
+                .circuitBreaker(config.integer(Keys.ML_BREAKER_FAILURES), config.seconds(Keys.ML_BREAKER_OPEN))
+                .queryParameters(config.map(Keys.ML_QUERY))
                 .build(),
             spec.fieldNames());
     resources.add(model);
@@ -275,6 +277,7 @@ public final class FallbackApplication implements AutoCloseable {
             .mode(FlinkProbeSettings.Mode.fromConfig(mode))
             .timeout(config.seconds(Keys.PROBE_TIMEOUT));
     config.string(Keys.FLINK_JOB).ifPresent(b::jobName);
+    config.string(Keys.FLINK_JOB_ID).ifPresent(b::jobId);
     Duration age = config.seconds(Keys.MAX_CHECKPOINT_AGE);
     if (!age.isZero()) {
       b.maxCheckpointAge(age);
@@ -333,7 +336,9 @@ public final class FallbackApplication implements AutoCloseable {
             .sourceAsField(config.bool(Keys.SOURCE_AS_FIELD))
             .primaryMeasurement(
                 config.string(Keys.PRIMARY_MEASUREMENT).orElse(config.string(Keys.INFLUX_MEASUREMENT).orElseThrow()))
-            .chunkSize(config.integer(Keys.INFLUX_CHUNK));
+            .chunkSize(config.integer(Keys.INFLUX_CHUNK))
+            .timeout(config.seconds(Keys.INFLUX_TIMEOUT))
+            .maxRetryDuration(config.seconds(Keys.INFLUX_RETRY_SECONDS));
     config.string(Keys.INFLUX_RP).ifPresent(b::retentionPolicy);
     config.string(Keys.PRIMARY_SOURCE).ifPresent(b::primarySource);
     config.string(Keys.INFLUX_ORG).ifPresent(b::org);

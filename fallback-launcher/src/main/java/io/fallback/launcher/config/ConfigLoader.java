@@ -191,6 +191,9 @@ public final class ConfigLoader {
   }
 
   private static Object defaultValue(Key key, Path baseDir) {
+    if (key == Keys.ML_QUERY) {
+      return Map.of("x", "X", "y", "Y", "z", "Z", "eda", "EDA", "hr", "HR", "temp", "TEMP");
+    }
     if (key.type() == Type.MAP) {
       return Map.of();
     }
@@ -345,6 +348,7 @@ public final class ConfigLoader {
     atLeast(values, errors, Keys.ML_RETRIES, 1);
     atLeast(values, errors, Keys.ML_CONCURRENCY, 1);
     atLeast(values, errors, Keys.INFLUX_CHUNK, 1);
+    atLeast(values, errors, Keys.ML_BREAKER_FAILURES, 1);
     atLeast(values, errors, Keys.DASK_WORKERS, 1);
     atLeast(values, errors, Keys.DASK_THREADS, 1);
     positive(values, errors, Keys.BATCH_TIMEOUT);
@@ -352,6 +356,9 @@ public final class ConfigLoader {
     positive(values, errors, Keys.CHECK_INTERVAL);
     positive(values, errors, Keys.PROBE_TIMEOUT);
     positive(values, errors, Keys.ML_TIMEOUT);
+    positive(values, errors, Keys.ML_BREAKER_OPEN);
+    positive(values, errors, Keys.INFLUX_TIMEOUT);
+    positive(values, errors, Keys.INFLUX_RETRY_SECONDS);
     for (Key k : List.of(Keys.THRESHOLD, Keys.OUT_OF_ORDER, Keys.RESUME, Keys.MIN_FALLBACK,
         Keys.MAX_CHECKPOINT_AGE, Keys.REWIND_MARGIN)) {
       if (values.get(k.path()) instanceof Duration d && d.isNegative()) {
@@ -396,12 +403,20 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       errors.add(e.getMessage());
     }
-    if ("v2".equals(config.string(Keys.INFLUX_VERSION).orElse("v1"))) {
+    if ("2".equals(config.string(Keys.INFLUX_VERSION).orElse("1"))) {
       if (config.string(Keys.INFLUX_ORG).isEmpty()) {
-        errors.add(Keys.INFLUX_ORG.path() + ": required when influxdb.api is v2");
+        errors.add(Keys.INFLUX_ORG.path() + ": required when influxdb.api_version is 2");
       }
       if (config.string(Keys.INFLUX_BUCKET).isEmpty()) {
-        errors.add(Keys.INFLUX_BUCKET.path() + ": required when influxdb.api is v2");
+        errors.add(Keys.INFLUX_BUCKET.path() + ": required when influxdb.api_version is 2");
+      }
+    }
+    if (config.string(Keys.FLINK_JOB).isPresent() && config.string(Keys.FLINK_JOB_ID).isPresent()) {
+      errors.add(Keys.FLINK_JOB_ID.path() + ": set either it or monitoring.flink_job_name, not both");
+    }
+    for (String field : config.map(Keys.ML_QUERY).values()) {
+      if (!config.list(Keys.FIELDS).contains(field)) {
+        errors.add(Keys.ML_QUERY.path() + ": field " + field + " is not in processing.fields " + config.list(Keys.FIELDS));
       }
     }
     if (config.string(Keys.DLQ_TOPIC).map(t -> t.equals(config.string(Keys.KAFKA_TOPIC).orElse(""))).orElse(false)) {

@@ -103,6 +103,8 @@ public final class Keys {
       "Flink JobManager REST endpoint.");
   public static final Key FLINK_JOB = key("monitoring", "flink_job_name", Type.STRING, "(none: any running job)",
       "Name of the primary job.");
+  public static final Key FLINK_JOB_ID = key("monitoring", "flink_job_id", Type.STRING, "(none)",
+      "Id of the primary job, instead of its name.");
   public static final Key MAX_CHECKPOINT_AGE = key("monitoring", "max_checkpoint_age_seconds", Type.SECONDS, "600",
       "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
 
@@ -115,11 +117,18 @@ public final class Keys {
   public static final Key ML_CONCURRENCY = key("ml_service", "max_concurrency", Type.INT, "32",
       "Most model calls in flight.");
 
+  public static final Key ML_BREAKER_FAILURES = key("ml_service", "circuit_breaker_failures", Type.INT, "5",
+      "Consecutive failed calls that open the circuit breaker.");
+  public static final Key ML_BREAKER_OPEN = key("ml_service", "circuit_breaker_open_seconds", Type.SECONDS, "30",
+      "How long the breaker stays open before a trial call.");
+  public static final Key ML_QUERY = key("ml_service", "query_parameters", Type.MAP, "{x: X, y: Y, z: Z, eda: EDA, hr: HR, temp: TEMP}",
+      "Query parameter name -> window field whose mean it carries.");
+
   // influxdb
   public static final Key INFLUX_URL = key("influxdb", "url", Type.URL, "http://influxdb:8086", "InfluxDB URL.");
-  public static final Key INFLUX_VERSION = choice("influxdb", "api", "v1",
-      "`v1`: /write with database and retention policy; `v2`: org, bucket and token (protocol-tested only).",
-      "v1", "v2");
+  public static final Key INFLUX_VERSION = choice("influxdb", "api_version", "1",
+      "`1`: /write with database and retention policy; `2`: org, bucket and token (protocol-tested only).",
+      "1", "2");
   public static final Key INFLUX_DB = key("influxdb", "database", Type.STRING, "flink_sink", "InfluxDB 1.x database.");
   public static final Key INFLUX_RP = key("influxdb", "retention_policy", Type.STRING, "(none: the default)",
       "InfluxDB 1.x retention policy.");
@@ -144,7 +153,11 @@ public final class Keys {
       "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
   public static final Key PRIMARY_SOURCE = key("influxdb", "primary_source", Type.STRING, "(none: absent or not ours)",
       "`source` tag value of the primary's points.");
-  public static final Key INFLUX_CHUNK = key("influxdb", "write_chunk_points", Type.INT, "5000", "Points per write request.");
+  public static final Key INFLUX_CHUNK = key("influxdb", "chunk_size", Type.INT, "5000", "Points per write request.");
+
+  public static final Key INFLUX_TIMEOUT = key("influxdb", "timeout_seconds", Type.SECONDS, "10", "Per-request timeout.");
+  public static final Key INFLUX_RETRY_SECONDS = key("influxdb", "max_retry_seconds", Type.SECONDS, "60",
+      "How long one write is retried (5xx, timeouts) before the batch is held and retried by the loop.");
 
   // dask
   public static final Key DASK_SCHEDULER = deprecated("dask", "scheduler_address", Type.STRING,
