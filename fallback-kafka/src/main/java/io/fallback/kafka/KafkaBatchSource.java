@@ -87,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * {@link WindowSpec#fieldNames()} (X, Y, Z, EDA, HR, TEMP) and a null field as 0 (the primary adds 0 for
  * null and still counts the record). {@code processing.format: avro} (default) reads a raw Avro binary
  * datum (no schema registry, no magic byte) of {@code processing.schema_file} or the built-in nurse schema,
- * through a decode plan compiled once from the schema and a reused {@code BinaryDecoder} (no
+ * through a decode plan compiled once from the schema, read straight from the value's bytes (no
  * {@code GenericRecord}); {@code json} reads a JSON object. The event time is the field
  * {@code processing.timestamp_field} ({@code datetime}), a string in {@code processing.timestamp_format}
  * read as UTC, with a fast path for {@code yyyy-MM-dd HH:mm:ss.SSS}, or a long of epoch milliseconds; or,

@@ -20,11 +20,16 @@ final class KeyCache {
 
   /** The string of {@code buf[0..len)}, decoded as UTF-8. */
   String get(byte[] buf, int len) {
+    return get(buf, 0, len);
+  }
+
+  /** The string of {@code buf[off..off+len)}, decoded as UTF-8. */
+  String get(byte[] buf, int off, int len) {
     if (len > MAX_KEY_BYTES) {
-      return new String(buf, 0, len, StandardCharsets.UTF_8);
+      return new String(buf, off, len, StandardCharsets.UTF_8);
     }
     int h = 1;
-    for (int i = 0; i < len; i++) {
+    for (int i = off; i < off + len; i++) {
       h = 31 * h + buf[i];
     }
     int mask = CAPACITY - 1;
@@ -32,16 +37,16 @@ final class KeyCache {
     while (true) {
       byte[] candidate = bytes[slot];
       if (candidate == null) {
-        String s = new String(buf, 0, len, StandardCharsets.UTF_8);
+        String s = new String(buf, off, len, StandardCharsets.UTF_8);
         if (size < CAPACITY * 3 / 4) {
-          bytes[slot] = Arrays.copyOf(buf, len);
+          bytes[slot] = Arrays.copyOfRange(buf, off, off + len);
           strings[slot] = s;
           hashes[slot] = h;
           size++;
         }
         return s;
       }
-      if (hashes[slot] == h && Arrays.equals(candidate, 0, candidate.length, buf, 0, len)) {
+      if (hashes[slot] == h && Arrays.equals(candidate, 0, candidate.length, buf, off, off + len)) {
         return strings[slot];
       }
       slot = (slot + 1) & mask;
