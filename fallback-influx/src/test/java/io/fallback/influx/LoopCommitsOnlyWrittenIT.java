@@ -3,13 +3,11 @@ package io.fallback.influx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fallback.core.BatchSource;
 import io.fallback.core.Checkpoint;
 import io.fallback.core.FallbackListener;
-import io.fallback.core.PartitionListener;
-import io.fallback.core.SourceRecord;
 import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
+import io.fallback.core.testing.ForwardingBatchSource;
 import io.fallback.core.testing.InMemoryBatchSource;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.ScoredWindow;
@@ -44,15 +42,14 @@ class LoopCommitsOnlyWrittenIT {
   private static final int KEYS = 3;
   private static final int SECONDS = 120;
 
-  /** Delegates to the in-memory source; before each commit checks the claims against InfluxDB. */
-  private static final class CheckingSource implements BatchSource<Reading> {
-    final InMemoryBatchSource<Reading> delegate;
+  /** Forwards to the in-memory source; before each commit checks its claims against InfluxDB. */
+  private static final class CheckingSource extends ForwardingBatchSource<Reading> {
     final InfluxDbServer server;
     final List<String> violations = new CopyOnWriteArrayList<>();
     final AtomicInteger commits = new AtomicInteger();
 
     CheckingSource(InMemoryBatchSource<Reading> delegate, InfluxDbServer server) {
-      this.delegate = delegate;
+      super(delegate);
       this.server = server;
     }
 
@@ -67,37 +64,7 @@ class LoopCommitsOnlyWrittenIT {
         }
       }
       commits.incrementAndGet();
-      delegate.commit(checkpoints);
-    }
-
-    @Override
-    public void open(PartitionListener listener) {
-      delegate.open(listener);
-    }
-
-    @Override
-    public List<SourceRecord<Reading>> poll() {
-      return delegate.poll();
-    }
-
-    @Override
-    public void deadLetter(SourceRecord<Reading> record, String reason) {
-      delegate.deadLetter(record, reason);
-    }
-
-    @Override
-    public void hold(Duration duration) {
-      delegate.hold(duration);
-    }
-
-    @Override
-    public void wakeup() {
-      delegate.wakeup();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
+      super.commit(checkpoints);
     }
   }
 
