@@ -11,6 +11,7 @@ import io.fallback.core.Sink;
 import io.fallback.core.SourceRecord;
 import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
+import io.fallback.core.testing.ForwardingBatchSource;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowSpec;
@@ -203,7 +204,7 @@ final class Harness {
    * Delegates to a real source, records the first offset returned per partition and the checkpoints
    * restored, and can stop committing (as if the process died right after its last commit).
    */
-  static final class SpySource implements BatchSource<Reading> {
+  static final class SpySource extends ForwardingBatchSource<Reading> {
     final KafkaBatchSource delegate;
     final Map<Integer, Long> firstOffsets = new ConcurrentHashMap<>();
     final Map<Integer, Optional<Checkpoint>> restored = new ConcurrentHashMap<>();
@@ -215,6 +216,7 @@ final class Harness {
     private final RecordingSink sink;
 
     SpySource(KafkaBatchSource delegate, RecordingSink sink) {
+      super(delegate);
       this.delegate = delegate;
       this.sink = sink;
     }
@@ -263,26 +265,6 @@ final class Harness {
         sink.capacity = written + windowsAfterLastCommit;
       }
       commits.add(Map.copyOf(checkpoints));
-    }
-
-    @Override
-    public void deadLetter(SourceRecord<Reading> record, String reason) {
-      delegate.deadLetter(record, reason);
-    }
-
-    @Override
-    public void hold(Duration duration) {
-      delegate.hold(duration);
-    }
-
-    @Override
-    public void wakeup() {
-      delegate.wakeup();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 
