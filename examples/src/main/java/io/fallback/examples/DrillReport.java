@@ -151,6 +151,8 @@ public record DrillReport(
       sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10d%n", t.name(), secs(t.detection()),
           secs(t.gap()), drain(t), secs(t.handBack()), t.fallbackWindows()));
     }
+    sb.append(" drain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its\n"
+        + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
     sb.append('\n').append(" timeline:").append('\n');
     timeline.forEach(line -> sb.append("   ").append(line).append('\n'));
     if (!samples.isEmpty()) {
@@ -186,6 +188,8 @@ public record DrillReport(
           .append(" | ").append(drain(t)).append(" | ").append(secs(t.handBack())).append(" | ")
           .append(t.fallbackWindows()).append(" |\n");
     }
+    sb.append("\nDrain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its"
+        + " start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
     sb.append("\n## Timeline\n\n```\n");
     timeline.forEach(line -> sb.append(line).append('\n'));
     sb.append("```\n");
