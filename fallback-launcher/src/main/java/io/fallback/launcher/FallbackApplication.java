@@ -78,6 +78,7 @@ public final class FallbackApplication implements AutoCloseable {
 
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MetricsListener metrics = new MetricsListener(registry);
+    DeadLetterMetrics deadLetters = new DeadLetterMetrics(registry);
 
     LatencySource latency = latencySource(config, kafka, influx, clock);
     HealthProbe health = healthProbe(config);
@@ -123,7 +124,8 @@ public final class FallbackApplication implements AutoCloseable {
         new LoopRunner(
             () ->
                 new FallbackLoop<>(
-                    KafkaBatchSource.builder(kafka, spec).primaryProgress(progress).clock(clock).build(),
+                    deadLetters.attach(
+                        KafkaBatchSource.builder(kafka, spec).primaryProgress(progress).clock(clock).build()),
                     new WindowStage(spec),
                     processor,
                     sink,
@@ -148,6 +150,7 @@ public final class FallbackApplication implements AutoCloseable {
     registry.gauge("fallback_violations", supervisor, s -> s.state().violations());
     KafkaBacklog backlog = new KafkaBacklog(kafka);
     resources.add(backlog);
+    registry.gauge("fallback_commit_lag_records", backlog, b -> b.records().orElse(-1));
     Optional<String> token =
         config.string(Keys.SERVER_TOKEN_ENV).map(environment::get).filter(t -> !t.isBlank());
     status =

@@ -1,7 +1,6 @@
 package io.fallback.launcher;
 
 import io.fallback.core.FallbackListener;
-import io.fallback.core.SourceRecord;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.Transition;
 import io.micrometer.core.instrument.Counter;
@@ -18,8 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code fallback_transitions_total{from,to,cause}}</li>
  *   <li>{@code fallback_records_in_total}, {@code fallback_windows_emitted_total},
  *       {@code fallback_points_written_total}, {@code fallback_records_skipped_total}</li>
- *   <li>{@code fallback_dead_letters_total{reason}} (late records; decoding failures are counted by the
- *       Kafka source)</li>
  *   <li>{@code fallback_batch_failures_total{stage}}</li>
  *   <li>{@code fallback_process_seconds} (model calls of a batch), {@code fallback_write_seconds}</li>
  * </ul>
@@ -74,11 +71,6 @@ final class MetricsListener implements FallbackListener {
   @Override
   public void batchFailed(Stage stage, Throwable cause, int attempt, Duration retryIn) {
     registry.counter("fallback_batch_failures", "stage", stage.name()).increment();
-  }
-
-  @Override
-  public void deadLettered(SourceRecord<?> record, String reason) {
-    registry.counter("fallback_dead_letters", "reason", reason).increment();
   }
 
   @Override

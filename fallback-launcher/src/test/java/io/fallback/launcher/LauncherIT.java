@@ -292,7 +292,8 @@ class LauncherIT {
       assertThat(status.path("mode").asText()).isEqualTo("FALLBACK");
       assertThat(status.path("last_transition").path("cause").asText()).isEqualTo("unhealthy");
       assertThat(status.path("last_transition").path("detail").asText()).contains("CANCELED");
-      assertThat(http("GET", base + "/metrics", null).body()).contains("fallback_points_written_total");
+      assertThat(http("GET", base + "/metrics", null).body())
+          .contains("fallback_points_written_total", "fallback_dead_letters_total{reason=\"late\"}", "fallback_mode 1.0");
 
       commitGroupAtEnd("flink-" + topic, topic); // the restarted job catches up and commits
       JobID restarted = submitPrimaryJob();
