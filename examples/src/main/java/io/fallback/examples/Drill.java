@@ -285,12 +285,16 @@ public final class Drill {
     Optional<Path> checkpoint = primary.cancel();
     event("SCENARIO cancel: flink job cancelled; last retained checkpoint "
         + checkpoint.map(p -> p.getFileName().toString()).orElse("none"));
+    // the fallback's model calls (no X-Client header) get a 503 one time in five: it must retry, never invent
+    model.faults(ModelService.Faults.errors(0.2).onlyFor(""));
+    event("model service: every 5th call of the fallback answers 503 until flink is back");
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger after the cancel");
     event("fallback triggered (" + s.trigger.cause() + ": " + s.trigger.detail() + ")");
     until("the fallback to write windows past the fault", () -> newestPointTime(FALLBACK_SOURCE) >= s.fault);
     event("fallback caught up: newest fallback point " + ago(newestPointTime(FALLBACK_SOURCE)));
     pauseUntil(s.trigger.at().toEpochMilli() + settings.outageAfterTrigger().toMillis());
     s.recovery = clock.millis();
+    model.faults(ModelService.Faults.NONE);
     Optional<Path> restoredFrom = primary.restartFromCheckpoint();
     event("flink job restarted from " + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
@@ -465,6 +469,8 @@ public final class Drill {
       checks.add(DrillReport.Check.info("InfluxDB writes refused", String.valueOf(recorder.failedWrites()), "reported"));
       checks.add(DrillReport.Check.info("model predictions flink / fallbacks",
           model.predictions("flink") + " / " + model.predictions(""), "reported"));
+      checks.add(DrillReport.Check.info("model 503s injected (fallback retried)",
+          String.valueOf(model.injectedErrors()), "no invented level: see differing = 0"));
     } catch (RuntimeException e) {
       LOG.error("[drill] cannot compute the report", e);
       checks.add(DrillReport.Check.that("report computed", e.toString(), "no error", false));
@@ -619,7 +625,7 @@ public final class Drill {
         "  auto_offset_reset: earliest",
         "processing:",
         "  batch_size: 20000",
-        "  batch_timeout_seconds: 1",
+        "  batch_timeout_seconds: 0.2",
         "monitoring:",
         "  check_interval_seconds: 60",
         "  primary_group_id: drill-no-primary",
