@@ -3,6 +3,7 @@ package io.fallback.examples;
 import static java.util.Objects.requireNonNull;
 
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Override;
 import io.fallback.core.mode.Transition;
 import io.fallback.core.window.ScoredWindow;
@@ -17,6 +18,10 @@ import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -267,15 +272,37 @@ public final class Drill {
     until("flink caught up with the backlog", this::flinkLive);
     event("flink is live: newest flink point " + ago(newestPointTime(PRIMARY_SOURCE)));
 
+    warmUpFlinkRest();
     FallbackApplication fallback = closing(FallbackApplication.start(config(fallbackYaml()), Map.of()));
     watcher = closing(new ModeWatcher(fallback::state));
     event("fallback launcher started in-process (status http://127.0.0.1:" + fallback.statusPort() + "/status)");
   }
 
   private void steadyState() throws StepTimeout {
-    pause(settings.checkInterval().multipliedBy(2));
-    until("steady state: PRIMARY with flink live", () -> watcher.mode() == Mode.PRIMARY && flinkLive());
-    event("steady state on flink: mode PRIMARY");
+    awaitSteady();
+    event("steady state on flink: mode PRIMARY, no violation for " + DrillReport.secs(steadyFor()));
+  }
+
+  /** PRIMARY, no violation counted and flink live, held for two check intervals. */
+  private void awaitSteady() throws StepTimeout {
+    long[] okSince = {0};
+    until("steady state (PRIMARY, no violation, flink live, for " + DrillReport.secs(steadyFor()) + ")", () -> {
+      ModeState state = watcher.state();
+      boolean ok = state.mode() == Mode.PRIMARY && state.violations() == 0 && flinkLive();
+      long now = clock.millis();
+      if (!ok) {
+        okSince[0] = 0;
+        return false;
+      }
+      if (okSince[0] == 0) {
+        okSince[0] = now;
+      }
+      return now - okSince[0] >= steadyFor().toMillis();
+    });
+  }
+
+  private Duration steadyFor() {
+    return settings.checkInterval().multipliedBy(2);
   }
 
   private void cancelScenario() throws StepTimeout {
@@ -289,21 +316,20 @@ public final class Drill {
     model.faults(ModelService.Faults.errors(0.2).onlyFor(""));
     event("model service: every 5th call of the fallback answers 503 until flink is back");
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger after the cancel");
-    event("fallback triggered (" + s.trigger.cause() + ": " + s.trigger.detail() + ")");
+    event("fallback triggered (" + describe(s.trigger) + ")");
     until("the fallback to write windows past the fault", () -> newestPointTime(FALLBACK_SOURCE) >= s.fault);
     event("fallback caught up: newest fallback point " + ago(newestPointTime(FALLBACK_SOURCE)));
-    pauseUntil(s.trigger.at().toEpochMilli() + settings.outageAfterTrigger().toMillis());
+    pauseUntil(s.trigger.seenAt() + settings.outageAfterTrigger().toMillis());
     s.recovery = clock.millis();
     model.faults(ModelService.Faults.NONE);
     Optional<Path> restoredFrom = primary.restartFromCheckpoint();
     event("flink job restarted from " + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
-    event("handed back to flink (" + s.handBack.detail() + ")");
+    event("handed back to flink (" + describe(s.handBack) + ")");
   }
 
   private void slowScenario() throws StepTimeout {
-    until("flink live again", () -> watcher.mode() == Mode.PRIMARY && flinkLive());
-    pause(settings.checkInterval());
+    awaitSteady();
     Scenario s = new Scenario("slow");
     scenarios.add(s);
     s.fault = clock.millis();
@@ -311,13 +337,18 @@ public final class Drill {
     event(String.format(Locale.ROOT, "SCENARIO slow: flink throttled to %.0f records/s (input %d/s); it keeps running",
         settings.slowRate(), settings.inputRate()));
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger on flink's lag");
-    event("fallback triggered (" + s.trigger.cause() + ": " + s.trigger.detail() + ")");
-    pauseUntil(s.trigger.at().toEpochMilli() + settings.slowAfterTrigger().toMillis());
+    event("fallback triggered (" + describe(s.trigger) + ")");
+    pauseUntil(s.trigger.seenAt() + settings.slowAfterTrigger().toMillis());
     s.recovery = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, 0);
     event("flink unthrottled");
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
-    event("handed back to flink (" + s.handBack.detail() + ")");
+    event("handed back to flink (" + describe(s.handBack) + ")");
+  }
+
+  private static String describe(ModeWatcher.Seen seen) {
+    Transition t = seen.transition();
+    return t.cause() + ": " + t.detail();
   }
 
   private void finish() throws StepTimeout {
@@ -479,6 +510,28 @@ public final class Drill {
         Duration.ofMillis(clock.millis() - startMillis), failure);
   }
 
+  /**
+   * A JobManager that has served no REST request yet answers its first ones slowly (handlers, JSON classes),
+   * which on a loaded machine exceeds the 2 s probe timeout; a deployed JobManager is warm.
+   */
+  private void warmUpFlinkRest() {
+    HttpClient http = HttpClient.newHttpClient();
+    for (int round = 0; round < 3; round++) {
+      for (String path :
+          List.of("/jobs/overview", "/jobs/" + primary.jobId(), "/jobs/" + primary.jobId() + "/checkpoints")) {
+        try {
+          http.send(HttpRequest.newBuilder(URI.create(flink.restUrl() + path))
+              .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+          LOG.debug("[drill] warm-up {}: {}", path, e.toString());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   /** Records in the fallback's dead-letter topic: 0 when it was never created. */
   private long deadLetters() {
     String dlq = TOPIC + ".dlq";
@@ -529,20 +582,20 @@ public final class Drill {
     final String name;
     long fault;
     long recovery;
-    Transition trigger;
-    Transition handBack;
+    ModeWatcher.Seen trigger;
+    ModeWatcher.Seen handBack;
 
     Scenario(String name) {
       this.name = name;
     }
 
     DrillReport.Timings timings(List<InfluxWriteRecorder.Write> writes, Reference reference) {
-      Duration detection = trigger == null ? null : Duration.ofMillis(trigger.at().toEpochMilli() - fault);
-      Duration handBackTime = handBack == null ? null : Duration.ofMillis(handBack.at().toEpochMilli() - recovery);
+      Duration detection = trigger == null ? null : Duration.ofMillis(trigger.seenAt() - fault);
+      Duration handBackTime = handBack == null ? null : Duration.ofMillis(handBack.seenAt() - recovery);
       if (trigger == null) {
         return new DrillReport.Timings(name, null, null, 0, null, null, 0);
       }
-      long from = trigger.at().toEpochMilli();
+      long from = trigger.seenAt();
       int index = scenarios.indexOf(this);
       long to = index + 1 < scenarios.size() ? scenarios.get(index + 1).fault : Long.MAX_VALUE;
       List<InfluxWriteRecorder.Write> mine = writes.stream()
@@ -672,7 +725,7 @@ public final class Drill {
     return InfluxPoints.read(influx.url(), database, MEASUREMENT);
   }
 
-  private Transition awaitMode(Mode mode, long after, String what) throws StepTimeout {
+  private ModeWatcher.Seen awaitMode(Mode mode, long after, String what) throws StepTimeout {
     return watcher.await(mode, after, settings.stepTimeout())
         .orElseThrow(() -> new StepTimeout("no " + what + " within " + DrillReport.secs(settings.stepTimeout())));
   }

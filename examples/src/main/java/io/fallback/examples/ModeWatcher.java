@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Watches a fallback's mode (polling its state every 50 ms on a daemon thread) and keeps every
- * transition, with the time the state machine gives it ({@link Transition#at()}, the time of the check
- * that caused it), so the drill can time detection and hand-back exactly.
+ * transition with the wall-clock time it was seen, so the drill can time detection and hand-back to
+ * within ~50 ms. ({@link Transition#at()} is the start of the check that caused it, which can precede the
+ * fault when that check's probe answered after the fault.)
  *
  * <p>This class is thread-safe.
  */
@@ -24,8 +25,16 @@ final class ModeWatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger("drill");
 
+  /**
+   * A transition and when the watcher saw it.
+   *
+   * @param transition the transition
+   * @param seenAt wall-clock time it was first seen, epoch milliseconds (at most ~50 ms late)
+   */
+  record Seen(Transition transition, long seenAt) {}
+
   private final Supplier<ModeState> state;
-  private final List<Transition> transitions = new ArrayList<>();
+  private final List<Seen> transitions = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -39,8 +48,15 @@ final class ModeWatcher implements AutoCloseable {
   /**
    * @return the transitions seen so far
    */
-  synchronized List<Transition> transitions() {
+  synchronized List<Seen> transitions() {
     return List.copyOf(transitions);
+  }
+
+  /**
+   * @return the fallback's current state
+   */
+  ModeState state() {
+    return state.get();
   }
 
   /**
@@ -51,20 +67,20 @@ final class ModeWatcher implements AutoCloseable {
   }
 
   /**
-   * Waits for a transition to {@code to} that happened at or after {@code afterMillis}.
+   * Waits for a transition to {@code to} seen at or after {@code afterMillis}.
    *
    * @param to the mode
    * @param afterMillis epoch milliseconds
    * @param timeout the longest wait
    * @return the transition, or empty after the timeout
    */
-  Optional<Transition> await(Mode to, long afterMillis, Duration timeout) {
+  Optional<Seen> await(Mode to, long afterMillis, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       synchronized (this) {
-        for (Transition t : transitions) {
-          if (t.to() == to && t.at().toEpochMilli() >= afterMillis) {
-            return Optional.of(t);
+        for (Seen s : transitions) {
+          if (s.transition().to() == to && s.seenAt() >= afterMillis) {
+            return Optional.of(s);
           }
         }
         if (System.nanoTime() > deadline) {
@@ -94,7 +110,7 @@ final class ModeWatcher implements AutoCloseable {
         if (current.isPresent() && !current.get().equals(last)) {
           last = current.get();
           synchronized (this) {
-            transitions.add(last);
+            transitions.add(new Seen(last, System.currentTimeMillis()));
             notifyAll();
           }
         }
