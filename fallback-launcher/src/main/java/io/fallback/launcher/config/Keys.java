@@ -163,8 +163,8 @@ public final class Keys {
   public static final Key DASK_SCHEDULER = deprecated("dask", "scheduler_address", Type.STRING,
       "processing runs inside this JVM; there is no scheduler");
   public static final Key DASK_WORKERS = key("dask", "n_workers", Type.INT, "2",
-      "With threads_per_worker, sizes the processing pool (n_workers x threads_per_worker threads).");
-  public static final Key DASK_THREADS = key("dask", "threads_per_worker", Type.INT, "2", "See n_workers.");
+      "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
+  public static final Key DASK_THREADS = key("dask", "threads_per_worker", Type.INT, "2", "Validated and kept for the seed; sizes no thread pool (see n_workers).");
   public static final Key DASK_MEMORY = key("dask", "memory_limit", Type.SIZE, "2GB",
       "Per worker, like Dask (GB = 10^9, GiB = 2^30); n_workers x memory_limit bounds the bytes of records held.");
 
