@@ -32,7 +32,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * <p>Query parameter values are the window means as {@link Float#toString(float)} writes them, which
  * is what the primary job sends.
  *
- * <p>This class is thread-safe. It owns its HTTP client and executor; {@link #close()} releases them.
+ * <p>This class is thread-safe. It owns its HTTP client and threads (one per call in flight, at most
+ * {@code max_concurrency}; idle ones end); {@link #close()} releases them.
  */
 public final class ModelServiceClient implements AutoCloseable {
 
@@ -74,6 +77,7 @@ public final class ModelServiceClient implements AutoCloseable {
   private final int[] fieldIndexes;
   private final String requestPrefix;
   private final ExecutorService executor;
+  private final ThreadPoolExecutor callers;
   private final HttpClient http;
   private final CircuitBreaker<Integer> breaker;
   private final FailsafeExecutor<Integer> failsafe;
@@ -103,8 +107,18 @@ public final class ModelServiceClient implements AutoCloseable {
     String endpoint = settings.endpoint().toString();
     this.requestPrefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
 
+    // The HttpClient's own threads (I/O, parsing): they never block.
     this.executor = Executors.newFixedThreadPool(
-        Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads());
+        Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads("ml-service-io-"));
+    // One thread per call in flight, blocked in HttpClient.send. Not sendAsync: sendAsync completes
+    // every response through CompletableFuture's default async pool, which on a machine with 2 cores
+    // or fewer (common-pool parallelism 1) starts a new Thread per response; that thread start was
+    // most of the CPU a call cost here, and capped a 2-core machine at ~1 400 calls/s.
+    // Separate from `executor`: blocked callers must not starve the HttpClient of its threads.
+    int maxConcurrency = settings.maxConcurrency();
+    this.callers = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), daemonThreads("ml-service-call-"));
+    this.callers.allowCoreThreadTimeOut(true);
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(settings.timeout())
@@ -137,7 +151,7 @@ public final class ModelServiceClient implements AutoCloseable {
       retry.withDelay(settings.retryBackoff()).withJitter(JITTER);
     }
     Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
-    this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(executor);
+    this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
     this.healthProbe = new HttpHealthProbe(http, settings.healthEndpoint(), settings.timeout());
   }
@@ -279,12 +293,18 @@ public final class ModelServiceClient implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    callers.shutdown();
     executor.shutdown();
     try {
-      if (!executor.awaitTermination(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+      long deadline = System.nanoTime() + settings.timeout().toNanos();
+      if (!callers.awaitTermination(settings.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        callers.shutdownNow();
+      }
+      if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {
+      callers.shutdownNow();
       executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
@@ -319,10 +339,11 @@ public final class ModelServiceClient implements AutoCloseable {
         .header("Accept", "application/json")
         .GET()
         .build();
-    return failsafe.getStageAsync(() -> {
+    // Blocking send on a `callers` thread (see the constructor); the Timeout interrupts it, and an
+    // interrupted send cancels its exchange.
+    return failsafe.getAsync(() -> {
       attempts.incrementAndGet();
-      return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-          .thenApply(ModelServiceClient::prediction);
+      return prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
     });
   }
 
@@ -427,10 +448,10 @@ public final class ModelServiceClient implements AutoCloseable {
     return current;
   }
 
-  private static ThreadFactory daemonThreads() {
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, "ml-service-" + count.incrementAndGet());
+      Thread t = new Thread(r, prefix + count.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
