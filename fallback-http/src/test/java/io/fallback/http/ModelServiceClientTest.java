@@ -254,9 +254,10 @@ class ModelServiceClientTest {
   }
 
   @Test
-  void scoreAll_keepsAtMostMaxConcurrencyCallsInFlight() {
+  void scoreAll_keepsAtMostMaxConcurrencyCallsInFlight() throws Exception {
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
     server.handler(exchange -> {
-      Thread.sleep(20);
+      gate.await(); // hold every call until the test has seen how many are in flight at once
       return Reply.ok("{\"stress_level_prediction\": \"1\"}");
     });
     ModelServiceClient c = client(settings().maxConcurrency(4).build());
@@ -265,11 +266,21 @@ class ModelServiceClientTest {
       windows.add(window("nurse-" + i, i));
     }
 
-    List<ScoredWindow> scored = c.scoreAll(windows);
+    java.util.concurrent.CompletableFuture<List<ScoredWindow>> scoring =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> c.scoreAll(windows));
+    org.awaitility.Awaitility.await("4 calls held at the server")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> server.maxInFlight() == 4);
+    org.awaitility.Awaitility.await("no fifth call while 4 are held")
+        .during(java.time.Duration.ofMillis(300))
+        .atMost(java.time.Duration.ofSeconds(2))
+        .until(() -> server.maxInFlight() == 4 && server.hits() == 4);
+    gate.countDown();
+    List<ScoredWindow> scored = scoring.get(30, java.util.concurrent.TimeUnit.SECONDS);
 
     assertThat(scored).extracting(ScoredWindow::window).containsExactlyElementsOf(windows);
     assertThat(server.hits()).isEqualTo(40);
-    assertThat(server.maxInFlight()).isBetween(2, 4);
+    assertThat(server.maxInFlight()).isEqualTo(4);
   }
 
   @Test

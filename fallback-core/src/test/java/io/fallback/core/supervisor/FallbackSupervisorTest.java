@@ -69,19 +69,22 @@ class FallbackSupervisorTest {
     }
   }
 
-  private FallbackSupervisor supervisor(HealthProbe probe, Executor probeExecutor, ModePolicy policy) {
+  /** Virtual time, inline probes, the fake activity and the recording listener; tests override parts. */
+  private FallbackSupervisor.Builder builder() {
     return FallbackSupervisor.builder()
-        .policy(policy)
         .latencySource(latency::get)
-        .healthProbe(probe)
+        .healthProbe(health::get)
         .activity(activity)
         .listener(listener)
         .clock(time)
         .scheduler(time)
-        .probeExecutor(probeExecutor)
+        .probeExecutor(Runnable::run)
         .checkInterval(Duration.ofSeconds(60))
-        .probeTimeout(Duration.ofSeconds(10))
-        .build();
+        .probeTimeout(Duration.ofSeconds(10));
+  }
+
+  private FallbackSupervisor supervisor(HealthProbe probe, Executor probeExecutor, ModePolicy policy) {
+    return builder().policy(policy).healthProbe(probe).probeExecutor(probeExecutor).build();
   }
 
   private FallbackSupervisor supervisor() {
@@ -154,17 +157,10 @@ class FallbackSupervisorTest {
   @Test
   void failingLatencySource_isNoEvidence_andLeavesTheCount() {
     FallbackSupervisor supervisor =
-        FallbackSupervisor.builder()
+        builder()
             .latencySource(() -> {
               throw new IllegalStateException("kafka unreachable");
             })
-            .healthProbe(health::get)
-            .activity(activity)
-            .listener(listener)
-            .clock(time)
-            .scheduler(time)
-            .probeExecutor(Runnable::run)
-            .checkInterval(Duration.ofSeconds(60))
             .build();
     supervisor.start();
 
@@ -219,10 +215,7 @@ class FallbackSupervisorTest {
   void throwingListener_doesNotStopTheChecks() {
     AtomicInteger seen = new AtomicInteger();
     FallbackSupervisor supervisor =
-        FallbackSupervisor.builder()
-            .latencySource(latency::get)
-            .healthProbe(health::get)
-            .activity(activity)
+        builder()
             .listener(new FallbackListener() {
               @java.lang.Override
               public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
@@ -230,10 +223,6 @@ class FallbackSupervisorTest {
                 throw new IllegalStateException("broken listener");
               }
             })
-            .clock(time)
-            .scheduler(time)
-            .probeExecutor(Runnable::run)
-            .checkInterval(Duration.ofSeconds(60))
             .build();
     supervisor.start();
 
