@@ -34,6 +34,20 @@ public interface BatchSource<I> extends AutoCloseable {
   List<SourceRecord<I>> poll();
 
   /**
+   * Like {@link #poll()}, but returns (possibly empty) after at most {@code maxWait}, so that the loop can
+   * commit on time while a batch is still being collected. A source that collects a batch until it is
+   * full or its batch timeout has passed since its first record keeps what it collected so far for the
+   * next call instead of returning a partial batch early. The default ignores {@code maxWait} and calls
+   * {@link #poll()}.
+   *
+   * @param maxWait the longest this call may block; zero or positive
+   * @return the records of a complete batch, possibly empty
+   */
+  default List<SourceRecord<I>> poll(Duration maxWait) {
+    return poll();
+  }
+
+  /**
    * Makes the given positions durable. Called only after everything before each offset has been
    * written by the sink or dead-lettered. A position for a partition the source no longer owns is
    * ignored.

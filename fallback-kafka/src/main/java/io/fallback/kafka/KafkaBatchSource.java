@@ -4,11 +4,9 @@ import io.fallback.core.BatchSource;
 import io.fallback.core.Checkpoint;
 import io.fallback.core.PartitionListener;
 import io.fallback.core.PrimaryProgress;
-import io.fallback.core.PrimaryProgress.WindowId;
 import io.fallback.core.SourceRecord;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowSpec;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -22,21 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -45,17 +38,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,16 +56,25 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code enable.auto.commit} is always false: offsets are committed only through {@link #commit},
  *       after the sink acknowledged. If the configuration asks for true, a WARN says so once.</li>
- *   <li>{@code max.poll.records} is at most {@code processing.batch_size}; {@link #poll} collects up to
- *       {@code batch_size} records, returning as soon as the batch is full, or what it has after
- *       {@code processing.batch_timeout_seconds}. Records fetched beyond the batch are kept for the next
- *       poll (never skipped, dropped if their partition is revoked: they sit after the committed offset).</li>
+ *   <li>{@code max.poll.records} is at most {@code processing.batch_size}.</li>
  *   <li>{@code auto.offset.reset} of the client is {@code earliest}: it applies only when a committed
  *       offset has fallen out of retention. {@code kafka.auto_offset_reset} is applied explicitly, and only
- *       where neither group has committed (DESIGN section 10).</li>
+ *       where neither group has committed (DESIGN section 10), see {@link StartPositions}.</li>
  *   <li>{@code partition.assignment.strategy} defaults to the cooperative sticky assignor, so that a
- *       rebalance revokes only the partitions that move.</li>
+ *       rebalance revokes only the partitions that move (not set with {@code group.protocol=consumer},
+ *       where the broker assigns).</li>
+ *   <li>{@code group.instance.id} (static membership) passes through when set, so that a restarted
+ *       instance takes its partitions back at once instead of after the dead member's session timeout;
+ *       {@link #close} leaves the group explicitly, so a clean stop hands its partitions on at once.</li>
  * </ul>
+ *
+ * <h2>Batches</h2>
+ * {@link #poll(Duration)} collects records into a batch and hands it over as soon as it holds {@code
+ * processing.batch_size} records or {@code processing.batch_timeout_seconds} have passed since its first
+ * record (the seed's "collect up to N messages or T seconds"): a backlog never waits for the timeout. A
+ * call that reaches its own bound first returns an empty list and keeps the batch collected so far for the
+ * next call, so the loop can commit on time. Records fetched beyond the batch are kept for the next one
+ * (never skipped; dropped if their partition is revoked: they sit after the committed offset).
  *
  * <h2>Decoding</h2>
  * A value becomes {@code Reading(key, eventTime, values)} with the values in the order of
@@ -97,45 +91,23 @@ import org.slf4j.LoggerFactory;
  * A record that cannot be decoded ({@code undecodable}), lacks the key ({@code missing-key}) or the
  * timestamp ({@code missing-timestamp}), or has an unparsable timestamp ({@code bad-timestamp}) goes to
  * {@code processing.dlq_topic} ({@code <topic>.dlq}; created with the broker's defaults on the first dead
- * letter if missing), as does every record the loop passes to
- * {@link #deadLetter} ({@code late}). The dead letter has the original key, value and headers unchanged,
- * plus headers {@code fallback.reason}, {@code fallback.error} (message), {@code fallback.source.topic},
- * {@code fallback.source.partition} and {@code fallback.source.offset} (decimal strings). Sends are
- * asynchronous, but {@link #commit} first flushes them and fails if any failed (re-sending it on the next
- * commit), so no offset is committed before its dead letters are durable. Counted:
- * {@link #deadLettered()}, {@link #recordsDecoded()}, {@link #deadLetterSendFailures()}.
+ * letter if missing), as does every record the loop passes to {@link #deadLetter} ({@code late}); see
+ * {@link DeadLetterPublisher} for the headers, the logging and why no offset is committed before its dead
+ * letters are durable. Counted: {@link #deadLettered()}, {@link #recordsDecoded()},
+ * {@link #deadLetterSendFailures()}.
  *
  * <h2>Commits</h2>
- * {@link #commit} is a {@code commitSync} of, per owned partition, {@link Checkpoint#offset()} with the
- * metadata of {@link CommitMetadata} ({@code fb1;e=<emittedThrough>;r=<readThrough>}), which restores the
- * {@code Checkpoint} on the next assignment so a restart neither loses nor re-emits a window.
+ * {@link #commit} flushes the dead letters, then {@code commitSync}s, per owned partition,
+ * {@link Checkpoint#offset()} with the metadata of {@link CommitMetadata}
+ * ({@code fb1;e=<emittedThrough>;r=<readThrough>}), which restores the {@code Checkpoint} on the next
+ * assignment so a restart neither loses nor re-emits a window.
  *
  * <h2>Start position of a partition, on assignment</h2>
- * Reported to the listener from inside {@link #poll}: the partition is paused in the rebalance callback
- * and resolved (seek, then {@link PartitionListener#assigned}) by the poll, which retries on failure.
- * <ol>
- *   <li><b>Own offsets ahead</b>: if the fallback group committed, at or beyond the primary group's offset
- *       (or the primary group has none): seek there, restore the committed checkpoint. Logged as
- *       {@code partition N: resuming from own committed offset X}.</li>
- *   <li><b>Primary ahead</b>: the primary (Flink) keeps the records of still-open windows in its checkpoint
- *       state, not behind its committed offset P, so starting at P would produce partial windows. Rewind:
- *       read the timestamp tP of the record at P (of the last record if P is at the end; now if the
- *       partition is empty), target T = tP − window − max out-of-orderness − {@code
- *       handoff.rewind_margin_seconds} (10 s), R = {@code offsetsForTimes(T)} (never beyond P; P when no
- *       record is that recent). Seek to R and restore {@code Checkpoint(R, windowStart(T) + window, P)}:
- *       the window holding T may be partial at R, so it counts as already emitted (the primary wrote it:
- *       it ended well before tP − out-of-orderness), and records below P of such windows count as handled.
- *       Then the windows the primary wrote with point times in [windowStart(T), tP + window) are read from
- *       {@link PrimaryProgress} (when one is given) and passed to {@link PartitionListener#alreadyWritten},
- *       so the loop drops them instead of duplicating them; if that query fails, a WARN says so and they
- *       are written again (an identical rewrite is harmless). Logged as {@code partition N: primary group
- *       flink-consumer committed P (record time ...), rewinding to R for windows from ...}. This assumes
- *       the producer's CreateTime (the Kafka timestamp) is close to the event time.</li>
- *   <li><b>Neither</b>: {@code kafka.auto_offset_reset} ({@code earliest} or {@code latest}), nothing
- *       restored.</li>
- * </ol>
- * The primary group's offsets are read with an admin client; if that fails three polls in a row, the
- * source goes on without them (WARN) rather than never starting.
+ * Chosen inside the rebalance callback, as soon as the partition is assigned ({@link StartPositions}: own
+ * offsets, a rewind from the primary group's offsets, or {@code kafka.auto_offset_reset}), then reported
+ * to {@link PartitionListener#assigned}. If that fails (Kafka slow, the primary's offsets unreadable), the
+ * partition stays paused and the next poll tries again. The time of the trigger is the time this source
+ * was built ({@link Builder#activatedAt}).
  *
  * <h2>Rebalances</h2>
  * A revoked or lost partition is reported to {@link PartitionListener#revoked}: the loop drops its open
@@ -148,7 +120,7 @@ import org.slf4j.LoggerFactory;
  * time, then resumes; should a poll return records anyway, their partitions are sought back so they are
  * read again. {@link #wakeup} interrupts a blocked poll or hold, which then return what they have. {@link
  * #close} is idempotent: it flushes and closes the dead-letter producer, performs the hand-back, then
- * closes the consumer and admin client, each with a timeout.
+ * closes the consumer (leaving the group) and the admin client, each with a timeout.
  *
  * <h2>Hand-back</h2>
  * Only with {@code handoff.advance_primary_offsets: true}: on close, if the primary group has no active
@@ -164,7 +136,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBatchSource.class);
   private static final AtomicBoolean AUTO_COMMIT_WARNED = new AtomicBoolean();
-  private static final int PRIMARY_LOOKUP_ATTEMPTS = 3;
 
   /** Header names of a dead letter. */
   public static final String HEADER_REASON = "fallback.reason";
@@ -178,50 +149,50 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   public static final String HEADER_OFFSET = "fallback.source.offset";
 
   private final KafkaSourceSettings settings;
-  private final WindowSpec spec;
-  private final PrimaryProgress progress;
-  private final InstantSource clock;
   private final Duration apiTimeout;
   private final Duration closeTimeout;
   private final ReadingDecoder decoder;
+  private final StartPositions starts;
+  private final DeadLetterPublisher deadLetters;
 
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile boolean wakeupRequested;
   private final Object holdLock = new Object();
-  private KafkaProducer<byte[], byte[]> producer;
   private Admin admin;
   private RecordTimestampReader reader;
   private PartitionListener listener;
   private boolean opened;
   private boolean closed;
-  private int primaryLookupFailures;
+  private boolean holding;
 
   /** Partitions assigned by Kafka whose start position is not resolved yet; paused. */
   private final Set<TopicPartition> pending = new HashSet<>();
   /** Partitions reported to the listener as assigned. */
   private final Set<Integer> active = new HashSet<>();
-  /** Records fetched beyond the last batch, returned first by the next poll. */
+  /** Records fetched beyond the batch being collected, taken first by the next one. */
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> leftover = new ArrayDeque<>();
-  /** The batch being collected by {@link #poll}; purged of revoked partitions by the rebalance callback. */
-  private List<SourceRecord<Reading>> batch = List.of();
-  /** Raw records of the last batch, parallel to the returned list, for {@link #deadLetter}. */
-  private final List<ConsumerRecord<byte[], byte[]>> batchRaw = new ArrayList<>();
-  private int batchCursor;
+  /** The batch being collected, across poll calls; purged of revoked partitions by the rebalance callback. */
+  private List<SourceRecord<Reading>> collecting = new ArrayList<>();
+  /** Raw records parallel to {@link #collecting}. */
+  private List<ConsumerRecord<byte[], byte[]>> collectingRaw = new ArrayList<>();
+  /** {@link System#nanoTime()} when the first record joined {@link #collecting}. */
+  private long collectingSince;
+  /** Raw records of the last batch handed over, parallel to it, for {@link #deadLetter}. */
+  private List<ConsumerRecord<byte[], byte[]>> handedRaw = List.of();
+  private int handedCursor;
 
-  private final ConcurrentLinkedQueue<ProducerRecord<byte[], byte[]>> failedSends = new ConcurrentLinkedQueue<>();
-  private volatile Exception lastSendFailure;
   private final LongAdder decoded = new LongAdder();
-  private final LongAdder sendFailures = new LongAdder();
-  private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
 
   private KafkaBatchSource(Builder b) {
     this.settings = b.settings;
-    this.spec = b.spec;
-    this.progress = b.progress;
-    this.clock = b.clock;
     this.apiTimeout = b.apiTimeout;
     this.closeTimeout = b.closeTimeout;
-    this.decoder = createDecoder(settings, spec);
+    this.decoder = createDecoder(settings, b.spec);
+    Instant activatedAt = b.activatedAt != null ? b.activatedAt : b.clock.instant();
+    this.starts =
+        new StartPositions(
+            settings, b.spec, b.progress, b.clock, apiTimeout, activatedAt, this::admin, this::reader);
+    this.deadLetters = new DeadLetterPublisher(settings, this::admin);
   }
 
   /**
@@ -252,7 +223,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   // ---------------------------------------------------------------------------------------- open
 
   /**
-   * Creates the consumer and subscribes. Partitions are reported from inside later {@link #poll}s.
+   * Creates the consumer and subscribes; with {@code kafka.auto_offset_reset: latest}, first notes the
+   * end offsets of the topic (the "latest" of this activation). Partitions are reported from inside later
+   * {@link #poll}s, as soon as the group assigns them.
    *
    * @throws IllegalStateException if already opened or closed
    * @throws org.apache.kafka.common.KafkaException if the client cannot be created
@@ -271,14 +244,18 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     this.listener = listener;
     this.consumer = c;
     opened = true;
+    starts.snapshotEnds(c);
     if (wakeupRequested) {
       c.wakeup();
     }
     c.subscribe(List.of(settings.topic()), new Rebalance());
     LOG.info(
-        "Kafka source subscribed to {} as group {} (batch_size {}, batch_timeout {} s, dlq {})",
+        "Kafka source subscribed to {} as group {}{} (batch_size {}, batch_timeout {} s, dlq {})",
         settings.topic(),
         settings.groupId(),
+        Optional.ofNullable(consumerConfig().get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+            .map(id -> ", static member " + id)
+            .orElse(""),
         settings.batchSize(),
         settings.batchTimeout().toMillis() / 1000.0,
         settings.dlqTopic());
@@ -308,104 +285,129 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       }
     }
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, maxPoll));
-    config.putIfAbsent(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    Object instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    if (instanceId != null && String.valueOf(instanceId).isBlank()) {
+      config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG); // blank = dynamic membership
+    }
+    Object protocol = config.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    if (protocol == null || !String.valueOf(protocol).trim().equalsIgnoreCase("consumer")) {
+      config.putIfAbsent(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
     return config;
   }
 
   // ---------------------------------------------------------------------------------------- poll
 
   /**
-   * Collects up to {@code processing.batch_size} decoded records, waiting at most {@code
-   * processing.batch_timeout_seconds}; returns early when the batch is full or on {@link #wakeup}.
-   * Undecodable records are dead-lettered here and do not appear.
+   * Waits for a complete batch for at most {@code processing.batch_timeout_seconds}; see {@link
+   * #poll(Duration)}.
    *
    * @throws IllegalStateException if not open
    * @throws org.apache.kafka.common.KafkaException on a client failure; the loop retries
    */
   @Override
   public List<SourceRecord<Reading>> poll() {
+    return poll(settings.batchTimeout());
+  }
+
+  /**
+   * Returns the batch being collected once it holds {@code processing.batch_size} records or {@code
+   * processing.batch_timeout_seconds} have passed since its first record, or earlier on {@link #wakeup};
+   * otherwise returns an empty list after {@code maxWait}, keeping what it collected for the next call.
+   * Undecodable records are dead-lettered here and do not appear.
+   *
+   * @param maxWait the longest this call blocks
+   * @throws IllegalStateException if not open
+   * @throws org.apache.kafka.common.KafkaException on a client failure while no record is collected; the
+   *     loop retries
+   */
+  @Override
+  public List<SourceRecord<Reading>> poll(Duration maxWait) {
     requireOpen();
     KafkaConsumer<byte[], byte[]> c = consumer;
     int batchSize = settings.batchSize();
-    batch = new ArrayList<>(Math.min(batchSize, 8192));
-    batchRaw.clear();
-    batchCursor = 0;
-    // nothing has been read in this call yet: a failure here loses nothing, the loop retries
-    resolvePending();
-    int decodedBefore = 0;
-    while (!leftover.isEmpty() && batch.size() < batchSize) {
-      decodedBefore += accept(leftover.pollFirst());
+    long batchTimeout = settings.batchTimeout().toNanos();
+    long waitUntil = System.nanoTime() + Math.max(0, maxWait.toNanos());
+    retryPending();
+    while (!leftover.isEmpty() && collecting.size() < batchSize) {
+      accept(leftover.pollFirst());
     }
-    int count = decodedBefore;
-    long deadline = System.nanoTime() + settings.batchTimeout().toNanos();
-    while (batch.size() < batchSize && !wakeupRequested) {
-      long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
-      if (remainingMs <= 0) {
-        break;
+    while (true) {
+      long now = System.nanoTime();
+      boolean full = collecting.size() >= batchSize;
+      boolean timedOut = !collecting.isEmpty() && now - collectingSince >= batchTimeout;
+      if (full || timedOut || wakeupRequested) {
+        wakeupRequested = false;
+        return handOver();
+      }
+      long until = collecting.isEmpty() ? waitUntil : Math.min(waitUntil, collectingSince + batchTimeout);
+      long remaining = until - now;
+      if (remaining <= 0) {
+        return List.of(); // the caller's bound: what was collected waits for the next call
       }
       ConsumerRecords<byte[], byte[]> records;
       try {
-        records = c.poll(Duration.ofMillis(remainingMs));
+        records = c.poll(Duration.ofMillis(Math.max(1, (remaining + 999_999) / 1_000_000)));
       } catch (WakeupException e) {
-        break;
+        wakeupRequested = true;
+        continue;
       } catch (RuntimeException e) {
         // the consumer's position is past the records collected so far: deliver them, fail next time
-        if (batch.isEmpty()) {
+        if (collecting.isEmpty()) {
           throw e;
         }
-        LOG.warn("poll failed after {} records; returning those first: {}", batch.size(), e.toString());
-        break;
+        LOG.warn("poll failed after {} records; handing those over first: {}", collecting.size(), e.toString());
+        return handOver();
       }
       for (ConsumerRecord<byte[], byte[]> r : records) {
-        if (batch.size() < batchSize) {
-          count += accept(r);
+        if (collecting.size() < batchSize) {
+          accept(r);
         } else {
           leftover.addLast(r);
         }
       }
-      try {
-        resolvePending();
-      } catch (RuntimeException e) {
-        if (batch.isEmpty()) {
-          throw e;
-        }
-        LOG.warn("cannot resolve assigned partitions yet ({}); returning {} records first", e.toString(), batch.size());
-        break;
-      }
+      retryPending();
     }
-    wakeupRequested = false;
-    decoded.add(count);
-    List<SourceRecord<Reading>> out = batch;
-    batch = List.of();
+  }
+
+  private List<SourceRecord<Reading>> handOver() {
+    List<SourceRecord<Reading>> out = collecting;
+    handedRaw = collectingRaw;
+    handedCursor = 0;
+    collecting = new ArrayList<>(Math.min(settings.batchSize(), 8192));
+    collectingRaw = new ArrayList<>(Math.min(settings.batchSize(), 8192));
+    decoded.add(out.size());
     return out;
   }
 
-  /** Decodes one record into the batch, or dead-letters it; returns 1 if it joined the batch. */
-  private int accept(ConsumerRecord<byte[], byte[]> r) {
+  /** Decodes one record into the batch being collected, or dead-letters it. */
+  private void accept(ConsumerRecord<byte[], byte[]> r) {
     if (!active.contains(r.partition())) {
       // unreachable in practice (unresolved partitions are paused, revoked ones purged); dropping is safe
       // either way: a pending partition is sought to its start position, a revoked one is re-read by its owner
       LOG.debug("dropping {}-{}@{}: partition not active", r.topic(), r.partition(), r.offset());
-      return 0;
+      return;
     }
     Reading reading;
     try {
       reading = decoder.decode(r.value(), r.timestamp());
     } catch (DecodeException e) {
-      sendDeadLetter(r, e.reason(), e.getMessage());
-      return 0;
+      deadLetters.send(r, e.reason(), e.getMessage());
+      return;
     } catch (RuntimeException e) {
       // a decoder defect must not lose the record: dead-letter it with the error
-      sendDeadLetter(r, DeadLetterReason.UNDECODABLE, "decoder error: " + e);
-      return 0;
+      deadLetters.send(r, DeadLetterReason.UNDECODABLE, "decoder error: " + e);
+      return;
     }
-    batch.add(new SourceRecord<>(r.partition(), r.offset(), reading));
-    batchRaw.add(r);
-    return 1;
+    if (collecting.isEmpty()) {
+      collectingSince = System.nanoTime();
+    }
+    collecting.add(new SourceRecord<>(r.partition(), r.offset(), reading));
+    collectingRaw.add(r);
   }
 
-  // ---------------------------------------------------------------------------------------- start positions
+  // ---------------------------------------------------------------------------------------- assignment
 
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
@@ -419,10 +421,18 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       if (ours.isEmpty()) {
         return;
       }
-      pending.addAll(ours);
-      // resolved by the poll after the callback; until then nothing must be fetched from them
-      consumer.pause(ours);
       LOG.info("partitions assigned: {}", partitionNumbers(ours));
+      pending.addAll(ours);
+      // nothing may be fetched from them before their start is chosen
+      consumer.pause(ours);
+      try {
+        resolvePending();
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "partitions {}: cannot choose the start position yet ({}); trying again at the next poll",
+            partitionNumbers(pending),
+            e.toString());
+      }
     }
 
     @Override
@@ -443,10 +453,10 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       for (TopicPartition tp : partitions) {
         dropped.add(tp.partition());
       }
-      // records of these partitions collected earlier in this poll sit after the committed offset: whoever
+      // records of these partitions collected but not handed over sit after the committed offset: whoever
       // reads the partition next (maybe this source, after a new assignment) reads them again
       leftover.removeIf(r -> dropped.contains(r.partition()));
-      purgeBatch(dropped);
+      purgeCollecting(dropped);
       for (TopicPartition tp : partitions) {
         pending.remove(tp);
         // consumer.close() revokes too: the loop has finished by then and is not told
@@ -458,191 +468,57 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
   }
 
-  private void purgeBatch(Set<Integer> partitions) {
-    if (batch.isEmpty()) {
+  private void purgeCollecting(Set<Integer> partitions) {
+    if (collecting.isEmpty()) {
       return;
     }
-    List<SourceRecord<Reading>> keptBatch = new ArrayList<>(batch.size());
-    List<ConsumerRecord<byte[], byte[]>> keptRaw = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      if (!partitions.contains(batch.get(i).partition())) {
-        keptBatch.add(batch.get(i));
-        keptRaw.add(batchRaw.get(i));
+    List<SourceRecord<Reading>> keptBatch = new ArrayList<>(collecting.size());
+    List<ConsumerRecord<byte[], byte[]>> keptRaw = new ArrayList<>(collecting.size());
+    for (int i = 0; i < collecting.size(); i++) {
+      if (!partitions.contains(collecting.get(i).partition())) {
+        keptBatch.add(collecting.get(i));
+        keptRaw.add(collectingRaw.get(i));
       }
     }
-    batch.clear();
-    batch.addAll(keptBatch);
-    batchRaw.clear();
-    batchRaw.addAll(keptRaw);
+    collecting = keptBatch;
+    collectingRaw = keptRaw;
   }
 
-  /** Chooses the start of every pending partition; on failure they stay pending (paused). */
+  /** Retries the partitions whose start could not be chosen at assignment; a failure is thrown only when nothing is collected. */
+  private void retryPending() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    try {
+      resolvePending();
+    } catch (RuntimeException e) {
+      if (collecting.isEmpty() && leftover.isEmpty()) {
+        throw e;
+      }
+      LOG.warn("cannot resolve assigned partitions yet ({}); handing over what was read first", e.toString());
+    }
+  }
+
+  /** Chooses the start of every pending partition, seeks, reports it, resumes it; on failure they stay pending (paused). */
   private void resolvePending() {
     if (pending.isEmpty()) {
       return;
     }
     KafkaConsumer<byte[], byte[]> c = consumer;
-    Set<TopicPartition> tps = new HashSet<>(pending);
-    Map<TopicPartition, OffsetAndMetadata> own = retryingWakeup(() -> c.committed(tps, apiTimeout));
-    Map<TopicPartition, OffsetAndMetadata> primary = primaryOffsets();
-    for (TopicPartition tp : new TreeMap<>(byPartition(tps)).values()) {
-      StartPosition start = choose(tp, own.get(tp), primary.get(tp));
-      if (!start.alreadyWritten.isEmpty()) {
-        listener.alreadyWritten(start.alreadyWritten);
+    Map<TopicPartition, OffsetAndMetadata> own = starts.committed(c, pending);
+    Map<TopicPartition, OffsetAndMetadata> primary = starts.primaryOffsets();
+    for (TopicPartition tp : new TreeMap<>(byPartition(pending)).values()) {
+      StartPositions.StartPosition start = starts.choose(c, tp, own.get(tp), primary.get(tp));
+      if (!start.alreadyWritten().isEmpty()) {
+        listener.alreadyWritten(start.alreadyWritten());
       }
-      listener.assigned(tp.partition(), start.restored);
+      listener.assigned(tp.partition(), start.restored());
       pending.remove(tp);
       active.add(tp.partition());
-      c.resume(List.of(tp));
-    }
-  }
-
-  private Map<TopicPartition, OffsetAndMetadata> primaryOffsets() {
-    try {
-      Map<TopicPartition, OffsetAndMetadata> offsets =
-          get(admin().listConsumerGroupOffsets(settings.primaryGroupId()).partitionsToOffsetAndMetadata());
-      primaryLookupFailures = 0;
-      Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-      offsets.forEach(
-          (tp, oam) -> {
-            if (oam != null && tp.topic().equals(settings.topic())) {
-              out.put(tp, oam);
-            }
-          });
-      return out;
-    } catch (GroupIdNotFoundException e) {
-      return Map.of();
-    } catch (RuntimeException e) {
-      primaryLookupFailures++;
-      if (primaryLookupFailures < PRIMARY_LOOKUP_ATTEMPTS) {
-        throw new KafkaSourceException(
-            "cannot read the committed offsets of primary group " + settings.primaryGroupId()
-                + " (attempt " + primaryLookupFailures + " of " + PRIMARY_LOOKUP_ATTEMPTS + ")",
-            e);
-      }
-      LOG.warn(
-          "cannot read the committed offsets of primary group {} after {} attempts; starting from the"
-              + " fallback group's own offsets or kafka.auto_offset_reset",
-          settings.primaryGroupId(),
-          primaryLookupFailures,
-          e);
-      primaryLookupFailures = 0;
-      return Map.of();
-    }
-  }
-
-  /** Where a partition starts, and what the loop must know about it. */
-  private record StartPosition(Optional<Checkpoint> restored, Set<WindowId> alreadyWritten) {}
-
-  private StartPosition choose(TopicPartition tp, OffsetAndMetadata own, OffsetAndMetadata primary) {
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    int p = tp.partition();
-    if (own != null && (primary == null || own.offset() >= primary.offset())) {
-      c.seek(tp, own.offset());
-      Optional<Checkpoint> restored = CommitMetadata.parse(own);
-      LOG.info(
-          "partition {}: resuming from own committed offset {}{} ({})",
-          p,
-          own.offset(),
-          primary == null
-              ? ", primary group " + settings.primaryGroupId() + " has none"
-              : ", primary group " + settings.primaryGroupId() + " at " + primary.offset(),
-          restored.map(KafkaBatchSource::describe).orElse("no metadata"));
-      return new StartPosition(restored, Set.of());
-    }
-    if (primary != null) {
-      return rewind(tp, primary.offset());
-    }
-    if (settings.autoOffsetReset() == KafkaSourceSettings.OffsetReset.EARLIEST) {
-      c.seekToBeginning(List.of(tp));
-    } else {
-      c.seekToEnd(List.of(tp));
-    }
-    long position = retryingWakeup(() -> c.position(tp, apiTimeout));
-    LOG.info(
-        "partition {}: no committed offset in group {} nor in primary group {}, starting at {} offset {}"
-            + " (kafka.auto_offset_reset)",
-        p,
-        settings.groupId(),
-        settings.primaryGroupId(),
-        settings.autoOffsetReset().clientValue(),
-        position);
-    return new StartPosition(Optional.empty(), Set.of());
-  }
-
-  private StartPosition rewind(TopicPartition tp, long primaryOffset) {
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    int p = tp.partition();
-    long begin = retryingWakeup(() -> c.beginningOffsets(List.of(tp), apiTimeout)).get(tp);
-    long end = retryingWakeup(() -> c.endOffsets(List.of(tp), apiTimeout)).get(tp);
-    long from = Math.max(primaryOffset, begin);
-    long tP;
-    String timeOf;
-    OptionalLong ts;
-    if (from < end) {
-      ts = reader().timestampAt(tp, from, apiTimeout);
-      timeOf = "record time";
-    } else if (end > begin) {
-      ts = reader().timestampAt(tp, end - 1, apiTimeout);
-      timeOf = "at the end; last record time";
-    } else {
-      ts = OptionalLong.empty();
-      timeOf = "empty partition; now";
-    }
-    if (ts.isPresent()) {
-      tP = ts.getAsLong();
-    } else {
-      if (from < end || end > begin) {
-        throw new KafkaSourceException(
-            "partition " + p + ": cannot read the record at offset " + from + " within " + apiTimeout, null);
-      }
-      tP = clock.millis();
-    }
-    long size = spec.size().toMillis();
-    long target = tP - size - spec.maxOutOfOrderness().toMillis() - settings.rewindMargin().toMillis();
-    Map<TopicPartition, OffsetAndTimestamp> found =
-        retryingWakeup(() -> c.offsetsForTimes(Map.of(tp, target), apiTimeout));
-    OffsetAndTimestamp at = found.get(tp);
-    long rewindTo = at == null ? from : Math.min(at.offset(), from);
-    long windowStart = spec.windowStart(target);
-    Checkpoint restored = new Checkpoint(rewindTo, windowStart + size, from);
-    c.seek(tp, rewindTo);
-    LOG.info(
-        "partition {}: primary group {} committed {} ({} {}), rewinding to {} for windows from {}",
-        p,
-        settings.primaryGroupId(),
-        primaryOffset,
-        timeOf,
-        Instant.ofEpochMilli(tP),
-        rewindTo,
-        Instant.ofEpochMilli(windowStart + size));
-    Set<WindowId> written = Set.of();
-    if (progress != null) {
-      try {
-        written = Set.copyOf(progress.writtenWindows(windowStart, tP + size));
-        LOG.info(
-            "partition {}: the primary already wrote {} window(s) with point times in [{}, {}); they are"
-                + " not written again",
-            p,
-            written.size(),
-            Instant.ofEpochMilli(windowStart),
-            Instant.ofEpochMilli(tP + size));
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "partition {}: cannot read which windows the primary wrote from {}; writing them again"
-                + " (identical rewrites are harmless)",
-            p,
-            Instant.ofEpochMilli(windowStart),
-            e);
+      if (!holding) {
+        c.resume(List.of(tp));
       }
     }
-    return new StartPosition(Optional.of(restored), written);
-  }
-
-  private static String describe(Checkpoint c) {
-    return "emitted through "
-        + (c.emittedThrough() == Checkpoint.NONE ? "-" : Instant.ofEpochMilli(c.emittedThrough()).toString())
-        + ", read through " + c.readThrough();
   }
 
   // ---------------------------------------------------------------------------------------- commit
@@ -657,7 +533,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   @Override
   public void commit(Map<Integer, Checkpoint> checkpoints) {
     requireOpen();
-    flushDeadLetters();
+    deadLetters.flush();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (Map.Entry<Integer, Checkpoint> e : checkpoints.entrySet()) {
       if (active.contains(e.getKey())) {
@@ -669,7 +545,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       return;
     }
     KafkaConsumer<byte[], byte[]> c = consumer;
-    retryingWakeup(
+    StartPositions.retryingWakeup(
         () -> {
           c.commitSync(offsets, apiTimeout);
           return null;
@@ -697,17 +573,17 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     if (raw == null) {
       raw = refetch(record.partition(), record.offset());
     }
-    sendDeadLetter(raw, reason, reason + ": dead-lettered by the fallback loop");
+    deadLetters.send(raw, reason, reason + ": dead-lettered by the fallback loop");
   }
 
   /** Finds a record of the last batch; the loop dead-letters in batch order, so scanning from a cursor is linear overall. */
   private ConsumerRecord<byte[], byte[]> findRaw(int partition, long offset) {
-    int n = batchRaw.size();
+    int n = handedRaw.size();
     for (int k = 0; k < n; k++) {
-      int i = (batchCursor + k) % n;
-      ConsumerRecord<byte[], byte[]> r = batchRaw.get(i);
+      int i = (handedCursor + k) % n;
+      ConsumerRecord<byte[], byte[]> r = handedRaw.get(i);
       if (r.partition() == partition && r.offset() == offset) {
-        batchCursor = i + 1 == n ? 0 : i + 1;
+        handedCursor = i + 1 == n ? 0 : i + 1;
         return r;
       }
     }
@@ -716,111 +592,12 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   private ConsumerRecord<byte[], byte[]> refetch(int partition, long offset) {
     TopicPartition tp = new TopicPartition(settings.topic(), partition);
-    RecordTimestampReader r = reader();
-    ConsumerRecord<byte[], byte[]> raw = r.recordAt(tp, offset, apiTimeout);
+    ConsumerRecord<byte[], byte[]> raw = reader().recordAt(tp, offset, apiTimeout);
     if (raw == null || raw.offset() != offset) {
       throw new IllegalArgumentException(
           "record " + tp + "@" + offset + " is not in the last batch and cannot be read again");
     }
     return raw;
-  }
-
-  private void sendDeadLetter(ConsumerRecord<byte[], byte[]> raw, String reason, String message) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : raw.headers()) {
-      headers.add(h);
-    }
-    headers.add(HEADER_REASON, utf8(reason));
-    headers.add(HEADER_ERROR, utf8(message == null ? reason : message));
-    headers.add(HEADER_TOPIC, utf8(raw.topic()));
-    headers.add(HEADER_PARTITION, utf8(Integer.toString(raw.partition())));
-    headers.add(HEADER_OFFSET, utf8(Long.toString(raw.offset())));
-    ProducerRecord<byte[], byte[]> letter =
-        new ProducerRecord<>(settings.dlqTopic(), null, raw.timestamp(), raw.key(), raw.value(), headers);
-    deadLettered.computeIfAbsent(reason, k -> new LongAdder()).increment();
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("dead letter {}-{}@{}: {}: {}", raw.topic(), raw.partition(), raw.offset(), reason, message);
-    }
-    send(letter);
-  }
-
-  private void send(ProducerRecord<byte[], byte[]> letter) {
-    try {
-      trySend(letter);
-    } catch (RuntimeException e) {
-      // not sent: keep it so that the next commit re-sends it or fails; never lose the record
-      sendFailures.increment();
-      lastSendFailure = e;
-      failedSends.add(letter);
-    }
-  }
-
-  private void trySend(ProducerRecord<byte[], byte[]> letter) {
-    producer()
-        .send(
-            letter,
-            (metadata, exception) -> {
-              // producer I/O thread: record the failure for the next commit, never throw here
-              if (exception != null) {
-                sendFailures.increment();
-                lastSendFailure = exception;
-                failedSends.add(letter);
-              }
-            });
-  }
-
-  private void flushDeadLetters() {
-    if (producer == null && failedSends.isEmpty()) {
-      return;
-    }
-    if (producer != null) {
-      producer.flush();
-    }
-    for (int attempt = 1; attempt <= 2 && !failedSends.isEmpty(); attempt++) {
-      List<ProducerRecord<byte[], byte[]>> retry = new ArrayList<>();
-      for (ProducerRecord<byte[], byte[]> r; (r = failedSends.poll()) != null; ) {
-        retry.add(r);
-      }
-      LOG.warn("re-sending {} dead letter(s) that failed: {}", retry.size(), String.valueOf(lastSendFailure));
-      retry.forEach(this::send);
-      if (producer != null) {
-        producer.flush();
-      }
-    }
-    if (!failedSends.isEmpty()) {
-      throw new KafkaSourceException(
-          failedSends.size() + " dead letter(s) to " + settings.dlqTopic()
-              + " could not be sent; not committing",
-          lastSendFailure);
-    }
-  }
-
-  private KafkaProducer<byte[], byte[]> producer() {
-    if (producer == null) {
-      ensureDeadLetterTopic();
-      Map<String, Object> config = ClientConfigs.producer(settings.bootstrapServers(), settings.clientProperties());
-      config.put(ProducerConfig.ACKS_CONFIG, "all");
-      config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
-      config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fallback-dlq-" + settings.groupId());
-      producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-    return producer;
-  }
-
-  /** Creates the dead-letter topic with the broker's defaults if it does not exist (brokers may forbid auto-creation). */
-  private void ensureDeadLetterTopic() {
-    try {
-      get(admin().createTopics(List.of(new NewTopic(settings.dlqTopic(), Optional.empty(), Optional.empty()))).all());
-      LOG.info("created dead-letter topic {}", settings.dlqTopic());
-    } catch (TopicExistsException e) {
-      // the usual case
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "cannot create dead-letter topic {} ({}); sending anyway, the broker may create it",
-          settings.dlqTopic(),
-          e.toString());
-    }
   }
 
   // ---------------------------------------------------------------------------------------- hold, wakeup
@@ -839,6 +616,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
     Set<TopicPartition> paused = c.assignment();
     c.pause(paused);
+    holding = true;
     try {
       ConsumerRecords<byte[], byte[]> records = c.poll(duration);
       if (!records.isEmpty()) {
@@ -853,6 +631,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     } catch (WakeupException e) {
       // a stop was requested: return now
     } finally {
+      holding = false;
       wakeupRequested = false;
       Set<TopicPartition> resume = new HashSet<>(c.assignment());
       resume.removeAll(pending);
@@ -896,7 +675,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   /**
    * Flushes and closes the dead-letter producer, performs the hand-back if configured, and closes the
-   * clients, each bounded by a timeout. Idempotent; never throws for a client that fails to close.
+   * clients, each bounded by a timeout; the consumer leaves the group (also as a static member), so its
+   * partitions move on at once. Idempotent; never throws for a client that fails to close.
    */
   @Override
   public void close() {
@@ -905,9 +685,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
     closed = true;
     try {
-      if (producer != null) {
-        closeQuietly("dead-letter producer", () -> producer.close(closeTimeout));
-      }
+      closeQuietly("dead-letter producer", () -> deadLetters.close(closeTimeout));
       if (opened && settings.advancePrimaryOffsets()) {
         try {
           handBack();
@@ -918,7 +696,12 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     } finally {
       KafkaConsumer<byte[], byte[]> c = consumer;
       if (c != null) {
-        closeQuietly("consumer", () -> c.close(CloseOptions.timeout(closeTimeout)));
+        closeQuietly(
+            "consumer",
+            () ->
+                c.close(
+                    CloseOptions.timeout(closeTimeout)
+                        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
       }
       if (reader != null) {
         closeQuietly("timestamp reader", reader::close);
@@ -1004,9 +787,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
    * @return a snapshot, reason to count, sorted by reason
    */
   public Map<String, Long> deadLettered() {
-    Map<String, Long> out = new TreeMap<>();
-    deadLettered.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
+    return deadLetters.counts();
   }
 
   /**
@@ -1015,7 +796,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
    * @return the count
    */
   public long deadLetterSendFailures() {
-    return sendFailures.sum();
+    return deadLetters.sendFailures();
   }
 
   /**
@@ -1070,18 +851,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
   }
 
-  /**
-   * Runs a blocking consumer call; a {@link #wakeup} meant for a poll that already returned makes the next
-   * blocking call throw once, so it is retried once.
-   */
-  private static <T> T retryingWakeup(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (WakeupException e) {
-      return call.get();
-    }
-  }
-
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("the source is closed");
@@ -1103,10 +872,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return new ArrayList<>(byPartition(tps).keySet());
   }
 
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
   private static void closeQuietly(String what, Runnable close) {
     try {
       close.run();
@@ -1123,6 +888,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     private InstantSource clock = InstantSource.system();
     private Duration apiTimeout = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(10);
+    private Instant activatedAt;
 
     private Builder(KafkaSourceSettings settings, WindowSpec spec) {
       this.settings = Objects.requireNonNull(settings, "settings");
@@ -1141,13 +907,27 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
 
     /**
-     * The time source (used only when a takeover finds an empty partition).
+     * The time source (the default activation time, and the rewind's "now" for an empty partition).
      *
      * @param clock the clock
      * @return this builder
      */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The moment the fallback became responsible (the trigger): with {@code kafka.auto_offset_reset:
+     * latest}, partitions no group has committed start at their end as of this moment, so nothing
+     * produced after the trigger is skipped. Default: the clock's time when {@link #build()} is called
+     * (the launcher builds a source per activation, at the activation).
+     *
+     * @param at the activation time
+     * @return this builder
+     */
+    public Builder activatedAt(Instant at) {
+      this.activatedAt = Objects.requireNonNull(at, "at");
       return this;
     }
 

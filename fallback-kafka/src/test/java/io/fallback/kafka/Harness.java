@@ -245,7 +245,15 @@ final class Harness {
 
     @Override
     public List<SourceRecord<Reading>> poll() {
-      List<SourceRecord<Reading>> records = delegate.poll();
+      return seen(delegate.poll());
+    }
+
+    @Override
+    public List<SourceRecord<Reading>> poll(java.time.Duration maxWait) {
+      return seen(delegate.poll(maxWait));
+    }
+
+    private List<SourceRecord<Reading>> seen(List<SourceRecord<Reading>> records) {
       for (SourceRecord<Reading> r : records) {
         firstOffsets.putIfAbsent(r.partition(), r.offset());
       }

@@ -21,6 +21,11 @@ import java.util.Optional;
 /**
  * The fallback's processing loop: poll, window, process, write, commit.
  *
+ * <p>A batch is handed over by the source as soon as it is full or its batch timeout has passed since
+ * its first record; the loop polls with a bound ({@link BatchSource#poll(Duration)}) so that positions
+ * are committed within one commit interval of the write that allowed them, never waiting for the next
+ * batch to fill.
+ *
  * <p>Guarantees:
  * <ul>
  *   <li>Positions are committed only when every window fired before them has been written by the sink
@@ -39,6 +44,9 @@ import java.util.Optional;
  */
 public final class FallbackLoop<O> implements Runnable {
 
+  /** The shortest wait of a poll: a poll of 0 ms would spin while a commit is due but not possible. */
+  private static final long MIN_POLL_WAIT_MILLIS = 10;
+
   private final BatchSource<Reading> source;
   private final WindowStage stage;
   private final BatchProcessor<WindowResult, O> processor;
@@ -56,6 +64,7 @@ public final class FallbackLoop<O> implements Runnable {
   private int attempt;
   private boolean dirty;
   private long lastCommitMillis = Long.MIN_VALUE;
+  private long collectingSince = Long.MIN_VALUE;
 
   /**
    * Creates a loop.
@@ -181,9 +190,12 @@ public final class FallbackLoop<O> implements Runnable {
 
   private void pollAndWindow() {
     long t0 = clock.millis();
+    if (collectingSince == Long.MIN_VALUE) {
+      collectingSince = t0;
+    }
     List<SourceRecord<Reading>> records;
     try {
-      records = source.poll();
+      records = source.poll(pollWait(t0));
     } catch (RuntimeException e) {
       attempt++;
       Duration wait = settings.backoff(attempt);
@@ -195,7 +207,9 @@ public final class FallbackLoop<O> implements Runnable {
     if (records.isEmpty()) {
       return;
     }
-    Duration took = Duration.ofMillis(clock.millis() - t0);
+    // from the first poll after the previous batch: the time it took to collect this one
+    Duration took = Duration.ofMillis(clock.millis() - collectingSince);
+    collectingSince = Long.MIN_VALUE;
     notify(() -> listener.batchCollected(records.size(), took));
     int skipped = 0;
     for (SourceRecord<Reading> r : records) {
@@ -218,6 +232,20 @@ public final class FallbackLoop<O> implements Runnable {
       heldWindows = fired;
       heldOutputs = null;
     }
+  }
+
+  /**
+   * How long the next poll may block: while positions wait to be committed, until the commit is due, so
+   * that a commit never waits for a batch to fill; otherwise one commit interval (a poll returns as soon
+   * as a batch is ready, so this only bounds an idle wait).
+   */
+  private Duration pollWait(long now) {
+    long interval = settings.commitInterval().toMillis();
+    if (!dirty || lastCommitMillis == Long.MIN_VALUE) {
+      return Duration.ofMillis(Math.max(interval, MIN_POLL_WAIT_MILLIS));
+    }
+    long due = lastCommitMillis + interval - now;
+    return Duration.ofMillis(Math.max(due, MIN_POLL_WAIT_MILLIS));
   }
 
   /** Processes (once) and writes the held windows; true when written. */
@@ -273,6 +301,7 @@ public final class FallbackLoop<O> implements Runnable {
     }
     Map<Integer, Checkpoint> checkpoints = stage.checkpoints();
     if (checkpoints.isEmpty()) {
+      dirty = false; // no partition to commit for; new records make it dirty again
       return;
     }
     try {

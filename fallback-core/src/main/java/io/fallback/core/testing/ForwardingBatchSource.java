@@ -45,6 +45,11 @@ public abstract class ForwardingBatchSource<I> implements BatchSource<I> {
   }
 
   @Override
+  public List<SourceRecord<I>> poll(Duration maxWait) {
+    return delegate.poll(maxWait);
+  }
+
+  @Override
   public void commit(Map<Integer, Checkpoint> checkpoints) {
     delegate.commit(checkpoints);
   }

@@ -204,6 +204,69 @@ class FallbackLoopTest {
   }
 
   /**
+   * Issue 11, defect 4: a drained batch was committed only when the next poll returned, up to a batch
+   * timeout later. Here the source, like Kafka's, collects until a 30 s batch timeout when nothing arrives;
+   * the loop must bound its poll by the commit interval and commit on time.
+   */
+  @Test
+  void drainedBatch_committedWithinCommitInterval_notWhenTheNextPollTimesOut() {
+    produce(0, 17); // windows [0,5), [5,10), [10,15) complete
+    List<Duration> waits = new ArrayList<>();
+    List<Long> commitTimes = new ArrayList<>();
+    Duration batchTimeout = Duration.ofSeconds(30);
+    InMemoryBatchSource<Reading> memory = source();
+    io.fallback.core.testing.ForwardingBatchSource<Reading> source =
+        new io.fallback.core.testing.ForwardingBatchSource<>(memory) {
+          int polls;
+          List<io.fallback.core.SourceRecord<Reading>> all;
+
+          @Override
+          public List<io.fallback.core.SourceRecord<Reading>> poll() {
+            return poll(batchTimeout);
+          }
+
+          @Override
+          public List<io.fallback.core.SourceRecord<Reading>> poll(Duration maxWait) {
+            waits.add(maxWait);
+            polls++;
+            if (polls == 1) {
+              // a drain: two full batches at once (12 records, then 5)
+              all = memory.poll();
+              return all.subList(0, 12);
+            }
+            if (polls == 2) {
+              return all.subList(12, all.size());
+            }
+            clock.advance(maxWait.compareTo(batchTimeout) < 0 ? maxWait : batchTimeout);
+            return List.of();
+          }
+
+          @Override
+          public void commit(Map<Integer, Checkpoint> checkpoints) {
+            commitTimes.add(clock.millis() - T);
+            super.commit(checkpoints);
+          }
+        };
+    FallbackLoop<WindowResult> loop =
+        new FallbackLoop<>(
+            source,
+            new WindowStage(SPEC),
+            windows -> windows,
+            sink,
+            FallbackListener.NONE,
+            clock,
+            new LoopSettings(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(4)));
+
+    runUntil(loop, () -> commitTimes.size() >= 2);
+
+    assertThat(commitTimes.get(0)).as("first commit, at once after the first write").isZero();
+    assertThat(commitTimes.get(1))
+        .as("second commit: within the 5 s commit interval, not after a 30 s batch timeout")
+        .isLessThanOrEqualTo(5_000);
+    assertThat(waits.subList(1, waits.size())).allSatisfy(w -> assertThat(w).isLessThanOrEqualTo(Duration.ofSeconds(5)));
+  }
+
+  /**
    * Runs {@code loop} on the calling thread until {@code done} holds. The in-memory source waits by
    * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code done}
    * and stops the loop.
