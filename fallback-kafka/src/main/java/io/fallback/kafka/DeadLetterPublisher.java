@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -51,7 +52,7 @@ final class DeadLetterPublisher implements AutoCloseable {
   private volatile Exception lastFailure;
   private final LongAdder sendFailures = new LongAdder();
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-  private final Map<String, long[]> logState = new ConcurrentHashMap<>(); // reason -> {lastNanos, suppressed}
+  private final LogThrottle throttle = new LogThrottle(LOG_INTERVAL);
 
   DeadLetterPublisher(KafkaSourceSettings settings, Supplier<Admin> admin) {
     this.settings = settings;
@@ -77,29 +78,21 @@ final class DeadLetterPublisher implements AutoCloseable {
   }
 
   private void log(ConsumerRecord<byte[], byte[]> raw, String reason, String message) {
-    long now = System.nanoTime();
-    long[] state = logState.computeIfAbsent(reason, k -> new long[] {now - LOG_INTERVAL.toNanos() - 1, 0});
-    synchronized (state) {
-      if (now - state[0] < LOG_INTERVAL.toNanos()) {
-        state[1]++;
-        LOG.debug("dead letter {}-{}@{}: {}: {}", raw.topic(), raw.partition(), raw.offset(), reason, message);
-        return;
-      }
-      long suppressed = state[1];
-      state[0] = now;
-      state[1] = 0;
-      LOG.warn(
-          "Dead-lettered a record to {}: reason {}, partition {}, offset {}: {}{}",
-          settings.dlqTopic(),
-          reason,
-          raw.partition(),
-          raw.offset(),
-          message,
-          suppressed == 0
-              ? ""
-              : " (and " + suppressed + " more " + reason + " record(s) in the last "
-                  + LOG_INTERVAL.toSeconds() + " s)");
+    OptionalLong suppressed = throttle.occurred(reason, System.nanoTime());
+    if (suppressed.isEmpty()) {
+      LOG.debug("dead letter {}-{}@{}: {}: {}", raw.topic(), raw.partition(), raw.offset(), reason, message);
+      return;
     }
+    LOG.warn(
+        "Dead-lettered a record to {}: reason {}, partition {}, offset {}: {}{}",
+        settings.dlqTopic(),
+        reason,
+        raw.partition(),
+        raw.offset(),
+        message,
+        suppressed.getAsLong() == 0
+            ? ""
+            : " (and " + suppressed.getAsLong() + " more " + reason + " record(s) since the last such line)");
   }
 
   private void send(ProducerRecord<byte[], byte[]> letter) {
