@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * within {@link InfluxSettings#timeout()}, or answers 5xx, 408 or 429; at most
  * {@link InfluxSettings#maxRetries()} times and for {@link InfluxSettings#maxRetryDuration()}. After
  * that, or at once when the server rejects a point (any other 4xx), {@link #write} throws an
- * {@link InfluxWriteException} and the caller keeps the batch: nothing is swallowed. Each retry is logged
- * at WARN and giving up at ERROR, both as {@code Error writing to InfluxDB}; a successful call logs
+ * {@link InfluxWriteException} and the caller keeps the batch: nothing is swallowed. Each retry inside a
+ * call is logged at WARN as {@code Error writing to InfluxDB}; giving up is only thrown (and logged at
+ * DEBUG): the caller (the launcher's loop listener) logs the held batch once per retry; a successful call logs
  * {@code Wrote N points to InfluxDB} at DEBUG (the launcher logs the INFO line once per batch). Credentials are never logged.
  *
  * <p>Two transports: InfluxDB 1.x ({@code /write}, {@code java.net.http}) and 2.x ({@code /api/v2/write},
@@ -135,7 +136,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
         failure = new InfluxWriteException("InfluxDB write aborted (" + where + "): " + e.getMessage(),
             e.status(), false, null, e);
       }
-      LOG.error("Error writing to InfluxDB: {}", failure.getMessage());
+      LOG.debug("Error writing to InfluxDB: {}", failure.getMessage()); // the loop logs the held batch once
       throw failure;
     } catch (FailsafeException e) {
       // Failsafe wraps an interrupt of its backoff sleep
@@ -145,7 +146,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
       InfluxWriteException failure = new InfluxWriteException(
           "InfluxDB write aborted after " + attempts.get() + " attempts: " + message(e.getCause()),
           -1, true, null, e);
-      LOG.error("Error writing to InfluxDB: {}", failure.getMessage());
+      LOG.debug("Error writing to InfluxDB: {}", failure.getMessage()); // the loop logs the held batch once
       throw failure;
     }
   }

@@ -18,6 +18,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,7 +29,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on the probe executor, and each is bounded by {@code probeTimeout} through a timer on the scheduler: a
  * health probe that has not answered counts as unhealthy ("probe timed out"), a latency read that has not
  * answered (or failed) as no evidence. A probe still hanging from an earlier check is not called again;
- * it counts as timed out at once, so hung probes cannot pile up threads.
+ * it counts as timed out at once, so hung probes cannot pile up threads. A probe or latency source that
+ * throws (anything, an {@link Error} included) is reported ({@link FallbackListener#probeFailed}) and counts
+ * as unhealthy or no evidence.
+ *
+ * <p>Failures are reported, never swallowed: a check that cannot be taken is reported as
+ * {@link FallbackListener#checkFailed} and checks go on. While the mode is fallback, an activity that
+ * ended on its own ({@link FallbackActivity.State#STOPPED}) is started again at the next check; one that
+ * is {@link FallbackActivity.State#FAILING} retries on its own backoff and is left alone, so a failing
+ * activation does not turn into a restart (and a {@code Starting Dask fallback processor...} line) at
+ * every check.
  *
  * <p>Clock, scheduler and probe executor are injected, so tests run in virtual time with
  * {@link ManualScheduler} and a direct executor. The supervisor never shuts down what it was given.
@@ -53,6 +63,7 @@ public final class FallbackSupervisor implements AutoCloseable {
   private Scheduler.Cancellable schedule;
   private CompletableFuture<Optional<Duration>> latencyInFlight;
   private CompletableFuture<Health> healthInFlight;
+  private int startFailures;
   private boolean closed;
 
   private FallbackSupervisor(Builder b) {
@@ -141,7 +152,7 @@ public final class FallbackSupervisor implements AutoCloseable {
     if (schedule != null) {
       schedule.cancel();
     }
-    if (state.mode() == Mode.FALLBACK || activity.isRunning()) {
+    if (state.mode() == Mode.FALLBACK || activityStarted()) {
       notify(listener::fallbackStopping);
       activity.stop();
     }
@@ -150,7 +161,7 @@ public final class FallbackSupervisor implements AutoCloseable {
   private void checkSafely() {
     try {
       check();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       // a task that throws under a fixed-rate schedule is never run again: report and keep checking
       notify(() -> listener.checkFailed(e));
     }
@@ -169,12 +180,20 @@ public final class FallbackSupervisor implements AutoCloseable {
           inFlight(latencyInFlight)
               ? new CompletableFuture<>()
               : CompletableFuture.supplyAsync(latencySource::currentLatency, probeExecutor)
-                  .exceptionally(e -> Optional.empty());
+                  .exceptionally(
+                      e -> {
+                        probeFailed(latencySource.name(), e);
+                        return Optional.empty();
+                      });
       health =
           inFlight(healthInFlight)
               ? new CompletableFuture<>()
               : CompletableFuture.supplyAsync(healthProbe::check, probeExecutor)
-                  .exceptionally(e -> Health.unhealthy("probe failed: " + rootMessage(e)));
+                  .exceptionally(
+                      e -> {
+                        probeFailed(healthProbe.name(), e);
+                        return Health.unhealthy("probe failed: " + reason(e));
+                      });
       if (!inFlight(latencyInFlight)) {
         latencyInFlight = latency;
       }
@@ -184,13 +203,31 @@ public final class FallbackSupervisor implements AutoCloseable {
     }
     AtomicBoolean evaluated = new AtomicBoolean();
     Scheduler.Cancellable timeout =
-        scheduler.schedule(() -> evaluate(at, latency, health, evaluated), probeTimeout);
+        scheduler.schedule(() -> evaluateSafely(at, latency, health, evaluated), probeTimeout);
     CompletableFuture.allOf(latency, health)
         .whenComplete(
             (ignored, error) -> {
               timeout.cancel();
-              evaluate(at, latency, health, evaluated);
+              evaluateSafely(at, latency, health, evaluated);
             });
+  }
+
+  private void probeFailed(String probe, Throwable e) {
+    Throwable cause = unwrap(e);
+    notify(() -> listener.probeFailed(probe, cause));
+  }
+
+  /** Evaluates a check, reporting instead of throwing: it runs in a timer task or a probe's callback. */
+  private void evaluateSafely(
+      Instant at,
+      CompletableFuture<Optional<Duration>> latency,
+      CompletableFuture<Health> health,
+      AtomicBoolean evaluated) {
+    try {
+      evaluate(at, latency, health, evaluated);
+    } catch (Throwable e) {
+      notify(() -> listener.checkFailed(e));
+    }
   }
 
   private void evaluate(
@@ -222,11 +259,36 @@ public final class FallbackSupervisor implements AutoCloseable {
       ModeState after = step.state();
       notify(() -> listener.checkCompleted(observation, step.verdict(), after));
       apply(step);
-      if (state.mode() == Mode.FALLBACK && step.decision() == Decision.NONE && !activity.isRunning()) {
-        // the loop ended on its own (a failure) while fallback is still wanted: start it again
-        notify(listener::fallbackStarting);
-        activity.start();
+      if (state.mode() == Mode.FALLBACK && step.decision() == Decision.NONE && !activityStarted()) {
+        if (startFailures == 0) {
+          // the activity ended on its own while fallback is still wanted: a new run
+          notify(listener::fallbackStarting);
+        }
+        startActivity();
       }
+    }
+  }
+
+  /**
+   * Whether the activity was started and not stopped: running, or failing with a retry of its own
+   * pending. Caller holds the lock.
+   */
+  private boolean activityStarted() {
+    FallbackActivity.State s = activity.status().state();
+    return s == FallbackActivity.State.RUNNING || s == FallbackActivity.State.FAILING;
+  }
+
+  /**
+   * Starts the activity. One whose {@code start()} throws (against its contract) is reported as a failed
+   * activation and started again at the next check. Caller holds the lock.
+   */
+  private void startActivity() {
+    try {
+      activity.start();
+      startFailures = 0;
+    } catch (Throwable e) {
+      int attempt = ++startFailures;
+      notify(() -> listener.activationFailed(e, attempt, checkInterval));
     }
   }
 
@@ -235,9 +297,11 @@ public final class FallbackSupervisor implements AutoCloseable {
     state = step.state();
     step.transition().ifPresent(t -> notify(() -> listener.transitioned(t)));
     if (step.decision() == Decision.START_FALLBACK) {
+      startFailures = 0;
       notify(listener::fallbackStarting);
-      activity.start();
+      startActivity();
     } else if (step.decision() == Decision.STOP_FALLBACK) {
+      startFailures = 0;
       notify(listener::fallbackStopping);
       activity.stop();
     }
@@ -247,9 +311,26 @@ public final class FallbackSupervisor implements AutoCloseable {
     return f != null && !f.isDone();
   }
 
-  private static String rootMessage(Throwable e) {
+  private static Throwable unwrap(Throwable e) {
     Throwable t = e;
-    while (t.getCause() != null) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /**
+   * The reason shown for a probe that threw: the root cause's message for an exception; the error
+   * itself, type included, for an {@link Error} (a bare "org/apache/avro/SchemaParseException" says
+   * nothing without "NoClassDefFoundError").
+   */
+  private static String reason(Throwable e) {
+    Throwable top = unwrap(e);
+    if (!(top instanceof Exception)) {
+      return top.toString();
+    }
+    Throwable t = top;
+    while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();

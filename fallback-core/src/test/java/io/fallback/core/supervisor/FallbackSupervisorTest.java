@@ -12,6 +12,15 @@ import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Override;
 import io.fallback.core.mode.Transition;
+import io.fallback.core.PartitionListener;
+import io.fallback.core.loop.FallbackLoop;
+import io.fallback.core.loop.LoopSettings;
+import io.fallback.core.testing.ForwardingBatchSource;
+import io.fallback.core.testing.InMemoryBatchSource;
+import io.fallback.core.window.Reading;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.core.window.WindowStage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,7 +55,7 @@ class FallbackSupervisorTest {
         }
       };
 
-  static final class FakeActivity implements FallbackActivity {
+  static class FakeActivity implements FallbackActivity {
     int starts;
     int stops;
     boolean running;
@@ -244,5 +253,251 @@ class FallbackSupervisorTest {
     assertThat(activity.stops).isEqualTo(1);
     assertThat(time.pendingTasks()).isZero();
     assertThat(checks).isEmpty();
+  }
+
+  @Test
+  void activationThrowingError_isReportedAndRetriedWithBackoff_notSilentlyRestartedEachCheck() {
+    // issue 11: the shipped jar threw NoClassDefFoundError while building the Kafka source; nothing was
+    // reported, and every check logged "Starting Dask fallback processor..." again while nothing ran
+    NoClassDefFoundError missing = new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+    List<String> events = new ArrayList<>();
+    FallbackListener recording =
+        new FallbackListener() {
+          @java.lang.Override
+          public void fallbackStarting() {
+            events.add(seconds() + " starting");
+          }
+
+          @java.lang.Override
+          public void activationFailed(Throwable error, int attempt, Duration retryIn) {
+            assertThat(error).isSameAs(missing);
+            events.add(seconds() + " failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
+          }
+        };
+    LoopRunner runner =
+        LoopRunner.builder(() -> {
+              throw missing;
+            })
+            .listener(recording)
+            .clock(time)
+            .executor(Runnable::run, time)
+            .build();
+    health.set(Health.unhealthy("job nurse-stress is CANCELED"));
+    FallbackSupervisor supervisor = builder().activity(runner).listener(recording).build();
+    supervisor.start();
+
+    time.advance(Duration.ofSeconds(120)); // third violating check: fallback
+    time.advance(Duration.ofSeconds(300)); // five more checks
+
+    assertThat(events).containsExactly(
+        "120 starting",
+        "120 failed 1, retry in 1s",
+        "121 failed 2, retry in 2s",
+        "123 failed 3, retry in 4s",
+        "127 failed 4, retry in 8s",
+        "135 failed 5, retry in 16s",
+        "151 failed 6, retry in 32s",
+        "183 failed 7, retry in 60s",
+        "243 failed 8, retry in 60s",
+        "303 failed 9, retry in 60s",
+        "363 failed 10, retry in 60s");
+    assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
+    assertThat(runner.isRunning()).isFalse();
+    assertThat(runner.status().state()).isEqualTo(FallbackActivity.State.FAILING);
+    assertThat(runner.status().lastFailure()).hasValueSatisfying(f -> {
+      assertThat(f.phase()).isEqualTo(FallbackActivity.Phase.ACTIVATION);
+      assertThat(f.error()).isSameAs(missing);
+      assertThat(f.at()).isEqualTo(T0.plusSeconds(363));
+    });
+  }
+
+  @Test
+  void loopThrowingError_isReportedAndRestartedByTheRunner_notByEachCheck() {
+    List<String> events = new ArrayList<>();
+    FallbackListener recording =
+        new FallbackListener() {
+          @java.lang.Override
+          public void fallbackStarting() {
+            events.add(seconds() + " starting");
+          }
+
+          @java.lang.Override
+          public void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
+            events.add(seconds() + " failed " + attempt + ": " + error);
+          }
+        };
+    LoopRunner runner =
+        LoopRunner.builder(() -> new FallbackLoop<WindowResult>(
+                new ForwardingBatchSource<Reading>(new InMemoryBatchSource<>(new InMemoryBatchSource.Log<>(1), 10, d -> {})) {
+                  @java.lang.Override
+                  public void open(PartitionListener partitions) {
+                    throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+                  }
+                },
+                new WindowStage(new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"))),
+                windows -> windows,
+                outputs -> {},
+                recording,
+                time,
+                LoopSettings.ofDefaults()))
+            .listener(recording)
+            .clock(time)
+            .executor(Runnable::run, time)
+            .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
+            .build();
+    FallbackSupervisor supervisor = builder().activity(runner).listener(recording).build();
+    supervisor.start();
+    time.runDue();
+
+    supervisor.override(Override.FORCE_FALLBACK);
+    time.advance(Duration.ofSeconds(10));
+
+    String error = "java.lang.NoClassDefFoundError: org/apache/avro/SchemaParseException";
+    assertThat(events).containsExactly(
+        "0 starting",
+        "0 failed 1: " + error,
+        "1 failed 2: " + error,
+        "3 failed 3: " + error,
+        "7 failed 4: " + error);
+    assertThat(runner.status().state()).isEqualTo(FallbackActivity.State.FAILING);
+  }
+
+  @Test
+  void probeThrowingError_countsAsUnhealthy_andIsReported() {
+    NoClassDefFoundError missing = new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode");
+    List<String> failures = new ArrayList<>();
+    FallbackSupervisor supervisor =
+        builder()
+            .healthProbe(new HealthProbe() {
+              @java.lang.Override
+              public Health check() {
+                throw missing;
+              }
+
+              @java.lang.Override
+              public String name() {
+                return "flink_rest";
+              }
+            })
+            .listener(new FallbackListener() {
+              @java.lang.Override
+              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                listener.checkCompleted(o, v, s);
+              }
+
+              @java.lang.Override
+              public void probeFailed(String probe, Throwable error) {
+                assertThat(error).isSameAs(missing);
+                failures.add(probe);
+              }
+            })
+            .build();
+    supervisor.start();
+
+    time.runDue();
+
+    assertThat(checks).singleElement().asString().isEqualTo(
+        "VIOLATION 1/3: probe failed: java.lang.NoClassDefFoundError: com/fasterxml/jackson/databind/JsonNode");
+    assertThat(failures).containsExactly("flink_rest");
+  }
+
+  @Test
+  void latencySourceThrowingError_isNoEvidence_andIsReported() {
+    List<Throwable> failures = new ArrayList<>();
+    FallbackSupervisor supervisor =
+        builder()
+            .latencySource(() -> {
+              throw new ExceptionInInitializerError("static init failed");
+            })
+            .listener(new FallbackListener() {
+              @java.lang.Override
+              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                listener.checkCompleted(o, v, s);
+              }
+
+              @java.lang.Override
+              public void probeFailed(String probe, Throwable error) {
+                failures.add(error);
+              }
+            })
+            .build();
+    supervisor.start();
+
+    time.runDue();
+
+    assertThat(checks).singleElement().asString().startsWith("NO_EVIDENCE");
+    assertThat(failures).singleElement().isInstanceOf(ExceptionInInitializerError.class);
+  }
+
+  @Test
+  void activityWhoseStartThrows_isReportedAsFailedActivation_andStartedAgainAtTheNextCheck() {
+    List<String> events = new ArrayList<>();
+    FakeActivity throwing =
+        new FakeActivity() {
+          @java.lang.Override
+          public void start() {
+            starts++;
+            throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+          }
+        };
+    FallbackSupervisor supervisor =
+        builder()
+            .activity(throwing)
+            .listener(new FallbackListener() {
+              @java.lang.Override
+              public void fallbackStarting() {
+                events.add("starting");
+              }
+
+              @java.lang.Override
+              public void activationFailed(Throwable error, int attempt, Duration retryIn) {
+                events.add("failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
+              }
+            })
+            .build();
+    supervisor.start();
+    time.runDue();
+
+    supervisor.override(Override.FORCE_FALLBACK);
+    time.advance(Duration.ofSeconds(120));
+
+    assertThat(events).containsExactly("starting", "failed 1, retry in 60s", "failed 2, retry in 60s", "failed 3, retry in 60s");
+    assertThat(throwing.starts).isEqualTo(3);
+  }
+
+  @Test
+  void checkThatThrowsAnError_isReported_andChecksContinue() {
+    List<Throwable> failures = new ArrayList<>();
+    AtomicInteger seen = new AtomicInteger();
+    FallbackSupervisor supervisor =
+        builder()
+            .probeExecutor(task -> {
+              if (seen.incrementAndGet() == 1) {
+                throw new StackOverflowError("deep");
+              }
+              task.run();
+            })
+            .listener(new FallbackListener() {
+              @java.lang.Override
+              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                listener.checkCompleted(o, v, s);
+              }
+
+              @java.lang.Override
+              public void checkFailed(Throwable error) {
+                failures.add(error);
+              }
+            })
+            .build();
+    supervisor.start();
+
+    time.advance(Duration.ofSeconds(60));
+
+    assertThat(failures).singleElement().isInstanceOf(StackOverflowError.class);
+    assertThat(checks).hasSize(1);
+  }
+
+  private long seconds() {
+    return Duration.between(T0, time.instant()).toSeconds();
   }
 }
