@@ -72,10 +72,14 @@ public final class ModelServiceClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelServiceClient.class);
   private static final double JITTER = 0.25;
 
+  /** The value of every query parameter of the health check's predict request. */
+  static final String PROBE_VALUE = Float.toString(0.0f);
+
   private final ModelServiceSettings settings;
   private final String[] encodedNames;
   private final int[] fieldIndexes;
   private final String requestPrefix;
+  private final URI probeUri;
   private final ExecutorService executor;
   private final ThreadPoolExecutor callers;
   private final HttpClient http;
@@ -106,6 +110,11 @@ public final class ModelServiceClient implements AutoCloseable {
     }
     String endpoint = settings.endpoint().toString();
     this.requestPrefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
+    StringBuilder probe = new StringBuilder(requestPrefix);
+    for (int k = 0; k < encodedNames.length; k++) {
+      probe.append(k > 0 ? "&" : "").append(encodedNames[k]).append('=').append(PROBE_VALUE);
+    }
+    this.probeUri = URI.create(probe.toString());
 
     // The HttpClient's own threads (I/O, parsing): they never block.
     this.executor = Executors.newFixedThreadPool(
@@ -153,7 +162,9 @@ public final class ModelServiceClient implements AutoCloseable {
     Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
     this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
-    this.healthProbe = new HttpHealthProbe(http, settings.healthEndpoint(), settings.timeout());
+    this.healthProbe = settings.healthCheck().kind() == ModelHealthCheck.Kind.GET
+        ? new HttpHealthProbe(http, settings.healthCheck().url(), settings.timeout())
+        : null;
   }
 
   /**
@@ -266,7 +277,8 @@ public final class ModelServiceClient implements AutoCloseable {
     if (error != null) {
       executions.forEach(execution -> execution.cancel(true));
       int scored = (int) completions.stream().filter(c -> c.isDone() && !c.isCompletedExceptionally()).count();
-      LOG.error("Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
+      // the caller holds the batch and logs it once (the launcher: one WARN line "Error calling ML service")
+      LOG.debug("Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
           error.getMessage(), scored, n, error);
       throw error;
     }
@@ -278,13 +290,76 @@ public final class ModelServiceClient implements AutoCloseable {
   }
 
   /**
-   * Asks the service's health URL ({@link ModelServiceSettings#healthEndpoint()}): healthy on a 2xx
-   * answer within the timeout.
+   * Checks the service once, as {@link ModelServiceSettings#healthCheck()} says, bounded by {@link
+   * ModelServiceSettings#timeout()}; no retry, and the circuit breaker neither gates nor counts it.
    *
-   * @return the health, never null; failures are answered as unhealthy with the reason
+   * <ul>
+   *   <li>{@link ModelHealthCheck.Kind#PREDICT} (the default): {@code GET <endpoint>?x=0.0&y=0.0&..}
+   *       with every configured query parameter {@code 0.0}. Healthy when the service is there: a 2xx
+   *       answer carrying a prediction (working), or 400, 422 or 429 (it refused the probe's values or
+   *       is busy, said so in the reason). Unhealthy otherwise: a 2xx without a prediction, any other
+   *       status (404: wrong path; 401/403: we cannot call it; 5xx: failing), a refused connection or
+   *       a timeout.
+   *   <li>{@link ModelHealthCheck.Kind#GET}: {@code GET} the health URL; healthy on a 2xx answer.
+   *   <li>{@link ModelHealthCheck.Kind#NONE}: nothing is sent; healthy, with the reason "not checked".
+   * </ul>
+   *
+   * @return the health, never null; failures are answered as unhealthy with the reason, which starts
+   *     with {@code GET <url>}
+   * @throws IllegalStateException if the client is closed
    */
   public Health health() {
-    return healthProbe.check();
+    if (closed.get()) {
+      throw new IllegalStateException("ModelServiceClient is closed");
+    }
+    return switch (settings.healthCheck().kind()) {
+      case NONE -> Health.healthy("not checked (ml_service.health_endpoint is " + ModelHealthCheck.NONE_VALUE + ")");
+      case GET -> healthProbe.check();
+      case PREDICT -> probePredict();
+    };
+  }
+
+  /** The request of the default health check: the endpoint with every query parameter 0.0. */
+  URI probeUri() {
+    return probeUri;
+  }
+
+  private Health probePredict() {
+    String get = "GET " + probeUri;
+    HttpRequest request = HttpRequest.newBuilder(probeUri)
+        .timeout(settings.timeout())
+        .header("Accept", "application/json")
+        .GET()
+        .build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (HttpTimeoutException e) {
+      return Health.unhealthy(get + " timed out after " + Texts.duration(settings.timeout()));
+    } catch (IOException e) {
+      return Health.unhealthy(get + " unreachable: " + Texts.describe(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Health.unhealthy(get + " interrupted");
+    }
+    int status = response.statusCode();
+    String body = response.body();
+    if (status >= 200 && status <= 299) {
+      try {
+        return Health.healthy(get + " answered " + status + " with prediction " + parsePrediction(body));
+      } catch (ModelServiceException e) {
+        return Health.unhealthy(get + " answered " + status + " without a prediction: " + e.getMessage());
+      }
+    }
+    if (status == 400 || status == 422) {
+      return Health.healthy(get + " answered " + status
+          + ": the service is there but refused the probe's values: " + Texts.excerpt(body));
+    }
+    if (status == 429) {
+      return Health.healthy(get + " answered 429: the service is there but busy");
+    }
+    String hint = status == 404 || status == 405 ? " (is the path of ml_service.endpoint right?)" : "";
+    return Health.unhealthy(get + " answered " + status + hint + ": " + Texts.excerpt(body));
   }
 
   /** Stops the client's threads; idempotent, waits at most the per-call timeout. */

@@ -15,8 +15,8 @@ import java.util.Objects;
  *
  * @param endpoint {@code ml_service.endpoint}: the prediction URL, called as {@code GET
  *     <endpoint>?x=..&y=..}; required, http or https
- * @param healthEndpoint {@code ml_service.health_endpoint}: the service's health URL; default {@code
- *     /health} on the endpoint's host
+ * @param healthCheck {@code ml_service.health_endpoint}: how {@link ModelServiceClient#health()} checks
+ *     the service; default {@link ModelHealthCheck#predict()}, one predict request with probe values
  * @param timeout {@code ml_service.timeout_seconds}: bound of one attempt (connect, request and
  *     response); default 10 s
  * @param retryAttempts {@code ml_service.retry_attempts}: total tries per window, the first one
@@ -34,7 +34,7 @@ import java.util.Objects;
  */
 public record ModelServiceSettings(
     URI endpoint,
-    URI healthEndpoint,
+    ModelHealthCheck healthCheck,
     Duration timeout,
     int retryAttempts,
     Duration retryBackoff,
@@ -64,14 +64,13 @@ public record ModelServiceSettings(
    */
   public ModelServiceSettings {
     Objects.requireNonNull(endpoint, "ml_service.endpoint");
-    Objects.requireNonNull(healthEndpoint, "ml_service.health_endpoint");
+    Objects.requireNonNull(healthCheck, "ml_service.health_endpoint");
     Objects.requireNonNull(timeout, "ml_service.timeout_seconds");
     Objects.requireNonNull(retryBackoff, "ml_service.retry_backoff_ms");
     Objects.requireNonNull(retryMaxBackoff, "ml_service.retry_max_backoff_ms");
     Objects.requireNonNull(circuitBreakerOpen, "ml_service.circuit_breaker_open_seconds");
     Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
     requireHttpUrl("ml_service.endpoint", endpoint);
-    requireHttpUrl("ml_service.health_endpoint", healthEndpoint);
     requirePositive("ml_service.timeout_seconds", timeout);
     if (retryAttempts < 1) {
       throw new IllegalArgumentException(
@@ -110,7 +109,8 @@ public record ModelServiceSettings(
 
   /**
    * The seed's settings for an endpoint: 10 s timeout, 3 tries, 32 calls in flight, the breaker
-   * opening after 5 consecutive failures for 30 s, the seed's query parameters.
+   * opening after 5 consecutive failures for 30 s, the seed's query parameters, and the health checked
+   * with one predict request (the seed's service has no health path).
    *
    * @param endpoint the prediction URL ({@code ml_service.endpoint})
    * @return the settings
@@ -128,19 +128,6 @@ public record ModelServiceSettings(
    */
   public static Builder builder(URI endpoint) {
     return new Builder(endpoint);
-  }
-
-  /**
-   * The health URL used when none is configured: {@code /health} on the endpoint's scheme, host and
-   * port, as the seed's model service serves it.
-   *
-   * @param endpoint the prediction URL
-   * @return the health URL
-   */
-  public static URI defaultHealthEndpoint(URI endpoint) {
-    Objects.requireNonNull(endpoint, "ml_service.endpoint");
-    requireHttpUrl("ml_service.endpoint", endpoint);
-    return URI.create(endpoint.getScheme() + "://" + endpoint.getRawAuthority() + "/health");
   }
 
   private static void requireHttpUrl(String key, URI uri) {
@@ -174,7 +161,7 @@ public record ModelServiceSettings(
   /** Builds {@link ModelServiceSettings}; starts from the defaults. Not thread-safe. */
   public static final class Builder {
     private final URI endpoint;
-    private URI healthEndpoint;
+    private String healthEndpoint;
     private Duration timeout = DEFAULT_TIMEOUT;
     private int retryAttempts = DEFAULT_RETRY_ATTEMPTS;
     private Duration retryBackoff = Duration.ofMillis(200);
@@ -189,12 +176,15 @@ public record ModelServiceSettings(
     }
 
     /**
-     * Sets {@code ml_service.health_endpoint}.
+     * Sets {@code ml_service.health_endpoint}, read by {@link ModelHealthCheck#of(String, URI)} when the
+     * settings are built: null (the default) for one predict request with probe values, a path such as
+     * {@code /health} on the endpoint's scheme, host and port, an http(s) URL, or {@value
+     * ModelHealthCheck#NONE_VALUE}.
      *
-     * @param healthEndpoint the health URL
+     * @param healthEndpoint the configured value, or null
      * @return this builder
      */
-    public Builder healthEndpoint(URI healthEndpoint) {
+    public Builder healthEndpoint(String healthEndpoint) {
       this.healthEndpoint = healthEndpoint;
       return this;
     }
@@ -277,9 +267,16 @@ public record ModelServiceSettings(
      * @throws IllegalArgumentException naming the configuration key of a bad value
      */
     public ModelServiceSettings build() {
+      requireHttpUrl("ml_service.endpoint", endpoint);
+      ModelHealthCheck healthCheck;
+      try {
+        healthCheck = ModelHealthCheck.of(healthEndpoint, endpoint);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("ml_service.health_endpoint " + e.getMessage(), e);
+      }
       return new ModelServiceSettings(
           endpoint,
-          healthEndpoint != null ? healthEndpoint : defaultHealthEndpoint(endpoint),
+          healthCheck,
           timeout,
           retryAttempts,
           retryBackoff,

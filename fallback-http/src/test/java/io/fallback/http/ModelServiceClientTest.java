@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.failsafe.CircuitBreaker;
+import io.fallback.core.Health;
 import io.fallback.core.window.ScoredWindow;
 import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowSpec;
@@ -284,35 +285,122 @@ class ModelServiceClientTest {
   }
 
   @Test
-  void scoreAll_failure_logsErrorCallingMlService() {
+  void scoreAll_failure_throwsNamingTheWindow_andLeavesTheOneLogLineToTheCaller() {
     server.handler(exchange -> new Reply(500, "down"));
     ModelServiceClient c = client(settings().retryAttempts(1).build());
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      assertThatThrownBy(() -> c.scoreAll(List.of(window("nurse-1", 0.1f)))).isInstanceOf(ModelServiceException.class);
+      assertThatThrownBy(() -> c.scoreAll(List.of(window("nurse-1", 0.1f))))
+          .isInstanceOf(ModelServiceException.class)
+          .hasMessageContaining("window nurse-1")
+          .hasMessageContaining("HTTP 500");
     } finally {
       System.setErr(original);
     }
 
+    // issue 11: each held retry logged an ERROR line with a stack trace here and another in the launcher
     assertThat(captured.toString(StandardCharsets.UTF_8))
-        .contains("ERROR io.fallback.http.ModelServiceClient - Error calling ML service: window nurse-1")
-        .contains("HTTP 500");
+        .doesNotContain("ERROR io.fallback.http.ModelServiceClient")
+        .doesNotContain("\tat io.fallback");
   }
 
   @Test
-  void health_isHealthyOn2xx_unhealthyOtherwise() {
-    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/health")
-        ? Reply.ok("{\"status\": \"ok\"}")
+  void health_byDefault_sendsOnePredictRequestWithZeroes_healthyOnAPrediction() {
+    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/model/api/predict")
+        ? Reply.ok("{\"stress_level_prediction\": \"1\"}")
         : new Reply(404, "nope"));
     ModelServiceClient c = client(settings().build());
 
+    Health health = c.health();
+
+    assertThat(c.settings().healthCheck()).isEqualTo(ModelHealthCheck.predict());
+    assertThat(server.queries()).containsExactly("x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0");
+    assertThat(health.isHealthy()).isTrue();
+    assertThat(health.reason()).isEqualTo("GET " + server.uri("/model/api/predict")
+        + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 answered 200 with prediction 1");
+  }
+
+  @Test
+  void health_byDefault_usesTheConfiguredQueryParameters() {
+    server.handler(exchange -> Reply.ok("{\"stress_level_prediction\": 0}"));
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("heart rate", "HR");
+    params.put("eda", "EDA");
+    ModelServiceClient c = client(settings().queryParameters(params).build());
+
     assertThat(c.health().isHealthy()).isTrue();
-    assertThat(c.settings().healthEndpoint()).isEqualTo(server.uri("/health"));
+    assertThat(server.queries()).containsExactly("heart+rate=0.0&eda=0.0");
+  }
+
+  @Test
+  void health_byDefault_serviceThereButRefusingTheProbe_isHealthyAndSaysSo() {
+    server.handler(exchange -> new Reply(422, "hr must be > 0"));
+    ModelServiceClient c = client(settings().build());
+
+    Health health = c.health();
+
+    assertThat(health.isHealthy()).isTrue();
+    assertThat(health.reason()).endsWith("answered 422: the service is there but refused the probe's values: 'hr must be > 0'");
+  }
+
+  @Test
+  void health_byDefault_wrongPathErrorOrNoPrediction_isUnhealthy() {
+    ModelServiceClient c = client(settings().build());
+    String get = "GET " + server.uri("/model/api/predict") + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0";
+
+    server.handler(exchange -> new Reply(404, "nope"));
+    assertThat(c.health()).isEqualTo(Health.unhealthy(
+        get + " answered 404 (is the path of ml_service.endpoint right?): 'nope'"));
 
     server.handler(exchange -> new Reply(503, "loading"));
-    assertThat(c.health().reason()).isEqualTo("GET " + server.uri("/health") + " answered 503: 'loading'");
+    assertThat(c.health()).isEqualTo(Health.unhealthy(get + " answered 503: 'loading'"));
+
+    server.handler(exchange -> Reply.ok("<html>hello</html>"));
+    assertThat(c.health()).isEqualTo(Health.unhealthy(
+        get + " answered 200 without a prediction: malformed response (not JSON): '<html>hello</html>'"));
+  }
+
+  @Test
+  void health_byDefault_nothingListening_isUnhealthyNamingTheUrl() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ModelServiceClient c = client(ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + port + "/predict"))
+        .timeout(Duration.ofSeconds(2)).build());
+
+    Health health = c.health();
+
+    assertThat(health.isHealthy()).isFalse();
+    assertThat(health.reason()).startsWith("GET http://127.0.0.1:" + port
+        + "/predict?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 unreachable: ConnectException");
+  }
+
+  @Test
+  void health_withAHealthPath_getsItOnTheEndpointsHost_healthyOn2xx() {
+    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/ready")
+        ? Reply.ok("{\"status\": \"ok\"}")
+        : new Reply(404, "nope"));
+    ModelServiceClient c = client(settings().healthEndpoint("/ready").build());
+
+    assertThat(c.settings().healthCheck()).isEqualTo(ModelHealthCheck.get(server.uri("/ready")));
+    assertThat(c.health()).isEqualTo(Health.healthy("GET " + server.uri("/ready") + " answered 200"));
+    assertThat(server.queries()).isEmpty();
+
+    server.handler(exchange -> new Reply(503, "loading"));
+    assertThat(c.health().reason()).isEqualTo("GET " + server.uri("/ready") + " answered 503: 'loading'");
+  }
+
+  @Test
+  void health_none_sendsNothing() {
+    ModelServiceClient c = client(settings().healthEndpoint("none").build());
+
+    Health health = c.health();
+
+    assertThat(health).isEqualTo(Health.healthy("not checked (ml_service.health_endpoint is none)"));
+    assertThat(server.hits()).isZero();
   }
 
   @Test

@@ -19,7 +19,7 @@ class ModelServiceSettingsTest {
     assertThat(s.timeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.retryAttempts()).isEqualTo(3);
     assertThat(s.maxConcurrency()).isEqualTo(32);
-    assertThat(s.healthEndpoint()).isEqualTo(URI.create("http://stress-prediction-service:5000/health"));
+    assertThat(s.healthCheck()).isEqualTo(ModelHealthCheck.predict());
     assertThat(s.queryParameters()).containsExactly(
         Map.entry("x", "X"), Map.entry("y", "Y"), Map.entry("z", "Z"),
         Map.entry("eda", "EDA"), Map.entry("hr", "HR"), Map.entry("temp", "TEMP"));
@@ -42,5 +42,18 @@ class ModelServiceSettingsTest {
     assertThatThrownBy(() -> ModelServiceSettings.builder(ENDPOINT)
             .retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)).build())
         .hasMessageStartingWith("ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms");
+    assertThatThrownBy(() -> ModelServiceSettings.builder(ENDPOINT).healthEndpoint("health").build())
+        .hasMessage("ml_service.health_endpoint must be a path such as /health (on ml_service.endpoint's host and"
+            + " port), an http:// or https:// URL, or none to skip the check, but was 'health'");
+  }
+
+  @Test
+  void healthEndpoint_pathUrlOrNone_isReadIntoTheHealthCheck() {
+    assertThat(ModelServiceSettings.builder(ENDPOINT).healthEndpoint("/ready").build().healthCheck())
+        .isEqualTo(ModelHealthCheck.get(URI.create("http://stress-prediction-service:5000/ready")));
+    assertThat(ModelServiceSettings.builder(ENDPOINT).healthEndpoint("https://ops.example:8443/model/up").build().healthCheck())
+        .isEqualTo(ModelHealthCheck.get(URI.create("https://ops.example:8443/model/up")));
+    assertThat(ModelServiceSettings.builder(ENDPOINT).healthEndpoint("none").build().healthCheck())
+        .isEqualTo(ModelHealthCheck.none());
   }
 }

@@ -12,7 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** Forwards every event to several listeners; one that throws does not stop the others. */
+/**
+ * Forwards every event to several listeners, in order; one that throws does not stop the others. Every
+ * {@link FallbackListener} method is forwarded (a forgotten one would silently drop that event, so a test
+ * checks that each is overridden here). Thread-safe if the listeners are.
+ */
 final class CompositeListener implements FallbackListener {
 
   private final List<FallbackListener> listeners;
@@ -47,6 +51,11 @@ final class CompositeListener implements FallbackListener {
   }
 
   @Override
+  public void probeFailed(String probe, Throwable error) {
+    each(l -> l.probeFailed(probe, error));
+  }
+
+  @Override
   public void transitioned(Transition t) {
     each(l -> l.transitioned(t));
   }
@@ -64,6 +73,21 @@ final class CompositeListener implements FallbackListener {
   @Override
   public void fallbackStopped(Throwable failure) {
     each(l -> l.fallbackStopped(failure));
+  }
+
+  @Override
+  public void activationFailed(Throwable error, int attempt, Duration retryIn) {
+    each(l -> l.activationFailed(error, attempt, retryIn));
+  }
+
+  @Override
+  public void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
+    each(l -> l.fallbackFailed(error, attempt, retryIn));
+  }
+
+  @Override
+  public void fallbackRestarted(int attempt) {
+    each(l -> l.fallbackRestarted(attempt));
   }
 
   @Override

@@ -1,5 +1,9 @@
 package io.fallback.launcher;
 
+import io.fallback.core.Health;
+import io.fallback.http.ModelHealthCheck;
+import io.fallback.http.ModelServiceClient;
+import io.fallback.http.ModelServiceSettings;
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.launcher.config.FallbackConfig;
 import io.fallback.launcher.config.Keys;
@@ -13,19 +17,50 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/** {@code validate}: checks that Kafka, InfluxDB, the Flink REST API and the model service answer. */
+/**
+ * {@code validate}: checks that Kafka, InfluxDB, the Flink REST API and the model service answer. Each
+ * reachable dependency prints one line; each problem is returned as one line naming the dependency and
+ * the address.
+ */
 final class Connectivity {
+
+  /** The dependencies, as {@code validate --only} names them. */
+  static final List<String> DEPENDENCIES = List.of("kafka", "influxdb", "flink", "ml_service");
 
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   private Connectivity() {}
 
-  static List<String> check(FallbackConfig config, ConfigLoader loader, PrintWriter out) {
+  /**
+   * Checks the named dependencies.
+   *
+   * @param only names from {@link #DEPENDENCIES}
+   * @return the problems, one line each; empty when every checked dependency answered
+   */
+  static List<String> check(FallbackConfig config, ConfigLoader loader, PrintWriter out, Set<String> only) {
     List<String> problems = new ArrayList<>();
+    if (only.contains("kafka")) {
+      kafka(config, loader, out, problems);
+    }
+    if (only.contains("influxdb")) {
+      String influx = config.string(Keys.INFLUX_URL).orElseThrow().replaceAll("/+$", "");
+      http(influx + "/ping", "influxdb", out, problems);
+    }
+    if (only.contains("flink") && !config.string(Keys.HEALTH_MODE).orElseThrow().equals("none")) {
+      http(config.string(Keys.FLINK_URL).orElseThrow().replaceAll("/+$", "") + "/overview", "flink", out, problems);
+    }
+    if (only.contains("ml_service")) {
+      modelService(config, out, problems);
+    }
+    return problems;
+  }
+
+  private static void kafka(FallbackConfig config, ConfigLoader loader, PrintWriter out, List<String> problems) {
     String bootstrap = config.string(Keys.KAFKA_BOOTSTRAP).orElseThrow();
     String topic = config.string(Keys.KAFKA_TOPIC).orElseThrow();
     Map<String, Object> props = new HashMap<>(config.map(Keys.KAFKA_PROPERTIES));
@@ -41,15 +76,27 @@ final class Connectivity {
     } catch (Exception e) {
       problems.add("kafka " + bootstrap + " (topic " + topic + "): " + rootMessage(e));
     }
-    String influx = config.string(Keys.INFLUX_URL).orElseThrow().replaceAll("/+$", "");
-    http(influx + "/ping", "influxdb", out, problems);
-    if (!config.string(Keys.HEALTH_MODE).orElseThrow().equals("none")) {
-      http(config.string(Keys.FLINK_URL).orElseThrow().replaceAll("/+$", "") + "/overview", "flink", out, problems);
+  }
+
+  /**
+   * The model service, checked as the fallback's own client checks it ({@code ml_service.health_endpoint}):
+   * by default one predict request, so a service that serves only its predict path is reachable.
+   */
+  private static void modelService(FallbackConfig config, PrintWriter out, List<String> problems) {
+    ModelServiceSettings settings = config.modelServiceSettings();
+    if (settings.healthCheck().kind() == ModelHealthCheck.Kind.NONE) {
+      out.println("model service " + settings.endpoint() + ": not checked (" + Keys.ML_HEALTH.path() + " is "
+          + ModelHealthCheck.NONE_VALUE + ")");
+      return;
     }
-    String endpoint = config.string(Keys.ML_ENDPOINT).orElseThrow();
-    URI health = URI.create(endpoint).resolve("/health");
-    http(health.toString(), "model service", out, problems);
-    return problems;
+    try (ModelServiceClient client = ModelServiceClient.of(settings, config.windowSpec().fieldNames())) {
+      Health health = client.health();
+      if (health.isHealthy()) {
+        out.println("model service: OK, " + health.reason());
+      } else {
+        problems.add("model service: " + health.reason());
+      }
+    }
   }
 
   private static void http(String url, String what, PrintWriter out, List<String> problems) {

@@ -15,7 +15,6 @@ import io.fallback.core.window.WindowStage;
 import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.FlinkRestHealthProbe;
 import io.fallback.http.ModelServiceClient;
-import io.fallback.http.ModelServiceSettings;
 import io.fallback.http.WindowedModelProcessor;
 import io.fallback.influx.InfluxFreshnessLatencySource;
 import io.fallback.influx.InfluxPrimaryProgress;
@@ -84,13 +83,7 @@ public final class FallbackApplication implements AutoCloseable {
     HealthProbe health = healthProbe(config);
     ModelServiceClient model =
         ModelServiceClient.of(
-            ModelServiceSettings.builder(URI.create(config.string(Keys.ML_ENDPOINT).orElseThrow()))
-                .timeout(config.seconds(Keys.ML_TIMEOUT))
-                .retryAttempts(config.integer(Keys.ML_RETRIES))
-                .maxConcurrency(config.integer(Keys.ML_CONCURRENCY))
-                .circuitBreaker(config.integer(Keys.ML_BREAKER_FAILURES), config.seconds(Keys.ML_BREAKER_OPEN))
-                .queryParameters(config.map(Keys.ML_QUERY))
-                .build(),
+            config.modelServiceSettings(),
             spec.fieldNames());
     resources.add(model);
     InfluxSink sink = InfluxSink.of(influx, spec);
@@ -119,9 +112,10 @@ public final class FallbackApplication implements AutoCloseable {
     SeedLogListener seedLog =
         new SeedLogListener(
             () -> holder[0] == null ? io.fallback.core.mode.Mode.PRIMARY : holder[0].state().mode());
-    CompositeListener listener = new CompositeListener(List.of(seedLog, metrics));
+    ActivationTracker tracker = new ActivationTracker(clock);
+    CompositeListener listener = new CompositeListener(List.of(seedLog, metrics, tracker));
     runner =
-        new LoopRunner(
+        LoopRunner.builder(
             () ->
                 new FallbackLoop<>(
                     deadLetters.attach(
@@ -131,8 +125,11 @@ public final class FallbackApplication implements AutoCloseable {
                     sink,
                     listener,
                     clock,
-                    loopSettings),
-            listener);
+                    loopSettings))
+            .listener(listener)
+            .clock(clock)
+            .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
+            .build();
     supervisor =
         FallbackSupervisor.builder()
             .policy(config.policy())
@@ -148,9 +145,10 @@ public final class FallbackApplication implements AutoCloseable {
             .build();
     holder[0] = supervisor;
     registry.gauge("fallback_violations", supervisor, s -> s.state().violations());
-    KafkaBacklog backlog = new KafkaBacklog(kafka);
+    metrics.watchLoop(runner::status);
+    KafkaBacklog backlog = new KafkaBacklog(kafka, clock);
     resources.add(backlog);
-    registry.gauge("fallback_commit_lag_records", backlog, b -> b.records().orElse(-1));
+    metrics.watchBacklog(backlog);
     Optional<String> token =
         config.string(Keys.SERVER_TOKEN_ENV).map(environment::get).filter(t -> !t.isBlank());
     status =
@@ -160,9 +158,10 @@ public final class FallbackApplication implements AutoCloseable {
             supervisor,
             registry,
             token,
-            backlog::records,
-            clock,
-            () -> registry.counter("fallback_records_in").count());
+            backlog,
+            tracker,
+            runner::status,
+            clock);
     LOG.info(
         "Status endpoint on http://{}:{} (POST /mode {})",
         config.string(Keys.SERVER_BIND).orElseThrow(),
@@ -309,6 +308,12 @@ public final class FallbackApplication implements AutoCloseable {
     config.file(Keys.SCHEMA_FILE).ifPresent(b::schemaFile);
     loader.secret(config, Keys.KAFKA_SASL_ENV, Keys.KAFKA_SASL_FILE)
         .ifPresent(jaas -> b.clientProperty("sasl.jaas.config", jaas));
+    StaticMembership.derive(
+            config.string(Keys.KAFKA_GROUP).orElseThrow(),
+            config.integer(Keys.SERVER_PORT),
+            config.map(Keys.KAFKA_PROPERTIES),
+            StaticMembership::localHostName)
+        .ifPresent(id -> b.clientProperty("consumer." + StaticMembership.KEY, id));
     return b.build();
   }
 

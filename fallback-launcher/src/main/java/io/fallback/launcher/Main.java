@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -136,8 +137,19 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--offline", description = "Check the configuration only.")
     boolean offline;
 
+    @Option(names = "--only", split = ",", paramLabel = "DEPENDENCY",
+        description = "Check only these dependencies: kafka, influxdb, flink, ml_service (default: all).")
+    List<String> only;
+
     @Override
     public Integer call() {
+      List<String> checked = only == null ? Connectivity.DEPENDENCIES : only;
+      for (String name : checked) {
+        if (!Connectivity.DEPENDENCIES.contains(name)) {
+          throw new ConfigException(List.of("--only: unknown dependency '" + name + "'; known: "
+              + String.join(", ", Connectivity.DEPENDENCIES)));
+        }
+      }
       FallbackConfig cfg = main.load(config);
       PrintWriter out = spec.commandLine().getOut();
       cfg.warnings().forEach(w -> out.println("warning: " + w));
@@ -145,7 +157,7 @@ public final class Main implements Callable<Integer> {
       if (offline) {
         return OK;
       }
-      List<String> problems = Connectivity.check(cfg, new ConfigLoader(main.environment), out);
+      List<String> problems = Connectivity.check(cfg, new ConfigLoader(main.environment), out, Set.copyOf(checked));
       problems.forEach(p -> out.println("unreachable: " + p));
       return problems.isEmpty() ? OK : FAILED;
     }

@@ -9,6 +9,9 @@ import io.fallback.core.mode.ModeStateMachine;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,13 +20,21 @@ import org.slf4j.LoggerFactory;
  * Turns core events into the log lines operators of the earlier version grep for (DESIGN section 7b),
  * verbatim and at the same levels, plus a few extra lines that give the cause.
  *
- * <p>Thread-safe (stateless apart from the logger).
+ * <p>Failures are logged once each, with their cause, and never twice: a held batch's retry is one WARN
+ * line without a stack trace ({@code Error calling ML service: ...}, {@code Error writing to InfluxDB: ...});
+ * its stack trace goes to DEBUG, on the first attempt only. A failed activation or loop is an ERROR (the
+ * fallback does not run until the retry), with the stack trace on its first attempt. A probe that throws
+ * an exception is a WARN line; one that throws an {@link Error} (a broken package) is an ERROR, with the
+ * stack trace the first time that error is seen for that probe.
+ *
+ * <p>Thread-safe.
  */
 final class SeedLogListener implements FallbackListener {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.fallback");
 
   private final Supplier<Mode> mode;
+  private final Map<String, String> lastProbeError = new ConcurrentHashMap<>();
 
   SeedLogListener(Supplier<Mode> mode) {
     this.mode = mode;
@@ -61,7 +72,21 @@ final class SeedLogListener implements FallbackListener {
 
   @Override
   public void checkFailed(Throwable error) {
-    LOG.warn("Check failed; retried at the next interval", error);
+    LOG.error("Check failed: {}; checks continue at the next interval", describe(error), error);
+  }
+
+  @Override
+  public void probeFailed(String probe, Throwable error) {
+    String text = describe(error);
+    boolean repeated = text.equals(lastProbeError.put(probe, text));
+    if (error instanceof Exception) {
+      LOG.warn("Probe {} failed: {}", probe, text);
+      LOG.debug("Stack trace of the {} probe failure", probe, error);
+    } else if (repeated) {
+      LOG.error("Probe {} failed: {}", probe, text);
+    } else {
+      LOG.error("Probe {} failed: {}", probe, text, error);
+    }
   }
 
   @Override
@@ -87,12 +112,39 @@ final class SeedLogListener implements FallbackListener {
   @Override
   public void fallbackStopped(Throwable failure) {
     if (failure != null) {
-      LOG.error("Fallback processor failed; it restarts at the next check", failure);
+      LOG.error("Fallback processor failed while stopping: {}", describe(failure), failure);
     } else if (mode.get() == Mode.PRIMARY) {
       LOG.info("Returned to primary processing path");
     } else {
       LOG.info("Fallback processor stopped");
     }
+  }
+
+  @Override
+  public void activationFailed(Throwable error, int attempt, Duration retryIn) {
+    String retry = ModeStateMachine.seconds(retryIn);
+    if (attempt == 1) {
+      LOG.error("Fallback processor failed to start: {}; nothing runs, retrying in {}", describe(error), retry, error);
+    } else {
+      LOG.error("Fallback processor failed to start (attempt {}): {}; nothing runs, retrying in {}",
+          attempt, describe(error), retry);
+    }
+  }
+
+  @Override
+  public void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
+    String retry = ModeStateMachine.seconds(retryIn);
+    if (attempt == 1) {
+      LOG.error("Fallback processor failed: {}; nothing runs, restarting in {}", describe(error), retry, error);
+    } else {
+      LOG.error("Fallback processor failed (attempt {}): {}; nothing runs, restarting in {}",
+          attempt, describe(error), retry);
+    }
+  }
+
+  @Override
+  public void fallbackRestarted(int attempt) {
+    LOG.info("Fallback processor restarted (attempt {})", attempt);
   }
 
   @Override
@@ -112,12 +164,17 @@ final class SeedLogListener implements FallbackListener {
 
   @Override
   public void batchFailed(Stage stage, Throwable cause, int attempt, Duration retryIn) {
+    // a retry is a WARN line; the loop never gives up on a held batch, so there is no ERROR here
     String retry = "batch held, attempt " + attempt + ", next try in " + ModeStateMachine.seconds(retryIn);
+    String error = describe(cause);
     switch (stage) {
-      case PROCESS -> LOG.error("Error calling ML service: {} ({})", cause.toString(), retry);
-      case WRITE -> LOG.error("Error writing to InfluxDB: {} ({})", cause.toString(), retry);
-      case COMMIT -> LOG.warn("Error committing offsets to Kafka: {}; retried at the next commit", cause.toString());
-      case OPEN, POLL -> LOG.warn("Error reading from Kafka: {} ({})", cause.toString(), retry);
+      case PROCESS -> LOG.warn("Error calling ML service: {} ({})", error, retry);
+      case WRITE -> LOG.warn("Error writing to InfluxDB: {} ({})", error, retry);
+      case COMMIT -> LOG.warn("Error committing offsets to Kafka: {}; retried at the next commit", error);
+      case OPEN, POLL -> LOG.warn("Error reading from Kafka: {} ({})", error, retry);
+    }
+    if (attempt == 1) {
+      LOG.debug("Stack trace of the {} failure above", stage.name().toLowerCase(Locale.ROOT), cause);
     }
   }
 
@@ -129,5 +186,27 @@ final class SeedLogListener implements FallbackListener {
   @Override
   public void recordsSkipped(int records) {
     LOG.debug("Skipped {} records of windows already written", records);
+  }
+
+  /**
+   * One line for an error: its type and message, then each cause whose message it does not already
+   * contain ({@code ...; caused by java.net.ConnectException: Connection refused}).
+   *
+   * @param error the error
+   * @return the text, without a stack trace
+   */
+  static String describe(Throwable error) {
+    StringBuilder text = new StringBuilder(String.valueOf(error));
+    Throwable seen = error;
+    Throwable cause = error.getCause();
+    for (int depth = 0; cause != null && cause != seen && depth < 5; depth++) {
+      String message = cause.getMessage();
+      if (message == null || !text.toString().contains(message)) {
+        text.append("; caused by ").append(cause);
+      }
+      seen = cause;
+      cause = cause.getCause();
+    }
+    return text.toString();
   }
 }

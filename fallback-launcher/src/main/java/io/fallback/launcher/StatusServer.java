@@ -9,6 +9,7 @@ import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Override;
 import io.fallback.core.mode.Transition;
+import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -17,15 +18,13 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-
-
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Locale;
-
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization: Bearer <token>} with the token from the environment variable named by
  * {@code server.token_env}; without a configured token every {@code POST /mode} is refused.
  *
+ * <p>{@code /status} is the supervisor's state, plus what an {@link ActivationTracker} remembers from core events
+ * (the current or last activation, errors), the loop runner's state, and in fallback the Kafka backlog
+ * ({@link #statusJson} lists the fields).
+ *
  * <p>Thread-safe. {@link #close()} stops it.
  */
 final class StatusServer implements AutoCloseable {
@@ -43,10 +46,10 @@ final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The fallback's remaining backlog, as the Kafka lag of our own group. */
+  /** The fallback's remaining backlog in Kafka. */
   interface Backlog {
-    /** @return records not yet processed by the fallback, if known */
-    OptionalLong records();
+    /** @return the backlog, or empty when Kafka did not answer */
+    Optional<KafkaBacklog.Counts> counts();
   }
 
   private final HttpServer server;
@@ -55,11 +58,10 @@ final class StatusServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final Optional<String> token;
   private final Backlog backlog;
+  private final ActivationTracker tracker;
+  private final Supplier<FallbackActivity.Status> loop;
   private final InstantSource clock;
-  private final Supplier<Double> recordsIn;
-  private long rateAtMillis;
-  private double rateAtRecords;
-  private double drainRate;
+  private final DrainRate drainRate = new DrainRate();
 
   StatusServer(
       String bind,
@@ -68,15 +70,17 @@ final class StatusServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Optional<String> token,
       Backlog backlog,
-      InstantSource clock,
-      Supplier<Double> recordsIn)
+      ActivationTracker tracker,
+      Supplier<FallbackActivity.Status> loop,
+      InstantSource clock)
       throws IOException {
     this.supervisor = supervisor;
     this.registry = registry;
     this.token = token.filter(t -> !t.isBlank());
     this.backlog = backlog;
+    this.tracker = tracker;
+    this.loop = loop;
     this.clock = clock;
-    this.recordsIn = recordsIn;
     this.server = HttpServer.create(new InetSocketAddress(bind, port), 16);
     this.executor =
         Executors.newFixedThreadPool(
@@ -103,40 +107,114 @@ final class StatusServer implements AutoCloseable {
     if (!method(ex, "GET")) {
       return;
     }
-    ModeState state = supervisor.state();
+    ActivationTracker.Snapshot events = tracker.snapshot();
+    ObjectNode root =
+        statusJson(
+            supervisor.state(),
+            supervisor.lastObservation(),
+            events,
+            loop.get(),
+            backlog::counts,
+            () -> drainRate.perSecond(clock.instant(), events));
+    send(ex, 200, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+  }
+
+  /**
+   * The body of {@code GET /status}:
+   *
+   * <pre>
+   * mode, override, since, violations, recoveries, last_observation, last_transition  (as before)
+   * errors_total        failures so far (= the sum of fallback_errors_total)
+   * last_error          {stage, message, at} of the latest failure anywhere, or null
+   * activation          the current or last fallback activation:
+   *   started_at          when the supervisor started the fallback, or null if it never did
+   *   first_batch_at      first batch read in this activation, or null
+   *   first_write_at      first point written in this activation, or null
+   *   records_read, points_written   in this activation
+   *   loop                running | failing | stopped | not_started
+   *   last_error          {stage, message, at} of the latest failure in this activation, or null
+   *   failed_attempts     consecutive failed attempts to start or run the loop
+   *   next_attempt_at     when a failing loop is tried again, or null
+   * backlog             in FALLBACK only:
+   *   unread_records        records not read yet (end - read through), null if Kafka did not answer
+   *   open_window_records   read, waiting for their windows to close (read through - committed)
+   *   commit_lag_records    end - committed (= the two above); "records" is the same, kept for old readers
+   *   drain_records_per_second   records read per second, recently
+   *   eta_seconds           unread / drain rate; 0 when nothing is unread; null when not draining
+   * </pre>
+   */
+  static ObjectNode statusJson(
+      ModeState state,
+      Optional<Observation> lastObservation,
+      ActivationTracker.Snapshot events,
+      FallbackActivity.Status loop,
+      Supplier<Optional<KafkaBacklog.Counts>> backlog,
+      DoubleSupplier drainRate) {
     ObjectNode root = JSON.createObjectNode();
     root.put("mode", state.mode().name());
     root.put("override", state.override().name());
     root.put("since", state.since().toString());
     root.put("violations", state.violations());
     root.put("recoveries", state.recoveries());
-    supervisor.lastObservation().ifPresent(o -> root.set("last_observation", observation(o)));
+    lastObservation.ifPresent(o -> root.set("last_observation", observation(o)));
     state.lastTransition().ifPresent(t -> root.set("last_transition", transition(t)));
+    root.put("errors_total", events.errorsTotal());
+    root.set("last_error", error(events.lastError()));
+    ObjectNode a = root.putObject("activation");
+    instant(a, "started_at", events.startedAt());
+    instant(a, "first_batch_at", events.firstBatchAt());
+    instant(a, "first_write_at", events.firstWriteAt());
+    a.put("records_read", events.recordsRead());
+    a.put("points_written", events.pointsWritten());
+    a.put("loop", loop.state().name().toLowerCase(Locale.ROOT));
+    a.set("last_error", error(events.activationError()));
+    a.put("failed_attempts", loop.failedAttempts());
+    instant(a, "next_attempt_at", loop.nextAttemptAt().orElse(null));
     if (state.mode() == Mode.FALLBACK) {
       ObjectNode b = root.putObject("backlog");
-      OptionalLong remaining = backlog.records();
-      double rate = drainRate();
-      if (remaining.isPresent()) {
-        b.put("records", remaining.getAsLong());
-        if (rate > 0) {
-          b.put("eta_seconds", Math.round(remaining.getAsLong() / rate));
-        }
+      Optional<KafkaBacklog.Counts> counts = backlog.get();
+      double rate = drainRate.getAsDouble();
+      if (counts.isPresent()) {
+        KafkaBacklog.Counts c = counts.get();
+        b.put("unread_records", c.unread());
+        b.put("open_window_records", c.openWindows());
+        b.put("commit_lag_records", c.commitLag());
+        b.put("records", c.commitLag());
+      } else {
+        b.putNull("unread_records");
+        b.putNull("open_window_records");
+        b.putNull("commit_lag_records");
+        b.putNull("records");
       }
       b.put("drain_records_per_second", Math.round(rate));
+      if (counts.isPresent() && counts.get().unread() == 0) {
+        b.put("eta_seconds", 0);
+      } else if (counts.isPresent() && rate > 0) {
+        b.put("eta_seconds", Math.round(counts.get().unread() / rate));
+      } else {
+        b.putNull("eta_seconds");
+      }
     }
-    send(ex, 200, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    return root;
   }
 
-  /** Records per second polled, averaged since the previous status request. */
-  private synchronized double drainRate() {
-    long now = clock.millis();
-    double total = recordsIn.get();
-    if (rateAtMillis != 0 && now > rateAtMillis) {
-      drainRate = (total - rateAtRecords) * 1000.0 / (now - rateAtMillis);
+  private static void instant(ObjectNode n, String field, Instant at) {
+    if (at == null) {
+      n.putNull(field);
+    } else {
+      n.put(field, at.toString());
     }
-    rateAtMillis = now;
-    rateAtRecords = total;
-    return drainRate;
+  }
+
+  private static ObjectNode error(ActivationTracker.ErrorReport e) {
+    if (e == null) {
+      return null;
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("stage", e.stage());
+    n.put("message", e.message());
+    n.put("at", e.at().toString());
+    return n;
   }
 
   private static ObjectNode observation(Observation o) {
@@ -172,7 +250,9 @@ final class StatusServer implements AutoCloseable {
 
   private void health(HttpExchange ex) throws IOException {
     if (method(ex, "GET")) {
-      send(ex, 200, "application/json", "{\"status\":\"UP\",\"mode\":\"" + supervisor.state().mode() + "\"}");
+      send(ex, 200, "application/json",
+          "{\"status\":\"UP\",\"mode\":\"" + supervisor.state().mode()
+              + "\",\"loop\":\"" + loop.get().state().name().toLowerCase(Locale.ROOT) + "\"}");
     }
   }
 
@@ -249,5 +329,4 @@ final class StatusServer implements AutoCloseable {
     server.stop(0);
     executor.shutdownNow();
   }
-
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.window.WindowSpec;
+import io.fallback.http.ModelHealthCheck;
+import io.fallback.http.ModelServiceSettings;
 import io.fallback.launcher.config.Key.Type;
 import java.io.IOException;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,6 +120,7 @@ public final class ConfigLoader {
       values.put(Keys.RESUME.path(), t.dividedBy(2));
     }
     checkRanges(values, errors);
+    checkModelHealthEndpoint(values, errors);
     if (errors.isEmpty()) {
       crossCheck(new FallbackConfig(values, List.of()), errors, warnings);
     }
@@ -192,7 +196,7 @@ public final class ConfigLoader {
 
   private static Object defaultValue(Key key, Path baseDir) {
     if (key == Keys.ML_QUERY) {
-      return Map.of("x", "X", "y", "Y", "z", "Z", "eda", "EDA", "hr", "HR", "temp", "TEMP");
+      return ModelServiceSettings.DEFAULT_QUERY_PARAMETERS;
     }
     if (key.type() == Type.MAP) {
       return Map.of();
@@ -309,7 +313,8 @@ public final class ConfigLoader {
           }
           out.put(e.getKey(), e.getValue().asText());
         }
-        return Map.copyOf(out);
+        // in the file's order: ml_service.query_parameters is the order of the request's parameters
+        return Collections.unmodifiableMap(out);
       }
       default -> throw new IllegalStateException("unhandled type " + key.type());
     }
@@ -370,6 +375,18 @@ public final class ConfigLoader {
     }
     if (values.get(Keys.DASK_MEMORY.path()) instanceof Long bytes && bytes < 1_000_000) {
       errors.add(Keys.DASK_MEMORY.path() + ": must be at least 1MB, but was " + bytes + " bytes");
+    }
+  }
+
+  /** The rule of {@code ml_service.health_endpoint} is the model client's own: ask it. */
+  private static void checkModelHealthEndpoint(Map<String, Object> values, List<String> errors) {
+    if (values.get(Keys.ML_HEALTH.path()) instanceof String health
+        && values.get(Keys.ML_ENDPOINT.path()) instanceof String endpoint) {
+      try {
+        ModelHealthCheck.of(health, URI.create(endpoint));
+      } catch (IllegalArgumentException e) {
+        errors.add(Keys.ML_HEALTH.path() + ": " + e.getMessage());
+      }
     }
   }
 

@@ -2,6 +2,8 @@ package io.fallback.launcher.config;
 
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.window.WindowSpec;
+import io.fallback.http.ModelServiceSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -139,6 +141,24 @@ public final class FallbackConfig {
    */
   public WindowSpec windowSpec() {
     return new WindowSpec(seconds(Keys.WINDOW), seconds(Keys.OUT_OF_ORDER), list(Keys.FIELDS));
+  }
+
+  /**
+   * How to call and check the model service ({@code ml_service.*}).
+   *
+   * @return the settings
+   * @throws IllegalArgumentException naming the key of a value the model client refuses (the loader
+   *     has already checked every value, so this does not happen for a loaded configuration)
+   */
+  public ModelServiceSettings modelServiceSettings() {
+    return ModelServiceSettings.builder(URI.create(string(Keys.ML_ENDPOINT).orElseThrow()))
+        .healthEndpoint(string(Keys.ML_HEALTH).orElse(null))
+        .timeout(seconds(Keys.ML_TIMEOUT))
+        .retryAttempts(integer(Keys.ML_RETRIES))
+        .maxConcurrency(integer(Keys.ML_CONCURRENCY))
+        .circuitBreaker(integer(Keys.ML_BREAKER_FAILURES), seconds(Keys.ML_BREAKER_OPEN))
+        .queryParameters(map(Keys.ML_QUERY))
+        .build();
   }
 
   /**

@@ -111,6 +111,12 @@ public final class Keys {
   // ml_service
   public static final Key ML_ENDPOINT = key("ml_service", "endpoint", Type.URL,
       "http://stress-prediction-service:5000/model/api/predict", "Model service predict endpoint.");
+  public static final Key ML_HEALTH = key("ml_service", "health_endpoint", Type.STRING,
+      "(none: a predict request)",
+      "How `validate` checks the model service. Absent: one predict request with every query parameter 0.0; "
+          + "reachable on a 2xx with a prediction, or on 400, 422 or 429 (there, but refused the values or busy). "
+          + "A path such as `/health` (on the endpoint's scheme, host and port) or an http(s) URL: GET it, 2xx is healthy. "
+          + "`none`: not checked.");
   public static final Key ML_TIMEOUT = key("ml_service", "timeout_seconds", Type.SECONDS, "10", "Per-call timeout.");
   public static final Key ML_RETRIES = key("ml_service", "retry_attempts", Type.INT, "3",
       "Total tries per call, with backoff and jitter.");

@@ -3,7 +3,9 @@ package io.fallback.launcher.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fallback.http.ModelHealthCheck;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +80,56 @@ class ConfigLoaderTest {
     assertThat(config.seconds(Keys.RESUME)).isEqualTo(Duration.ofSeconds(21));
     assertThat(config.integer(Keys.BATCH_SIZE)).isEqualTo(77);
     assertThat(config.seconds(Keys.ML_TIMEOUT)).isEqualTo(Duration.ofMillis(2500));
+  }
+
+  @Test
+  void mlServiceHealthEndpoint_absentPathUrlOrNone_isAccepted() {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    String endpoint = "ml_service:\n  endpoint: http://model:5000/model/api/predict\n";
+
+    FallbackConfig absent = loader.loadYaml(endpoint, null);
+    FallbackConfig path = loader.loadYaml(endpoint + "  health_endpoint: /ready\n", null);
+    FallbackConfig url = loader.loadYaml(endpoint + "  health_endpoint: https://ops:8443/model/up\n", null);
+    FallbackConfig none = loader.loadYaml(endpoint + "  health_endpoint: none\n", null);
+
+    assertThat(absent.string(Keys.ML_HEALTH)).isEmpty();
+    assertThat(absent.modelServiceSettings().healthCheck()).isEqualTo(ModelHealthCheck.predict());
+    assertThat(path.modelServiceSettings().healthCheck())
+        .isEqualTo(ModelHealthCheck.get(URI.create("http://model:5000/ready")));
+    assertThat(url.modelServiceSettings().healthCheck())
+        .isEqualTo(ModelHealthCheck.get(URI.create("https://ops:8443/model/up")));
+    assertThat(none.modelServiceSettings().healthCheck()).isEqualTo(ModelHealthCheck.none());
+  }
+
+  @Test
+  void mlServiceHealthEndpoint_fromEnvironment_overridesFile() {
+    ConfigLoader loader = new ConfigLoader(Map.of("FALLBACK_ML_SERVICE_HEALTH_ENDPOINT", "none"));
+
+    FallbackConfig config = loader.loadYaml("ml_service:\n  health_endpoint: /health\n", null);
+
+    assertThat(config.modelServiceSettings().healthCheck()).isEqualTo(ModelHealthCheck.none());
+  }
+
+  @Test
+  void mlServiceHealthEndpoint_invalid_isRejectedNamingTheKeyWithOtherErrors() {
+    String yaml = "ml_service:\n  health_endpoint: ready\n  retry_attempts: 0\n";
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
+            "ml_service.retry_attempts: must be >= 1, but was 0",
+            "ml_service.health_endpoint: must be a path such as /health (on ml_service.endpoint's host and port),"
+                + " an http:// or https:// URL, or none to skip the check, but was 'ready'"));
+  }
+
+  @Test
+  void mlServiceQueryParameters_keepTheFilesOrder() {
+    String yaml = "ml_service:\n  query_parameters:\n    temp: TEMP\n    hr: HR\n    x: X\n    eda: EDA\n";
+
+    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
+
+    assertThat(config.modelServiceSettings().queryParameters().keySet()).containsExactly("temp", "hr", "x", "eda");
+    assertThat(new ConfigLoader(Map.of()).loadYaml("", null).modelServiceSettings().queryParameters().keySet())
+        .containsExactly("x", "y", "z", "eda", "hr", "temp");
   }
 
   @Test
