@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -71,7 +72,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Batches</h2>
  * {@link #poll(Duration)} collects records into a batch and hands it over as soon as it holds {@code
  * processing.batch_size} records or {@code processing.batch_timeout_seconds} have passed since its first
- * record (the seed's "collect up to N messages or T seconds"): a backlog never waits for the timeout. A
+ * record (the seed's "collect up to N messages or T seconds"), or, while the source is catching up with
+ * the end of the log (after the start, a new assignment, or falling behind), as soon as it has caught up
+ * ({@code currentLag} 0 on every partition it reads): a backlog never waits for the timeout, live input
+ * keeps the seed's batching. A
  * call that reaches its own bound first returns an empty list and keeps the batch collected so far for the
  * next call, so the loop can commit on time. Records fetched beyond the batch are kept for the next one
  * (never skipped; dropped if their partition is revoked: they sit after the committed offset).
@@ -177,6 +181,11 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   private List<ConsumerRecord<byte[], byte[]>> collectingRaw = new ArrayList<>();
   /** {@link System#nanoTime()} when the first record joined {@link #collecting}. */
   private long collectingSince;
+  /**
+   * Whether the source is catching up with the end of the log: from the start (a take-over) and each
+   * new assignment, or after falling behind, until a batch is handed over because the end was reached.
+   */
+  private boolean catchingUp = true;
   /** Raw records of the last batch handed over, parallel to it, for {@link #deadLetter}. */
   private List<ConsumerRecord<byte[], byte[]>> handedRaw = List.of();
   private int handedCursor;
@@ -312,8 +321,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   /**
-   * Returns the batch being collected once it holds {@code processing.batch_size} records or {@code
-   * processing.batch_timeout_seconds} have passed since its first record, or earlier on {@link #wakeup};
+   * Returns the batch being collected once it holds {@code processing.batch_size} records, {@code
+   * processing.batch_timeout_seconds} have passed since its first record, or the source was catching up
+   * with the end of the log and has reached it; or earlier on {@link #wakeup};
    * otherwise returns an empty list after {@code maxWait}, keeping what it collected for the next call.
    * Undecodable records are dead-lettered here and do not appear.
    *
@@ -337,8 +347,12 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       long now = System.nanoTime();
       boolean full = collecting.size() >= batchSize;
       boolean timedOut = !collecting.isEmpty() && now - collectingSince >= batchTimeout;
-      if (full || timedOut || wakeupRequested) {
+      boolean drained = catchingUp && !collecting.isEmpty() && leftover.isEmpty() && caughtUp(c);
+      if (full || timedOut || drained || wakeupRequested) {
         wakeupRequested = false;
+        if (drained) {
+          catchingUp = false; // from now on live input: the seed's batching
+        }
         return handOver();
       }
       long until = collecting.isEmpty() ? waitUntil : Math.min(waitUntil, collectingSince + batchTimeout);
@@ -367,8 +381,28 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
           leftover.addLast(r);
         }
       }
+      if (!records.isEmpty() && !catchingUp && !caughtUp(c)) {
+        catchingUp = true; // fell behind (a burst): hand over once the end is reached, not after the timeout
+      }
       retryPending();
     }
+  }
+
+  /**
+   * Whether the consumer has read up to the end of every partition it reads, as the last fetch responses
+   * told it ({@code currentLag}, no request). A partition whose lag is not known yet is not caught up.
+   */
+  private boolean caughtUp(KafkaConsumer<byte[], byte[]> c) {
+    for (TopicPartition tp : c.assignment()) {
+      if (!active.contains(tp.partition()) || pending.contains(tp)) {
+        continue;
+      }
+      OptionalLong lag = c.currentLag(tp);
+      if (lag.isEmpty() || lag.getAsLong() > 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<SourceRecord<Reading>> handOver() {
@@ -515,6 +549,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       listener.assigned(tp.partition(), start.restored());
       pending.remove(tp);
       active.add(tp.partition());
+      catchingUp = true;
       if (!holding) {
         c.resume(List.of(tp));
       }

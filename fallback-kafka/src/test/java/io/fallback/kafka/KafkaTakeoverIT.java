@@ -82,6 +82,50 @@ class KafkaTakeoverIT {
   }
 
   /**
+   * Issue 11, "a backlog never waits": a take-over backlog smaller than one batch is handed over as soon
+   * as the consumer has caught up with the end of the log; live records that arrive afterwards keep the
+   * seed's batching (full, or the batch timeout after the first record).
+   */
+  @Test
+  void backlogSmallerThanABatch_handedOverOnceCaughtUp_thenLiveRecordsWaitForTheBatchTimeout() throws Exception {
+    String topic = "takeover-small-backlog";
+    List<Produced> backlog = topicWithRecords(topic, 200); // 1 200 records, batch_size 20 000
+    Duration liveTimeout = Duration.ofSeconds(3);
+    KafkaSourceSettings settings =
+        Harness.settings(KAFKA.bootstrapServers(), topic, "fb-takeover-small-backlog")
+            .batchSize(20_000)
+            .batchTimeout(liveTimeout)
+            .build();
+
+    try (KafkaBatchSource source = KafkaBatchSource.builder(settings, Harness.SPEC).build()) {
+      source.open(IGNORE);
+      List<SourceRecord<Reading>> first = new ArrayList<>();
+      long t0 = System.nanoTime();
+      await("the backlog").atMost(Duration.ofSeconds(30)).until(() -> {
+        first.addAll(source.poll(Duration.ofMillis(100)));
+        return !first.isEmpty();
+      });
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+      assertThat(first).as("the whole backlog, in one batch").hasSize(backlog.size());
+      assertThat(took).as("handed over when caught up, not after the batch timeout").isLessThan(liveTimeout);
+
+      Harness.produce(KAFKA.bootstrapServers(), topic, records(T0 + 200_000, 5));
+      long produced = System.nanoTime();
+      List<SourceRecord<Reading>> live = new ArrayList<>();
+      await("the live records").atMost(Duration.ofSeconds(30)).until(() -> {
+        live.addAll(source.poll(Duration.ofMillis(100)));
+        return !live.isEmpty();
+      });
+
+      assertThat(live).hasSize(5);
+      assertThat(Duration.ofNanos(System.nanoTime() - produced))
+          .as("live input is batched: the batch timeout after its first record")
+          .isGreaterThanOrEqualTo(liveTimeout);
+    }
+  }
+
+  /**
    * Defect 3 of issue 11, the loss: with {@code latest} and no committed offsets in either group, "latest"
    * was taken after the first poll timed out, so the records produced between the trigger and then were
    * never read. Now latest is the end as of the trigger: records timestamped after the trigger (B) and
