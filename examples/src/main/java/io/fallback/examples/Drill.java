@@ -3,16 +3,10 @@ package io.fallback.examples;
 import static java.util.Objects.requireNonNull;
 
 import io.fallback.core.mode.Mode;
-import io.fallback.core.mode.ModeState;
-import io.fallback.core.mode.Override;
-import io.fallback.core.mode.Transition;
 import io.fallback.core.window.ScoredWindow;
 import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowSpec;
 import io.fallback.influx.LineProtocolEncoder;
-import io.fallback.launcher.FallbackApplication;
-import io.fallback.launcher.config.ConfigLoader;
-import io.fallback.launcher.config.FallbackConfig;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
@@ -38,11 +32,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -59,9 +55,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Pipeline: the test kit's in-JVM Kafka broker ({@code stress-topic}, 2 partitions), a real {@code
  * influxd}, a Flink MiniCluster running {@link FlinkPrimaryJob}, the {@link ModelService}, the {@link
- * SensorProducer} (a backlog, then live), and the fallback launcher in-process ({@link FallbackApplication})
- * configured by YAML pointing at these servers. Both pipelines write to InfluxDB through an {@link
- * InfluxWriteRecorder}, which logs every acknowledged point.
+ * SensorProducer} (a backlog, then live), and the fallback: the shipped launcher jar run as its own process
+ * exactly as operators run it ({@code java -jar fallback-launcher.jar run --config <file>}, see {@link
+ * FallbackProcess}), with a YAML file and the hosts of these servers in its environment. The drill observes
+ * the fallback only from outside: {@code /status} (polled by {@link ModeWatcher}), {@code /metrics}, its log
+ * file ({@code drill-fallback.log} under the target directory), InfluxDB and Kafka. Both pipelines write to
+ * InfluxDB through an {@link InfluxWriteRecorder}, which logs every acknowledged point.
  *
  * <p>Timeline, with compressed timings (check every 2 s, threshold 10 s, 3 violations, resume below 5 s):
  *
@@ -82,8 +81,11 @@ import org.slf4j.LoggerFactory;
  * time, stress level), conflicting = 0, points whose line-protocol bytes differ from the reference's
  * encoding = 0, windows re-written by the fallback itself = 0; overlap (written by both, equal) and
  * Flink's at-least-once re-writes are reported. Timings per scenario: detection (fault → trigger), gap
- * (last primary point → first fallback point), drain rate, hand-back. The report is printed and written as
- * Markdown; {@link #main} exits 1 when a check fails.
+ * (last primary point → first fallback point), drain rate, hand-back, and the take-over as a user feels it
+ * (DESIGN §9), from the {@code activation} object of {@code /status}: trigger → first batch read (a check
+ * at {@value #FIRST_BATCH_BOUND_SECONDS} s, the goal of 1 s reported) and trigger → first point written
+ * (goal 2 s plus the model and InfluxDB time, reported). The report is printed and written as Markdown;
+ * {@link #main} exits 1 when a check fails.
  *
  * <p>Not thread-safe: run one drill per instance.
  */
@@ -104,6 +106,14 @@ public final class Drill {
   private static final String JOB_NAME = "nurse-stress-primary";
   private static final String THROTTLE = "drill-primary";
   private static final WindowSpec SPEC = WindowSpec.ofDefaults();
+  /** Trigger → first batch read: above this the drill fails (generous: CI machines are loaded). */
+  static final int FIRST_BATCH_BOUND_SECONDS = 5;
+  /** DESIGN §9 goals, reported. */
+  private static final Duration FIRST_BATCH_GOAL = Duration.ofSeconds(1);
+  private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(2);
+  private static final Duration LAUNCHER_START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Pattern FATAL_LOG = Pattern.compile("NoClassDefFoundError|ClassNotFoundException"
+      + "|OutOfMemoryError|Exception in thread");
 
   private final DrillSettings settings;
   private final InstantSource clock = InstantSource.system();
@@ -120,12 +130,21 @@ public final class Drill {
   private SensorProducer producer;
   private FlinkPrimaryJob primary;
   private ModeWatcher watcher;
+  private FallbackProcess fallback;
+  private Path jar;
   private Path workDir;
+  private final Path outDir;
+  private final String token = UUID.randomUUID().toString();
 
   // observations
   private final List<Scenario> scenarios = new ArrayList<>();
   private long shadowStart = -1;
+  private ModeWatcher.Activation shadowActivation;
   private String failure;
+  // the fallback process at its end
+  private String finalMetrics;
+  private String finalLog = "";
+  private Integer exitCode;
 
   /**
    * Creates a drill.
@@ -134,6 +153,7 @@ public final class Drill {
    */
   public Drill(DrillSettings settings) {
     this.settings = requireNonNull(settings, "settings");
+    this.outDir = DrillSettings.targetDirectory();
   }
 
   /**
@@ -198,6 +218,7 @@ public final class Drill {
         LOG.error("[drill] the timeline stopped: {}", e.getMessage(), e instanceof StepTimeout ? null : e);
         event("STOPPED: " + e.getMessage());
       }
+      stopFallback();
       report = report();
     } finally {
       closeAll();
@@ -208,6 +229,7 @@ public final class Drill {
   // ---------------------------------------------------------------- timeline
 
   private void start() throws StepTimeout {
+    jar = FallbackProcess.locateJar(); // before anything starts: a missing jar is a build problem
     event("starting Kafka (KRaft, in-JVM), influxd, a Flink MiniCluster and the model service");
     CompletableFuture<KafkaBroker> k = CompletableFuture.supplyAsync(KafkaBroker::start);
     CompletableFuture<InfluxDbServer> i = CompletableFuture.supplyAsync(InfluxDbServer::start);
@@ -273,9 +295,58 @@ public final class Drill {
     event("flink is live: newest flink point " + ago(newestPointTime(PRIMARY_SOURCE)));
 
     warmUpFlinkRest();
-    FallbackApplication fallback = closing(FallbackApplication.start(config(fallbackYaml()), Map.of()));
-    watcher = closing(new ModeWatcher(fallback::state));
-    event("fallback launcher started in-process (status http://127.0.0.1:" + fallback.statusPort() + "/status)");
+    fallback = closing(launch("fallback", fallbackYaml()));
+    watcher = closing(new ModeWatcher(fallback::status, fallback::metrics));
+    event("fallback launcher started as a process: java -jar " + jar.getFileName() + " run --config "
+        + outDir.resolve("drill-fallback.yaml") + " (pid " + fallback.pid() + ", " + fallback.baseUrl()
+        + "/status, log " + fallback.log().toAbsolutePath() + ")");
+  }
+
+  /**
+   * Writes {@code drill-<name>.yaml} and starts the jar on it, with the servers' addresses in the
+   * environment as a deployment would set them, and the log in {@code drill-<name>.log}.
+   */
+  private FallbackProcess launch(String name, String yaml) {
+    Path config = outDir.resolve("drill-" + name + ".yaml");
+    try {
+      Files.createDirectories(outDir);
+      Files.writeString(config, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + config, e);
+    }
+    Map<String, String> environment = Map.of(
+        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+        "FALLBACK_INFLUXDB_URL", recorder.url(),
+        "FALLBACK_ML_SERVICE_ENDPOINT", model.predictUrl(),
+        "FALLBACK_MONITORING_FLINK_REST_URL", flink.restUrl());
+    return FallbackProcess.start(name, jar, config, environment, token, outDir.resolve("drill-" + name + ".log"),
+        LAUNCHER_START_TIMEOUT);
+  }
+
+  /**
+   * Reads the fallback's final metrics, then stops it as an operator would (SIGTERM) and keeps its exit
+   * code and log for the report.
+   */
+  private void stopFallback() {
+    if (fallback == null) {
+      return;
+    }
+    if (watcher != null) {
+      watcher.close();
+    }
+    try {
+      finalMetrics = fallback.metrics();
+    } catch (RuntimeException e) {
+      LOG.warn("[drill] cannot read the fallback's final /metrics: {}", e.getMessage());
+    }
+    long t0 = clock.millis();
+    boolean wasAlive = fallback.isAlive();
+    fallback.close();
+    exitCode = fallback.exitCode();
+    finalLog = fallback.logText();
+    event(String.format(Locale.ROOT, "fallback launcher %s: exit code %s after %.1f s (log %s)",
+        wasAlive ? "stopped by SIGTERM" : "had already exited", exitCode, (clock.millis() - t0) / 1000.0,
+        fallback.log().toAbsolutePath()));
   }
 
   private void steadyState() throws StepTimeout {
@@ -287,7 +358,7 @@ public final class Drill {
   private void awaitSteady() throws StepTimeout {
     long[] okSince = {0};
     until("steady state (PRIMARY, no violation, flink live, for " + DrillReport.secs(steadyFor()) + ")", () -> {
-      ModeState state = watcher.state();
+      ModeWatcher.Snapshot state = watcher.state();
       boolean ok = state.mode() == Mode.PRIMARY && state.violations() == 0 && flinkLive();
       long now = clock.millis();
       if (!ok) {
@@ -325,7 +396,8 @@ public final class Drill {
     Optional<Path> restoredFrom = primary.restartFromCheckpoint();
     event("flink job restarted from " + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
-    event("handed back to flink (" + describe(s.handBack) + ")");
+    s.episode = watcher.episodeSince(s.fault).orElse(null);
+    event("handed back to flink (" + describe(s.handBack) + "); " + takeOver(s.episode));
   }
 
   private void slowScenario() throws StepTimeout {
@@ -339,16 +411,34 @@ public final class Drill {
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger on flink's lag");
     event("fallback triggered (" + describe(s.trigger) + ")");
     pauseUntil(s.trigger.seenAt() + settings.slowAfterTrigger().toMillis());
+    // the scenario is about taking over: flink stays slow until the fallback has written (a slow take-over
+    // shows in the figures, it does not make the scenario vacuous)
+    until("the fallback's first point after the trigger",
+        () -> recorder.writes().stream().anyMatch(w -> w.source().equals(FALLBACK_SOURCE)
+            && w.receivedAt() >= s.trigger.seenAt()));
     s.recovery = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, 0);
     event("flink unthrottled");
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
-    event("handed back to flink (" + describe(s.handBack) + ")");
+    s.episode = watcher.episodeSince(s.fault).orElse(null);
+    event("handed back to flink (" + describe(s.handBack) + "); " + takeOver(s.episode));
   }
 
   private static String describe(ModeWatcher.Seen seen) {
-    Transition t = seen.transition();
+    ModeWatcher.StatusTransition t = seen.transition();
     return t.cause() + ": " + t.detail();
+  }
+
+  /** One line on the take-over of an episode, from its /status activation. */
+  private static String takeOver(ModeWatcher.Episode episode) {
+    ModeWatcher.Activation a = episode == null ? null : episode.activation();
+    if (a == null) {
+      return "take-over figures not reported (/status has no activation)";
+    }
+    return String.format(Locale.ROOT, "activation: trigger -> first batch read %s, -> first point written %s,"
+        + " %,d records read, %,d points written, loop %s%s", DrillReport.secs(a.toFirstBatch()),
+        DrillReport.secs(a.toFirstWrite()), a.recordsRead(), a.pointsWritten(), a.loop(),
+        a.lastError() == null ? "" : ", last error " + a.lastError());
   }
 
   private void finish() throws StepTimeout {
@@ -359,17 +449,18 @@ public final class Drill {
     event(String.format(Locale.ROOT, "all %,d due windows are in InfluxDB", reference.due().size()));
     if (settings.shadow()) {
       influx.createDatabase(SHADOW_DATABASE);
-      shadowStart = clock.millis();
-      FallbackApplication shadow = FallbackApplication.start(config(shadowYaml()), Map.of());
-      try {
-        shadow.override(Override.FORCE_FALLBACK);
-        event("SHADOW: a second fallback (forced, group drill-shadow, database " + SHADOW_DATABASE
-            + ") processes the whole topic");
-        until("the shadow run to write every due window",
-            () -> OutputCheck.of(reference, points(SHADOW_DATABASE)).missing() == 0);
+      try (FallbackProcess shadow = launch("shadow", shadowYaml())) {
+        shadowStart = clock.millis();
+        shadow.setMode("force-fallback");
+        event("SHADOW: a second fallback launcher (pid " + shadow.pid() + ", log " + shadow.log().toAbsolutePath()
+            + "), forced through POST /mode, group drill-shadow, database " + SHADOW_DATABASE
+            + ", processes the whole topic");
+        until("the shadow run to write every due window", () -> {
+          shadow.ensureRunning();
+          return OutputCheck.of(reference, points(SHADOW_DATABASE)).missing() == 0;
+        });
+        shadowActivation = ModeWatcher.Activation.parse(shadow.status().get("activation"));
         event("shadow run complete");
-      } finally {
-        shadow.close();
       }
     }
   }
@@ -456,6 +547,9 @@ public final class Drill {
             (s.trigger == null ? "no trigger" : "triggered") + ", " + t.fallbackWindows() + " w, "
                 + (s.handBack == null ? "no hand-back" : "handed back"),
             "all three", s.trigger != null && s.handBack != null && t.fallbackWindows() > 0));
+        if (s.trigger != null) {
+          checks.addAll(takeOverChecks("scenario " + s.name, s.episode));
+        }
       }
       if (scenarios.size() < 2) {
         checks.add(DrillReport.Check.that("scenarios completed", String.valueOf(scenarios.size()), "2", false));
@@ -494,7 +588,9 @@ public final class Drill {
         long last = writes.stream().filter(w -> w.source().equals(SHADOW_SOURCE))
             .mapToLong(InfluxWriteRecorder.Write::receivedAt).max().orElse(shadowStart);
         timings.add(new DrillReport.Timings("shadow", null, null, reference.records(),
-            Duration.ofMillis(last - shadowStart), null, shadow.size()));
+            Duration.ofMillis(last - shadowStart), null, shadow.size(),
+            shadowActivation == null ? null : shadowActivation.toFirstBatch(),
+            shadowActivation == null ? null : shadowActivation.toFirstWrite()));
       }
       checks.add(DrillReport.Check.equal("records dead-lettered (undecodable or late)", deadLetters(), 0));
       checks.add(DrillReport.Check.info("InfluxDB writes refused", String.valueOf(recorder.failedWrites()), "reported"));
@@ -502,12 +598,84 @@ public final class Drill {
           model.predictions("flink") + " / " + model.predictions(""), "reported"));
       checks.add(DrillReport.Check.info("model 503s injected (fallback retried)",
           String.valueOf(model.injectedErrors()), "no invented level: see differing = 0"));
+      checks.addAll(launcherChecks());
     } catch (RuntimeException e) {
       LOG.error("[drill] cannot compute the report", e);
       checks.add(DrillReport.Check.that("report computed", e.toString(), "no error", false));
     }
     return new DrillReport(title, checks, timings, timeline, samples,
         Duration.ofMillis(clock.millis() - startMillis), failure);
+  }
+
+  /**
+   * The take-over of one scenario, from the {@code activation} object its {@code /status} showed while in
+   * FALLBACK. Trigger = {@code activation.started_at} (the launcher starts the fallback on the transition).
+   * Trigger → first batch read above {@value #FIRST_BATCH_BOUND_SECONDS} s fails the drill; the DESIGN §9
+   * goals are reported as met or missed. An absent {@code activation} is reported, not failed.
+   */
+  private static List<DrillReport.Check> takeOverChecks(String name, ModeWatcher.Episode episode) {
+    ModeWatcher.Activation a = episode == null ? null : episode.activation();
+    if (a == null) {
+      return List.of(DrillReport.Check.info(name + ": take-over (trigger -> first batch, first point)", "n/a",
+          "/status showed no activation object"));
+    }
+    List<DrillReport.Check> checks = new ArrayList<>();
+    Duration firstBatch = a.toFirstBatch();
+    Duration bound = Duration.ofSeconds(FIRST_BATCH_BOUND_SECONDS);
+    checks.add(DrillReport.Check.that(name + ": trigger -> first batch read", secsOrNone(firstBatch),
+        "< " + DrillReport.secs(bound), firstBatch != null && firstBatch.compareTo(bound) < 0));
+    checks.add(DrillReport.Check.goal(name + ": trigger -> first batch read (goal)", secsOrNone(firstBatch),
+        "< " + DrillReport.secs(FIRST_BATCH_GOAL) + " (DESIGN §9)",
+        firstBatch != null && firstBatch.compareTo(FIRST_BATCH_GOAL) < 0));
+    Duration firstWrite = a.toFirstWrite();
+    Double work = episode.modelAndWriteSeconds();
+    double allowed = FIRST_WRITE_GOAL.toMillis() / 1000.0 + (work == null ? 0 : work);
+    checks.add(DrillReport.Check.goal(name + ": trigger -> first point written (goal)", secsOrNone(firstWrite),
+        String.format(Locale.ROOT, "< 2 s + model/InfluxDB %s = %.1f s",
+            work == null ? "(unknown)" : String.format(Locale.ROOT, "%.1f s", work), allowed),
+        firstWrite != null && firstWrite.toMillis() / 1000.0 < allowed));
+    checks.add(DrillReport.Check.info(name + ": fallback activation (/status)", a.loop(),
+        String.format(Locale.ROOT, "%,d records read, %,d points written, last error %s", a.recordsRead(),
+            a.pointsWritten(), a.lastError() == null ? "none" : a.lastError())));
+    return checks;
+  }
+
+  private static String secsOrNone(Duration d) {
+    return d == null ? "none" : DrillReport.secs(d);
+  }
+
+  /** What the fallback process showed from outside: its exit, its log, its metrics. */
+  private List<DrillReport.Check> launcherChecks() {
+    List<DrillReport.Check> checks = new ArrayList<>();
+    if (fallback == null) {
+      return checks;
+    }
+    checks.add(DrillReport.Check.info("fallback launcher: java -jar " + jar.getFileName() + ", pid " + fallback.pid(),
+        "log", fallback.log().toAbsolutePath().toString()));
+    checks.add(DrillReport.Check.that("fallback launcher exit on SIGTERM", String.valueOf(exitCode), "0 or 143",
+        exitCode != null && (exitCode == 0 || exitCode == 143)));
+    List<String> lines = finalLog.lines().toList();
+    long fatal = lines.stream().filter(l -> FATAL_LOG.matcher(l).find()).count();
+    checks.add(DrillReport.Check.equal("fallback log: NoClassDefFoundError, uncaught exceptions", fatal, 0));
+    checks.add(DrillReport.Check.info("fallback log: TRIGGERING / RESUMING lines",
+        lines.stream().filter(l -> l.contains("TRIGGERING DASK FALLBACK MODE")).count() + " / "
+            + lines.stream().filter(l -> l.contains("RESUMING PRIMARY PROCESSING MODE")).count(),
+        "one each per scenario"));
+    if (finalMetrics == null) {
+      checks.add(DrillReport.Check.info("fallback /metrics at the end", "n/a", "not readable"));
+      return checks;
+    }
+    Map<String, Double> samples = FallbackProcess.samples(finalMetrics);
+    Double errors = FallbackProcess.sum(samples, "fallback_errors_total");
+    checks.add(errors == null
+        ? DrillReport.Check.info("fallback /metrics fallback_errors_total (sum)", "absent", "not exported")
+        : DrillReport.Check.goal("fallback /metrics fallback_errors_total (sum)",
+            String.format(Locale.ROOT, "%,.0f", errors), "0", errors == 0));
+    Double batchFailures = FallbackProcess.sum(samples, "fallback_batch_failures_total");
+    checks.add(DrillReport.Check.info("fallback /metrics fallback_batch_failures_total (sum)",
+        batchFailures == null ? "0" : String.format(Locale.ROOT, "%,.0f", batchFailures),
+        "batches held and retried (503s injected)"));
+    return checks;
   }
 
   /**
@@ -584,6 +752,7 @@ public final class Drill {
     long recovery;
     ModeWatcher.Seen trigger;
     ModeWatcher.Seen handBack;
+    ModeWatcher.Episode episode;
 
     Scenario(String name) {
       this.name = name;
@@ -624,23 +793,30 @@ public final class Drill {
       }
       Duration drainTime = drainRecords == 0 ? null : Duration.ofMillis(drainEnd - from);
       long windows = mine.stream().map(w -> w.id() + "@" + w.time()).distinct().count();
-      return new DrillReport.Timings(name, detection, gap, drainRecords, drainTime, handBackTime, windows);
+      ModeWatcher.Activation a = episode == null ? null : episode.activation();
+      return new DrillReport.Timings(name, detection, gap, drainRecords, drainTime, handBackTime, windows,
+          a == null ? null : a.toFirstBatch(), a == null ? null : a.toFirstWrite());
     }
   }
 
   // ---------------------------------------------------------------- configuration
 
+  /**
+   * The fallback's file. The hosts (Kafka, InfluxDB, model service, Flink REST), the status port and the
+   * admin token come from the environment ({@link #launch}), as a deployment sets them. Batches as the seed
+   * sizes them: {@code batch_timeout_seconds: 30} (a batch is handed over when full or 30 s after its first
+   * record), {@code batch_size: 20000}.
+   */
   private String fallbackYaml() {
     return String.join("\n",
         "kafka:",
-        "  bootstrap_servers: \"" + kafka.bootstrapServers() + "\"",
         "  topic: " + TOPIC,
         "  group_id: dask-fallback-consumer",
         "  auto_offset_reset: earliest",
         "processing:",
         "  batch_size: 20000",
-        "  batch_timeout_seconds: 1",
-        "  commit_interval_ms: 500",
+        "  batch_timeout_seconds: 30",
+        "  commit_interval_ms: 1000",
         "monitoring:",
         "  latency_threshold_seconds: " + settings.threshold().toSeconds(),
         "  consecutive_violations: " + settings.violations(),
@@ -651,28 +827,26 @@ public final class Drill {
         "  latency_source: kafka_lag",
         "  primary_group_id: flink-consumer",
         "  health_probe: flink_rest",
-        "  flink_rest_url: \"" + flink.restUrl() + "\"",
         "  flink_job_name: " + JOB_NAME,
         "ml_service:",
-        "  endpoint: \"" + model.predictUrl() + "\"",
         "  timeout_seconds: 5",
         "  retry_attempts: 3",
         "influxdb:",
-        "  url: \"" + recorder.url() + "\"",
         "  database: " + DATABASE,
         "  measurement: " + MEASUREMENT,
         "  source_tag: " + FALLBACK_SOURCE,
         "  primary_source: " + PRIMARY_SOURCE,
-        "server:",
-        "  port: 0",
         "");
   }
 
-  /** A fallback that owns the whole topic: its own group, no primary group, no health probe, own database. */
+  /**
+   * A fallback that owns the whole topic: its own group, no primary group, no health probe, own database.
+   * Its batch timeout is short on purpose: it compares outputs, and its last batch would otherwise wait 30 s
+   * for records that never come.
+   */
   private String shadowYaml() {
     return String.join("\n",
         "kafka:",
-        "  bootstrap_servers: \"" + kafka.bootstrapServers() + "\"",
         "  topic: " + TOPIC,
         "  group_id: drill-shadow",
         "  auto_offset_reset: earliest",
@@ -683,20 +857,11 @@ public final class Drill {
         "  check_interval_seconds: 60",
         "  primary_group_id: drill-no-primary",
         "  health_probe: none",
-        "ml_service:",
-        "  endpoint: \"" + model.predictUrl() + "\"",
         "influxdb:",
-        "  url: \"" + recorder.url() + "\"",
         "  database: " + SHADOW_DATABASE,
         "  measurement: " + MEASUREMENT,
         "  source_tag: " + SHADOW_SOURCE,
-        "server:",
-        "  port: 0",
         "");
-  }
-
-  private FallbackConfig config(String yaml) {
-    return new ConfigLoader(Map.of()).loadYaml(yaml, workDir);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -726,16 +891,34 @@ public final class Drill {
   }
 
   private ModeWatcher.Seen awaitMode(Mode mode, long after, String what) throws StepTimeout {
-    return watcher.await(mode, after, settings.stepTimeout())
-        .orElseThrow(() -> new StepTimeout("no " + what + " within " + DrillReport.secs(settings.stepTimeout())));
+    long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
+    while (true) {
+      Optional<ModeWatcher.Seen> seen = watcher.await(mode, after, Duration.ofMillis(250));
+      if (seen.isPresent()) {
+        return seen.get();
+      }
+      fallback.ensureRunning();
+      if (System.nanoTime() > deadline) {
+        throw timeout(what);
+      }
+    }
   }
 
+  /**
+   * Polls a condition until it holds; fails at once, with the last lines of its log, when the fallback
+   * process (or the one the condition watches) has exited.
+   */
   private void until(String what, BooleanSupplier condition) throws StepTimeout {
     long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
     while (true) {
+      if (fallback != null) {
+        fallback.ensureRunning();
+      }
       boolean ok;
       try {
         ok = condition.getAsBoolean();
+      } catch (FallbackProcess.Exited e) {
+        throw e;
       } catch (RuntimeException e) {
         LOG.debug("[drill] waiting for {}: {}", what, e.toString());
         ok = false;
@@ -744,10 +927,28 @@ public final class Drill {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new StepTimeout("no " + what + " within " + DrillReport.secs(settings.stepTimeout()));
+        throw timeout(what);
       }
       pause(Duration.ofMillis(250));
     }
+  }
+
+  /** A step that did not happen, with what the fallback's /status showed then. */
+  private StepTimeout timeout(String what) {
+    String seen = "";
+    if (watcher != null) {
+      try {
+        ModeWatcher.Snapshot state = watcher.state();
+        ModeWatcher.Activation a = state.activation();
+        seen = " (fallback: mode " + state.mode() + ", violations " + state.violations()
+            + (a == null ? "" : ", loop " + a.loop() + ", " + a.recordsRead() + " records read, "
+                + a.pointsWritten() + " points written" + (a.lastError() == null ? "" : ", last error " + a.lastError()))
+            + "; log " + fallback.log().toAbsolutePath() + ")";
+      } catch (RuntimeException e) {
+        seen = " (fallback /status not read: " + e.getMessage() + ")";
+      }
+    }
+    return new StepTimeout("no " + what + " within " + DrillReport.secs(settings.stepTimeout()) + seen);
   }
 
   private void pauseUntil(long epochMillis) {

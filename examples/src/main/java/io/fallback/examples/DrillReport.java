@@ -35,10 +35,25 @@ public record DrillReport(
    *
    * @param name what is counted
    * @param value the measured value
-   * @param expected what it must be, or a note for reported-only values
+   * @param expected what it must be, or a note for reported-only values, or the goal
    * @param pass the verdict, or null for a value that is reported only
+   * @param goalMet for a reported value measured against a goal (DESIGN §9): whether it met it; null for
+   *     values without a goal. It never fails the drill; the report shows a missed goal.
    */
-  public record Check(String name, String value, String expected, Boolean pass) {
+  public record Check(String name, String value, String expected, Boolean pass, Boolean goalMet) {
+
+    /**
+     * A check without a goal.
+     *
+     * @param name what is counted
+     * @param value the measured value
+     * @param expected what it must be, or a note
+     * @param pass the verdict, or null for a value that is reported only
+     */
+    public Check(String name, String value, String expected, Boolean pass) {
+      this(name, value, expected, pass, null);
+    }
+
     /**
      * A check that must hold.
      *
@@ -76,6 +91,32 @@ public record DrillReport(
     public static Check info(String name, String value, String note) {
       return new Check(name, value, note, null);
     }
+
+    /**
+     * A value reported against a goal: shown as met or missed, never failing the drill.
+     *
+     * @param name what is measured
+     * @param value the value
+     * @param goal the goal, in words
+     * @param met whether the value met it
+     * @return the check
+     */
+    public static Check goal(String name, String value, String goal, boolean met) {
+      return new Check(name, value, goal, null, met);
+    }
+
+    /**
+     * @return the result column: PASS, FAIL, goal met, GOAL MISSED, or "-" for a reported value
+     */
+    public String result() {
+      if (pass != null) {
+        return pass ? "PASS" : "FAIL";
+      }
+      if (goalMet != null) {
+        return goalMet ? "goal met" : "GOAL MISSED";
+      }
+      return "-";
+    }
   }
 
   /**
@@ -88,10 +129,28 @@ public record DrillReport(
    * @param drainTime trigger → last of those windows written
    * @param handBack primary back (restarted or unthrottled) → fallback handed back
    * @param fallbackWindows windows the fallback wrote in this scenario
+   * @param firstBatch trigger → first batch read ({@code activation} of {@code /status})
+   * @param firstWrite trigger → first point written ({@code activation} of {@code /status})
    */
   public record Timings(
       String name, Duration detection, Duration gap, long drainRecords, Duration drainTime, Duration handBack,
-      long fallbackWindows) {
+      long fallbackWindows, Duration firstBatch, Duration firstWrite) {
+
+    /**
+     * Timings without take-over figures.
+     *
+     * @param name the scenario
+     * @param detection fault → fallback triggered
+     * @param gap last primary point → first fallback point
+     * @param drainRecords records in the backlog windows the fallback wrote
+     * @param drainTime trigger → last of those windows written
+     * @param handBack primary back → fallback handed back
+     * @param fallbackWindows windows the fallback wrote in this scenario
+     */
+    public Timings(String name, Duration detection, Duration gap, long drainRecords, Duration drainTime,
+        Duration handBack, long fallbackWindows) {
+      this(name, detection, gap, drainRecords, drainTime, handBack, fallbackWindows, null, null);
+    }
 
     /**
      * @return records per second of the drain, or -1 when not observed
@@ -142,17 +201,21 @@ public record DrillReport(
     sb.append(String.format(Locale.ROOT, " %-" + width + "s  %12s  %-22s %s%n", "check", "value", "expected", "result"));
     for (Check c : checks) {
       sb.append(String.format(Locale.ROOT, " %-" + width + "s  %12s  %-22s %s%n", c.name(), c.value(), c.expected(),
-          c.pass() == null ? "-" : c.pass() ? "PASS" : "FAIL"));
+          c.result()));
     }
     sb.append('\n');
-    sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10s%n", "scenario", "fault->trigger",
-        "gap", "drain", "hand-back", "fb windows"));
+    sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10s %16s %16s%n", "scenario", "fault->trigger",
+        "gap", "drain", "hand-back", "fb windows", "trig->1st batch", "trig->1st write"));
     for (Timings t : scenarios) {
-      sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10d%n", t.name(), secs(t.detection()),
-          secs(t.gap()), drain(t), secs(t.handBack()), t.fallbackWindows()));
+      sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10d %16s %16s%n", t.name(), secs(t.detection()),
+          secs(t.gap()), drain(t), secs(t.handBack()), t.fallbackWindows(), secs(t.firstBatch()),
+          secs(t.firstWrite())));
     }
     sb.append(" drain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its\n"
-        + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
+        + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n"
+        + " trig->1st batch / trig->1st write = the fallback's activation.started_at (shadow: the forced start) to\n"
+        + "   activation.first_batch_at / first_write_at of its /status; goals (DESIGN §9): < 1 s / < 2 s + model and\n"
+        + "   InfluxDB time of that batch.\n");
     sb.append('\n').append(" timeline:").append('\n');
     timeline.forEach(line -> sb.append("   ").append(line).append('\n'));
     if (!samples.isEmpty()) {
@@ -179,17 +242,22 @@ public record DrillReport(
     sb.append("| check | value | expected | result |\n|---|---:|---|---|\n");
     for (Check c : checks) {
       sb.append("| ").append(c.name()).append(" | ").append(c.value()).append(" | ").append(c.expected())
-          .append(" | ").append(c.pass() == null ? "reported" : c.pass() ? "PASS" : "**FAIL**").append(" |\n");
+          .append(" | ").append(markdownResult(c)).append(" |\n");
     }
     sb.append("\n| scenario | fault → trigger | last primary → first fallback point | drain | hand-back |"
-        + " fallback windows |\n|---|---:|---:|---:|---:|---:|\n");
+        + " fallback windows | trigger → first batch read | trigger → first point written |"
+        + "\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Timings t : scenarios) {
       sb.append("| ").append(t.name()).append(" | ").append(secs(t.detection())).append(" | ").append(secs(t.gap()))
           .append(" | ").append(drain(t)).append(" | ").append(secs(t.handBack())).append(" | ")
-          .append(t.fallbackWindows()).append(" |\n");
+          .append(t.fallbackWindows()).append(" | ").append(secs(t.firstBatch())).append(" | ")
+          .append(secs(t.firstWrite())).append(" |\n");
     }
     sb.append("\nDrain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its"
         + " start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
+    sb.append("Trigger → first batch read / first point written = the fallback's `activation.started_at` (shadow: the"
+        + " forced start) to `activation.first_batch_at` / `first_write_at` of its `/status`; goals (DESIGN §9):"
+        + " < 1 s / < 2 s plus the model and InfluxDB time of that batch.\n");
     sb.append("\n## Timeline\n\n```\n");
     timeline.forEach(line -> sb.append(line).append('\n'));
     sb.append("```\n");
@@ -201,6 +269,16 @@ public record DrillReport(
       sb.append("\nThe timeline stopped early: ").append(failure).append('\n');
     }
     return sb.toString();
+  }
+
+  private static String markdownResult(Check c) {
+    if (c.pass() != null) {
+      return c.pass() ? "PASS" : "**FAIL**";
+    }
+    if (c.goalMet() != null) {
+      return c.goalMet() ? "goal met" : "**goal missed**";
+    }
+    return "reported";
   }
 
   private static String drain(Timings t) {

@@ -153,7 +153,18 @@ public record DrillSettings(
 
   /** {@code examples/target/drill-report.md} from the repository root, else {@code target/drill-report.md}. */
   private static Path defaultReport() {
+    return targetDirectory().resolve("drill-report.md");
+  }
+
+  /**
+   * Where the drill keeps what it leaves behind (the report, the fallback launchers' configuration files and
+   * logs): {@code examples/target} from the repository root, else {@code target} (the examples module, as
+   * Maven runs it).
+   *
+   * @return the directory (it may not exist yet)
+   */
+  static Path targetDirectory() {
     Path fromRoot = Path.of("examples", "target");
-    return (fromRoot.toFile().isDirectory() ? fromRoot : Path.of("target")).resolve("drill-report.md");
+    return fromRoot.toFile().isDirectory() ? fromRoot : Path.of("target");
   }
 }

@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI-sized drill: the whole pipeline (Kafka, influxd, Flink MiniCluster with the primary job, model
- * service, the fallback launcher in-process), a cancelled and a slowed primary, a shadow run; every check
- * of the report must pass.
+ * service, and the fallback as operators run it: the shipped {@code fallback-launcher.jar} as its own
+ * process, observed only through {@code /status}, {@code /metrics}, its log, InfluxDB and Kafka), a
+ * cancelled and a slowed primary, a shadow run; every check of the report must pass, including the take-over
+ * bound (trigger → first batch read) and a log without {@code NoClassDefFoundError} (issue 11: the shipped
+ * jar lacked Avro while the in-process drill passed).
  */
 class DrillIT {
 
@@ -31,6 +34,7 @@ class DrillIT {
     assertThat(result.value("conflicting (both sources, different values)")).isEqualTo("0");
     assertThat(result.value("windows re-written by the fallback itself")).isEqualTo("0");
     assertThat(result.value("shadow: fallback points differing from flink's")).isEqualTo("0");
+    assertThat(result.value("fallback log: NoClassDefFoundError, uncaught exceptions")).isEqualTo("0");
     assertThat(result.scenarios()).extracting(DrillReport.Timings::name).containsExactly("cancel", "slow", "shadow");
     assertThat(result.scenarios().subList(0, 2)).allSatisfy(t -> {
       assertThat(t.detection()).isNotNull();

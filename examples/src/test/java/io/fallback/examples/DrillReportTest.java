@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class DrillReportTest {
 
   private static final DrillReport.Timings CANCEL = new DrillReport.Timings("cancel", Duration.ofMillis(4_000),
-      Duration.ofMillis(8_100), 2_560, Duration.ofMillis(3_800), Duration.ofSeconds(4), 24);
+      Duration.ofMillis(8_100), 2_560, Duration.ofMillis(3_800), Duration.ofSeconds(4), 24,
+      Duration.ofMillis(420), Duration.ofMillis(1_730));
 
   @Test
   void allChecksPassing_passes_andRendersTablesAndTimeline() {
@@ -22,8 +23,55 @@ class DrillReportTest {
 
     assertThat(report.passed()).isTrue();
     assertThat(report.value("missing windows (due, no point)")).isEqualTo("0");
-    assertThat(report.render()).contains("RESULT: PASS", "2,560 rec in 3.8 s = 674/s", "something");
-    assertThat(report.markdown()).contains("| missing windows (due, no point) | 0 | 0 | PASS |", "**Result: PASS**");
+    assertThat(report.render()).contains("RESULT: PASS", "2,560 rec in 3.8 s = 674/s", "something", "0.4 s", "1.7 s");
+    assertThat(report.markdown()).contains("| missing windows (due, no point) | 0 | 0 | PASS |", "**Result: PASS**",
+        "| 24 | 0.4 s | 1.7 s |");
+  }
+
+  @Test
+  void missedGoal_isShownButDoesNotFail_whileAFailedBoundFails() {
+    DrillReport goalMissed = new DrillReport("t", List.of(
+        DrillReport.Check.that("cancel: trigger -> first batch read", "1.4 s", "< 5.0 s", true),
+        DrillReport.Check.goal("cancel: trigger -> first batch read (goal)", "1.4 s", "< 1.0 s (DESIGN §9)", false)),
+        List.of(), List.of(), List.of(), Duration.ZERO, null);
+    DrillReport boundFailed = new DrillReport("t", List.of(
+        DrillReport.Check.that("cancel: trigger -> first batch read", "31.0 s", "< 5.0 s", false)),
+        List.of(), List.of(), List.of(), Duration.ZERO, null);
+
+    assertThat(goalMissed.passed()).isTrue();
+    assertThat(goalMissed.render()).contains("GOAL MISSED", "RESULT: PASS");
+    assertThat(goalMissed.markdown()).contains("| < 1.0 s (DESIGN §9) | **goal missed** |");
+    assertThat(boundFailed.passed()).isFalse();
+  }
+
+  @Test
+  void activation_ofStatus_isParsedLeniently() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    ModeWatcher.Activation full = ModeWatcher.Activation.parse(json.readTree("{\"started_at\":\"2025-01-01T00:00:00Z\","
+        + "\"first_batch_at\":\"2025-01-01T00:00:00.300Z\",\"first_write_at\":null,\"records_read\":12,"
+        + "\"points_written\":0,\"loop\":\"failing\",\"last_error\":{\"stage\":\"process\",\"message\":\"503\","
+        + "\"at\":\"2025-01-01T00:00:01Z\"}}"));
+
+    assertThat(full.toFirstBatch()).isEqualTo(Duration.ofMillis(300));
+    assertThat(full.toFirstWrite()).isNull();
+    assertThat(full.loop()).isEqualTo("failing");
+    assertThat(full.lastError()).isEqualTo("process: 503");
+    assertThat(ModeWatcher.Activation.parse(null)).isNull();
+    assertThat(ModeWatcher.Activation.parse(json.readTree("null"))).isNull();
+  }
+
+  @Test
+  void prometheusText_sumsEveryLabelSet_absentIsNull() {
+    String text = "# HELP fallback_errors_total errors\n# TYPE fallback_errors_total counter\n"
+        + "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n"
+        + "fallback_errors_total_other 5.0\nfallback_mode 1.0\n";
+
+    var samples = FallbackProcess.samples(text);
+
+    assertThat(FallbackProcess.sum(samples, "fallback_errors_total")).isEqualTo(3.0);
+    assertThat(FallbackProcess.sum(samples, "fallback_mode")).isEqualTo(1.0);
+    assertThat(FallbackProcess.sum(samples, "fallback_absent_total")).isNull();
   }
 
   @Test

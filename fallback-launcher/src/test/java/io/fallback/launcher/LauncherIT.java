@@ -3,24 +3,18 @@ package io.fallback.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.fallback.core.mode.Mode;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowSpec;
 import io.fallback.core.window.WindowStage;
-import io.fallback.launcher.config.ConfigLoader;
-import io.fallback.launcher.config.FallbackConfig;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
+import io.fallback.testkit.Ports;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -40,7 +34,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -58,17 +54,20 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
- * The launcher against real servers: an in-JVM Kafka broker, a real influxd, a Flink MiniCluster and a
- * local model service. The Flink job is cancelled, the launcher takes over and writes the windows,
- * the job comes back, the launcher hands back; then the override endpoint; then SIGTERM to a real
- * launcher process.
+ * The shipped jar against real servers: an in-JVM Kafka broker, a real influxd, a Flink MiniCluster and a
+ * local model service. Each test starts {@code java -jar target/fallback-launcher.jar run --config <file>}
+ * as its own process, exactly as operators do (Failsafe runs after {@code package}, so the jar is the one
+ * the build ships), and observes it only from outside: {@code /status}, {@code /metrics}, {@code POST
+ * /mode}, its log file, InfluxDB and Kafka. The Flink job is cancelled, the launcher takes over and writes
+ * the windows (Avro, the default format: a jar without Avro fails here, issue 11), the job comes back, the
+ * launcher hands back; then the override endpoint; then SIGTERM.
  */
 class LauncherIT {
 
@@ -87,6 +86,10 @@ class LauncherIT {
   private static final DateTimeFormatter DATETIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The runnable jar, relative to the module directory (Failsafe's working directory). */
+  private static final Path JAR = Path.of("target", "fallback-launcher.jar");
+  /** Lines that mean the jar is broken (issue 11: no Avro classes in it) or a thread died. */
+  private static final Pattern FATAL = Pattern.compile("NoClassDefFoundError|ClassNotFoundException|Exception in thread");
 
   private static KafkaBroker kafka;
   private static InfluxDbServer influx;
@@ -97,6 +100,7 @@ class LauncherIT {
 
   @BeforeAll
   static void startServers() throws IOException {
+    assertThat(JAR).as("the runnable jar (built by mvn package before Failsafe runs)").isRegularFile();
     kafka = KafkaBroker.start();
     influx = InfluxDbServer.start();
     flink = FlinkCluster.start();
@@ -136,13 +140,37 @@ class LauncherIT {
     }
   }
 
+  /**
+   * Submits the stand-in primary job and returns once the job and every one of its vertices are RUNNING,
+   * as the launcher's Flink REST probe requires: a vertex still INITIALIZING is an unhealthy check, and two
+   * of those at the launcher's start triggered the fallback before the test's cancel (a flaky failure).
+   */
   private static JobID submitPrimaryJob() {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
     env.fromSequence(0, Long.MAX_VALUE).name("sequence").sinkTo(new DiscardingSink<>()).name("discard");
     JobID job = flink.submit(env, "nurse-stress");
     flink.awaitStatus(job, JobStatus.RUNNING, Duration.ofSeconds(60));
+    await("job " + job + " and all its vertices RUNNING (Flink REST /jobs/<id>)")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> allVerticesRunning(job));
     return job;
+  }
+
+  private static boolean allVerticesRunning(JobID job) throws Exception {
+    JsonNode details = JSON.readTree(http("GET", flink.restUrl() + "/jobs/" + job, null).body());
+    JsonNode vertices = details.path("vertices");
+    if (!"RUNNING".equals(details.path("state").asText()) || !vertices.isArray() || vertices.isEmpty()) {
+      return false;
+    }
+    for (JsonNode v : vertices) {
+      if (!"RUNNING".equals(v.path("status").asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static byte[] encode(String id, long eventTime, float[] values) {
@@ -195,7 +223,7 @@ class LauncherIT {
     return expected;
   }
 
-  private String config(String topic, String database, int checkInterval) throws IOException {
+  private String config(String topic, String database, int checkInterval, int port) {
     influx.createDatabase(database);
     return String.join("\n",
         "kafka:",
@@ -223,7 +251,7 @@ class LauncherIT {
         "  url: \"" + influx.url() + "\"",
         "  database: " + database,
         "server:",
-        "  port: 0",
+        "  port: " + port,
         "");
   }
 
@@ -239,7 +267,8 @@ class LauncherIT {
   }
 
   private static HttpResponse<String> http(String method, String url, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        .method(method, HttpRequest.BodyPublishers.noBody());
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -267,27 +296,25 @@ class LauncherIT {
     Map<String, Integer> expected = produce(topic, Instant.now().minusSeconds(120).toEpochMilli());
     int expectedWindows = expected.values().stream().mapToInt(Integer::intValue).sum();
     JobID job = submitPrimaryJob();
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    logs.start();
-    ((Logger) LoggerFactory.getLogger("io.fallback")).addAppender(logs);
-    FallbackConfig cfg = new ConfigLoader(Map.of()).loadYaml(config(topic, "flink_sink_handover", 1), dir);
+    Path file = dir.resolve("config.yaml");
+    int port = Ports.freePort();
+    Files.writeString(file, config(topic, "flink_sink_handover", 1, port));
+    String base = "http://127.0.0.1:" + port;
 
-    try (FallbackApplication app = FallbackApplication.start(cfg, Map.of("FALLBACK_ADMIN_TOKEN", TOKEN))) {
-      await("a healthy check").atMost(Duration.ofSeconds(90))
-          .until(() -> messages(logs).contains("Flink is healthy"));
-      assertThat(app.state().mode()).isEqualTo(Mode.PRIMARY);
+    try (Launched launcher = Launched.start(file, Path.of("target", "launcher-it-handover.log"))) {
+      launcher.await("a healthy check", Duration.ofSeconds(90), () -> launcher.log().contains("Flink is healthy"));
+      assertThat(mode(base)).isEqualTo("PRIMARY");
 
       flink.cancel(job);
 
-      await("fallback").atMost(Duration.ofSeconds(60)).until(() -> app.state().mode() == Mode.FALLBACK);
-      assertThat(messages(logs))
+      launcher.await("fallback", Duration.ofSeconds(60), () -> mode(base).equals("FALLBACK"));
+      assertThat(launcher.messages())
           .anyMatch(m -> m.matches("Latency violation [12]/2: .*job nurse-stress is CANCEL.*")) // CANCELLING or CANCELED
           .contains("TRIGGERING DASK FALLBACK MODE")
           .contains("Starting Dask fallback processor...");
-      await("every complete window written by the fallback").atMost(Duration.ofSeconds(60))
-          .until(() -> countPoints("flink_sink_handover", "dask-fallback") == expectedWindows);
-      assertThat(messages(logs)).anyMatch(m -> m.startsWith("Wrote ") && m.endsWith(" points to InfluxDB"));
-      String base = "http://127.0.0.1:" + app.statusPort();
+      launcher.await("every complete window written by the fallback", Duration.ofSeconds(60),
+          () -> countPoints("flink_sink_handover", "dask-fallback") == expectedWindows);
+      assertThat(launcher.messages()).anyMatch(m -> m.startsWith("Wrote ") && m.endsWith(" points to InfluxDB"));
       JsonNode status = JSON.readTree(http("GET", base + "/status", null).body());
       assertThat(status.path("mode").asText()).isEqualTo("FALLBACK");
       assertThat(status.path("last_transition").path("cause").asText()).isEqualTo("unhealthy");
@@ -298,22 +325,21 @@ class LauncherIT {
       commitGroupAtEnd("flink-" + topic, topic); // the restarted job catches up and commits
       JobID restarted = submitPrimaryJob();
 
-      await("hand-back").atMost(Duration.ofSeconds(60)).until(() -> app.state().mode() == Mode.PRIMARY);
-      await("loop stopped").atMost(Duration.ofSeconds(30))
-          .until(() -> messages(logs).contains("Returned to primary processing path"));
-      assertThat(messages(logs)).contains("RESUMING PRIMARY PROCESSING MODE", "Stopping Dask fallback processor...");
+      launcher.await("hand-back", Duration.ofSeconds(60), () -> mode(base).equals("PRIMARY"));
+      launcher.await("loop stopped", Duration.ofSeconds(30),
+          () -> launcher.messages().contains("Returned to primary processing path"));
+      assertThat(launcher.messages()).contains("RESUMING PRIMARY PROCESSING MODE", "Stopping Dask fallback processor...");
       assertThat(countPoints("flink_sink_handover", "dask-fallback")).isEqualTo(expectedWindows);
 
       assertThat(http("POST", base + "/mode?mode=force-fallback", null).statusCode()).isEqualTo(401);
       assertThat(http("POST", base + "/mode?mode=force-fallback", "wrong").statusCode()).isEqualTo(401);
-      assertThat(app.state().mode()).isEqualTo(Mode.PRIMARY);
+      assertThat(mode(base)).isEqualTo("PRIMARY");
       HttpResponse<String> forced = http("POST", base + "/mode?mode=force-fallback", TOKEN);
       assertThat(forced.statusCode()).isEqualTo(200);
-      assertThat(app.state().mode()).isEqualTo(Mode.FALLBACK);
+      assertThat(mode(base)).isEqualTo("FALLBACK");
       assertThat(JSON.readTree(forced.body()).path("last_transition").path("cause").asText()).isEqualTo("manual");
+      assertThat(launcher.log()).doesNotContainPattern(FATAL);
       flink.cancel(restarted);
-    } finally {
-      ((Logger) LoggerFactory.getLogger("io.fallback")).detachAppender(logs);
     }
   }
 
@@ -324,47 +350,109 @@ class LauncherIT {
     Map<String, Integer> expected = produce(topic, Instant.now().minusSeconds(300).toEpochMilli());
     int expectedWindows = expected.values().stream().mapToInt(Integer::intValue).sum();
     Path file = dir.resolve("config.yaml");
-    Files.writeString(file, config(topic, "flink_sink_sigterm", 1)
+    int port = Ports.freePort();
+    Files.writeString(file, config(topic, "flink_sink_sigterm", 1, port)
         .replace("  flink_job_name: nurse-stress", "  health_probe: none")
         .replace("  latency_threshold_seconds: 30", "  latency_threshold_seconds: 0"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "run", "--config", file.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    Path log = dir.resolve("launcher.log");
-    pb.redirectOutput(log.toFile());
-    Process process = pb.start();
-    try {
-      await("fallback processing (threshold 0 forces it)").atMost(Duration.ofSeconds(90))
-          .until(() -> countPoints("flink_sink_sigterm", "dask-fallback") == expectedWindows);
 
-      process.destroy(); // SIGTERM
+    try (Launched launcher = Launched.start(file, Path.of("target", "launcher-it-sigterm.log"))) {
+      launcher.await("fallback processing (threshold 0 forces it)", Duration.ofSeconds(90),
+          () -> countPoints("flink_sink_sigterm", "dask-fallback") == expectedWindows);
+      assertThat(mode("http://127.0.0.1:" + port)).isEqualTo("FALLBACK");
 
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("launcher exits after SIGTERM").isTrue();
-      assertThat(process.exitValue()).isIn(0, 143);
-      String output = Files.readString(log);
+      launcher.process.destroy(); // SIGTERM
+
+      assertThat(launcher.process.waitFor(60, TimeUnit.SECONDS)).as("launcher exits after SIGTERM").isTrue();
+      assertThat(launcher.process.exitValue()).isIn(0, 143);
+      String output = launcher.log();
       assertThat(output)
           .contains("latency_threshold_seconds is 0")
           .contains("TRIGGERING DASK FALLBACK MODE")
           .contains("Shutting down...")
           .contains("Stopping Dask fallback processor...")
           .contains("Shutdown complete")
-          .doesNotContain("Exception in thread");
+          .doesNotContainPattern(FATAL);
       Map<TopicPartition, OffsetAndMetadata> committed =
           kafka.admin().listConsumerGroupOffsets("fallback-" + topic).partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
       assertThat(committed).as("offsets committed for both partitions").hasSize(2);
       assertThat(committed.values()).allSatisfy(o -> assertThat(o.metadata()).startsWith("fb1;"));
-    } finally {
-      process.destroyForcibly();
     }
   }
 
-  private static List<String> messages(ListAppender<ILoggingEvent> logs) {
-    synchronized (logs.list) {
-      return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
+  private static String mode(String base) throws Exception {
+    return JSON.readTree(http("GET", base + "/status", null).body()).path("mode").asText();
   }
 
+  /**
+   * {@code java -jar target/fallback-launcher.jar run --config <file>}, its output in a log file under
+   * {@code target/} (kept for a failed run), the admin token in its environment. {@link #close()} stops it
+   * by PID: SIGTERM, then SIGKILL after a grace period.
+   */
+  private static final class Launched implements AutoCloseable {
+    final Process process;
+    final Path logFile;
+
+    private Launched(Process process, Path logFile) {
+      this.process = process;
+      this.logFile = logFile;
+    }
+
+    static Launched start(Path config, Path logFile) throws IOException {
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-jar", JAR.toString(), "run", "--config", config.toString()));
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
+      // only the file configures the launcher: no override from the environment Maven runs in
+      pb.environment().keySet().removeIf(k -> k.startsWith("FALLBACK_")
+          || List.of("KAFKA_BOOTSTRAP_SERVERS", "LATENCY_THRESHOLD", "BATCH_SIZE").contains(k));
+      pb.environment().put("FALLBACK_ADMIN_TOKEN", TOKEN);
+      return new Launched(pb.start(), logFile);
+    }
+
+    /** The whole log so far. */
+    String log() throws IOException {
+      return Files.readString(logFile, StandardCharsets.UTF_8);
+    }
+
+    /** The messages of the log (the text after {@code "<time> <level> <logger> - "}). */
+    List<String> messages() throws IOException {
+      return log().lines().map(l -> {
+        int dash = l.indexOf(" - ");
+        return dash < 0 ? l : l.substring(dash + 3);
+      }).toList();
+    }
+
+    /**
+     * Polls until the condition holds; fails at once when the process exited or its log shows a broken
+     * jar, and in any failure shows the last lines of the log.
+     */
+    void await(String what, Duration timeout, Callable<Boolean> condition) throws IOException {
+      try {
+        org.awaitility.Awaitility.await(what)
+            .atMost(timeout)
+            .pollInterval(Duration.ofMillis(200))
+            .failFast("the launcher process exited or its log shows a fatal error",
+                () -> !process.isAlive() || FATAL.matcher(log()).find())
+            .until(condition);
+      } catch (ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+        List<String> lines = log().lines().toList();
+        throw new AssertionError(e.getMessage() + (process.isAlive() ? "" : " (exit code " + process.exitValue() + ")")
+            + "; last lines of " + logFile.toAbsolutePath() + ":\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())), e);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      if (process.isAlive()) {
+        process.destroy();
+        if (!process.waitFor(45, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
 }
