@@ -23,9 +23,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.avro.Schema;
@@ -871,19 +869,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   private <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
-    try {
-      return future.get(apiTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KafkaSourceException("interrupted while waiting for Kafka", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new KafkaSourceException("Kafka request failed", e.getCause());
-    } catch (TimeoutException e) {
-      throw new KafkaSourceException("Kafka request timed out after " + apiTimeout, e);
-    }
+    return StartPositions.await(future, apiTimeout);
   }
 
   private void requireOpen() {

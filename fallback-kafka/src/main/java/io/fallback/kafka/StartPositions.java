@@ -120,7 +120,9 @@ final class StartPositions {
   Map<TopicPartition, OffsetAndMetadata> primaryOffsets() {
     try {
       Map<TopicPartition, OffsetAndMetadata> offsets =
-          get(admin.get().listConsumerGroupOffsets(settings.primaryGroupId()).partitionsToOffsetAndMetadata());
+          await(
+              admin.get().listConsumerGroupOffsets(settings.primaryGroupId()).partitionsToOffsetAndMetadata(),
+              apiTimeout);
       primaryLookupFailures = 0;
       Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
       offsets.forEach(
@@ -284,9 +286,13 @@ final class StartPositions {
         + ", read through " + c.readThrough();
   }
 
-  private <T> T get(KafkaFuture<T> future) {
+  /**
+   * Waits for an admin request, bounded by {@code timeout}; a failure is rethrown as the request's own
+   * unchecked exception or a {@link KafkaSourceException}.
+   */
+  static <T> T await(KafkaFuture<T> future, Duration timeout) {
     try {
-      return future.get(apiTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaSourceException("interrupted while waiting for Kafka", e);
@@ -296,7 +302,7 @@ final class StartPositions {
       }
       throw new KafkaSourceException("Kafka request failed", e.getCause());
     } catch (TimeoutException e) {
-      throw new KafkaSourceException("Kafka request timed out after " + apiTimeout, e);
+      throw new KafkaSourceException("Kafka request timed out after " + timeout, e);
     }
   }
 
