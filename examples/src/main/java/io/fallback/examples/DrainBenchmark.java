@@ -3,7 +3,7 @@ package io.fallback.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fallback.core.mode.Mode;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.launcher.FallbackApplication;
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.testkit.FlinkCluster;
@@ -215,7 +215,7 @@ public final class DrainBenchmark {
     long fallbackStart = System.nanoTime();
     FallbackApplication fallback = closing(FallbackApplication.start(new ConfigLoader(Map.of()).loadYaml(yaml, workDir),
         Map.of()));
-    fallback.override(Override.FORCE_FALLBACK);
+    fallback.override(ModeOverride.FORCE_FALLBACK);
     long[] modeAt = {-1};
     double fallbackSeconds = awaitCount(() -> {
       if (modeAt[0] < 0 && fallback.state().mode() == Mode.FALLBACK) {

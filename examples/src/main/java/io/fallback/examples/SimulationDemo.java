@@ -276,7 +276,7 @@ public final class SimulationDemo {
       return Map.copyOf(committed);
     }
 
-    @java.lang.Override
+    @Override
     public synchronized Optional<Duration> currentLatency() {
       long oldest = Long.MAX_VALUE;
       for (int p = 0; p < 2; p++) {
@@ -288,12 +288,12 @@ public final class SimulationDemo {
           oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(clock.millis() - oldest));
     }
 
-    @java.lang.Override
+    @Override
     public Health check() {
       return stalled ? Health.unhealthy("job nurse-stress is CANCELED") : Health.healthy("job nurse-stress is RUNNING");
     }
 
-    @java.lang.Override
+    @Override
     public String name() {
       return "simulated-primary";
     }
@@ -301,13 +301,13 @@ public final class SimulationDemo {
 
   /** The seed's log lines, printed to the console. */
   private static final class SeedLines implements FallbackListener {
-    @java.lang.Override
+    @Override
     public void monitorStarted() {
       log("INFO", "Starting latency monitor...");
       log("INFO", "Monitoring Flink/Spark processing health...");
     }
 
-    @java.lang.Override
+    @Override
     public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
       switch (v.kind()) {
         case VIOLATION -> log("WARN", "Latency violation " + v.count() + "/" + v.limit() + ": " + v.reason());
@@ -320,7 +320,7 @@ public final class SimulationDemo {
       }
     }
 
-    @java.lang.Override
+    @Override
     public void transitioned(Transition t) {
       if (t.to() == io.fallback.core.mode.Mode.FALLBACK) {
         log("ERROR", "TRIGGERING DASK FALLBACK MODE (" + t.cause() + ": " + t.detail() + ")");
@@ -329,33 +329,33 @@ public final class SimulationDemo {
       }
     }
 
-    @java.lang.Override
+    @Override
     public void fallbackStarting() {
       log("INFO", "Starting Dask fallback processor...");
     }
 
-    @java.lang.Override
+    @Override
     public void fallbackStopping() {
       log("INFO", "Stopping Dask fallback processor...");
     }
 
-    @java.lang.Override
+    @Override
     public void fallbackStopped(Throwable failure) {
       log(failure == null ? "INFO" : "ERROR",
           failure == null ? "Returned to primary processing path" : "Fallback processor failed: " + failure);
     }
 
-    @java.lang.Override
+    @Override
     public void batchCollected(int records, Duration took) {
       log("INFO", "Collected " + records + " messages in " + ModeStateMachine.seconds(took));
     }
 
-    @java.lang.Override
+    @Override
     public void batchProcessed(int windows, int outputs, Duration took) {
       log("INFO", "Processed batch in " + ModeStateMachine.seconds(took));
     }
 
-    @java.lang.Override
+    @Override
     public void batchWritten(int outputs, Duration took) {
       log("INFO", "Wrote " + outputs + " points to the in-memory sink");
     }

@@ -1,5 +1,7 @@
 package io.fallback.launcher;
 
+import static io.fallback.core.internal.Throwables.rootMessage;
+
 import io.fallback.core.Health;
 import io.fallback.http.ModelHealthCheck;
 import io.fallback.http.ModelServiceClient;
@@ -118,11 +120,4 @@ final class Connectivity {
     }
   }
 
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
 }

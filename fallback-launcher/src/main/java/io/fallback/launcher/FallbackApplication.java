@@ -6,7 +6,7 @@ import io.fallback.core.LatencySource;
 import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
 import io.fallback.core.mode.ModeState;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.LoopRunner;
 import io.fallback.core.supervisor.Scheduler;
@@ -202,7 +202,7 @@ public final class FallbackApplication implements AutoCloseable {
    * @param override the override
    * @return the state after it
    */
-  public ModeState override(Override override) {
+  public ModeState override(ModeOverride override) {
     return supervisor.override(override);
   }
 
@@ -215,7 +215,7 @@ public final class FallbackApplication implements AutoCloseable {
    * Stops checks, stops the fallback loop (finishing or abandoning its batch, committing what was
    * written), then closes every client with a timeout. Idempotent.
    */
-  @java.lang.Override
+  @Override
   public synchronized void close() {
     if (closed) {
       return;
@@ -263,12 +263,12 @@ public final class FallbackApplication implements AutoCloseable {
     String mode = config.string(Keys.HEALTH_MODE).orElseThrow();
     if (mode.equals("none")) {
       return new HealthProbe() {
-        @java.lang.Override
+        @Override
         public Health check() {
           return Health.healthy("health probe disabled (monitoring.health_probe: none)");
         }
 
-        @java.lang.Override
+        @Override
         public String name() {
           return "none";
         }

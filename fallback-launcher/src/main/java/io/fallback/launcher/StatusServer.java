@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Transition;
 import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
@@ -272,11 +272,11 @@ final class StatusServer implements AutoCloseable {
     String query = Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse("");
     String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).trim();
     String requested = param(query, "mode").or(() -> param(body, "mode")).orElse(body);
-    Override override =
+    ModeOverride override =
         switch (requested.toLowerCase(Locale.ROOT)) {
-          case "force-fallback", "force_fallback" -> Override.FORCE_FALLBACK;
-          case "force-primary", "force_primary" -> Override.FORCE_PRIMARY;
-          case "auto" -> Override.AUTO;
+          case "force-fallback", "force_fallback" -> ModeOverride.FORCE_FALLBACK;
+          case "force-primary", "force_primary" -> ModeOverride.FORCE_PRIMARY;
+          case "auto" -> ModeOverride.AUTO;
           default -> null;
         };
     if (override == null) {
@@ -324,7 +324,7 @@ final class StatusServer implements AutoCloseable {
     }
   }
 
-  @java.lang.Override
+  @Override
   public void close() {
     server.stop(0);
     executor.shutdownNow();

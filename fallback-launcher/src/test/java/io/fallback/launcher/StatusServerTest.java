@@ -12,7 +12,7 @@ import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.ManualScheduler;
@@ -46,7 +46,7 @@ class StatusServerTest {
 
   private static ModeState fallback() {
     return new ModeStateMachine(ModePolicy.ofDefaults())
-        .override(ModeState.initial(T0), Override.FORCE_FALLBACK, T0)
+        .override(ModeState.initial(T0), ModeOverride.FORCE_FALLBACK, T0)
         .state();
   }
 
@@ -214,13 +214,13 @@ class StatusServerTest {
             .latencySource(() -> Optional.of(Duration.ZERO))
             .healthProbe(() -> Health.healthy("job RUNNING"))
             .activity(new FallbackActivity() {
-              @java.lang.Override
+              @Override
               public void start() {}
 
-              @java.lang.Override
+              @Override
               public void stop() {}
 
-              @java.lang.Override
+              @Override
               public boolean isRunning() {
                 return false;
               }

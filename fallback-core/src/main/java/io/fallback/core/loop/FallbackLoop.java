@@ -1,5 +1,7 @@
 package io.fallback.core.loop;
 
+import static io.fallback.core.internal.Listeners.notifySafely;
+
 import io.fallback.core.BatchProcessor;
 import io.fallback.core.BatchSource;
 import io.fallback.core.Checkpoint;
@@ -114,7 +116,7 @@ public final class FallbackLoop<O> implements Runnable {
    *
    * @throws IllegalStateException if called twice
    */
-  @java.lang.Override
+  @Override
   public void run() {
     synchronized (this) {
       if (ran) {
@@ -140,17 +142,17 @@ public final class FallbackLoop<O> implements Runnable {
   private boolean open() {
     PartitionListener partitions =
         new PartitionListener() {
-          @java.lang.Override
+          @Override
           public void assigned(int partition, Optional<Checkpoint> restored) {
             stage.assigned(partition, restored);
           }
 
-          @java.lang.Override
+          @Override
           public void revoked(int partition) {
             stage.revoked(partition);
           }
 
-          @java.lang.Override
+          @Override
           public void alreadyWritten(java.util.Set<io.fallback.core.PrimaryProgress.WindowId> windows) {
             stage.skipWindows(windows);
           }
@@ -164,7 +166,7 @@ public final class FallbackLoop<O> implements Runnable {
         failures++;
         Duration wait = settings.backoff(failures);
         int n = failures;
-        notify(() -> listener.batchFailed(Stage.OPEN, e, n, wait));
+        notifySafely(() -> listener.batchFailed(Stage.OPEN, e, n, wait));
         source.hold(wait);
       }
     }
@@ -199,7 +201,7 @@ public final class FallbackLoop<O> implements Runnable {
     } catch (RuntimeException e) {
       attempt++;
       Duration wait = settings.backoff(attempt);
-      notify(() -> listener.batchFailed(Stage.POLL, e, attempt, wait));
+      notifySafely(() -> listener.batchFailed(Stage.POLL, e, attempt, wait));
       source.hold(wait);
       return;
     }
@@ -210,7 +212,7 @@ public final class FallbackLoop<O> implements Runnable {
     // from the first poll after the previous batch: the time it took to collect this one
     Duration took = Duration.ofMillis(clock.millis() - collectingSince);
     collectingSince = Long.MIN_VALUE;
-    notify(() -> listener.batchCollected(records.size(), took));
+    notifySafely(() -> listener.batchCollected(records.size(), took));
     int skipped = 0;
     for (SourceRecord<Reading> r : records) {
       switch (stage.add(r.partition(), r.offset(), r.value())) {
@@ -218,14 +220,14 @@ public final class FallbackLoop<O> implements Runnable {
         case SKIPPED -> skipped++;
         case LATE -> {
           source.deadLetter(r, "late");
-          notify(() -> listener.deadLettered(r, "late"));
+          notifySafely(() -> listener.deadLettered(r, "late"));
         }
       }
     }
     dirty = true;
     if (skipped > 0) {
       int n = skipped;
-      notify(() -> listener.recordsSkipped(n));
+      notifySafely(() -> listener.recordsSkipped(n));
     }
     List<WindowResult> fired = stage.drainFired();
     if (!fired.isEmpty()) {
@@ -260,7 +262,7 @@ public final class FallbackLoop<O> implements Runnable {
       int windows = heldWindows.size();
       int outputs = heldOutputs.size();
       Duration took = Duration.ofMillis(clock.millis() - t0);
-      notify(() -> listener.batchProcessed(windows, outputs, took));
+      notifySafely(() -> listener.batchProcessed(windows, outputs, took));
     }
     if (!heldOutputs.isEmpty()) {
       long t0 = clock.millis();
@@ -271,7 +273,7 @@ public final class FallbackLoop<O> implements Runnable {
       }
       int outputs = heldOutputs.size();
       Duration took = Duration.ofMillis(clock.millis() - t0);
-      notify(() -> listener.batchWritten(outputs, took));
+      notifySafely(() -> listener.batchWritten(outputs, took));
     }
     heldWindows = null;
     heldOutputs = null;
@@ -284,7 +286,7 @@ public final class FallbackLoop<O> implements Runnable {
     attempt++;
     int n = attempt;
     Duration wait = settings.backoff(n);
-    notify(() -> listener.batchFailed(stage, e, n, wait));
+    notifySafely(() -> listener.batchFailed(stage, e, n, wait));
     return false;
   }
 
@@ -307,20 +309,13 @@ public final class FallbackLoop<O> implements Runnable {
     try {
       source.commit(checkpoints);
     } catch (RuntimeException e) {
-      notify(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
+      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
       lastCommitMillis = now;
       return;
     }
     dirty = false;
     lastCommitMillis = now;
-    notify(() -> listener.committed(checkpoints));
+    notifySafely(() -> listener.committed(checkpoints));
   }
 
-  private static void notify(Runnable event) {
-    try {
-      event.run();
-    } catch (RuntimeException ignored) {
-      // a listener must not break processing (FallbackListener contract)
-    }
-  }
 }

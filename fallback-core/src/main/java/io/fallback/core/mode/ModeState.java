@@ -18,7 +18,7 @@ import java.util.Optional;
  */
 public record ModeState(
     Mode mode,
-    Override override,
+    ModeOverride override,
     Instant since,
     int violations,
     int recoveries,
@@ -50,6 +50,6 @@ public record ModeState(
    * @return the initial state
    */
   public static ModeState initial(Instant at) {
-    return new ModeState(Mode.PRIMARY, Override.AUTO, at, 0, 0, List.of(), Optional.empty());
+    return new ModeState(Mode.PRIMARY, ModeOverride.AUTO, at, 0, 0, List.of(), Optional.empty());
   }
 }

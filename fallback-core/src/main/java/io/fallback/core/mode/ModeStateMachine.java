@@ -60,7 +60,7 @@ public final class ModeStateMachine {
   public Step observe(ModeState state, Observation observation) {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(observation, "observation");
-    if (state.override() != Override.AUTO) {
+    if (state.override() != ModeOverride.AUTO) {
       return unchanged(state, new CheckVerdict(Kind.OVERRIDDEN, 0, 0, state.override().name()));
     }
     return state.mode() == Mode.PRIMARY
@@ -76,7 +76,7 @@ public final class ModeStateMachine {
    * @param at when the command was given
    * @return the new state; a transition when the mode changes
    */
-  public Step override(ModeState state, Override override, java.time.Instant at) {
+  public Step override(ModeState state, ModeOverride override, java.time.Instant at) {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(override, "override");
     Objects.requireNonNull(at, "at");
@@ -116,7 +116,7 @@ public final class ModeStateMachine {
                 observation.at(),
                 streak,
                 count + " consecutive violations: " + describe(streak));
-        return switchTo(state, Override.AUTO, transition, verdict);
+        return switchTo(state, ModeOverride.AUTO, transition, verdict);
       }
       return unchanged(withCounts(state, count, 0, streak), verdict);
     }
@@ -168,7 +168,7 @@ public final class ModeStateMachine {
               observation.at(),
               streak,
               count + " consecutive recovering checks: " + describe(streak));
-      return switchTo(state, Override.AUTO, transition, verdict);
+      return switchTo(state, ModeOverride.AUTO, transition, verdict);
     }
     return unchanged(withCounts(state, 0, count, streak), verdict);
   }
@@ -188,7 +188,7 @@ public final class ModeStateMachine {
   }
 
   private Step switchTo(
-      ModeState state, Override override, Transition transition, CheckVerdict verdict) {
+      ModeState state, ModeOverride override, Transition transition, CheckVerdict verdict) {
     ModeState next =
         new ModeState(
             transition.to(), override, transition.at(), 0, 0, List.of(), Optional.of(transition));

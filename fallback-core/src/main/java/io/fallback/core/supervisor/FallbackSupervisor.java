@@ -1,5 +1,8 @@
 package io.fallback.core.supervisor;
 
+import static io.fallback.core.internal.Listeners.notifySafely;
+import static io.fallback.core.internal.Throwables.rootMessage;
+
 import io.fallback.core.FallbackListener;
 import io.fallback.core.Health;
 import io.fallback.core.HealthProbe;
@@ -10,7 +13,7 @@ import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
 import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Step;
 import java.time.Duration;
 import java.time.Instant;
@@ -106,7 +109,7 @@ public final class FallbackSupervisor implements AutoCloseable {
     if (schedule != null || closed) {
       throw new IllegalStateException("supervisor already started or closed");
     }
-    notify(listener::monitorStarted);
+    notifySafely(listener::monitorStarted);
     schedule = scheduler.scheduleAtFixedRate(this::checkSafely, Duration.ZERO, checkInterval);
   }
 
@@ -134,7 +137,7 @@ public final class FallbackSupervisor implements AutoCloseable {
    * @param override FORCE_FALLBACK, FORCE_PRIMARY or AUTO
    * @return the state after the override
    */
-  public synchronized ModeState override(Override override) {
+  public synchronized ModeState override(ModeOverride override) {
     apply(machine.override(state, override, clock.instant()));
     return state;
   }
@@ -143,7 +146,7 @@ public final class FallbackSupervisor implements AutoCloseable {
    * Stops scheduling checks and stops the fallback if it runs. Does not wait for the loop; whoever owns
    * the activity waits for it (for example {@link LoopRunner#close(Duration)}). Idempotent.
    */
-  @java.lang.Override
+  @Override
   public synchronized void close() {
     if (closed) {
       return;
@@ -153,7 +156,7 @@ public final class FallbackSupervisor implements AutoCloseable {
       schedule.cancel();
     }
     if (state.mode() == Mode.FALLBACK || activityStarted()) {
-      notify(listener::fallbackStopping);
+      notifySafely(listener::fallbackStopping);
       activity.stop();
     }
   }
@@ -163,7 +166,7 @@ public final class FallbackSupervisor implements AutoCloseable {
       check();
     } catch (Throwable e) {
       // a task that throws under a fixed-rate schedule is never run again: report and keep checking
-      notify(() -> listener.checkFailed(e));
+      notifySafely(() -> listener.checkFailed(e));
     }
   }
 
@@ -214,7 +217,7 @@ public final class FallbackSupervisor implements AutoCloseable {
 
   private void probeFailed(String probe, Throwable e) {
     Throwable cause = unwrap(e);
-    notify(() -> listener.probeFailed(probe, cause));
+    notifySafely(() -> listener.probeFailed(probe, cause));
   }
 
   /** Evaluates a check, reporting instead of throwing: it runs in a timer task or a probe's callback. */
@@ -226,7 +229,7 @@ public final class FallbackSupervisor implements AutoCloseable {
     try {
       evaluate(at, latency, health, evaluated);
     } catch (Throwable e) {
-      notify(() -> listener.checkFailed(e));
+      notifySafely(() -> listener.checkFailed(e));
     }
   }
 
@@ -257,12 +260,12 @@ public final class FallbackSupervisor implements AutoCloseable {
       lastObservation = observation;
       Step step = machine.observe(state, observation);
       ModeState after = step.state();
-      notify(() -> listener.checkCompleted(observation, step.verdict(), after));
+      notifySafely(() -> listener.checkCompleted(observation, step.verdict(), after));
       apply(step);
       if (state.mode() == Mode.FALLBACK && step.decision() == Decision.NONE && !activityStarted()) {
         if (startFailures == 0) {
           // the activity ended on its own while fallback is still wanted: a new run
-          notify(listener::fallbackStarting);
+          notifySafely(listener::fallbackStarting);
         }
         startActivity();
       }
@@ -288,21 +291,21 @@ public final class FallbackSupervisor implements AutoCloseable {
       startFailures = 0;
     } catch (Throwable e) {
       int attempt = ++startFailures;
-      notify(() -> listener.activationFailed(e, attempt, checkInterval));
+      notifySafely(() -> listener.activationFailed(e, attempt, checkInterval));
     }
   }
 
   /** Applies a step's state and decision. Caller holds the lock. */
   private void apply(Step step) {
     state = step.state();
-    step.transition().ifPresent(t -> notify(() -> listener.transitioned(t)));
+    step.transition().ifPresent(t -> notifySafely(() -> listener.transitioned(t)));
     if (step.decision() == Decision.START_FALLBACK) {
       startFailures = 0;
-      notify(listener::fallbackStarting);
+      notifySafely(listener::fallbackStarting);
       startActivity();
     } else if (step.decision() == Decision.STOP_FALLBACK) {
       startFailures = 0;
-      notify(listener::fallbackStopping);
+      notifySafely(listener::fallbackStopping);
       activity.stop();
     }
   }
@@ -329,20 +332,9 @@ public final class FallbackSupervisor implements AutoCloseable {
     if (!(top instanceof Exception)) {
       return top.toString();
     }
-    Throwable t = top;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return rootMessage(top);
   }
 
-  private static void notify(Runnable event) {
-    try {
-      event.run();
-    } catch (RuntimeException ignored) {
-      // a listener must not break supervision (FallbackListener contract)
-    }
-  }
 
   /** Builds a {@link FallbackSupervisor}. Not thread-safe. */
   public static final class Builder {

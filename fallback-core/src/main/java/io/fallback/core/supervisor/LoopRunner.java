@@ -1,5 +1,7 @@
 package io.fallback.core.supervisor;
 
+import static io.fallback.core.internal.Listeners.notifySafely;
+
 import io.fallback.core.FallbackListener;
 import io.fallback.core.loop.FallbackLoop;
 import java.time.Duration;
@@ -170,7 +172,7 @@ public final class LoopRunner implements FallbackActivity {
       nothingRuns = !busy;
     }
     if (nothingRuns) {
-      notify(() -> listener.fallbackStopped(null));
+      notifySafely(() -> listener.fallbackStopped(null));
     }
   }
 
@@ -265,7 +267,7 @@ public final class LoopRunner implements FallbackActivity {
       }
     }
     if (attempt > 1 && !stale) {
-      notify(() -> listener.fallbackRestarted(attempt));
+      notifySafely(() -> listener.fallbackRestarted(attempt));
     }
     Throwable failure = null;
     try {
@@ -318,7 +320,7 @@ public final class LoopRunner implements FallbackActivity {
         idle.complete(null);
       }
     }
-    notify(event);
+    notifySafely(event);
     if (next >= 0) {
       submit(next);
     }
@@ -400,13 +402,6 @@ public final class LoopRunner implements FallbackActivity {
     return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
   }
 
-  private static void notify(Runnable event) {
-    try {
-      event.run();
-    } catch (RuntimeException ignored) {
-      // a listener must not break the runner (FallbackListener contract)
-    }
-  }
 
   /** Builds a {@link LoopRunner}. Not thread-safe. */
   public static final class Builder {

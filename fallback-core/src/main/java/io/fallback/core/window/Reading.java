@@ -69,7 +69,7 @@ public final class Reading {
     return values.length;
   }
 
-  @java.lang.Override
+  @Override
   public boolean equals(Object o) {
     return o instanceof Reading r
         && r.eventTime == eventTime
@@ -77,12 +77,12 @@ public final class Reading {
         && Arrays.equals(r.values, values);
   }
 
-  @java.lang.Override
+  @Override
   public int hashCode() {
     return Objects.hash(key, eventTime, Arrays.hashCode(values));
   }
 
-  @java.lang.Override
+  @Override
   public String toString() {
     return "Reading[key=" + key + ", eventTime=" + eventTime + ", values=" + Arrays.toString(values) + "]";
   }

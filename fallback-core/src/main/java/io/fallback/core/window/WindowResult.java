@@ -80,7 +80,7 @@ public final class WindowResult {
     return means.length;
   }
 
-  @java.lang.Override
+  @Override
   public boolean equals(Object o) {
     return o instanceof WindowResult w
         && w.start == start
@@ -90,12 +90,12 @@ public final class WindowResult {
         && Arrays.equals(w.means, means);
   }
 
-  @java.lang.Override
+  @Override
   public int hashCode() {
     return Objects.hash(key, start, end, count, Arrays.hashCode(means));
   }
 
-  @java.lang.Override
+  @Override
   public String toString() {
     return "WindowResult[key=" + key + ", start=" + start + ", end=" + end + ", count=" + count
         + ", means=" + Arrays.toString(means) + "]";

@@ -115,8 +115,8 @@ class ModeStateMachineTest {
   @ParameterizedTest
   @MethodSource("fallbackTable")
   void fallbackChecks_resumeBelowResumeThreshold(String[] checks, Mode mode) {
-    ModeState inFallback = machine.override(ModeState.initial(T0), Override.FORCE_FALLBACK, T0).state();
-    inFallback = machine.override(inFallback, Override.AUTO, T0).state();
+    ModeState inFallback = machine.override(ModeState.initial(T0), ModeOverride.FORCE_FALLBACK, T0).state();
+    inFallback = machine.override(inFallback, ModeOverride.AUTO, T0).state();
 
     List<Step> steps = run(machine, inFallback, checks);
 
@@ -169,7 +169,7 @@ class ModeStateMachineTest {
 
   @Test
   void forceFallback_switchesAtOnceAndHoldsAgainstHealthyChecks() {
-    Step forced = machine.override(ModeState.initial(T0), Override.FORCE_FALLBACK, T0);
+    Step forced = machine.override(ModeState.initial(T0), ModeOverride.FORCE_FALLBACK, T0);
 
     assertThat(forced.decision()).isEqualTo(Decision.START_FALLBACK);
     assertThat(forced.transition().orElseThrow().cause()).isEqualTo(Cause.MANUAL);
@@ -180,13 +180,13 @@ class ModeStateMachineTest {
 
   @Test
   void forcePrimary_holdsAgainstViolations_andAutoResumesWithCountersReset() {
-    Step forced = machine.override(fallbackState(machine), Override.FORCE_PRIMARY, T0);
+    Step forced = machine.override(fallbackState(machine), ModeOverride.FORCE_PRIMARY, T0);
     assertThat(forced.decision()).isEqualTo(Decision.STOP_FALLBACK);
 
     List<Step> held = run(machine, forced.state(), "U", "U", "U", "U");
     assertThat(held.get(3).state().mode()).isEqualTo(Mode.PRIMARY);
 
-    Step auto = machine.override(held.get(3).state(), Override.AUTO, T0);
+    Step auto = machine.override(held.get(3).state(), ModeOverride.AUTO, T0);
     assertThat(auto.decision()).isEqualTo(Decision.NONE);
     assertThat(auto.state().violations()).isZero();
     List<Step> after = run(machine, auto.state(), "U", "U");
@@ -195,10 +195,10 @@ class ModeStateMachineTest {
 
   @Test
   void overrideToCurrentMode_isNoTransition() {
-    Step step = machine.override(ModeState.initial(T0), Override.FORCE_PRIMARY, T0);
+    Step step = machine.override(ModeState.initial(T0), ModeOverride.FORCE_PRIMARY, T0);
 
     assertThat(step.transition()).isEmpty();
-    assertThat(step.state().override()).isEqualTo(Override.FORCE_PRIMARY);
+    assertThat(step.state().override()).isEqualTo(ModeOverride.FORCE_PRIMARY);
   }
 
   @Test

@@ -10,7 +10,7 @@ import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.Override;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Transition;
 import io.fallback.core.PartitionListener;
 import io.fallback.core.loop.FallbackLoop;
@@ -44,12 +44,12 @@ class FallbackSupervisorTest {
   private final List<String> checks = new ArrayList<>();
   private final FallbackListener listener =
       new FallbackListener() {
-        @java.lang.Override
+        @Override
         public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
           checks.add(v.kind() + " " + v.count() + "/" + v.limit() + ": " + v.reason());
         }
 
-        @java.lang.Override
+        @Override
         public void transitioned(Transition t) {
           transitions.add(t);
         }
@@ -60,19 +60,19 @@ class FallbackSupervisorTest {
     int stops;
     boolean running;
 
-    @java.lang.Override
+    @Override
     public void start() {
       starts++;
       running = true;
     }
 
-    @java.lang.Override
+    @Override
     public void stop() {
       stops++;
       running = false;
     }
 
-    @java.lang.Override
+    @Override
     public boolean isRunning() {
       return running;
     }
@@ -212,7 +212,7 @@ class FallbackSupervisorTest {
     supervisor.start();
     time.runDue();
 
-    supervisor.override(Override.FORCE_FALLBACK);
+    supervisor.override(ModeOverride.FORCE_FALLBACK);
     time.advance(Duration.ofSeconds(600));
 
     assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
@@ -226,7 +226,7 @@ class FallbackSupervisorTest {
     FallbackSupervisor supervisor =
         builder()
             .listener(new FallbackListener() {
-              @java.lang.Override
+              @Override
               public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
                 seen.incrementAndGet();
                 throw new IllegalStateException("broken listener");
@@ -244,7 +244,7 @@ class FallbackSupervisorTest {
   void close_cancelsChecks_andStopsARunningFallback() {
     FallbackSupervisor supervisor = supervisor();
     supervisor.start();
-    supervisor.override(Override.FORCE_FALLBACK);
+    supervisor.override(ModeOverride.FORCE_FALLBACK);
 
     supervisor.close();
     supervisor.close();
@@ -263,12 +263,12 @@ class FallbackSupervisorTest {
     List<String> events = new ArrayList<>();
     FallbackListener recording =
         new FallbackListener() {
-          @java.lang.Override
+          @Override
           public void fallbackStarting() {
             events.add(seconds() + " starting");
           }
 
-          @java.lang.Override
+          @Override
           public void activationFailed(Throwable error, int attempt, Duration retryIn) {
             assertThat(error).isSameAs(missing);
             events.add(seconds() + " failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
@@ -316,12 +316,12 @@ class FallbackSupervisorTest {
     List<String> events = new ArrayList<>();
     FallbackListener recording =
         new FallbackListener() {
-          @java.lang.Override
+          @Override
           public void fallbackStarting() {
             events.add(seconds() + " starting");
           }
 
-          @java.lang.Override
+          @Override
           public void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
             events.add(seconds() + " failed " + attempt + ": " + error);
           }
@@ -329,7 +329,7 @@ class FallbackSupervisorTest {
     LoopRunner runner =
         LoopRunner.builder(() -> new FallbackLoop<WindowResult>(
                 new ForwardingBatchSource<Reading>(new InMemoryBatchSource<>(new InMemoryBatchSource.Log<>(1), 10, d -> {})) {
-                  @java.lang.Override
+                  @Override
                   public void open(PartitionListener partitions) {
                     throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
                   }
@@ -349,7 +349,7 @@ class FallbackSupervisorTest {
     supervisor.start();
     time.runDue();
 
-    supervisor.override(Override.FORCE_FALLBACK);
+    supervisor.override(ModeOverride.FORCE_FALLBACK);
     time.advance(Duration.ofSeconds(10));
 
     String error = "java.lang.NoClassDefFoundError: org/apache/avro/SchemaParseException";
@@ -369,23 +369,23 @@ class FallbackSupervisorTest {
     FallbackSupervisor supervisor =
         builder()
             .healthProbe(new HealthProbe() {
-              @java.lang.Override
+              @Override
               public Health check() {
                 throw missing;
               }
 
-              @java.lang.Override
+              @Override
               public String name() {
                 return "flink_rest";
               }
             })
             .listener(new FallbackListener() {
-              @java.lang.Override
+              @Override
               public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
                 listener.checkCompleted(o, v, s);
               }
 
-              @java.lang.Override
+              @Override
               public void probeFailed(String probe, Throwable error) {
                 assertThat(error).isSameAs(missing);
                 failures.add(probe);
@@ -410,12 +410,12 @@ class FallbackSupervisorTest {
               throw new ExceptionInInitializerError("static init failed");
             })
             .listener(new FallbackListener() {
-              @java.lang.Override
+              @Override
               public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
                 listener.checkCompleted(o, v, s);
               }
 
-              @java.lang.Override
+              @Override
               public void probeFailed(String probe, Throwable error) {
                 failures.add(error);
               }
@@ -434,7 +434,7 @@ class FallbackSupervisorTest {
     List<String> events = new ArrayList<>();
     FakeActivity throwing =
         new FakeActivity() {
-          @java.lang.Override
+          @Override
           public void start() {
             starts++;
             throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
@@ -444,12 +444,12 @@ class FallbackSupervisorTest {
         builder()
             .activity(throwing)
             .listener(new FallbackListener() {
-              @java.lang.Override
+              @Override
               public void fallbackStarting() {
                 events.add("starting");
               }
 
-              @java.lang.Override
+              @Override
               public void activationFailed(Throwable error, int attempt, Duration retryIn) {
                 events.add("failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
               }
@@ -458,7 +458,7 @@ class FallbackSupervisorTest {
     supervisor.start();
     time.runDue();
 
-    supervisor.override(Override.FORCE_FALLBACK);
+    supervisor.override(ModeOverride.FORCE_FALLBACK);
     time.advance(Duration.ofSeconds(120));
 
     assertThat(events).containsExactly("starting", "failed 1, retry in 60s", "failed 2, retry in 60s", "failed 3, retry in 60s");
@@ -478,12 +478,12 @@ class FallbackSupervisorTest {
               task.run();
             })
             .listener(new FallbackListener() {
-              @java.lang.Override
+              @Override
               public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
                 listener.checkCompleted(o, v, s);
               }
 
-              @java.lang.Override
+              @Override
               public void checkFailed(Throwable error) {
                 failures.add(error);
               }

@@ -1,7 +1,7 @@
 package io.fallback.core.mode;
 
 /** A manual override set by an operator. */
-public enum Override {
+public enum ModeOverride {
   /** No override: the mode follows the checks. */
   AUTO,
   /** Stay in {@link Mode#FALLBACK} whatever the checks say. */
