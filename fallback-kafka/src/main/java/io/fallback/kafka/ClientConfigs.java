@@ -3,6 +3,10 @@ package io.fallback.kafka;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,6 +20,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * Kafka client logs it as unknown). Stateless and thread-safe.
  */
 final class ClientConfigs {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBatchSource.class);
+  private static final AtomicBoolean AUTO_COMMIT_WARNED = new AtomicBoolean();
 
   private ClientConfigs() {}
 
@@ -62,5 +69,50 @@ final class ClientConfigs {
 
   private static boolean isClientPrefixed(String key) {
     return key.startsWith("consumer.") || key.startsWith("producer.") || key.startsWith("admin.");
+  }
+
+  /**
+   * The fallback consumer's configuration: the pass-through properties, then what the source relies on
+   * ({@code enable.auto.commit} false, with a WARN once if asked for true; {@code group.id}; client
+   * {@code auto.offset.reset} earliest; {@code max.poll.records} at most {@code batch_size}; a blank
+   * {@code group.instance.id} removed; the cooperative sticky assignor unless {@code group.protocol} is
+   * {@code consumer}).
+   *
+   * @throws IllegalArgumentException if {@code max.poll.records} is not an integer
+   */
+  static Map<String, Object> fallbackConsumer(KafkaSourceSettings settings) {
+    Map<String, Object> config = ClientConfigs.consumer(settings.bootstrapServers(), settings.clientProperties());
+    Object autoCommit = config.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+    if (autoCommit != null
+        && Boolean.parseBoolean(String.valueOf(autoCommit).trim())
+        && AUTO_COMMIT_WARNED.compareAndSet(false, true)) {
+      LOG.warn(
+          "enable.auto.commit=true is ignored: the fallback commits offsets only after the sink acknowledged"
+              + " the windows they complete");
+    }
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    int maxPoll = settings.batchSize();
+    Object configured = config.get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+    if (configured != null) {
+      try {
+        maxPoll = Math.min(maxPoll, Integer.parseInt(String.valueOf(configured).trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "kafka.properties.max.poll.records must be an integer, but was " + configured, e);
+      }
+    }
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, maxPoll));
+    Object instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    if (instanceId != null && String.valueOf(instanceId).isBlank()) {
+      config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG); // blank = dynamic membership
+    }
+    Object protocol = config.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    if (protocol == null || !String.valueOf(protocol).trim().equalsIgnoreCase("consumer")) {
+      config.putIfAbsent(
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
+    return config;
   }
 }

@@ -11,11 +11,13 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -46,7 +48,8 @@ final class DeadLetterPublisher implements AutoCloseable {
 
   private final KafkaSourceSettings settings;
   private final Supplier<Admin> admin;
-  private KafkaProducer<byte[], byte[]> producer;
+  private final Function<Map<String, Object>, Producer<byte[], byte[]>> producers;
+  private Producer<byte[], byte[]> producer;
 
   private final ConcurrentLinkedQueue<ProducerRecord<byte[], byte[]>> failed = new ConcurrentLinkedQueue<>();
   private volatile Exception lastFailure;
@@ -55,8 +58,17 @@ final class DeadLetterPublisher implements AutoCloseable {
   private final LogThrottle throttle = new LogThrottle(LOG_INTERVAL);
 
   DeadLetterPublisher(KafkaSourceSettings settings, Supplier<Admin> admin) {
+    this(settings, admin, config -> new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
+  }
+
+  /** With another producer (tests); {@code producers} gets the producer's configuration. */
+  DeadLetterPublisher(
+      KafkaSourceSettings settings,
+      Supplier<Admin> admin,
+      Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
     this.settings = settings;
     this.admin = admin;
+    this.producers = producers;
   }
 
   /** Dead-letters {@code raw} with {@code reason} and a human-readable {@code message}; never throws. */
@@ -71,7 +83,13 @@ final class DeadLetterPublisher implements AutoCloseable {
     headers.add(KafkaBatchSource.HEADER_PARTITION, utf8(Integer.toString(raw.partition())));
     headers.add(KafkaBatchSource.HEADER_OFFSET, utf8(Long.toString(raw.offset())));
     ProducerRecord<byte[], byte[]> letter =
-        new ProducerRecord<>(settings.dlqTopic(), null, raw.timestamp(), raw.key(), raw.value(), headers);
+        new ProducerRecord<>(
+            settings.dlqTopic(),
+            null,
+            raw.timestamp() < 0 ? null : raw.timestamp(), // no timestamp (-1) is refused by the producer
+            raw.key(),
+            raw.value(),
+            headers);
     counts.computeIfAbsent(reason, k -> new LongAdder()).increment();
     log(raw, reason, message);
     send(letter);
@@ -146,7 +164,7 @@ final class DeadLetterPublisher implements AutoCloseable {
     }
   }
 
-  private KafkaProducer<byte[], byte[]> producer() {
+  private Producer<byte[], byte[]> producer() {
     if (producer == null) {
       ensureTopic();
       Map<String, Object> config = ClientConfigs.producer(settings.bootstrapServers(), settings.clientProperties());
@@ -154,7 +172,7 @@ final class DeadLetterPublisher implements AutoCloseable {
       config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
       config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fallback-dlq-" + settings.groupId());
-      producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+      producer = producers.apply(config);
     }
     return producer;
   }

@@ -1,6 +1,8 @@
 package io.fallback.kafka;
 
 import io.fallback.core.window.Reading;
+import io.fallback.core.window.WindowSpec;
+import org.apache.avro.Schema;
 
 /**
  * Turns one Kafka record value into a {@link Reading}. Not thread-safe: one instance per consumer
@@ -17,4 +19,23 @@ interface ReadingDecoder {
    * @throws DecodeException with the dead-letter reason when the value cannot be used
    */
   Reading decode(byte[] value, long kafkaTimestamp) throws DecodeException;
+
+  /**
+   * The decoder the settings ask for: {@code processing.format} JSON, or a raw Avro datum of {@code
+   * processing.schema_file} (or the built-in nurse schema) through a decode plan compiled once; the event
+   * time from {@code processing.timestamp_field}, or the record timestamp; values in the order of {@code
+   * spec}'s field names.
+   *
+   * @throws IllegalArgumentException if the schema does not fit the settings
+   */
+  static ReadingDecoder of(KafkaSourceSettings settings, WindowSpec spec) {
+    TimestampParser timestamps = TimestampParser.of(settings.timestampFormat());
+    String tsField = settings.usesKafkaTimestamp() ? null : settings.timestampField();
+    if (settings.format() == RecordFormat.JSON) {
+      return new JsonReadingDecoder(settings.keyField(), tsField, timestamps, spec.fieldNames());
+    }
+    Schema schema =
+        settings.schemaFileIfSet().map(AvroReadingDecoder::loadSchema).orElseGet(AvroReadingDecoder::nurseSchema);
+    return AvroReadingDecoder.compile(schema, settings.keyField(), tsField, timestamps, spec.fieldNames());
+  }
 }
