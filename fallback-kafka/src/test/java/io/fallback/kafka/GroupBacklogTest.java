@@ -1,14 +1,21 @@
-package io.fallback.launcher;
+package io.fallback.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fallback.core.Checkpoint;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.junit.jupiter.api.Test;
 
 /** The backlog as a pure function of end offsets and the fallback group's commits with their metadata. */
-class KafkaBacklogTest {
+class GroupBacklogTest {
+
+  private static GroupBacklog.Counts compute(Map<Integer, Long> ends, Map<Integer, OffsetAndMetadata> committed) {
+    Map<Integer, Checkpoint> checkpoints = new HashMap<>();
+    committed.forEach((p, c) -> checkpoints.put(p, CommitMetadata.parse(c.offset(), c.metadata())));
+    return GroupBacklog.compute(ends, checkpoints);
+  }
 
   @Test
   void caughtUpInstanceWithOpenWindows_isNotReportedAsBehind_butAsOpenWindowRecords() {
@@ -18,9 +25,9 @@ class KafkaBacklogTest {
     Map<Integer, OffsetAndMetadata> committed =
         Map.of(0, new OffsetAndMetadata(45_713, "fb1;e=1764086405000;r=100000"));
 
-    KafkaBacklog.Counts counts = KafkaBacklog.compute(ends, committed);
+    GroupBacklog.Counts counts = compute(ends, committed);
 
-    assertThat(counts).isEqualTo(new KafkaBacklog.Counts(0, 54_287, 54_287));
+    assertThat(counts).isEqualTo(new GroupBacklog.Counts(0, 54_287, 54_287));
   }
 
   @Test
@@ -31,7 +38,7 @@ class KafkaBacklogTest {
             0, new OffsetAndMetadata(900, "fb1;e=-;r=950"),
             1, new OffsetAndMetadata(1_500, "fb1;e=1764086405000;r=1600"));
 
-    KafkaBacklog.Counts counts = KafkaBacklog.compute(ends, committed);
+    GroupBacklog.Counts counts = compute(ends, committed);
 
     assertThat(counts.unread()).isEqualTo(50 + 400);
     assertThat(counts.openWindows()).isEqualTo(50 + 100);
@@ -44,9 +51,9 @@ class KafkaBacklogTest {
     Map<Integer, OffsetAndMetadata> committed =
         Map.of(0, new OffsetAndMetadata(600), 1, new OffsetAndMetadata(700, "written by another tool"));
 
-    KafkaBacklog.Counts counts = KafkaBacklog.compute(ends, committed);
+    GroupBacklog.Counts counts = compute(ends, committed);
 
-    assertThat(counts).isEqualTo(new KafkaBacklog.Counts(400 + 300, 0, 700));
+    assertThat(counts).isEqualTo(new GroupBacklog.Counts(400 + 300, 0, 700));
   }
 
   @Test
@@ -55,9 +62,9 @@ class KafkaBacklogTest {
     Map<Integer, OffsetAndMetadata> committed = new HashMap<>();
     committed.put(0, new OffsetAndMetadata(1_000, "fb1;e=-;r=1000"));
 
-    KafkaBacklog.Counts counts = KafkaBacklog.compute(ends, committed);
+    GroupBacklog.Counts counts = compute(ends, committed);
 
-    assertThat(counts).isEqualTo(new KafkaBacklog.Counts(250, 0, 250));
+    assertThat(counts).isEqualTo(new GroupBacklog.Counts(250, 0, 250));
   }
 
   @Test
@@ -65,8 +72,8 @@ class KafkaBacklogTest {
     Map<Integer, Long> ends = Map.of(0, 100L);
     Map<Integer, OffsetAndMetadata> committed = Map.of(0, new OffsetAndMetadata(90, "fb1;e=-;r=120"));
 
-    KafkaBacklog.Counts counts = KafkaBacklog.compute(ends, committed);
+    GroupBacklog.Counts counts = compute(ends, committed);
 
-    assertThat(counts).isEqualTo(new KafkaBacklog.Counts(0, 10, 10));
+    assertThat(counts).isEqualTo(new GroupBacklog.Counts(0, 10, 10));
   }
 }
