@@ -1,12 +1,5 @@
 package io.fallback.testkit;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit 5 extension that runs one {@link FlinkCluster} per test class:
@@ -23,31 +16,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>This class is thread-safe for the way JUnit calls it.
  */
-public final class FlinkClusterExtension
-    implements BeforeAllCallback,
-        AfterAllCallback,
-        BeforeEachCallback,
-        AfterEachCallback,
-        ParameterResolver {
-
-  private volatile FlinkCluster cluster;
-  private volatile boolean perTest;
+public final class FlinkClusterExtension extends ServerExtension<FlinkCluster> {
 
   /** Creates the extension; the cluster starts in the first JUnit callback. */
-  public FlinkClusterExtension() {}
+  public FlinkClusterExtension() {
+    super(FlinkCluster.class, FlinkCluster::start);
+  }
 
   /**
    * @return the running cluster of the current test class
    * @throws IllegalStateException if called outside the tests of the registering class
    */
   public FlinkCluster cluster() {
-    FlinkCluster current = cluster;
-    if (current == null) {
-      throw new IllegalStateException(
-          "FlinkClusterExtension has no cluster: register it with @RegisterExtension and call"
-              + " cluster() from a test or lifecycle method");
-    }
-    return current;
+    return running();
   }
 
   /**
@@ -55,48 +36,5 @@ public final class FlinkClusterExtension
    */
   public String restUrl() {
     return cluster().restUrl();
-  }
-
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    cluster = FlinkCluster.start();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    if (cluster == null) {
-      perTest = true;
-      cluster = FlinkCluster.start();
-    }
-  }
-
-  @Override
-  public void afterEach(ExtensionContext context) {
-    if (perTest) {
-      closeCluster();
-    }
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    closeCluster();
-  }
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return parameterContext.getParameter().getType() == FlinkCluster.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return cluster();
-  }
-
-  private void closeCluster() {
-    FlinkCluster current = cluster;
-    cluster = null;
-    if (current != null) {
-      current.close();
-    }
   }
 }

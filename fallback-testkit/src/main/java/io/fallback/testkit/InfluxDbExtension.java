@@ -1,13 +1,6 @@
 package io.fallback.testkit;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit 5 extension that runs one {@link InfluxDbServer} per test class:
@@ -27,74 +20,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>This class is thread-safe for the way JUnit calls it (callbacks of one test class).
  */
-public final class InfluxDbExtension
-    implements BeforeAllCallback,
-        AfterAllCallback,
-        BeforeEachCallback,
-        AfterEachCallback,
-        ParameterResolver {
-
-  private volatile InfluxDbServer server;
-  private volatile boolean perTest;
+public final class InfluxDbExtension extends ServerExtension<InfluxDbServer> {
 
   /** Creates the extension; the server starts in the first JUnit callback. */
-  public InfluxDbExtension() {}
+  public InfluxDbExtension() {
+    super(InfluxDbServer.class, InfluxDbExtension::startOrSkip);
+  }
 
   /**
    * @return the running server of the current test class
    * @throws IllegalStateException if called outside the tests of the registering class
    */
   public InfluxDbServer server() {
-    InfluxDbServer current = server;
-    if (current == null) {
-      throw new IllegalStateException(
-          "InfluxDbExtension has no server: register it with @RegisterExtension and call server()"
-              + " from a test or lifecycle method");
-    }
-    return current;
-  }
-
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    server = startOrSkip();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    if (server == null) {
-      perTest = true;
-      server = startOrSkip();
-    }
-  }
-
-  @Override
-  public void afterEach(ExtensionContext context) {
-    if (perTest) {
-      closeServer();
-    }
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    closeServer();
-  }
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return parameterContext.getParameter().getType() == InfluxDbServer.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return server();
-  }
-
-  private void closeServer() {
-    InfluxDbServer current = server;
-    server = null;
-    if (current != null) {
-      current.close();
-    }
+    return running();
   }
 
   private static InfluxDbServer startOrSkip() {

@@ -3,13 +3,6 @@ package io.fallback.testkit;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Map;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit 5 extension that runs one in-JVM {@link KafkaBroker} per test class:
@@ -26,16 +19,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>This class is thread-safe for the way JUnit calls it.
  */
-public final class KafkaBrokerExtension
-    implements BeforeAllCallback,
-        AfterAllCallback,
-        BeforeEachCallback,
-        AfterEachCallback,
-        ParameterResolver {
-
-  private final Map<String, ?> brokerConfig;
-  private volatile KafkaBroker broker;
-  private volatile boolean perTest;
+public final class KafkaBrokerExtension extends ServerExtension<KafkaBroker> {
 
   /** A broker with the fast-test defaults of {@link KafkaBroker}. */
   public KafkaBrokerExtension() {
@@ -46,7 +30,11 @@ public final class KafkaBrokerExtension
    * @param brokerConfig broker properties overriding the defaults
    */
   public KafkaBrokerExtension(Map<String, ?> brokerConfig) {
-    this.brokerConfig = Map.copyOf(requireNonNull(brokerConfig, "brokerConfig"));
+    super(KafkaBroker.class, starter(Map.copyOf(requireNonNull(brokerConfig, "brokerConfig"))));
+  }
+
+  private static java.util.function.Supplier<KafkaBroker> starter(Map<String, ?> config) {
+    return () -> KafkaBroker.start(config);
   }
 
   /**
@@ -54,13 +42,7 @@ public final class KafkaBrokerExtension
    * @throws IllegalStateException if called outside the tests of the registering class
    */
   public KafkaBroker broker() {
-    KafkaBroker current = broker;
-    if (current == null) {
-      throw new IllegalStateException(
-          "KafkaBrokerExtension has no broker: register it with @RegisterExtension and call"
-              + " broker() from a test or lifecycle method");
-    }
-    return current;
+    return running();
   }
 
   /**
@@ -68,48 +50,5 @@ public final class KafkaBrokerExtension
    */
   public String bootstrapServers() {
     return broker().bootstrapServers();
-  }
-
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    broker = KafkaBroker.start(brokerConfig);
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    if (broker == null) {
-      perTest = true;
-      broker = KafkaBroker.start(brokerConfig);
-    }
-  }
-
-  @Override
-  public void afterEach(ExtensionContext context) {
-    if (perTest) {
-      closeBroker();
-    }
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    closeBroker();
-  }
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return parameterContext.getParameter().getType() == KafkaBroker.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
-    return broker();
-  }
-
-  private void closeBroker() {
-    KafkaBroker current = broker;
-    broker = null;
-    if (current != null) {
-      current.close();
-    }
   }
 }
