@@ -200,9 +200,7 @@ final class AvroReadingDecoder implements ReadingDecoder {
 
   @Override
   public Reading decode(byte[] value, long kafkaTimestamp) throws DecodeException {
-    if (value == null) {
-      throw new DecodeException(DeadLetterReason.UNDECODABLE, "the record has no value (tombstone)");
-    }
+    ReadingDecoder.requireValue(value);
     float[] values = new float[valueCount];
     String key = null;
     boolean tsPresent = timestampField == null;

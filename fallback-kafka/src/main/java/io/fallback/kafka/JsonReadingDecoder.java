@@ -45,9 +45,7 @@ final class JsonReadingDecoder implements ReadingDecoder {
 
   @Override
   public Reading decode(byte[] value, long kafkaTimestamp) throws DecodeException {
-    if (value == null) {
-      throw new DecodeException(DeadLetterReason.UNDECODABLE, "the record has no value (tombstone)");
-    }
+    ReadingDecoder.requireValue(value);
     float[] values = new float[valueCount];
     String key = null;
     String tsText = null;

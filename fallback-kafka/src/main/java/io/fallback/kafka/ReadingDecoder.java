@@ -21,6 +21,17 @@ interface ReadingDecoder {
   Reading decode(byte[] value, long kafkaTimestamp) throws DecodeException;
 
   /**
+   * Rejects a record without a value (a tombstone) as undecodable.
+   *
+   * @throws DecodeException if {@code value} is null
+   */
+  static void requireValue(byte[] value) throws DecodeException {
+    if (value == null) {
+      throw new DecodeException(DeadLetterReason.UNDECODABLE, "the record has no value (tombstone)");
+    }
+  }
+
+  /**
    * The decoder the settings ask for: {@code processing.format} JSON, or a raw Avro datum of {@code
    * processing.schema_file} (or the built-in nurse schema) through a decode plan compiled once; the event
    * time from {@code processing.timestamp_field}, or the record timestamp; values in the order of {@code
