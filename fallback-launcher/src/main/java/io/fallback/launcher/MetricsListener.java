@@ -1,5 +1,6 @@
 package io.fallback.launcher;
 
+import io.fallback.kafka.GroupBacklog;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.Transition;
@@ -102,18 +103,18 @@ final class MetricsListener implements FallbackListener {
    */
   void watchBacklog(StatusServer.Backlog backlog) {
     gauge(backlog, "fallback_backlog_records", "unread", "records not read yet (end offset - read through)",
-        KafkaBacklog.Counts::unread);
+        GroupBacklog.Counts::unread);
     gauge(backlog, "fallback_backlog_records", "open_windows",
         "records read but not committed because their windows are still open (read through - committed)",
-        KafkaBacklog.Counts::openWindows);
-    Gauge.builder("fallback_commit_lag_records", backlog, b -> value(b.counts(), KafkaBacklog.Counts::commitLag))
+        GroupBacklog.Counts::openWindows);
+    Gauge.builder("fallback_commit_lag_records", backlog, b -> value(b.counts(), GroupBacklog.Counts::commitLag))
         .description("end offset - committed offset of the fallback group: unread + open_windows")
         .strongReference(true)
         .register(registry);
   }
 
   private void gauge(
-      StatusServer.Backlog backlog, String name, String state, String description, ToLongFunction<KafkaBacklog.Counts> f) {
+      StatusServer.Backlog backlog, String name, String state, String description, ToLongFunction<GroupBacklog.Counts> f) {
     Gauge.builder(name, backlog, b -> value(b.counts(), f))
         .tag("state", state)
         .description(description)
@@ -121,7 +122,7 @@ final class MetricsListener implements FallbackListener {
         .register(registry);
   }
 
-  private static double value(Optional<KafkaBacklog.Counts> counts, ToLongFunction<KafkaBacklog.Counts> f) {
+  private static double value(Optional<GroupBacklog.Counts> counts, ToLongFunction<GroupBacklog.Counts> f) {
     return counts.map(c -> (double) f.applyAsLong(c)).orElse(-1.0);
   }
 

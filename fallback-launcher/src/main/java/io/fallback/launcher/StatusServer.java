@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fallback.kafka.GroupBacklog;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
@@ -49,7 +50,7 @@ final class StatusServer implements AutoCloseable {
   /** The fallback's remaining backlog in Kafka. */
   interface Backlog {
     /** @return the backlog, or empty when Kafka did not answer */
-    Optional<KafkaBacklog.Counts> counts();
+    Optional<GroupBacklog.Counts> counts();
   }
 
   private final HttpServer server;
@@ -148,7 +149,7 @@ final class StatusServer implements AutoCloseable {
       Optional<Observation> lastObservation,
       ActivationTracker.Snapshot events,
       FallbackActivity.Status loop,
-      Supplier<Optional<KafkaBacklog.Counts>> backlog,
+      Supplier<Optional<GroupBacklog.Counts>> backlog,
       DoubleSupplier drainRate) {
     ObjectNode root = JSON.createObjectNode();
     root.put("mode", state.mode().name());
@@ -172,10 +173,10 @@ final class StatusServer implements AutoCloseable {
     instant(a, "next_attempt_at", loop.nextAttemptAt().orElse(null));
     if (state.mode() == Mode.FALLBACK) {
       ObjectNode b = root.putObject("backlog");
-      Optional<KafkaBacklog.Counts> counts = backlog.get();
+      Optional<GroupBacklog.Counts> counts = backlog.get();
       double rate = drainRate.getAsDouble();
       if (counts.isPresent()) {
-        KafkaBacklog.Counts c = counts.get();
+        GroupBacklog.Counts c = counts.get();
         b.put("unread_records", c.unread());
         b.put("open_window_records", c.openWindows());
         b.put("commit_lag_records", c.commitLag());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fallback.kafka.GroupBacklog;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.FallbackListener.Stage;
 import io.fallback.core.Health;
@@ -134,10 +135,10 @@ class StatusServerTest {
 
     JsonNode behind =
         StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running,
-            () -> Optional.of(new KafkaBacklog.Counts(40_000, 984, 40_984)), () -> 20_000.4).get("backlog");
+            () -> Optional.of(new GroupBacklog.Counts(40_000, 984, 40_984)), () -> 20_000.4).get("backlog");
     JsonNode caughtUp =
         StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running,
-            () -> Optional.of(new KafkaBacklog.Counts(0, 984, 984)), () -> 0).get("backlog");
+            () -> Optional.of(new GroupBacklog.Counts(0, 984, 984)), () -> 0).get("backlog");
     JsonNode unknown =
         StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
             .get("backlog");
@@ -232,7 +233,7 @@ class StatusServerTest {
             .build();
     metrics.watchLoop(() -> new FallbackActivity.Status(
         FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()));
-    metrics.watchBacklog(() -> Optional.of(new KafkaBacklog.Counts(7, 3, 10)));
+    metrics.watchBacklog(() -> Optional.of(new GroupBacklog.Counts(7, 3, 10)));
     listener.probeFailed("flink_rest", new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode"));
     HttpClient http = HttpClient.newHttpClient();
     try (StatusServer server =
