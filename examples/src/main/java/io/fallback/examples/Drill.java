@@ -10,6 +10,7 @@ import io.fallback.influx.LineProtocolEncoder;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
+import io.fallback.testkit.LauncherProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * influxd}, a Flink MiniCluster running {@link FlinkPrimaryJob}, the {@link ModelService}, the {@link
  * SensorProducer} (a backlog, then live), and the fallback: the shipped launcher jar run as its own process
  * exactly as operators run it ({@code java -jar fallback-launcher.jar run --config <file>}, see {@link
- * FallbackProcess}), with a YAML file and the hosts of these servers in its environment. The drill observes
+ * LauncherProcess}), with a YAML file and the hosts of these servers in its environment. The drill observes
  * the fallback only from outside: {@code /status} (polled by {@link ModeWatcher}), {@code /metrics}, its log
  * file ({@code drill-fallback.log} under the target directory), InfluxDB and Kafka. Both pipelines write to
  * InfluxDB through an {@link InfluxWriteRecorder}, which logs every acknowledged point.
@@ -99,6 +100,8 @@ public final class Drill {
   public static final String SHADOW_SOURCE = "shadow";
 
   private static final Logger LOG = LoggerFactory.getLogger("drill");
+  /** Where the launchers' output is echoed, one line each as {@code [fallback] <line>}. */
+  private static final Logger LAUNCHER_LOG = LoggerFactory.getLogger("fallback");
   private static final String TOPIC = "stress-topic";
   private static final String DATABASE = "flink_sink";
   private static final String SHADOW_DATABASE = "drill_shadow";
@@ -130,7 +133,7 @@ public final class Drill {
   private SensorProducer producer;
   private FlinkPrimaryJob primary;
   private ModeWatcher watcher;
-  private FallbackProcess fallback;
+  private LauncherProcess fallback;
   private Path jar;
   private Path workDir;
   private final Path outDir;
@@ -229,7 +232,7 @@ public final class Drill {
   // ---------------------------------------------------------------- timeline
 
   private void start() throws StepTimeout {
-    jar = FallbackProcess.locateJar(); // before anything starts: a missing jar is a build problem
+    jar = LauncherProcess.locate(); // before anything starts: a missing jar is a build problem
     event("starting Kafka (KRaft, in-JVM), influxd, a Flink MiniCluster and the model service");
     CompletableFuture<KafkaBroker> k = CompletableFuture.supplyAsync(KafkaBroker::start);
     CompletableFuture<InfluxDbServer> i = CompletableFuture.supplyAsync(InfluxDbServer::start);
@@ -299,14 +302,14 @@ public final class Drill {
     watcher = closing(new ModeWatcher(fallback::status, fallback::metrics));
     event("fallback launcher started as a process: java -jar " + jar.getFileName() + " run --config "
         + outDir.resolve("drill-fallback.yaml") + " (pid " + fallback.pid() + ", " + fallback.baseUrl()
-        + "/status, log " + fallback.log().toAbsolutePath() + ")");
+        + "/status, log " + fallback.logFile().toAbsolutePath() + ")");
   }
 
   /**
    * Writes {@code drill-<name>.yaml} and starts the jar on it, with the servers' addresses in the
    * environment as a deployment would set them, and the log in {@code drill-<name>.log}.
    */
-  private FallbackProcess launch(String name, String yaml) {
+  private LauncherProcess launch(String name, String yaml) {
     Path config = outDir.resolve("drill-" + name + ".yaml");
     try {
       Files.createDirectories(outDir);
@@ -319,8 +322,14 @@ public final class Drill {
         "FALLBACK_INFLUXDB_URL", recorder.url(),
         "FALLBACK_ML_SERVICE_ENDPOINT", model.predictUrl(),
         "FALLBACK_MONITORING_FLINK_REST_URL", flink.restUrl());
-    return FallbackProcess.start(name, jar, config, environment, token, outDir.resolve("drill-" + name + ".log"),
-        LAUNCHER_START_TIMEOUT);
+    return LauncherProcess.builder(jar, config)
+        .name(name)
+        .environment(environment)
+        .token(token)
+        .logFile(outDir.resolve("drill-" + name + ".log"))
+        .startTimeout(LAUNCHER_START_TIMEOUT)
+        .echo(LAUNCHER_LOG)
+        .start();
   }
 
   /**
@@ -346,7 +355,7 @@ public final class Drill {
     finalLog = fallback.logText();
     event(String.format(Locale.ROOT, "fallback launcher %s: exit code %s after %.1f s (log %s)",
         wasAlive ? "stopped by SIGTERM" : "had already exited", exitCode, (clock.millis() - t0) / 1000.0,
-        fallback.log().toAbsolutePath()));
+        fallback.logFile().toAbsolutePath()));
   }
 
   private void steadyState() throws StepTimeout {
@@ -449,10 +458,10 @@ public final class Drill {
     event(String.format(Locale.ROOT, "all %,d due windows are in InfluxDB", reference.due().size()));
     if (settings.shadow()) {
       influx.createDatabase(SHADOW_DATABASE);
-      try (FallbackProcess shadow = launch("shadow", shadowYaml())) {
+      try (LauncherProcess shadow = launch("shadow", shadowYaml())) {
         shadowStart = clock.millis();
         shadow.setMode("force-fallback");
-        event("SHADOW: a second fallback launcher (pid " + shadow.pid() + ", log " + shadow.log().toAbsolutePath()
+        event("SHADOW: a second fallback launcher (pid " + shadow.pid() + ", log " + shadow.logFile().toAbsolutePath()
             + "), forced through POST /mode, group drill-shadow, database " + SHADOW_DATABASE
             + ", processes the whole topic");
         until("the shadow run to write every due window", () -> {
@@ -651,7 +660,7 @@ public final class Drill {
       return checks;
     }
     checks.add(DrillReport.Check.info("fallback launcher: java -jar " + jar.getFileName() + ", pid " + fallback.pid(),
-        "log", fallback.log().toAbsolutePath().toString()));
+        "log", fallback.logFile().toAbsolutePath().toString()));
     checks.add(DrillReport.Check.that("fallback launcher exit on SIGTERM", String.valueOf(exitCode), "0 or 143",
         exitCode != null && (exitCode == 0 || exitCode == 143)));
     List<String> lines = finalLog.lines().toList();
@@ -665,13 +674,13 @@ public final class Drill {
       checks.add(DrillReport.Check.info("fallback /metrics at the end", "n/a", "not readable"));
       return checks;
     }
-    Map<String, Double> samples = FallbackProcess.samples(finalMetrics);
-    Double errors = FallbackProcess.sum(samples, "fallback_errors_total");
+    Map<String, Double> samples = LauncherProcess.samples(finalMetrics);
+    Double errors = LauncherProcess.sum(samples, "fallback_errors_total");
     checks.add(errors == null
         ? DrillReport.Check.info("fallback /metrics fallback_errors_total (sum)", "absent", "not exported")
         : DrillReport.Check.goal("fallback /metrics fallback_errors_total (sum)",
             String.format(Locale.ROOT, "%,.0f", errors), "0", errors == 0));
-    Double batchFailures = FallbackProcess.sum(samples, "fallback_batch_failures_total");
+    Double batchFailures = LauncherProcess.sum(samples, "fallback_batch_failures_total");
     checks.add(DrillReport.Check.info("fallback /metrics fallback_batch_failures_total (sum)",
         batchFailures == null ? "0" : String.format(Locale.ROOT, "%,.0f", batchFailures),
         "batches held and retried (503s injected)"));
@@ -917,7 +926,7 @@ public final class Drill {
       boolean ok;
       try {
         ok = condition.getAsBoolean();
-      } catch (FallbackProcess.Exited e) {
+      } catch (LauncherProcess.Exited e) {
         throw e;
       } catch (RuntimeException e) {
         LOG.debug("[drill] waiting for {}: {}", what, e.toString());
@@ -943,7 +952,7 @@ public final class Drill {
         seen = " (fallback: mode " + state.mode() + ", violations " + state.violations()
             + (a == null ? "" : ", loop " + a.loop() + ", " + a.recordsRead() + " records read, "
                 + a.pointsWritten() + " points written" + (a.lastError() == null ? "" : ", last error " + a.lastError()))
-            + "; log " + fallback.log().toAbsolutePath() + ")";
+            + "; log " + fallback.logFile().toAbsolutePath() + ")";
       } catch (RuntimeException e) {
         seen = " (fallback /status not read: " + e.getMessage() + ")";
       }

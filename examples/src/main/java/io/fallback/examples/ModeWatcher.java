@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fallback.core.mode.Mode;
+import io.fallback.testkit.LauncherProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -300,9 +301,9 @@ final class ModeWatcher implements AutoCloseable {
   /** {@code fallback_process_seconds_sum + fallback_write_seconds_sum}, or null when not exported. */
   private Double modelAndWriteSeconds() {
     try {
-      Map<String, Double> samples = FallbackProcess.samples(metrics.get());
-      Double process = FallbackProcess.sum(samples, "fallback_process_seconds_sum");
-      Double write = FallbackProcess.sum(samples, "fallback_write_seconds_sum");
+      Map<String, Double> samples = LauncherProcess.samples(metrics.get());
+      Double process = LauncherProcess.sum(samples, "fallback_process_seconds_sum");
+      Double write = LauncherProcess.sum(samples, "fallback_write_seconds_sum");
       return process == null || write == null ? null : process + write;
     } catch (RuntimeException e) {
       LOG.debug("mode watcher: cannot read /metrics: {}", e.toString());

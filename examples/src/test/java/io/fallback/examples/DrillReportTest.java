@@ -3,6 +3,7 @@ package io.fallback.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fallback.testkit.LauncherProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,11 +68,11 @@ class DrillReportTest {
         + "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n"
         + "fallback_errors_total_other 5.0\nfallback_mode 1.0\n";
 
-    var samples = FallbackProcess.samples(text);
+    var samples = LauncherProcess.samples(text);
 
-    assertThat(FallbackProcess.sum(samples, "fallback_errors_total")).isEqualTo(3.0);
-    assertThat(FallbackProcess.sum(samples, "fallback_mode")).isEqualTo(1.0);
-    assertThat(FallbackProcess.sum(samples, "fallback_absent_total")).isNull();
+    assertThat(LauncherProcess.sum(samples, "fallback_errors_total")).isEqualTo(3.0);
+    assertThat(LauncherProcess.sum(samples, "fallback_mode")).isEqualTo(1.0);
+    assertThat(LauncherProcess.sum(samples, "fallback_absent_total")).isNull();
   }
 
   @Test

@@ -6,17 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.fallback.core.window.Reading;
-import io.fallback.core.window.WindowSpec;
-import io.fallback.core.window.WindowStage;
 import io.fallback.testkit.FlinkCluster;
+import io.fallback.testkit.FlinkClusterExtension;
+import io.fallback.testkit.InfluxDbExtension;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
-import io.fallback.testkit.Ports;
-import java.io.ByteArrayOutputStream;
+import io.fallback.testkit.KafkaBrokerExtension;
+import io.fallback.testkit.LauncherProcess;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,37 +25,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -72,25 +59,18 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
 
   private static final String TOKEN = "s3cret-token";
-  private static final String SCHEMA_JSON =
-      "{\"type\":\"record\",\"name\":\"SensorRecord\",\"namespace\":\"com.nurse.stress.prediction\",\"fields\":["
-          + "{\"name\":\"X\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"Y\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"Z\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"EDA\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"HR\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"TEMP\",\"type\":[\"null\",\"float\"],\"default\":null},"
-          + "{\"name\":\"id\",\"type\":[\"null\",\"string\"],\"default\":null},"
-          + "{\"name\":\"datetime\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
-  private static final Schema SCHEMA = new Schema.Parser().parse(SCHEMA_JSON);
-  private static final DateTimeFormatter DATETIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The runnable jar, relative to the module directory (Failsafe's working directory). */
-  private static final Path JAR = Path.of("target", "fallback-launcher.jar");
+  /** Records per nurse: 30 s at 10 Hz. */
+  private static final int RECORDS = 300;
   /** Lines that mean the jar is broken (issue 11: no Avro classes in it) or a thread died. */
   private static final Pattern FATAL = Pattern.compile("NoClassDefFoundError|ClassNotFoundException|Exception in thread");
 
+  // closed after the tests in reverse order: Flink, influxd, Kafka
+  @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+  @RegisterExtension static final InfluxDbExtension INFLUX = new InfluxDbExtension();
+  @RegisterExtension static final FlinkClusterExtension FLINK = new FlinkClusterExtension();
+
+  private static Path jar;
   private static KafkaBroker kafka;
   private static InfluxDbServer influx;
   private static FlinkCluster flink;
@@ -100,10 +80,10 @@ class LauncherIT {
 
   @BeforeAll
   static void startServers() throws IOException {
-    assertThat(JAR).as("the runnable jar (built by mvn package before Failsafe runs)").isRegularFile();
-    kafka = KafkaBroker.start();
-    influx = InfluxDbServer.start();
-    flink = FlinkCluster.start();
+    jar = LauncherProcess.locate(); // the runnable jar, built by mvn package before Failsafe runs
+    kafka = KAFKA.broker();
+    influx = INFLUX.server();
+    flink = FLINK.cluster();
     model = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     model.createContext("/model/api/predict", ex -> {
       String q = ex.getRequestURI().getQuery();
@@ -125,18 +105,9 @@ class LauncherIT {
   }
 
   @AfterAll
-  static void stopServers() throws Exception {
+  static void stopModel() {
     if (model != null) {
       model.stop(0);
-    }
-    if (flink != null) {
-      flink.close();
-    }
-    if (influx != null) {
-      influx.close();
-    }
-    if (kafka != null) {
-      kafka.close();
     }
   }
 
@@ -160,7 +131,7 @@ class LauncherIT {
   }
 
   private static boolean allVerticesRunning(JobID job) throws Exception {
-    JsonNode details = JSON.readTree(http("GET", flink.restUrl() + "/jobs/" + job, null).body());
+    JsonNode details = JSON.readTree(get(flink.restUrl() + "/jobs/" + job));
     JsonNode vertices = details.path("vertices");
     if (!"RUNNING".equals(details.path("state").asText()) || !vertices.isArray() || vertices.isEmpty()) {
       return false;
@@ -173,57 +144,7 @@ class LauncherIT {
     return true;
   }
 
-  private static byte[] encode(String id, long eventTime, float[] values) {
-    GenericRecord r = new GenericData.Record(SCHEMA);
-    String[] fields = {"X", "Y", "Z", "EDA", "HR", "TEMP"};
-    for (int i = 0; i < fields.length; i++) {
-      r.put(fields[i], values[i]);
-    }
-    r.put("id", id);
-    r.put("datetime", DATETIME.format(Instant.ofEpochMilli(eventTime)));
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-      new GenericDatumWriter<GenericRecord>(SCHEMA).write(r, encoder);
-      encoder.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Produces 3 nurses x 30 s at 10 Hz, returns the windows a complete run must write. */
-  private static Map<String, Integer> produce(String topic, long start) {
-    WindowSpec spec = WindowSpec.ofDefaults();
-    Map<Integer, WindowStage> stages = new HashMap<>();
-    Map<String, Integer> expected = new HashMap<>();
-    Map<String, Object> config = new HashMap<>(kafka.clientConfig());
-    config.put("key.serializer", ByteArraySerializer.class.getName());
-    config.put("value.serializer", ByteArraySerializer.class.getName());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
-      long[] offsets = new long[2];
-      for (int i = 0; i < 300; i++) {
-        long ts = start + i * 100L;
-        for (int n = 0; n < 3; n++) {
-          String id = "nurse-" + n;
-          float[] v = {10 + n, 20 + i % 7, 30, 0.5f + n, 70 + (i % 40), 33 + n * 0.5f};
-          int partition = n % 2;
-          producer.send(new ProducerRecord<>(topic, partition, ts, id.getBytes(StandardCharsets.UTF_8), encode(id, ts, v)));
-          WindowStage stage = stages.computeIfAbsent(partition, p -> {
-            WindowStage s = new WindowStage(spec);
-            s.assigned(p, Optional.empty());
-            return s;
-          });
-          stage.add(partition, offsets[partition]++, new Reading(id, ts, v));
-        }
-      }
-      producer.flush();
-    }
-    stages.values().forEach(s -> s.drainFired().forEach(w -> expected.merge(w.key(), 1, Integer::sum)));
-    return expected;
-  }
-
-  private String config(String topic, String database, int checkInterval, int port) {
+  private String config(String topic, String database, int checkInterval) {
     influx.createDatabase(database);
     return String.join("\n",
         "kafka:",
@@ -250,29 +171,13 @@ class LauncherIT {
         "influxdb:",
         "  url: \"" + influx.url() + "\"",
         "  database: " + database,
-        "server:",
-        "  port: " + port,
         "");
   }
 
-  private static int countPoints(String database, String source) {
-    try {
-      JsonNode root = JSON.readTree(influx.query(database,
-          "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE \"source\" = '" + source + "'"));
-      JsonNode values = root.path("results").path(0).path("series").path(0).path("values");
-      return values.isMissingNode() || values.isEmpty() ? 0 : values.path(0).path(1).asInt();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static HttpResponse<String> http(String method, String url, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .method(method, HttpRequest.BodyPublishers.noBody());
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+  /** {@code GET} on Flink's REST API. */
+  private static String get(String url) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
   }
 
   private static void commitGroupAtEnd(String group, String topic) {
@@ -292,53 +197,52 @@ class LauncherIT {
   @Test
   void cancelledFlinkJob_triggersFallback_writesWindows_thenHandsBackWhenJobReturns() throws Exception {
     String topic = "stress-topic-handover";
-    kafka.createTopic(topic, 2);
-    Map<String, Integer> expected = produce(topic, Instant.now().minusSeconds(120).toEpochMilli());
-    int expectedWindows = expected.values().stream().mapToInt(Integer::intValue).sum();
+    NurseTopic nurses = NurseTopic.create(kafka, topic, Instant.now().minusSeconds(120).toEpochMilli());
+    nurses.produce(0, RECORDS);
+    int expectedWindows = nurses.expectedWindows(RECORDS);
     JobID job = submitPrimaryJob();
     Path file = dir.resolve("config.yaml");
-    int port = Ports.freePort();
-    Files.writeString(file, config(topic, "flink_sink_handover", 1, port));
-    String base = "http://127.0.0.1:" + port;
+    Files.writeString(file, config(topic, "flink_sink_handover", 1));
 
-    try (Launched launcher = Launched.start(file, Path.of("target", "launcher-it-handover.log"))) {
-      launcher.await("a healthy check", Duration.ofSeconds(90), () -> launcher.log().contains("Flink is healthy"));
-      assertThat(mode(base)).isEqualTo("PRIMARY");
+    try (LauncherProcess launcher = launch(file, Path.of("target", "launcher-it-handover.log"))) {
+      awaitLauncher(launcher, "a healthy check", Duration.ofSeconds(90),
+          () -> launcher.logText().contains("Flink is healthy"));
+      assertThat(mode(launcher)).isEqualTo("PRIMARY");
 
       flink.cancel(job);
 
-      launcher.await("fallback", Duration.ofSeconds(60), () -> mode(base).equals("FALLBACK"));
+      awaitLauncher(launcher, "fallback", Duration.ofSeconds(60), () -> mode(launcher).equals("FALLBACK"));
       assertThat(launcher.messages())
           .anyMatch(m -> m.matches("Latency violation [12]/2: .*job nurse-stress is CANCEL.*")) // CANCELLING or CANCELED
           .contains("TRIGGERING DASK FALLBACK MODE")
           .contains("Starting Dask fallback processor...");
-      launcher.await("every complete window written by the fallback", Duration.ofSeconds(60),
-          () -> countPoints("flink_sink_handover", "dask-fallback") == expectedWindows);
+      awaitLauncher(launcher, "every complete window written by the fallback", Duration.ofSeconds(60),
+          () -> NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback") == expectedWindows);
       assertThat(launcher.messages()).anyMatch(m -> m.startsWith("Wrote ") && m.endsWith(" points to InfluxDB"));
-      JsonNode status = JSON.readTree(http("GET", base + "/status", null).body());
+      JsonNode status = launcher.status();
       assertThat(status.path("mode").asText()).isEqualTo("FALLBACK");
       assertThat(status.path("last_transition").path("cause").asText()).isEqualTo("unhealthy");
       assertThat(status.path("last_transition").path("detail").asText()).contains("CANCELED");
-      assertThat(http("GET", base + "/metrics", null).body())
+      assertThat(launcher.metrics())
           .contains("fallback_points_written_total", "fallback_dead_letters_total{reason=\"late\"}", "fallback_mode 1.0");
 
       commitGroupAtEnd("flink-" + topic, topic); // the restarted job catches up and commits
       JobID restarted = submitPrimaryJob();
 
-      launcher.await("hand-back", Duration.ofSeconds(60), () -> mode(base).equals("PRIMARY"));
-      launcher.await("loop stopped", Duration.ofSeconds(30),
+      awaitLauncher(launcher, "hand-back", Duration.ofSeconds(60), () -> mode(launcher).equals("PRIMARY"));
+      awaitLauncher(launcher, "loop stopped", Duration.ofSeconds(30),
           () -> launcher.messages().contains("Returned to primary processing path"));
       assertThat(launcher.messages()).contains("RESUMING PRIMARY PROCESSING MODE", "Stopping Dask fallback processor...");
-      assertThat(countPoints("flink_sink_handover", "dask-fallback")).isEqualTo(expectedWindows);
+      assertThat(NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback")).isEqualTo(expectedWindows);
 
-      assertThat(http("POST", base + "/mode?mode=force-fallback", null).statusCode()).isEqualTo(401);
-      assertThat(http("POST", base + "/mode?mode=force-fallback", "wrong").statusCode()).isEqualTo(401);
-      assertThat(mode(base)).isEqualTo("PRIMARY");
-      HttpResponse<String> forced = http("POST", base + "/mode?mode=force-fallback", TOKEN);
+      assertThat(launcher.request("POST", "/mode?mode=force-fallback", null).statusCode()).isEqualTo(401);
+      assertThat(launcher.request("POST", "/mode?mode=force-fallback", "wrong").statusCode()).isEqualTo(401);
+      assertThat(mode(launcher)).isEqualTo("PRIMARY");
+      HttpResponse<String> forced = launcher.request("POST", "/mode?mode=force-fallback", TOKEN);
       assertThat(forced.statusCode()).isEqualTo(200);
-      assertThat(mode(base)).isEqualTo("FALLBACK");
+      assertThat(mode(launcher)).isEqualTo("FALLBACK");
       assertThat(JSON.readTree(forced.body()).path("last_transition").path("cause").asText()).isEqualTo("manual");
-      assertThat(launcher.log()).doesNotContainPattern(FATAL);
+      assertThat(launcher.logText()).doesNotContainPattern(FATAL);
       flink.cancel(restarted);
     }
   }
@@ -346,25 +250,23 @@ class LauncherIT {
   @Test
   void sigterm_stopsCleanly_committingWhatWasWritten() throws Exception {
     String topic = "stress-topic-sigterm";
-    kafka.createTopic(topic, 2);
-    Map<String, Integer> expected = produce(topic, Instant.now().minusSeconds(300).toEpochMilli());
-    int expectedWindows = expected.values().stream().mapToInt(Integer::intValue).sum();
+    NurseTopic nurses = NurseTopic.create(kafka, topic, Instant.now().minusSeconds(300).toEpochMilli());
+    nurses.produce(0, RECORDS);
+    int expectedWindows = nurses.expectedWindows(RECORDS);
     Path file = dir.resolve("config.yaml");
-    int port = Ports.freePort();
-    Files.writeString(file, config(topic, "flink_sink_sigterm", 1, port)
+    Files.writeString(file, config(topic, "flink_sink_sigterm", 1)
         .replace("  flink_job_name: nurse-stress", "  health_probe: none")
         .replace("  latency_threshold_seconds: 30", "  latency_threshold_seconds: 0"));
 
-    try (Launched launcher = Launched.start(file, Path.of("target", "launcher-it-sigterm.log"))) {
-      launcher.await("fallback processing (threshold 0 forces it)", Duration.ofSeconds(90),
-          () -> countPoints("flink_sink_sigterm", "dask-fallback") == expectedWindows);
-      assertThat(mode("http://127.0.0.1:" + port)).isEqualTo("FALLBACK");
+    try (LauncherProcess launcher = launch(file, Path.of("target", "launcher-it-sigterm.log"))) {
+      awaitLauncher(launcher, "fallback processing (threshold 0 forces it)", Duration.ofSeconds(90),
+          () -> NurseTopic.countPoints(influx, "flink_sink_sigterm", "dask-fallback") == expectedWindows);
+      assertThat(mode(launcher)).isEqualTo("FALLBACK");
 
-      launcher.process.destroy(); // SIGTERM
+      int exitCode = launcher.terminate(); // SIGTERM, SIGKILL (137) only after the 60 s grace period
 
-      assertThat(launcher.process.waitFor(60, TimeUnit.SECONDS)).as("launcher exits after SIGTERM").isTrue();
-      assertThat(launcher.process.exitValue()).isIn(0, 143);
-      String output = launcher.log();
+      assertThat(exitCode).as("launcher exits after SIGTERM (137: killed after 60 s)").isIn(0, 143);
+      String output = launcher.logText();
       assertThat(output)
           .contains("latency_threshold_seconds is 0")
           .contains("TRIGGERING DASK FALLBACK MODE")
@@ -380,79 +282,40 @@ class LauncherIT {
     }
   }
 
-  private static String mode(String base) throws Exception {
-    return JSON.readTree(http("GET", base + "/status", null).body()).path("mode").asText();
+  /**
+   * {@code java -jar fallback-launcher.jar run --config <file>}, its output in a log file under {@code target/}
+   * (kept for a failed run), the admin token in its environment; only the file configures it otherwise.
+   */
+  private static LauncherProcess launch(Path config, Path logFile) {
+    return LauncherProcess.builder(jar, config)
+        .token(TOKEN)
+        .logFile(logFile)
+        .stopGrace(Duration.ofSeconds(60))
+        .start();
+  }
+
+  private static String mode(LauncherProcess launcher) {
+    return launcher.status().path("mode").asText();
   }
 
   /**
-   * {@code java -jar target/fallback-launcher.jar run --config <file>}, its output in a log file under
-   * {@code target/} (kept for a failed run), the admin token in its environment. {@link #close()} stops it
-   * by PID: SIGTERM, then SIGKILL after a grace period.
+   * Polls until the condition holds; fails at once when the process exited or its log shows a broken jar,
+   * and in any failure shows the last lines of the log.
    */
-  private static final class Launched implements AutoCloseable {
-    final Process process;
-    final Path logFile;
-
-    private Launched(Process process, Path logFile) {
-      this.process = process;
-      this.logFile = logFile;
-    }
-
-    static Launched start(Path config, Path logFile) throws IOException {
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", JAR.toString(), "run", "--config", config.toString()));
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()));
-      // only the file configures the launcher: no override from the environment Maven runs in
-      pb.environment().keySet().removeIf(k -> k.startsWith("FALLBACK_")
-          || List.of("KAFKA_BOOTSTRAP_SERVERS", "LATENCY_THRESHOLD", "BATCH_SIZE").contains(k));
-      pb.environment().put("FALLBACK_ADMIN_TOKEN", TOKEN);
-      return new Launched(pb.start(), logFile);
-    }
-
-    /** The whole log so far. */
-    String log() throws IOException {
-      return Files.readString(logFile, StandardCharsets.UTF_8);
-    }
-
-    /** The messages of the log (the text after {@code "<time> <level> <logger> - "}). */
-    List<String> messages() throws IOException {
-      return log().lines().map(l -> {
-        int dash = l.indexOf(" - ");
-        return dash < 0 ? l : l.substring(dash + 3);
-      }).toList();
-    }
-
-    /**
-     * Polls until the condition holds; fails at once when the process exited or its log shows a broken
-     * jar, and in any failure shows the last lines of the log.
-     */
-    void await(String what, Duration timeout, Callable<Boolean> condition) throws IOException {
-      try {
-        org.awaitility.Awaitility.await(what)
-            .atMost(timeout)
-            .pollInterval(Duration.ofMillis(200))
-            .failFast("the launcher process exited or its log shows a fatal error",
-                () -> !process.isAlive() || FATAL.matcher(log()).find())
-            .until(condition);
-      } catch (ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
-        List<String> lines = log().lines().toList();
-        throw new AssertionError(e.getMessage() + (process.isAlive() ? "" : " (exit code " + process.exitValue() + ")")
-            + "; last lines of " + logFile.toAbsolutePath() + ":\n"
-            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())), e);
-      }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy();
-        if (!process.waitFor(45, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+  private static void awaitLauncher(LauncherProcess launcher, String what, Duration timeout,
+      Callable<Boolean> condition) {
+    try {
+      await(what)
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(200))
+          .failFast("the launcher process exited or its log shows a fatal error",
+              () -> !launcher.isAlive() || FATAL.matcher(launcher.logText()).find())
+          .until(condition);
+    } catch (ConditionTimeoutException | TerminalFailureException e) {
+      Integer exitCode = launcher.exitCode();
+      throw new AssertionError(e.getMessage() + (exitCode == null ? "" : " (exit code " + exitCode + ")")
+          + "; last lines of " + launcher.logFile().toAbsolutePath() + ":\n"
+          + String.join("\n", launcher.lastLines(40)), e);
     }
   }
 }

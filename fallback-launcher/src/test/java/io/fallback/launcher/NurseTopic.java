@@ -1,0 +1,222 @@
+package io.fallback.launcher;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fallback.core.window.Reading;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.core.window.WindowStage;
+import io.fallback.testkit.InfluxDbServer;
+import io.fallback.testkit.KafkaBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The launcher ITs' input: a two-partition topic of 3 nurses ({@code nurse-0} to {@code nurse-2},
+ * nurse {@code n} on partition {@code n % 2}) sending Avro {@code SensorRecord}s at 10 Hz from a
+ * start time, the windows a complete run must write (computed with core's {@link WindowStage}, the
+ * stage the launcher runs), and the points the launcher wrote to InfluxDB.
+ *
+ * <p>Record {@code i} of a nurse has event time {@code start + i * 100 ms}; its values depend only
+ * on {@code i} and the nurse, so any range of records can be produced again and the expected
+ * windows computed for it.
+ *
+ * <p>This class is thread-safe: it holds only immutable values.
+ */
+final class NurseTopic {
+
+  /** How many nurses send. */
+  static final int NURSES = 3;
+
+  private static final int PARTITIONS = 2;
+  private static final long PERIOD_MILLIS = 100;
+  private static final Schema SCHEMA =
+      new Schema.Parser()
+          .parse(
+              "{\"type\":\"record\",\"name\":\"SensorRecord\","
+                  + "\"namespace\":\"com.nurse.stress.prediction\",\"fields\":["
+                  + "{\"name\":\"X\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"Y\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"Z\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"EDA\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"HR\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"TEMP\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                  + "{\"name\":\"id\",\"type\":[\"null\",\"string\"],\"default\":null},"
+                  + "{\"name\":\"datetime\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+  private static final List<String> FIELDS = List.of("X", "Y", "Z", "EDA", "HR", "TEMP");
+  private static final DateTimeFormatter DATETIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KafkaBroker kafka;
+  private final String topic;
+  private final long start;
+
+  private NurseTopic(KafkaBroker kafka, String topic, long start) {
+    this.kafka = kafka;
+    this.topic = topic;
+    this.start = start;
+  }
+
+  /**
+   * Creates the topic with two partitions.
+   *
+   * @param kafka the broker
+   * @param topic the topic's name
+   * @param start the event time of record 0, epoch milliseconds
+   * @return the empty topic
+   */
+  static NurseTopic create(KafkaBroker kafka, String topic, long start) {
+    requireNonNull(kafka, "kafka").createTopic(requireNonNull(topic, "topic"), PARTITIONS);
+    return new NurseTopic(kafka, topic, start);
+  }
+
+  /**
+   * Produces records {@code from} to {@code to} (exclusive) of every nurse, keyed by nurse id, and
+   * waits until the broker acknowledged them.
+   *
+   * @param from the first record index
+   * @param to the record index after the last
+   */
+  void produce(int from, int to) {
+    Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+    config.put("key.serializer", ByteArraySerializer.class.getName());
+    config.put("value.serializer", ByteArraySerializer.class.getName());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
+      for (int i = from; i < to; i++) {
+        long ts = time(i);
+        for (int n = 0; n < NURSES; n++) {
+          String id = id(n);
+          producer.send(
+              new ProducerRecord<>(
+                  topic,
+                  n % PARTITIONS,
+                  ts,
+                  id.getBytes(StandardCharsets.UTF_8),
+                  encode(id, ts, values(i, n))));
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * The windows core's window stage fires over records 0 to {@code to} (exclusive), fed per
+   * partition in offset order as the launcher reads them.
+   *
+   * @param to the record index after the last produced
+   * @return how many points a complete run writes
+   */
+  int expectedWindows(int to) {
+    WindowSpec spec = WindowSpec.ofDefaults();
+    Map<Integer, WindowStage> stages = new HashMap<>();
+    long[] offsets = new long[PARTITIONS];
+    for (int i = 0; i < to; i++) {
+      for (int n = 0; n < NURSES; n++) {
+        int partition = n % PARTITIONS;
+        WindowStage stage =
+            stages.computeIfAbsent(
+                partition,
+                p -> {
+                  WindowStage s = new WindowStage(spec);
+                  s.assigned(p, Optional.empty());
+                  return s;
+                });
+        stage.add(partition, offsets[partition]++, new Reading(id(n), time(i), values(i, n)));
+      }
+    }
+    return stages.values().stream().mapToInt(s -> s.drainFired().size()).sum();
+  }
+
+  /**
+   * @return the topic's name
+   */
+  String name() {
+    return topic;
+  }
+
+  /**
+   * Counts the points of measurement {@code nurse_stress} in a database.
+   *
+   * @param influx the server
+   * @param database the database
+   * @return how many points have a {@code stress_level}
+   */
+  static int countPoints(InfluxDbServer influx, String database) {
+    return count(influx, database, "SELECT count(\"stress_level\") FROM \"nurse_stress\"");
+  }
+
+  /**
+   * Counts the points of measurement {@code nurse_stress} written by one source.
+   *
+   * @param influx the server
+   * @param database the database
+   * @param source the {@code source} tag, e.g. {@code dask-fallback}
+   * @return how many points of that source have a {@code stress_level}
+   */
+  static int countPoints(InfluxDbServer influx, String database, String source) {
+    return count(
+        influx,
+        database,
+        "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE \"source\" = '" + source + "'");
+  }
+
+  private static int count(InfluxDbServer influx, String database, String query) {
+    try {
+      JsonNode root = JSON.readTree(influx.query(database, query));
+      JsonNode values = root.path("results").path(0).path("series").path(0).path("values");
+      return values.isMissingNode() || values.isEmpty() ? 0 : values.path(0).path(1).asInt();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private long time(int i) {
+    return start + i * PERIOD_MILLIS;
+  }
+
+  private static String id(int n) {
+    return "nurse-" + n;
+  }
+
+  private static float[] values(int i, int n) {
+    return new float[] {10 + n, 20 + i % 7, 30, 0.5f + n, 70 + (i % 40), 33 + n * 0.5f};
+  }
+
+  private static byte[] encode(String id, long eventTime, float[] values) {
+    GenericRecord r = new GenericData.Record(SCHEMA);
+    for (int i = 0; i < FIELDS.size(); i++) {
+      r.put(FIELDS.get(i), values[i]);
+    }
+    r.put("id", id);
+    r.put("datetime", DATETIME.format(Instant.ofEpochMilli(eventTime)));
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+      new GenericDatumWriter<GenericRecord>(SCHEMA).write(r, encoder);
+      encoder.flush();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
