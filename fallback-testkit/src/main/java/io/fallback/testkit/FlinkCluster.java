@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is thread-safe.
  */
-public final class FlinkCluster implements AutoCloseable {
+public final class FlinkCluster extends TestServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(FlinkCluster.class);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
@@ -74,9 +74,9 @@ public final class FlinkCluster implements AutoCloseable {
   private final MiniCluster miniCluster;
   private final String restUrl;
   private final Duration startupTime;
-  private boolean closed;
 
   private FlinkCluster(MiniCluster miniCluster, String restUrl, Duration startupTime) {
+    super("flink mini cluster");
     this.miniCluster = miniCluster;
     this.restUrl = restUrl;
     this.startupTime = startupTime;
@@ -257,13 +257,9 @@ public final class FlinkCluster implements AutoCloseable {
     return startupTime;
   }
 
-  /** Cancels running jobs and shuts the cluster down. Idempotent. */
+  /** Cancels running jobs and shuts the cluster down. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void shutDown() {
     try {
       miniCluster.closeAsync().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -275,14 +271,8 @@ public final class FlinkCluster implements AutoCloseable {
   }
 
   @Override
-  public String toString() {
-    return "FlinkCluster[" + restUrl + "]";
-  }
-
-  private synchronized void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("flink mini cluster " + restUrl + " is closed");
-    }
+  protected String address() {
+    return restUrl;
   }
 
   private static <T> T get(CompletableFuture<T> future, String what) {

@@ -15,10 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real InfluxDB 1.x server ({@code influxd} from Debian's {@code influxdb} package, 1.6.7) run as
@@ -30,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * influxd -config <file>} and waits until {@code GET /ping} answers 204. The server's output goes
  * to {@code target/influxd-<port>.log} of the module running the tests (see {@link #logFile()}).
  *
- * <p>{@link #stop()} terminates the process and keeps its data; {@link #restart()} starts it again
- * on the same port and data directory, so {@link #url()} stays valid. {@link #close()} stops it and
- * deletes the data. A JVM shutdown hook kills servers that were not closed.
+ * <p>{@link #stop()} terminates the process and keeps its data ({@link #kill()} crashes it);
+ * {@link #restart()} starts it again on the same port and data directory, so {@link #url()} stays
+ * valid. {@link #close()} stops it and deletes the data. A JVM shutdown hook kills servers that were
+ * not closed.
  *
  * <p>Note: Java does not allow an instance method {@code start()} next to the static factory {@code
  * start()}; calling {@code server.start()} on an instance compiles but creates a <em>new</em>
@@ -46,31 +46,24 @@ import org.slf4j.LoggerFactory;
  * <p>This class is thread-safe: lifecycle methods are synchronized; HTTP helpers may be called
  * concurrently.
  */
-public final class InfluxDbServer implements AutoCloseable {
+public final class InfluxDbServer extends ChildProcessServer {
 
   /** System property naming the {@code influxd} executable to use instead of searching PATH. */
   public static final String EXECUTABLE_PROPERTY = "fallback.testkit.influxd";
 
-  private static final Logger LOG = LoggerFactory.getLogger(InfluxDbServer.class);
   private static final Path DEBIAN_INFLUXD = Path.of("/usr/bin/influxd");
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-  private static final int FIRST_START_ATTEMPTS = 3;
 
   private final Path executable;
-  private final Path directory;
   private final HttpClient http;
   private volatile int httpPort;
   private volatile int rpcPort;
-  private Path logFile;
-  private Process process;
-  private boolean closed;
-  private Duration lastStartupTime = Duration.ZERO;
 
   private InfluxDbServer(Path executable, Path directory) {
+    super("influxd", directory, STARTUP_TIMEOUT, STOP_GRACE);
     this.executable = executable;
-    this.directory = directory;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -89,14 +82,12 @@ public final class InfluxDbServer implements AutoCloseable {
   public static InfluxDbServer start() {
     Path executable = findExecutable().orElseThrow(InfluxDbServer::notInstalled);
     Path directory = TestkitPaths.newTempDirectory("influxd-");
-    InfluxDbServer server = new InfluxDbServer(executable, directory);
-    try {
-      server.firstStart();
-      return server;
-    } catch (RuntimeException e) {
-      server.close();
-      throw e;
-    }
+    return initialize(
+        new InfluxDbServer(executable, directory),
+        server -> {
+          server.prepare();
+          server.launch();
+        });
   }
 
   /**
@@ -164,81 +155,6 @@ public final class InfluxDbServer implements AutoCloseable {
    */
   public int port() {
     return httpPort;
-  }
-
-  /**
-   * @return the log file of the current (or last) process
-   */
-  public synchronized Path logFile() {
-    return logFile;
-  }
-
-  /**
-   * @return the temporary directory holding {@code meta}, {@code data}, {@code wal} and the config
-   */
-  public Path dataDirectory() {
-    return directory;
-  }
-
-  /**
-   * @return how long the last (re)start took until {@code /ping} answered 204
-   */
-  public synchronized Duration lastStartupTime() {
-    return lastStartupTime;
-  }
-
-  /**
-   * @return true if the process is alive (it may still be starting or stopping)
-   */
-  public synchronized boolean isRunning() {
-    return process != null && process.isAlive();
-  }
-
-  /**
-   * Starts the server again on the same port and data directory, after {@link #stop()}. If it is
-   * running, it is stopped first (a real restart).
-   *
-   * @throws IllegalStateException if the server was closed
-   * @throws TestServerException if it does not become ready within 30 s
-   */
-  public synchronized void restart() {
-    requireOpen();
-    if (isRunning()) {
-      stop();
-    }
-    launch();
-  }
-
-  /**
-   * Stops the process by PID: SIGTERM, then SIGKILL if it has not exited within 10 s. The data is
-   * kept; {@link #restart()} brings the server back. Does nothing if it is not running.
-   */
-  public synchronized void stop() {
-    if (process == null) {
-      return;
-    }
-    boolean graceful = ChildProcesses.terminate(process.toHandle(), STOP_GRACE);
-    LOG.info(
-        "influxd on port {} stopped ({})", httpPort, graceful ? "SIGTERM" : "killed after grace");
-    process = null;
-  }
-
-  /**
-   * Stops the server and deletes its data directory. Idempotent.
-   *
-   * @throws UncheckedIOException if the data directory cannot be deleted
-   */
-  @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      stop();
-    } finally {
-      ChildProcesses.deleteRecursively(directory);
-    }
   }
 
   /**
@@ -337,89 +253,37 @@ public final class InfluxDbServer implements AutoCloseable {
   }
 
   @Override
-  public String toString() {
-    return "InfluxDbServer[" + url() + ", running=" + isRunning() + "]";
+  protected String address() {
+    return url();
   }
 
-  private synchronized void firstStart() {
-    // a port found free can be taken by someone else before influxd binds it: retry with new ones
-    for (int attempt = 1; ; attempt++) {
-      int[] ports = Ports.freePorts(2);
-      httpPort = ports[0];
-      rpcPort = ports[1];
-      try {
-        launch();
-        return;
-      } catch (TestServerException e) {
-        if (attempt >= FIRST_START_ATTEMPTS || process != null) {
-          throw e;
-        }
-        LOG.warn("influxd did not start on port {} (attempt {}), retrying", httpPort, attempt, e);
-      }
-    }
+  /** Picks two free ports (HTTP and RPC) and writes {@code influxdb.conf} for them. */
+  @Override
+  protected void prepare() {
+    int[] ports = Ports.freePorts(2);
+    httpPort = ports[0];
+    rpcPort = ports[1];
+    logTo("influxd-" + httpPort + ".log");
+    writeConfig();
   }
 
-  private void launch() {
-    requireOpen();
-    Path config = writeConfig();
-    logFile = TestkitPaths.logDirectory().resolve("influxd-" + httpPort + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(executable.toString(), "-config", config.toString())
-            .directory(directory.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-    long started = System.nanoTime();
-    Process child;
-    try {
-      child = builder.start();
-    } catch (IOException e) {
-      throw new TestServerException("influxd: cannot start " + executable, e);
-    }
-    ChildProcesses.register(child.toHandle());
-    long deadline = started + STARTUP_TIMEOUT.toNanos();
-    while (!ping()) {
-      if (!child.isAlive()) {
-        ChildProcesses.terminate(child.toHandle(), Duration.ZERO);
-        throw new TestServerException(
-            "influxd: exited with status "
-                + child.exitValue()
-                + " before answering /ping on port "
-                + httpPort
-                + "; log "
-                + logFile
-                + ":\n"
-                + TestkitPaths.tail(logFile, 2000));
-      }
-      if (System.nanoTime() > deadline) {
-        ChildProcesses.terminate(child.toHandle(), Duration.ofSeconds(2));
-        throw new TestServerException(
-            "influxd: no 204 from "
-                + url()
-                + "/ping within "
-                + STARTUP_TIMEOUT
-                + "; log "
-                + logFile);
-      }
-      pause();
-    }
-    if (!child.isAlive()) {
-      // someone else answered /ping on this port: ours could not bind it
-      ChildProcesses.terminate(child.toHandle(), Duration.ZERO);
-      throw new TestServerException(
-          "influxd: port " + httpPort + " answers /ping but our influxd exited; log " + logFile);
-    }
-    process = child;
-    lastStartupTime = Duration.ofNanos(System.nanoTime() - started);
-    LOG.info(
-        "influxd pid {} ready at {} in {} ms (log {})",
-        process.pid(),
-        url(),
-        lastStartupTime.toMillis(),
-        logFile);
+  @Override
+  protected List<String> command() {
+    return List.of(executable.toString(), "-config", config().toString());
   }
 
-  private Path writeConfig() {
-    Path config = directory.resolve("influxdb.conf");
+  private Path config() {
+    return dataDirectory().resolve("influxdb.conf");
+  }
+
+  /** Ready when {@code GET /ping} answers 204. */
+  @Override
+  protected void awaitReady(Process child, long deadlineNanos) {
+    pollUntil(child, deadlineNanos, this::ping, Duration.ofMillis(25));
+  }
+
+  private void writeConfig() {
+    Path directory = dataDirectory();
     String text =
         String.join(
             "\n",
@@ -457,9 +321,9 @@ public final class InfluxDbServer implements AutoCloseable {
       for (String sub : new String[] {"meta", "data", "wal"}) {
         Files.createDirectories(directory.resolve(sub));
       }
-      return Files.writeString(config, text);
+      Files.writeString(config(), text);
     } catch (IOException e) {
-      throw new UncheckedIOException("influxd: cannot write " + config, e);
+      throw new UncheckedIOException("influxd: cannot write " + config(), e);
     }
   }
 
@@ -491,12 +355,6 @@ public final class InfluxDbServer implements AutoCloseable {
     }
   }
 
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("influxd server on port " + httpPort + " is closed");
-    }
-  }
-
   private static String quoted(Path path) {
     return "\""
         + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"")
@@ -505,15 +363,5 @@ public final class InfluxDbServer implements AutoCloseable {
 
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
-  }
-
-  /** Polling interval while waiting for readiness; not used for synchronisation of results. */
-  private static void pause() {
-    try {
-      Thread.sleep(25);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TestServerException("influxd: interrupted while waiting for /ping", e);
-    }
   }
 }

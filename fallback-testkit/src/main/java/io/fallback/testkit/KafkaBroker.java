@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is thread-safe.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker extends TestServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
 
@@ -47,9 +47,9 @@ public final class KafkaBroker implements AutoCloseable {
   private final String bootstrapServers;
   private final Duration startupTime;
   private Admin admin;
-  private boolean closed;
 
   private KafkaBroker(KafkaClusterTestKit cluster, Duration startupTime) {
+    super("kafka broker");
     this.cluster = cluster;
     this.bootstrapServers = cluster.bootstrapServers();
     this.startupTime = startupTime;
@@ -183,20 +183,16 @@ public final class KafkaBroker implements AutoCloseable {
     return cluster;
   }
 
-  /** Closes the admin client and shuts the broker down, deleting its data. Idempotent. */
+  /** Closes the admin client and shuts the broker down, deleting its data. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void shutDown() {
     try {
       if (admin != null) {
         admin.close(Duration.ofSeconds(5));
       }
     } finally {
       try {
-        // KafkaClusterTestKit.close() throws when called twice; the flag above guards it
+        // KafkaClusterTestKit.close() throws when called twice; close() calls this once
         cluster.close();
       } catch (Exception e) {
         throw new TestServerException("kafka: error while closing the in-JVM broker", e);
@@ -205,14 +201,8 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   @Override
-  public String toString() {
-    return "KafkaBroker[" + bootstrapServers + "]";
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("kafka broker " + bootstrapServers + " is closed");
-    }
+  protected String address() {
+    return bootstrapServers;
   }
 
   private static void closeQuietly(KafkaClusterTestKit cluster) {

@@ -21,14 +21,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A single-node Kafka 4.x broker (KRaft, combined broker and controller) in a child JVM, for tests
  * that stop, restart or kill the broker: {@link #stop()} is a graceful shutdown by PID (SIGTERM),
- * {@link #kill()} is SIGKILL ({@code Process.destroyForcibly()}), and {@link #start()} brings it
- * back on the same ports and data directory, so {@link #bootstrapServers()} stays valid.
+ * {@link #kill()} is SIGKILL ({@code Process.destroyForcibly()}), and {@link #start()} (or {@link
+ * #restart()}) brings it back on the same ports and data directory, so {@link #bootstrapServers()}
+ * stays valid.
  *
  * <p>{@link #create()} picks two free 127.0.0.1 ports (client and controller listener), writes
  * {@code server.properties} into a temporary directory, and formats the storage with {@code
@@ -50,30 +49,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The ports are fixed at creation. Only if the very first start finds a port taken (another
  * process bound it in between) are new ports chosen and the storage formatted again, before the
- * broker ever served a client. A JVM shutdown hook kills brokers that were not closed.
+ * broker ever served a client. {@link #close()} kills the broker (its data is deleted right after)
+ * and deletes the directory; a JVM shutdown hook does so for brokers that were not closed.
  *
  * <p>This class is thread-safe: lifecycle methods are synchronized.
  */
-public final class KafkaBrokerProcess implements AutoCloseable {
+public final class KafkaBrokerProcess extends ChildProcessServer {
 
-  private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
   private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
-  private static final int FIRST_START_ATTEMPTS = 3;
 
-  private final Path directory;
   private final Map<String, String> overrides;
   private volatile int port;
   private volatile int controllerPort;
-  private Path logFile;
-  private Process process;
-  private boolean everStarted;
-  private boolean closed;
-  private Duration lastStartupTime = Duration.ZERO;
 
   private KafkaBrokerProcess(Path directory, Map<String, String> overrides) {
-    this.directory = directory;
+    super("kafka broker", directory, STARTUP_TIMEOUT, STOP_GRACE);
     this.overrides = overrides;
   }
 
@@ -98,14 +90,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   public static KafkaBrokerProcess create(Map<String, String> brokerConfig) {
     requireNonNull(brokerConfig, "brokerConfig");
     Path directory = TestkitPaths.newTempDirectory("kafka-process-");
-    KafkaBrokerProcess broker = new KafkaBrokerProcess(directory, Map.copyOf(brokerConfig));
-    try {
-      broker.prepare();
-      return broker;
-    } catch (RuntimeException e) {
-      broker.close();
-      throw e;
-    }
+    return initialize(
+        new KafkaBrokerProcess(directory, Map.copyOf(brokerConfig)), KafkaBrokerProcess::prepare);
   }
 
   /**
@@ -118,67 +104,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public synchronized KafkaBrokerProcess start() {
     requireOpen();
-    if (isRunning()) {
-      return this;
+    if (!isRunning()) {
+      launch();
     }
-    for (int attempt = 1; ; attempt++) {
-      try {
-        launch();
-        everStarted = true;
-        return this;
-      } catch (TestServerException e) {
-        if (everStarted || attempt >= FIRST_START_ATTEMPTS) {
-          throw e;
-        }
-        LOG.warn("kafka broker did not start on port {} (attempt {}), new ports", port, attempt, e);
-        prepare();
-      }
-    }
-  }
-
-  /**
-   * Stops the broker gracefully by PID (SIGTERM: controlled shutdown, logs flushed), SIGKILL if it
-   * has not exited within 30 s. Data is kept. Does nothing if it is not running.
-   */
-  public synchronized void stop() {
-    if (process == null) {
-      return;
-    }
-    boolean graceful = ChildProcesses.terminate(process.toHandle(), STOP_GRACE);
-    LOG.info(
-        "kafka broker on port {} stopped ({})", port, graceful ? "SIGTERM" : "killed after grace");
-    process = null;
-  }
-
-  /**
-   * Kills the broker at once (SIGKILL, {@code Process.destroyForcibly()}) and waits for the process
-   * to be gone: unflushed data may be lost, as on a crash. Does nothing if it is not running.
-   */
-  public synchronized void kill() {
-    if (process == null) {
-      return;
-    }
-    ChildProcesses.kill(process.toHandle());
-    LOG.info("kafka broker on port {} killed (SIGKILL)", port);
-    process = null;
-  }
-
-  /**
-   * @return true if the process is alive
-   */
-  public synchronized boolean isRunning() {
-    return process != null && process.isAlive();
-  }
-
-  /**
-   * @return the PID of the running process
-   * @throws IllegalStateException if it is not running
-   */
-  public synchronized long pid() {
-    if (process == null) {
-      throw new IllegalStateException("kafka broker on port " + port + " is not running");
-    }
-    return process.pid();
+    return this;
   }
 
   /**
@@ -211,55 +140,28 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * @return the log file of the broker process (appended across restarts)
-   */
-  public synchronized Path logFile() {
-    return logFile;
-  }
-
-  /**
-   * @return the temporary directory with {@code server.properties} and the Kafka log dir
-   */
-  public Path dataDirectory() {
-    return directory;
-  }
-
-  /**
-   * @return how long the last {@link #start()} took from launching the JVM to a ready broker
-   */
-  public synchronized Duration lastStartupTime() {
-    return lastStartupTime;
-  }
-
-  /** Kills the broker if it runs and deletes its data. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      if (process != null) {
-        // the data is deleted right after: no need to wait for a controlled shutdown
-        ChildProcesses.kill(process.toHandle());
-        process = null;
-      }
-    } finally {
-      ChildProcesses.deleteRecursively(directory);
-    }
+  protected String address() {
+    return bootstrapServers();
   }
 
+  /** The data is deleted right after: no need to wait for a controlled shutdown. */
   @Override
-  public String toString() {
-    return "KafkaBrokerProcess[" + bootstrapServers() + "]";
+  protected void stopForClose() {
+    kill();
   }
 
-  private void prepare() {
+  /**
+   * Picks two free ports (client and controller listener), writes {@code server.properties} for
+   * them and formats the storage.
+   */
+  @Override
+  protected void prepare() {
+    Path directory = dataDirectory();
     int[] ports = Ports.freePorts(2);
     port = ports[0];
     controllerPort = ports[1];
-    logFile = TestkitPaths.logDirectory().resolve("kafka-" + port + ".log");
+    logTo("kafka-" + port + ".log");
     Path logDir = directory.resolve("kafka-logs");
     ChildProcesses.deleteRecursively(logDir);
     Path properties = directory.resolve("server.properties");
@@ -310,38 +212,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return text.toString();
   }
 
-  private void launch() {
-    Path properties = directory.resolve("server.properties");
-    ProcessBuilder builder =
-        new ProcessBuilder(javaCommand(List.of("kafka.Kafka", properties.toString())))
-            .directory(directory.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-    long begin = System.nanoTime();
-    Process child;
-    try {
-      child = builder.start();
-    } catch (IOException e) {
-      throw new TestServerException("kafka: cannot start the broker JVM", e);
-    }
-    ChildProcesses.register(child.toHandle());
-    try {
-      awaitReady(child, begin + STARTUP_TIMEOUT.toNanos());
-    } catch (RuntimeException e) {
-      ChildProcesses.kill(child.toHandle());
-      throw e;
-    }
-    process = child;
-    lastStartupTime = Duration.ofNanos(System.nanoTime() - begin);
-    LOG.info(
-        "kafka broker pid {} ready at {} in {} ms (log {})",
-        child.pid(),
-        bootstrapServers(),
-        lastStartupTime.toMillis(),
-        logFile);
+  @Override
+  protected List<String> command() {
+    return javaCommand(List.of("kafka.Kafka", dataDirectory().resolve("server.properties").toString()));
   }
 
-  private void awaitReady(Process child, long deadlineNanos) {
+  /** Ready when the listener accepts connections and the broker answers an admin request. */
+  @Override
+  protected void awaitReady(Process child, long deadlineNanos) {
     Map<String, Object> config = clientConfig();
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 1000);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
@@ -350,27 +228,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     config.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
     config.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
     // wait for the listener first: an admin client polling a closed port logs a WARN per attempt
-    while (!acceptsConnections()) {
-      checkAlive(child);
-      checkDeadline(deadlineNanos);
-      pauseMillis(20);
-    }
+    pollUntil(child, deadlineNanos, this::acceptsConnections, Duration.ofMillis(20));
     try (Admin admin = Admin.create(config)) {
-      while (true) {
-        checkAlive(child);
-        try {
-          if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {
-            return;
-          }
-        } catch (ExecutionException | TimeoutException e) {
-          // not caught up yet: poll again until the deadline
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new TestServerException("kafka: interrupted while waiting for the broker", e);
-        }
-        checkDeadline(deadlineNanos);
-        pauseMillis(50);
-      }
+      pollUntil(child, deadlineNanos, () -> hasNodes(admin), Duration.ofMillis(50));
+    }
+  }
+
+  private static boolean hasNodes(Admin admin) {
+    try {
+      return !admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty();
+    } catch (ExecutionException | TimeoutException e) {
+      // not caught up yet: poll again until the deadline
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TestServerException("kafka: interrupted while waiting for the broker", e);
     }
   }
 
@@ -383,48 +255,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
-  private void checkAlive(Process child) {
-    if (!child.isAlive()) {
-      throw new TestServerException(
-          "kafka: broker JVM exited with status "
-              + child.exitValue()
-              + " before it was ready on "
-              + bootstrapServers()
-              + "; log "
-              + logFile
-              + ":\n"
-              + TestkitPaths.tail(logFile, 3000));
-    }
-  }
-
-  private void checkDeadline(long deadlineNanos) {
-    if (System.nanoTime() > deadlineNanos) {
-      throw new TestServerException(
-          "kafka: broker not ready on "
-              + bootstrapServers()
-              + " within "
-              + STARTUP_TIMEOUT
-              + "; log "
-              + logFile);
-    }
-  }
-
-  /** Polling interval while waiting for readiness. */
-  private static void pauseMillis(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TestServerException("kafka: interrupted while waiting for the broker", e);
-    }
-  }
-
   private void runToCompletion(List<String> mainAndArgs, Duration timeout) {
     ProcessBuilder builder =
         new ProcessBuilder(javaCommand(mainAndArgs))
-            .directory(directory.toFile())
+            .directory(dataDirectory().toFile())
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
     try {
       Process child = builder.start();
       ChildProcesses.register(child.toHandle());
@@ -441,9 +277,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                 + " exited with "
                 + child.exitValue()
                 + "; log "
-                + logFile
+                + logFile()
                 + ":\n"
-                + TestkitPaths.tail(logFile, 3000));
+                + TestkitPaths.tail(logFile(), 3000));
       }
     } catch (IOException e) {
       throw new TestServerException("kafka: cannot run " + mainAndArgs.get(0), e);
@@ -469,7 +305,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     command.add("-Dorg.slf4j.simpleLogger.log.kafka=info");
     command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     command.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
-    command.add("-Dlogback.configurationFile=" + directory.resolve("logback.xml"));
+    command.add("-Dlogback.configurationFile=" + dataDirectory().resolve("logback.xml"));
     command.add("-cp");
     command.add(classpath());
     command.addAll(mainAndArgs);
@@ -483,12 +319,6 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       return testClasspath;
     }
     return System.getProperty("java.class.path");
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("kafka broker process on port " + port + " is closed");
-    }
   }
 
   private static final String LOGBACK_CONFIG =
