@@ -3,10 +3,7 @@ package io.fallback.examples;
 import static java.util.Objects.requireNonNull;
 
 import io.fallback.core.mode.Mode;
-import io.fallback.core.window.ScoredWindow;
-import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowSpec;
-import io.fallback.influx.LineProtocolEncoder;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
@@ -27,20 +24,16 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -84,9 +77,10 @@ import org.slf4j.LoggerFactory;
  * Flink's at-least-once re-writes are reported. Timings per scenario: detection (fault → trigger), gap
  * (last primary point → first fallback point), drain rate, hand-back, and the take-over as a user feels it
  * (DESIGN §9), from the {@code activation} object of {@code /status}: trigger → first batch read (a check
- * at {@value #FIRST_BATCH_BOUND_SECONDS} s, the goal of 1 s reported) and trigger → first point written
- * (goal 2 s plus the model and InfluxDB time, reported). The report is printed and written as Markdown;
- * {@link #main} exits 1 when a check fails.
+ * at {@value DrillChecks#FIRST_BATCH_BOUND_SECONDS} s, the goal of 1 s reported) and trigger → first point
+ * written (goal 2 s plus the model and InfluxDB time, reported). This class runs the timeline and collects
+ * what it observed ({@link DrillObservations}); {@link DrillChecks} computes every check from that. The
+ * report is printed and written as Markdown; {@link #main} exits 1 when a check fails.
  *
  * <p>Not thread-safe: run one drill per instance.
  */
@@ -105,18 +99,12 @@ public final class Drill {
   private static final String TOPIC = "stress-topic";
   private static final String DATABASE = "flink_sink";
   private static final String SHADOW_DATABASE = "drill_shadow";
-  private static final String MEASUREMENT = "nurse_stress";
+  /** The measurement both pipelines write. */
+  static final String MEASUREMENT = "nurse_stress";
   private static final String JOB_NAME = "nurse-stress-primary";
   private static final String THROTTLE = "drill-primary";
   private static final WindowSpec SPEC = WindowSpec.ofDefaults();
-  /** Trigger → first batch read: above this the drill fails (generous: CI machines are loaded). */
-  static final int FIRST_BATCH_BOUND_SECONDS = 5;
-  /** DESIGN §9 goals, reported. */
-  private static final Duration FIRST_BATCH_GOAL = Duration.ofSeconds(1);
-  private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(2);
   private static final Duration LAUNCHER_START_TIMEOUT = Duration.ofSeconds(60);
-  private static final Pattern FATAL_LOG = Pattern.compile("NoClassDefFoundError|ClassNotFoundException"
-      + "|OutOfMemoryError|Exception in thread");
 
   private final DrillSettings settings;
   private final InstantSource clock = InstantSource.system();
@@ -139,15 +127,12 @@ public final class Drill {
   private final Path outDir;
   private final String token = UUID.randomUUID().toString();
 
-  // observations
+  // observations, collected as the timeline runs
   private final List<Scenario> scenarios = new ArrayList<>();
   private long shadowStart = -1;
   private ModeWatcher.Activation shadowActivation;
   private String failure;
-  // the fallback process at its end
-  private String finalMetrics;
-  private String finalLog = "";
-  private Integer exitCode;
+  private DrillObservations.Launcher launcherSeen;
 
   /**
    * Creates a drill.
@@ -222,7 +207,7 @@ public final class Drill {
         event("STOPPED: " + e.getMessage());
       }
       stopFallback();
-      report = report();
+      report = DrillChecks.report(observe(), e -> LOG.error("[drill] cannot compute the report", e));
     } finally {
       closeAll();
     }
@@ -343,6 +328,7 @@ public final class Drill {
     if (watcher != null) {
       watcher.close();
     }
+    String finalMetrics = null;
     try {
       finalMetrics = fallback.metrics();
     } catch (RuntimeException e) {
@@ -351,8 +337,9 @@ public final class Drill {
     long t0 = clock.millis();
     boolean wasAlive = fallback.isAlive();
     fallback.close();
-    exitCode = fallback.exitCode();
-    finalLog = fallback.logText();
+    Integer exitCode = fallback.exitCode();
+    launcherSeen = new DrillObservations.Launcher(jar.getFileName().toString(), fallback.pid(),
+        fallback.logFile().toAbsolutePath().toString(), exitCode, fallback.logText(), finalMetrics);
     event(String.format(Locale.ROOT, "fallback launcher %s: exit code %s after %.1f s (log %s)",
         wasAlive ? "stopped by SIGTERM" : "had already exited", exitCode, (clock.millis() - t0) / 1000.0,
         fallback.logFile().toAbsolutePath()));
@@ -474,218 +461,36 @@ public final class Drill {
     }
   }
 
-  // ---------------------------------------------------------------- report
+  // ---------------------------------------------------------------- observations
 
-  private DrillReport report() {
-    List<DrillReport.Check> checks = new ArrayList<>();
-    List<String> samples = new ArrayList<>();
-    List<DrillReport.Timings> timings = new ArrayList<>();
-    String title = String.format(Locale.ROOT, "nurse-stress: %d nurses x %d Hz, check every %s, threshold %s x %d,"
-        + " resume < %s, flink checkpoints every %s", settings.nurses(), settings.hz(),
-        DrillReport.secs(settings.checkInterval()), DrillReport.secs(settings.threshold()), settings.violations(),
-        DrillReport.secs(settings.resume()), DrillReport.secs(settings.checkpointInterval()));
+  /** What the run observed, read from the servers and the launcher; {@link DrillChecks} judges it. */
+  private DrillObservations observe() {
+    List<DrillObservations.Scenario> observed = scenarios.stream().map(Scenario::observed).toList();
     if (producer == null || recorder == null) {
-      return new DrillReport(title, checks, timings, timeline, samples,
-          Duration.ofMillis(clock.millis() - startMillis), failure == null ? "did not start" : failure);
+      return new DrillObservations(settings, timeline, wallTime(), failure, null, observed, null, launcherSeen, null);
     }
+    DrillObservations.Pipeline pipeline;
+    DrillObservations.Shadow shadow = null;
     try {
-      Reference reference = Reference.ofDefaults(producer.sent());
-      List<InfluxPoints.Point> stored = points(DATABASE);
-      List<InfluxWriteRecorder.Write> writes = recorder.writes();
-      OutputCheck check = OutputCheck.of(reference, stored);
-      samples.addAll(check.samples());
-
-      checks.add(DrillReport.Check.info("records produced (acknowledged by Kafka)",
-          String.format(Locale.ROOT, "%,d", reference.records()), "input"));
-      checks.add(DrillReport.Check.equal("records the producer failed to send", producer.failures(), 0));
-      checks.add(DrillReport.Check.info("windows due (id x 5 s window with input)",
-          String.format(Locale.ROOT, "%,d", check.due()), "from the reference"));
-      checks.add(DrillReport.Check.equal("missing windows (due, no point)", check.missing(), 0));
-      checks.add(DrillReport.Check.equal("points differing from the reference", check.mismatches(), 0));
-      checks.add(DrillReport.Check.equal("conflicting (both sources, different values)", check.conflicting(), 0));
-
-      Map<Reference.WindowKey, List<InfluxWriteRecorder.Write>> byWindow = byWindow(writes);
-      int bytesDiffer = 0;
-      int selfRewrites = 0;
-      int flinkRewrites = 0;
-      int byteConflicts = 0;
-      LineProtocolEncoder encoder = new LineProtocolEncoder(MEASUREMENT, "reference", false, SPEC.fieldNames());
-      for (Map.Entry<Reference.WindowKey, List<InfluxWriteRecorder.Write>> e : byWindow.entrySet()) {
-        List<InfluxWriteRecorder.Write> ws = e.getValue();
-        Reference.Expected expected = reference.all().get(e.getKey());
-        String expectedFields = expected == null ? null : fieldsOf(encoder.encode(new ScoredWindow(
-            new WindowResult(expected.key().id(), expected.key().start(), expected.end(), expected.count(),
-                expected.means()), expected.stressLevel())));
-        for (InfluxWriteRecorder.Write w : ws) {
-          if (!w.fields().equals(expectedFields)) {
-            bytesDiffer++;
-            if (samples.size() < 20) {
-              samples.add("bytes " + w.source() + " " + w.id() + "@" + w.time() + ": " + w.fields()
-                  + " expected " + expectedFields);
-            }
-          }
-        }
-        if (count(ws, FALLBACK_SOURCE) > 1) {
-          selfRewrites++;
-          if (samples.size() < 20) {
-            samples.add("fallback wrote " + e.getKey() + " " + count(ws, FALLBACK_SOURCE) + " times");
-          }
-        }
-        if (count(ws, PRIMARY_SOURCE) > 1) {
-          flinkRewrites++;
-        }
-        if (ws.stream().map(InfluxWriteRecorder.Write::fields).distinct().count() > 1) {
-          byteConflicts++;
-        }
-      }
-      checks.add(DrillReport.Check.equal("written lines differing from the reference's bytes", bytesDiffer, 0));
-      checks.add(DrillReport.Check.equal("windows written with different bytes", byteConflicts, 0));
-      checks.add(DrillReport.Check.equal("windows re-written by the fallback itself", selfRewrites, 0));
-      checks.add(DrillReport.Check.info("overlap (both sources, equal values)",
-          String.format(Locale.ROOT, "%,d", check.overlap()), "reported (harmless)"));
-      checks.add(DrillReport.Check.info("windows re-written by flink (restore)",
-          String.format(Locale.ROOT, "%,d", flinkRewrites), "reported (at least once)"));
-      checks.add(DrillReport.Check.info("points stored per source", check.pointsBySource().entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")), "reported"));
-
-      for (Scenario s : scenarios) {
-        DrillReport.Timings t = s.timings(writes, reference);
-        timings.add(t);
-        checks.add(DrillReport.Check.that("scenario " + s.name + ": trigger, fallback writes, hand-back",
-            (s.trigger == null ? "no trigger" : "triggered") + ", " + t.fallbackWindows() + " w, "
-                + (s.handBack == null ? "no hand-back" : "handed back"),
-            "all three", s.trigger != null && s.handBack != null && t.fallbackWindows() > 0));
-        if (s.trigger != null) {
-          checks.addAll(takeOverChecks("scenario " + s.name, s.episode));
-        }
-      }
-      if (scenarios.size() < 2) {
-        checks.add(DrillReport.Check.that("scenarios completed", String.valueOf(scenarios.size()), "2", false));
-      }
-
+      pipeline = new DrillObservations.Pipeline(Reference.ofDefaults(producer.sent()), producer.failures(),
+          points(DATABASE), recorder.writes(), deadLetters(), recorder.failedWrites(), model.predictions("flink"),
+          model.predictions(""), model.injectedErrors());
       if (settings.shadow() && shadowStart > 0) {
-        List<InfluxPoints.Point> shadow = points(SHADOW_DATABASE);
-        OutputCheck shadowCheck = OutputCheck.of(reference, shadow);
-        Map<String, InfluxPoints.Point> shadowByKey = new HashMap<>();
-        shadow.forEach(p -> shadowByKey.put(p.id() + "@" + p.time(), p));
-        int compared = 0;
-        int differ = 0;
-        int absent = 0;
-        for (InfluxPoints.Point p : stored) {
-          if (!p.source().equals(PRIMARY_SOURCE)) {
-            continue;
-          }
-          InfluxPoints.Point twin = shadowByKey.get(p.id() + "@" + p.time());
-          if (twin == null) {
-            absent++;
-          } else {
-            compared++;
-            if (!java.util.Arrays.equals(twin.values(), p.values())
-                || !java.util.Objects.equals(twin.stressLevel(), p.stressLevel())) {
-              differ++;
-              samples.add("shadow " + twin + " vs flink " + p);
-            }
-          }
-        }
-        checks.add(DrillReport.Check.info("shadow: flink points compared point for point",
-            String.format(Locale.ROOT, "%,d", compared), "same records, both pipelines"));
-        checks.add(DrillReport.Check.equal("shadow: fallback points differing from flink's", differ, 0));
-        checks.add(DrillReport.Check.equal("shadow: flink points without a fallback twin", absent, 0));
-        checks.add(DrillReport.Check.equal("shadow: due windows missing", shadowCheck.missing(), 0));
-        checks.add(DrillReport.Check.equal("shadow: points differing from the reference", shadowCheck.mismatches(), 0));
-        long last = writes.stream().filter(w -> w.source().equals(SHADOW_SOURCE))
-            .mapToLong(InfluxWriteRecorder.Write::receivedAt).max().orElse(shadowStart);
-        timings.add(new DrillReport.Timings("shadow", null, null, reference.records(),
-            Duration.ofMillis(last - shadowStart), null, shadow.size(),
-            shadowActivation == null ? null : shadowActivation.toFirstBatch(),
-            shadowActivation == null ? null : shadowActivation.toFirstWrite()));
+        shadow = new DrillObservations.Shadow(shadowStart, points(SHADOW_DATABASE), shadowActivation);
       }
-      checks.add(DrillReport.Check.equal("records dead-lettered (undecodable or late)", deadLetters(), 0));
-      checks.add(DrillReport.Check.info("InfluxDB writes refused", String.valueOf(recorder.failedWrites()), "reported"));
-      checks.add(DrillReport.Check.info("model predictions flink / fallbacks",
-          model.predictions("flink") + " / " + model.predictions(""), "reported"));
-      checks.add(DrillReport.Check.info("model 503s injected (fallback retried)",
-          String.valueOf(model.injectedErrors()), "no invented level: see differing = 0"));
-      checks.addAll(launcherChecks());
     } catch (RuntimeException e) {
-      LOG.error("[drill] cannot compute the report", e);
-      checks.add(DrillReport.Check.that("report computed", e.toString(), "no error", false));
+      LOG.error("[drill] cannot read the observations", e);
+      return new DrillObservations(settings, timeline, wallTime(), failure, null, observed, null, launcherSeen,
+          e.toString());
     }
-    return new DrillReport(title, checks, timings, timeline, samples,
-        Duration.ofMillis(clock.millis() - startMillis), failure);
+    return new DrillObservations(settings, timeline, wallTime(), failure, pipeline, observed, shadow, launcherSeen,
+        null);
   }
 
-  /**
-   * The take-over of one scenario, from the {@code activation} object its {@code /status} showed while in
-   * FALLBACK. Trigger = {@code activation.started_at} (the launcher starts the fallback on the transition).
-   * Trigger → first batch read above {@value #FIRST_BATCH_BOUND_SECONDS} s fails the drill; the DESIGN §9
-   * goals are reported as met or missed. An absent {@code activation} is reported, not failed.
-   */
-  private static List<DrillReport.Check> takeOverChecks(String name, ModeWatcher.Episode episode) {
-    ModeWatcher.Activation a = episode == null ? null : episode.activation();
-    if (a == null) {
-      return List.of(DrillReport.Check.info(name + ": take-over (trigger -> first batch, first point)", "n/a",
-          "/status showed no activation object"));
-    }
-    List<DrillReport.Check> checks = new ArrayList<>();
-    Duration firstBatch = a.toFirstBatch();
-    Duration bound = Duration.ofSeconds(FIRST_BATCH_BOUND_SECONDS);
-    checks.add(DrillReport.Check.that(name + ": trigger -> first batch read", secsOrNone(firstBatch),
-        "< " + DrillReport.secs(bound), firstBatch != null && firstBatch.compareTo(bound) < 0));
-    checks.add(DrillReport.Check.goal(name + ": trigger -> first batch read (goal)", secsOrNone(firstBatch),
-        "< " + DrillReport.secs(FIRST_BATCH_GOAL) + " (DESIGN §9)",
-        firstBatch != null && firstBatch.compareTo(FIRST_BATCH_GOAL) < 0));
-    Duration firstWrite = a.toFirstWrite();
-    Double work = episode.modelAndWriteSeconds();
-    double allowed = FIRST_WRITE_GOAL.toMillis() / 1000.0 + (work == null ? 0 : work);
-    checks.add(DrillReport.Check.goal(name + ": trigger -> first point written (goal)", secsOrNone(firstWrite),
-        String.format(Locale.ROOT, "< 2 s + model/InfluxDB %s = %.1f s",
-            work == null ? "(unknown)" : String.format(Locale.ROOT, "%.1f s", work), allowed),
-        firstWrite != null && firstWrite.toMillis() / 1000.0 < allowed));
-    checks.add(DrillReport.Check.info(name + ": fallback activation (/status)", a.loop(),
-        String.format(Locale.ROOT, "%,d records read, %,d points written, last error %s", a.recordsRead(),
-            a.pointsWritten(), a.lastError() == null ? "none" : a.lastError())));
-    return checks;
+  private Duration wallTime() {
+    return Duration.ofMillis(clock.millis() - startMillis);
   }
 
-  private static String secsOrNone(Duration d) {
-    return d == null ? "none" : DrillReport.secs(d);
-  }
-
-  /** What the fallback process showed from outside: its exit, its log, its metrics. */
-  private List<DrillReport.Check> launcherChecks() {
-    List<DrillReport.Check> checks = new ArrayList<>();
-    if (fallback == null) {
-      return checks;
-    }
-    checks.add(DrillReport.Check.info("fallback launcher: java -jar " + jar.getFileName() + ", pid " + fallback.pid(),
-        "log", fallback.logFile().toAbsolutePath().toString()));
-    checks.add(DrillReport.Check.that("fallback launcher exit on SIGTERM", String.valueOf(exitCode), "0 or 143",
-        exitCode != null && (exitCode == 0 || exitCode == 143)));
-    List<String> lines = finalLog.lines().toList();
-    long fatal = lines.stream().filter(l -> FATAL_LOG.matcher(l).find()).count();
-    checks.add(DrillReport.Check.equal("fallback log: NoClassDefFoundError, uncaught exceptions", fatal, 0));
-    checks.add(DrillReport.Check.info("fallback log: TRIGGERING / RESUMING lines",
-        lines.stream().filter(l -> l.contains("TRIGGERING DASK FALLBACK MODE")).count() + " / "
-            + lines.stream().filter(l -> l.contains("RESUMING PRIMARY PROCESSING MODE")).count(),
-        "one each per scenario"));
-    if (finalMetrics == null) {
-      checks.add(DrillReport.Check.info("fallback /metrics at the end", "n/a", "not readable"));
-      return checks;
-    }
-    Map<String, Double> samples = LauncherProcess.samples(finalMetrics);
-    Double errors = LauncherProcess.sum(samples, "fallback_errors_total");
-    checks.add(errors == null
-        ? DrillReport.Check.info("fallback /metrics fallback_errors_total (sum)", "absent", "not exported")
-        : DrillReport.Check.goal("fallback /metrics fallback_errors_total (sum)",
-            String.format(Locale.ROOT, "%,.0f", errors), "0", errors == 0));
-    Double batchFailures = LauncherProcess.sum(samples, "fallback_batch_failures_total");
-    checks.add(DrillReport.Check.info("fallback /metrics fallback_batch_failures_total (sum)",
-        batchFailures == null ? "0" : String.format(Locale.ROOT, "%,.0f", batchFailures),
-        "batches held and retried (503s injected)"));
-    return checks;
-  }
 
   /**
    * A JobManager that has served no REST request yet answers its first ones slowly (handlers, JSON classes),
@@ -733,29 +538,8 @@ public final class Drill {
     }
   }
 
-  private static Map<Reference.WindowKey, List<InfluxWriteRecorder.Write>> byWindow(
-      List<InfluxWriteRecorder.Write> writes) {
-    long size = SPEC.size().toMillis();
-    Map<Reference.WindowKey, List<InfluxWriteRecorder.Write>> result = new HashMap<>();
-    for (InfluxWriteRecorder.Write w : writes) {
-      if (w.source().equals(SHADOW_SOURCE)) {
-        continue;
-      }
-      result.computeIfAbsent(new Reference.WindowKey(w.id(), w.time() + 1 - size), k -> new ArrayList<>()).add(w);
-    }
-    return result;
-  }
-
-  private static long count(List<InfluxWriteRecorder.Write> writes, String source) {
-    return writes.stream().filter(w -> w.source().equals(source)).count();
-  }
-
-  private static String fieldsOf(String line) {
-    return line.substring(line.indexOf(' ') + 1, line.lastIndexOf(' '));
-  }
-
-  /** What one scenario observed. */
-  private final class Scenario {
+  /** What one scenario observed, filled in as its timeline runs. */
+  private static final class Scenario {
     final String name;
     long fault;
     long recovery;
@@ -767,44 +551,9 @@ public final class Drill {
       this.name = name;
     }
 
-    DrillReport.Timings timings(List<InfluxWriteRecorder.Write> writes, Reference reference) {
-      Duration detection = trigger == null ? null : Duration.ofMillis(trigger.seenAt() - fault);
-      Duration handBackTime = handBack == null ? null : Duration.ofMillis(handBack.seenAt() - recovery);
-      if (trigger == null) {
-        return new DrillReport.Timings(name, null, null, 0, null, null, 0);
-      }
-      long from = trigger.seenAt();
-      int index = scenarios.indexOf(this);
-      long to = index + 1 < scenarios.size() ? scenarios.get(index + 1).fault : Long.MAX_VALUE;
-      List<InfluxWriteRecorder.Write> mine = writes.stream()
-          .filter(w -> w.source().equals(FALLBACK_SOURCE) && w.receivedAt() >= from && w.receivedAt() < to)
-          .toList();
-      Optional<InfluxWriteRecorder.Write> first = mine.stream()
-          .min(Comparator.comparingLong(InfluxWriteRecorder.Write::receivedAt));
-      Duration gap = first.flatMap(f -> writes.stream()
-              .filter(w -> w.source().equals(PRIMARY_SOURCE) && w.receivedAt() <= f.receivedAt())
-              .map(InfluxWriteRecorder.Write::receivedAt)
-              .max(Long::compare)
-              .map(lastPrimary -> Duration.ofMillis(f.receivedAt() - lastPrimary)))
-          .orElse(null);
-      long drainRecords = 0;
-      long drainEnd = from;
-      Set<Reference.WindowKey> seen = new HashSet<>();
-      for (InfluxWriteRecorder.Write w : mine) {
-        if (w.time() < from) {
-          Reference.WindowKey key = new Reference.WindowKey(w.id(), w.time() + 1 - SPEC.size().toMillis());
-          Reference.Expected e = reference.all().get(key);
-          if (e != null && seen.add(key)) {
-            drainRecords += e.count();
-            drainEnd = Math.max(drainEnd, w.receivedAt());
-          }
-        }
-      }
-      Duration drainTime = drainRecords == 0 ? null : Duration.ofMillis(drainEnd - from);
-      long windows = mine.stream().map(w -> w.id() + "@" + w.time()).distinct().count();
-      ModeWatcher.Activation a = episode == null ? null : episode.activation();
-      return new DrillReport.Timings(name, detection, gap, drainRecords, drainTime, handBackTime, windows,
-          a == null ? null : a.toFirstBatch(), a == null ? null : a.toFirstWrite());
+    DrillObservations.Scenario observed() {
+      return new DrillObservations.Scenario(name, fault, recovery, trigger == null ? null : trigger.seenAt(),
+          handBack == null ? null : handBack.seenAt(), episode);
     }
   }
 

@@ -3,7 +3,6 @@ package io.fallback.examples;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -290,12 +289,5 @@ public record DrillReport(
 
   static String secs(Duration d) {
     return d == null ? "-" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
-  }
-
-  /** Builds a report. Not thread-safe. */
-  static final class Builder {
-    final List<Check> checks = new ArrayList<>();
-    final List<Timings> scenarios = new ArrayList<>();
-    final List<String> samples = new ArrayList<>();
   }
 }
