@@ -2,6 +2,8 @@ package io.fallback.http;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,8 +13,8 @@ import java.util.regex.Pattern;
  * How {@link FlinkRestHealthProbe} checks the primary Flink job ({@code monitoring.*} in the
  * configuration).
  *
- * <p>The compact constructor validates every component and names the configuration key of a bad
- * value.
+ * <p>The compact constructor validates every component and reports every bad one, one line each,
+ * naming the configuration key; the launcher's configuration loader reports these messages as they are.
  *
  * @param restUrl {@code monitoring.flink_rest_url}: the JobManager's REST address; default {@code
  *     http://jobmanager:8081}
@@ -21,8 +23,9 @@ import java.util.regex.Pattern;
  * @param jobId {@code monitoring.flink_job_id}: the primary job's id (32 hex digits), instead of a name
  * @param mode {@code monitoring.health_probe}: {@code flink_rest} (default) or {@code legacy_overview}; the launcher handles {@code none} by not creating a probe
  * @param maxCheckpointAge {@code monitoring.max_checkpoint_age_seconds}: the latest completed
- *     checkpoint must be younger than this when the job checkpoints; empty (default) means three times
- *     the job's checkpoint interval, at least 60 s; zero turns the check off
+ *     checkpoint must be younger than this when the job checkpoints; empty (the default of {@link
+ *     #builder}) means three times the job's checkpoint interval, at least 60 s; zero turns the check
+ *     off. The launcher passes the key's value (default 600 s), and 0 as empty
  * @param timeout {@code monitoring.probe_timeout_seconds}: bound of one whole check (all its
  *     requests); default 10 s
  */
@@ -83,7 +86,8 @@ public record FlinkProbeSettings(
    * Validates the components.
    *
    * @throws NullPointerException for a null component
-   * @throws IllegalArgumentException naming the configuration key and the bad value
+   * @throws IllegalArgumentException naming the configuration key and the bad value of each invalid
+   *     component, one per line
    */
   public FlinkProbeSettings {
     Objects.requireNonNull(restUrl, "monitoring.flink_rest_url");
@@ -92,33 +96,31 @@ public record FlinkProbeSettings(
     Objects.requireNonNull(mode, "monitoring.health_probe");
     Objects.requireNonNull(maxCheckpointAge, "monitoring.max_checkpoint_age_seconds");
     Objects.requireNonNull(timeout, "monitoring.probe_timeout_seconds");
+    List<String> errors = new ArrayList<>();
     String scheme = restUrl.getScheme();
     if (scheme == null
         || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
         || restUrl.getRawAuthority() == null) {
-      throw new IllegalArgumentException(
-          "monitoring.flink_rest_url must be an http:// or https:// URL with a host, but was '" + restUrl + "'");
+      errors.add("monitoring.flink_rest_url must be an http:// or https:// URL with a host, but was '" + restUrl + "'");
     }
     jobName = jobName.map(String::strip).filter(s -> !s.isEmpty());
     jobId = jobId.map(String::strip).filter(s -> !s.isEmpty());
     if (jobId.isPresent() && !JOB_ID.matcher(jobId.get()).matches()) {
-      throw new IllegalArgumentException(
-          "monitoring.flink_job_id must be a Flink job id (32 hex digits), but was '" + jobId.get() + "'");
+      errors.add("monitoring.flink_job_id must be a Flink job id (32 hex digits), but was '" + jobId.get() + "'");
+    } else if (jobName.isPresent() && jobId.isPresent()) {
+      errors.add("set at most one of monitoring.flink_job_name ('" + jobName.get()
+          + "') and monitoring.flink_job_id ('" + jobId.get().toLowerCase(Locale.ROOT) + "')");
     }
     jobId = jobId.map(s -> s.toLowerCase(Locale.ROOT));
-    if (jobName.isPresent() && jobId.isPresent()) {
-      throw new IllegalArgumentException(
-          "set at most one of monitoring.flink_job_name ('" + jobName.get()
-              + "') and monitoring.flink_job_id ('" + jobId.get() + "')");
-    }
     if (maxCheckpointAge.isPresent() && maxCheckpointAge.get().isNegative()) {
-      throw new IllegalArgumentException(
-          "monitoring.max_checkpoint_age_seconds must be >= 0 (0 = off), but was "
-              + maxCheckpointAge.get().toMillis() / 1000.0);
+      errors.add("monitoring.max_checkpoint_age_seconds must be >= 0 (0 = off), but was "
+          + maxCheckpointAge.get().toMillis() / 1000.0);
     }
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException(
-          "monitoring.probe_timeout_seconds must be > 0, but was " + timeout.toMillis() / 1000.0);
+      errors.add("monitoring.probe_timeout_seconds must be > 0, but was " + timeout.toMillis() / 1000.0);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("\n", errors));
     }
   }
 

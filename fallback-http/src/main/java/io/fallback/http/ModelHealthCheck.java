@@ -18,8 +18,9 @@ import java.util.Objects;
  *   <li>{@value #NONE_VALUE}: {@link Kind#NONE}, no check.
  * </ul>
  *
- * <p>{@link #of(String, URI)} is the one place this rule is stated; the launcher's configuration
- * loader and {@link ModelServiceSettings.Builder} both ask it. Immutable and thread-safe.
+ * <p>{@link #of(String, URI)} is the one place this rule is stated: {@link ModelServiceSettings.Builder}
+ * asks it, and the launcher's configuration loader reports the builder's message. Immutable and
+ * thread-safe.
  *
  * @param kind what the check does
  * @param url the URL to GET for {@link Kind#GET}; null for the other kinds

@@ -2,16 +2,21 @@ package io.fallback.http;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * How to call the stress-prediction model service ({@code ml_service.*} in the configuration).
  *
- * <p>The compact constructor validates every component and names the configuration key of a bad
- * value, for example {@code "ml_service.retry_attempts must be >= 1, but was 0"}.
+ * <p>The compact constructor validates every component and reports every bad one, one line each, naming
+ * the configuration key, for example {@code "ml_service.retry_attempts must be >= 1 (total tries), but was
+ * 0"}; the launcher's configuration loader reports these messages as they are. Each component below names
+ * the YAML key the launcher reads it from; the two retry delays have no key (the launcher keeps their
+ * defaults).
  *
  * @param endpoint {@code ml_service.endpoint}: the prediction URL, called as {@code GET
  *     <endpoint>?x=..&y=..}; required, http or https
@@ -21,9 +26,10 @@ import java.util.Objects;
  *     response); default 10 s
  * @param retryAttempts {@code ml_service.retry_attempts}: total tries per window, the first one
  *     included (the seed's loop); default 3
- * @param retryBackoff {@code ml_service.retry_backoff_ms}: delay before the first retry, doubled for
- *     each further retry, with 25 % jitter; default 200 ms
- * @param retryMaxBackoff {@code ml_service.retry_max_backoff_ms}: cap of the retry delay; default 5 s
+ * @param retryBackoff delay before the first retry, doubled for each further retry, with 25 % jitter;
+ *     default 200 ms; no configuration key (messages call it {@code ml_service.retry_backoff_ms})
+ * @param retryMaxBackoff cap of the retry delay; default 5 s; no configuration key (messages call it
+ *     {@code ml_service.retry_max_backoff_ms})
  * @param maxConcurrency {@code ml_service.max_concurrency}: calls in flight at most; default 32
  * @param circuitBreakerFailures {@code ml_service.circuit_breaker_failures}: consecutive failed
  *     attempts that open the circuit breaker; default 5
@@ -60,7 +66,8 @@ public record ModelServiceSettings(
    * Validates the components.
    *
    * @throws NullPointerException for a null component
-   * @throws IllegalArgumentException naming the configuration key and the bad value
+   * @throws IllegalArgumentException naming the configuration key and the bad value of each invalid
+   *     component, one per line
    */
   public ModelServiceSettings {
     Objects.requireNonNull(endpoint, "ml_service.endpoint");
@@ -70,39 +77,37 @@ public record ModelServiceSettings(
     Objects.requireNonNull(retryMaxBackoff, "ml_service.retry_max_backoff_ms");
     Objects.requireNonNull(circuitBreakerOpen, "ml_service.circuit_breaker_open_seconds");
     Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
-    requireHttpUrl("ml_service.endpoint", endpoint);
-    requirePositive("ml_service.timeout_seconds", timeout);
+    List<String> errors = new ArrayList<>();
+    requireHttpUrl(errors, "ml_service.endpoint", endpoint);
+    requirePositive(errors, "ml_service.timeout_seconds", timeout);
     if (retryAttempts < 1) {
-      throw new IllegalArgumentException(
-          "ml_service.retry_attempts must be >= 1 (total tries), but was " + retryAttempts);
+      errors.add("ml_service.retry_attempts must be >= 1 (total tries), but was " + retryAttempts);
     }
     if (retryBackoff.isNegative()) {
-      throw new IllegalArgumentException(
-          "ml_service.retry_backoff_ms must be >= 0, but was " + retryBackoff.toMillis());
-    }
-    if (retryMaxBackoff.compareTo(retryBackoff) < 0 || retryMaxBackoff.isZero()) {
-      throw new IllegalArgumentException(
-          "ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms ("
-              + retryBackoff.toMillis() + "), but was " + retryMaxBackoff.toMillis());
+      errors.add("ml_service.retry_backoff_ms must be >= 0, but was " + retryBackoff.toMillis());
+    } else if (retryMaxBackoff.compareTo(retryBackoff) < 0 || retryMaxBackoff.isZero()) {
+      errors.add("ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms ("
+          + retryBackoff.toMillis() + "), but was " + retryMaxBackoff.toMillis());
     }
     if (maxConcurrency < 1) {
-      throw new IllegalArgumentException(
-          "ml_service.max_concurrency must be >= 1, but was " + maxConcurrency);
+      errors.add("ml_service.max_concurrency must be >= 1, but was " + maxConcurrency);
     }
     if (circuitBreakerFailures < 1) {
-      throw new IllegalArgumentException(
-          "ml_service.circuit_breaker_failures must be >= 1, but was " + circuitBreakerFailures);
+      errors.add("ml_service.circuit_breaker_failures must be >= 1, but was " + circuitBreakerFailures);
     }
-    requirePositive("ml_service.circuit_breaker_open_seconds", circuitBreakerOpen);
+    requirePositive(errors, "ml_service.circuit_breaker_open_seconds", circuitBreakerOpen);
     if (queryParameters.isEmpty()) {
-      throw new IllegalArgumentException("ml_service.query_parameters must not be empty");
+      errors.add("ml_service.query_parameters must not be empty");
     }
     for (Map.Entry<String, String> e : queryParameters.entrySet()) {
       if (e.getKey() == null || e.getKey().isBlank() || e.getValue() == null || e.getValue().isBlank()) {
-        throw new IllegalArgumentException(
-            "ml_service.query_parameters must map non-empty names to non-empty field names, but was "
-                + queryParameters);
+        errors.add("ml_service.query_parameters must map non-empty names to non-empty field names, but was "
+            + queryParameters);
+        break;
       }
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("\n", errors));
     }
     queryParameters = Collections.unmodifiableMap(new LinkedHashMap<>(queryParameters));
   }
@@ -130,20 +135,18 @@ public record ModelServiceSettings(
     return new Builder(endpoint);
   }
 
-  private static void requireHttpUrl(String key, URI uri) {
+  private static void requireHttpUrl(List<String> errors, String key, URI uri) {
     String scheme = uri.getScheme();
     if (scheme == null
         || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
         || uri.getRawAuthority() == null) {
-      throw new IllegalArgumentException(
-          key + " must be an http:// or https:// URL with a host, but was '" + uri + "'");
+      errors.add(key + " must be an http:// or https:// URL with a host, but was '" + uri + "'");
     }
   }
 
-  private static void requirePositive(String key, Duration d) {
+  private static void requirePositive(List<String> errors, String key, Duration d) {
     if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(
-          key + " must be > 0, but was " + d.toMillis() / 1000.0);
+      errors.add(key + " must be > 0, but was " + d.toMillis() / 1000.0);
     }
   }
 
@@ -212,7 +215,7 @@ public record ModelServiceSettings(
     }
 
     /**
-     * Sets {@code ml_service.retry_backoff_ms} and {@code ml_service.retry_max_backoff_ms}.
+     * Sets the retry delays (no configuration key: the launcher keeps the defaults, 200 ms and 5 s).
      *
      * @param first delay before the first retry
      * @param max cap of the delay
@@ -264,27 +267,35 @@ public record ModelServiceSettings(
      * Builds and validates the settings.
      *
      * @return the settings
-     * @throws IllegalArgumentException naming the configuration key of a bad value
+     * @throws IllegalArgumentException naming the configuration key of each bad value, one per line
      */
     public ModelServiceSettings build() {
-      requireHttpUrl("ml_service.endpoint", endpoint);
-      ModelHealthCheck healthCheck;
+      List<String> errors = new ArrayList<>();
+      ModelHealthCheck healthCheck = ModelHealthCheck.predict();
       try {
         healthCheck = ModelHealthCheck.of(healthEndpoint, endpoint);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("ml_service.health_endpoint " + e.getMessage(), e);
+        errors.add("ml_service.health_endpoint " + e.getMessage());
       }
-      return new ModelServiceSettings(
-          endpoint,
-          healthCheck,
-          timeout,
-          retryAttempts,
-          retryBackoff,
-          retryMaxBackoff,
-          maxConcurrency,
-          circuitBreakerFailures,
-          circuitBreakerOpen,
-          queryParameters);
+      try {
+        ModelServiceSettings settings = new ModelServiceSettings(
+            endpoint,
+            healthCheck,
+            timeout,
+            retryAttempts,
+            retryBackoff,
+            retryMaxBackoff,
+            maxConcurrency,
+            circuitBreakerFailures,
+            circuitBreakerOpen,
+            queryParameters);
+        if (errors.isEmpty()) {
+          return settings;
+        }
+      } catch (IllegalArgumentException e) {
+        errors.add(0, e.getMessage());
+      }
+      throw new IllegalArgumentException(String.join("\n", errors));
     }
   }
 }

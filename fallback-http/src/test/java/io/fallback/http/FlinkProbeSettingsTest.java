@@ -51,4 +51,12 @@ class FlinkProbeSettingsTest {
     assertThatThrownBy(() -> FlinkProbeSettings.builder(url).maxCheckpointAge(Duration.ofSeconds(-1)).build())
         .hasMessage("monitoring.max_checkpoint_age_seconds must be >= 0 (0 = off), but was -1.0");
   }
+
+  @Test
+  void severalInvalidValues_areReportedAtOnce_oneLineEach() {
+    assertThatThrownBy(() -> FlinkProbeSettings.builder(URI.create("jm:8081")).jobId("abc").timeout(Duration.ZERO).build())
+        .hasMessage("monitoring.flink_rest_url must be an http:// or https:// URL with a host, but was 'jm:8081'\n"
+            + "monitoring.flink_job_id must be a Flink job id (32 hex digits), but was 'abc'\n"
+            + "monitoring.probe_timeout_seconds must be > 0, but was 0.0");
+  }
 }

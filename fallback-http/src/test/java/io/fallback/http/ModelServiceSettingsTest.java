@@ -56,4 +56,14 @@ class ModelServiceSettingsTest {
     assertThat(ModelServiceSettings.builder(ENDPOINT).healthEndpoint("none").build().healthCheck())
         .isEqualTo(ModelHealthCheck.none());
   }
+
+  @Test
+  void severalInvalidValues_areReportedAtOnce_oneLineEach() {
+    assertThatThrownBy(() -> ModelServiceSettings.builder(ENDPOINT).retryAttempts(0).maxConcurrency(0)
+            .healthEndpoint("health").build())
+        .hasMessage("ml_service.retry_attempts must be >= 1 (total tries), but was 0\n"
+            + "ml_service.max_concurrency must be >= 1, but was 0\n"
+            + "ml_service.health_endpoint must be a path such as /health (on ml_service.endpoint's host and port),"
+            + " an http:// or https:// URL, or none to skip the check, but was 'health'");
+  }
 }

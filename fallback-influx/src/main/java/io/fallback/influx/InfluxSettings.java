@@ -3,40 +3,22 @@ package io.fallback.influx;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Everything the InfluxDB adapters need: where to write, how to authenticate, the shape of the points,
- * where the primary writes, and the retry bounds. Immutable and validated on construction; every error
- * message names the configuration key ({@code influxdb.*}), the bad value and what is allowed.
- * Secrets (password, token) are never part of {@link #toString()} or of any message.
+ * where the primary writes, and the retry bounds. Immutable and validated on construction, which reports
+ * every bad component, one line each, naming its configuration key, the bad value and what is allowed;
+ * the launcher's configuration loader reports these messages as they are. Secrets (password, token) are
+ * never part of {@link #toString()} or of any message.
  *
- * <p>Keys and defaults (the launcher maps YAML and environment to these components):
- * <table>
- *   <caption>configuration keys</caption>
- *   <tr><th>component</th><th>key</th><th>default</th></tr>
- *   <tr><td>url</td><td>{@code influxdb.url}</td><td>required</td></tr>
- *   <tr><td>apiVersion</td><td>{@code influxdb.api_version} ({@code 1} or {@code 2})</td><td>1</td></tr>
- *   <tr><td>database</td><td>{@code influxdb.database}</td><td>required for 1; for 2 the bucket (queries only)</td></tr>
- *   <tr><td>retentionPolicy</td><td>{@code influxdb.retention_policy}</td><td>none: the database default</td></tr>
- *   <tr><td>username / password</td><td>{@code influxdb.username} / {@code influxdb.password}</td><td>none (no auth)</td></tr>
- *   <tr><td>org / bucket / token</td><td>{@code influxdb.org} / {@code influxdb.bucket} / {@code influxdb.token}</td><td>required for 2</td></tr>
- *   <tr><td>measurement</td><td>{@code influxdb.measurement}</td><td>{@code nurse_stress}</td></tr>
- *   <tr><td>sourceTag</td><td>{@code influxdb.source_tag}</td><td>{@code dask-fallback}</td></tr>
- *   <tr><td>sourceAsField</td><td>{@code influxdb.source_as_field}</td><td>false</td></tr>
- *   <tr><td>primaryMeasurement</td><td>{@code influxdb.primary_measurement}</td><td>= measurement</td></tr>
- *   <tr><td>primarySource</td><td>{@code influxdb.primary_source}</td><td>none: source absent or not ours</td></tr>
- *   <tr><td>primaryIdTag</td><td>{@code influxdb.primary_id_tag}</td><td>{@code id}</td></tr>
- *   <tr><td>primaryField</td><td>{@code influxdb.primary_field}</td><td>{@code stress_level}</td></tr>
- *   <tr><td>chunkSize</td><td>{@code influxdb.chunk_size}</td><td>5000 points per request</td></tr>
- *   <tr><td>maxRetries</td><td>{@code influxdb.max_retries}</td><td>20 (retries of one request, after the first try)</td></tr>
- *   <tr><td>maxRetryDuration</td><td>{@code influxdb.max_retry_seconds}</td><td>60 s per request</td></tr>
- *   <tr><td>initialBackoff</td><td>{@code influxdb.retry_initial_backoff_ms}</td><td>100 ms</td></tr>
- *   <tr><td>maxBackoff</td><td>{@code influxdb.retry_max_backoff_ms}</td><td>5000 ms</td></tr>
- *   <tr><td>timeout</td><td>{@code influxdb.timeout_seconds}</td><td>10 s per HTTP request (write or query)</td></tr>
- * </table>
+ * <p>Each component below names the YAML key the launcher reads it from and the default of {@link
+ * #builder()}. Components marked "no key" keep their default in the launcher; messages still name them
+ * ({@code influxdb.primary_id_tag}, ...).
  *
  * <p>{@code source_as_field} trade-off: with the source as a tag (default), the primary's and the
  * fallback's points for the same window are two series, so a window written by both appears twice in a
@@ -47,30 +29,40 @@ import java.util.Optional;
  * primary must also write {@code source} as a field, and a primary point later overwritten by the
  * fallback no longer counts as the primary's).
  *
- * @param url base URL of the server, {@code http} or {@code https}
- * @param apiVersion which write API to use
- * @param database 1.x database written to and queried; for 2.x the database name queries use through
- *     the 1.x compatibility API (a DBRP mapping), the bucket when not set
- * @param retentionPolicy 1.x retention policy, empty for the database default
- * @param username 1.x user, empty for no authentication
- * @param password 1.x password (secret), empty for none
- * @param org 2.x organisation
- * @param bucket 2.x bucket
- * @param token 2.x API token (secret)
- * @param measurement the measurement the fallback writes
- * @param sourceTag the value of {@code source} on the fallback's points
- * @param sourceAsField write {@code source} as a string field instead of a tag
- * @param primaryMeasurement the measurement the primary writes
- * @param primarySource the {@code source} value of the primary's points; empty means "absent or not
- *     {@code sourceTag}"
- * @param primaryIdTag the tag holding the key (nurse id) in the primary's points
- * @param primaryField a field every primary point has, used to find its points
- * @param chunkSize points per write request
- * @param maxRetries retries of one request after its first try; 0 disables retries
- * @param maxRetryDuration how long one request is retried at most
- * @param initialBackoff first retry delay, doubled per retry, with jitter
- * @param maxBackoff largest retry delay, before up to 25 % jitter
- * @param timeout bound of one HTTP request
+ * @param url {@code influxdb.url}: base URL of the server, {@code http} or {@code https}; required
+ * @param apiVersion {@code influxdb.api_version}: which write API to use; default 1
+ * @param database {@code influxdb.database}: 1.x database written to and queried (required for 1); for
+ *     2.x the database name queries use through the 1.x compatibility API (a DBRP mapping), the bucket
+ *     when not set
+ * @param retentionPolicy {@code influxdb.retention_policy}: 1.x retention policy, empty for the default
+ * @param username {@code influxdb.username}: 1.x user, empty for no authentication
+ * @param password 1.x password, a secret read from the variable named by {@code influxdb.password_env}
+ *     or from {@code influxdb.password_file} (messages say {@code influxdb.password}); empty for none
+ * @param org {@code influxdb.org}: 2.x organisation; required for 2
+ * @param bucket {@code influxdb.bucket}: 2.x bucket; required for 2
+ * @param token 2.x API token, a secret read from the variable named by {@code influxdb.token_env} or
+ *     from {@code influxdb.token_file} (messages say {@code influxdb.token}); required for 2
+ * @param measurement {@code influxdb.measurement}: the measurement the fallback writes; default
+ *     {@code nurse_stress}
+ * @param sourceTag {@code influxdb.source_tag}: the value of {@code source} on the fallback's points;
+ *     default {@code dask-fallback}
+ * @param sourceAsField {@code influxdb.source_as_field}: write {@code source} as a string field instead
+ *     of a tag; default false
+ * @param primaryMeasurement {@code influxdb.primary_measurement}: the measurement the primary writes;
+ *     default the measurement
+ * @param primarySource {@code influxdb.primary_source}: the {@code source} value of the primary's points;
+ *     empty (default) means "absent or not {@code sourceTag}"
+ * @param primaryIdTag no key: the tag holding the key (nurse id) in the primary's points; default
+ *     {@code id}
+ * @param primaryField no key: a field every primary point has, used to find its points; default
+ *     {@code stress_level}
+ * @param chunkSize {@code influxdb.chunk_size}: points per write request, 1 to 1000000; default 5000
+ * @param maxRetries no key: retries of one request after its first try, 0 disables them; default 20
+ * @param maxRetryDuration {@code influxdb.max_retry_seconds}: how long one request is retried at most;
+ *     default 60 s
+ * @param initialBackoff no key: first retry delay, doubled per retry, with jitter; default 100 ms
+ * @param maxBackoff no key: largest retry delay, before up to 25 % jitter; default 5 s
+ * @param timeout {@code influxdb.timeout_seconds}: bound of one HTTP request (write or query); default 10 s
  */
 public record InfluxSettings(
     URI url,
@@ -118,26 +110,19 @@ public record InfluxSettings(
      * @throws IllegalArgumentException naming the key and the allowed values
      */
     public static ApiVersion parse(String value) {
-      String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-      switch (v) {
-        case "1":
-        case "v1":
-          return V1;
-        case "2":
-        case "v2":
-          return V2;
-        default:
-          throw new IllegalArgumentException(
-              "influxdb.api_version must be 1 or 2, but was '" + value + "'");
-      }
+      return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
+        case "1", "v1" -> V1;
+        case "2", "v2" -> V2;
+        default -> throw new IllegalArgumentException("influxdb.api_version must be 1 or 2, but was '" + value + "'");
+      };
     }
   }
 
   /**
-   * Validates the components.
+   * Validates the components and reports every invalid one.
    *
    * @throws NullPointerException for a null component
-   * @throws IllegalArgumentException naming the key and value of an invalid component
+   * @throws IllegalArgumentException naming the key and value of each invalid component, one per line
    */
   public InfluxSettings {
     Objects.requireNonNull(url, "url");
@@ -153,16 +138,13 @@ public record InfluxSettings(
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     Objects.requireNonNull(timeout, "timeout");
-
+    List<String> errors = new ArrayList<>();
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-      throw new IllegalArgumentException(
-          "influxdb.url must be an http:// or https:// URL with a host, but was '" + url + "'");
-    }
-    if (url.getRawQuery() != null || url.getRawUserInfo() != null) {
-      throw new IllegalArgumentException(
-          "influxdb.url must not contain a query or user info (use influxdb.username and "
-              + "influxdb.password), but was '" + redact(url) + "'");
+      errors.add("influxdb.url must be an http:// or https:// URL with a host, but was '" + url + "'");
+    } else if (url.getRawQuery() != null || url.getRawUserInfo() != null) {
+      errors.add("influxdb.url must not contain a query or user info (use influxdb.username and "
+          + "influxdb.password), but was '" + redact(url) + "'");
     }
     retentionPolicy = blankToEmpty(retentionPolicy);
     username = blankToEmpty(username);
@@ -173,43 +155,44 @@ public record InfluxSettings(
     token = token.filter(t -> !t.isEmpty());
 
     if (apiVersion == ApiVersion.V1) {
-      requireText(database, "influxdb.database");
+      requireText(errors, database, "influxdb.database");
       if (password.isPresent() && username.isEmpty()) {
-        throw new IllegalArgumentException(
-            "influxdb.password is set but influxdb.username is not; set both or neither");
+        errors.add("influxdb.password is set but influxdb.username is not; set both or neither");
       }
     } else {
-      requirePresent(org, "influxdb.org");
-      requirePresent(bucket, "influxdb.bucket");
-      requirePresent(token, "influxdb.token");
-      if (database == null || database.isBlank()) {
+      requirePresent(errors, org, "influxdb.org");
+      requirePresent(errors, bucket, "influxdb.bucket");
+      requirePresent(errors, token, "influxdb.token");
+      if ((database == null || database.isBlank()) && bucket.isPresent()) {
         database = bucket.get();
       }
     }
-    requireText(measurement, "influxdb.measurement");
-    requireText(sourceTag, "influxdb.source_tag");
-    requireText(primaryMeasurement, "influxdb.primary_measurement");
-    requireText(primaryIdTag, "influxdb.primary_id_tag");
-    requireText(primaryField, "influxdb.primary_field");
+    requireText(errors, measurement, "influxdb.measurement");
+    requireText(errors, sourceTag, "influxdb.source_tag");
+    requireText(errors, primaryMeasurement, "influxdb.primary_measurement");
+    requireText(errors, primaryIdTag, "influxdb.primary_id_tag");
+    requireText(errors, primaryField, "influxdb.primary_field");
     if (chunkSize < 1 || chunkSize > 1_000_000) {
-      throw new IllegalArgumentException(
-          "influxdb.chunk_size must be between 1 and 1000000, but was " + chunkSize);
+      errors.add("influxdb.chunk_size must be between 1 and 1000000, but was " + chunkSize);
     }
     if (maxRetries < 0) {
-      throw new IllegalArgumentException("influxdb.max_retries must be >= 0, but was " + maxRetries);
+      errors.add("influxdb.max_retries must be >= 0, but was " + maxRetries);
     }
-    requirePositive(timeout, "influxdb.timeout_seconds", timeout.toMillis() / 1000.0);
-    requirePositive(maxRetryDuration, "influxdb.max_retry_seconds", maxRetryDuration.toMillis() / 1000.0);
-    requirePositive(initialBackoff, "influxdb.retry_initial_backoff_ms", initialBackoff.toMillis());
-    if (maxBackoff.compareTo(initialBackoff) <= 0) {
-      throw new IllegalArgumentException(
-          "influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms ("
-              + initialBackoff.toMillis() + "), but was " + maxBackoff.toMillis());
+    requirePositive(errors, timeout, "influxdb.timeout_seconds", timeout.toMillis() / 1000.0);
+    boolean retryValid =
+        requirePositive(errors, maxRetryDuration, "influxdb.max_retry_seconds", maxRetryDuration.toMillis() / 1000.0);
+    if (requirePositive(errors, initialBackoff, "influxdb.retry_initial_backoff_ms", initialBackoff.toMillis())) {
+      if (maxBackoff.compareTo(initialBackoff) <= 0) {
+        errors.add("influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms ("
+            + initialBackoff.toMillis() + "), but was " + maxBackoff.toMillis());
+      }
+      if (retryValid && initialBackoff.compareTo(maxRetryDuration) >= 0) {
+        errors.add("influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds ("
+            + maxRetryDuration.toMillis() / 1000.0 + " s), but was " + initialBackoff.toMillis());
+      }
     }
-    if (initialBackoff.compareTo(maxRetryDuration) >= 0) {
-      throw new IllegalArgumentException(
-          "influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds ("
-              + maxRetryDuration.toMillis() / 1000.0 + " s), but was " + initialBackoff.toMillis());
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("\n", errors));
     }
   }
 
@@ -269,29 +252,15 @@ public record InfluxSettings(
   /** Secrets masked. */
   @Override
   public String toString() {
-    return "InfluxSettings[url=" + url
-        + ", apiVersion=" + apiVersion
-        + ", database=" + database
-        + ", retentionPolicy=" + retentionPolicy.orElse("")
-        + ", username=" + username.orElse("")
-        + ", password=" + mask(password)
-        + ", org=" + org.orElse("")
-        + ", bucket=" + bucket.orElse("")
-        + ", token=" + mask(token)
-        + ", measurement=" + measurement
-        + ", sourceTag=" + sourceTag
-        + ", sourceAsField=" + sourceAsField
-        + ", primaryMeasurement=" + primaryMeasurement
+    return "InfluxSettings[url=" + url + ", apiVersion=" + apiVersion + ", database=" + database
+        + ", retentionPolicy=" + retentionPolicy.orElse("") + ", username=" + username.orElse("")
+        + ", password=" + mask(password) + ", org=" + org.orElse("") + ", bucket=" + bucket.orElse("")
+        + ", token=" + mask(token) + ", measurement=" + measurement + ", sourceTag=" + sourceTag
+        + ", sourceAsField=" + sourceAsField + ", primaryMeasurement=" + primaryMeasurement
         + ", primarySource=" + primarySource.orElse("(absent or not " + sourceTag + ")")
-        + ", primaryIdTag=" + primaryIdTag
-        + ", primaryField=" + primaryField
-        + ", chunkSize=" + chunkSize
-        + ", maxRetries=" + maxRetries
-        + ", maxRetryDuration=" + maxRetryDuration
-        + ", initialBackoff=" + initialBackoff
-        + ", maxBackoff=" + maxBackoff
-        + ", timeout=" + timeout
-        + "]";
+        + ", primaryIdTag=" + primaryIdTag + ", primaryField=" + primaryField + ", chunkSize=" + chunkSize
+        + ", maxRetries=" + maxRetries + ", maxRetryDuration=" + maxRetryDuration
+        + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff + ", timeout=" + timeout + "]";
   }
 
   private static String mask(Optional<String> secret) {
@@ -308,23 +277,25 @@ public record InfluxSettings(
     return value.map(String::trim).filter(v -> !v.isEmpty());
   }
 
-  private static void requireText(String value, String key) {
+  private static void requireText(List<String> errors, String value, String key) {
     if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(key + " must not be blank, but was '"
-          + (value == null ? "" : value) + "'");
+      errors.add(key + " must not be blank, but was '" + (value == null ? "" : value) + "'");
     }
   }
 
-  private static void requirePresent(Optional<String> value, String key) {
+  private static void requirePresent(List<String> errors, Optional<String> value, String key) {
     if (value.isEmpty()) {
-      throw new IllegalArgumentException(key + " is required when influxdb.api_version is 2");
+      errors.add(key + " is required when influxdb.api_version is 2");
     }
   }
 
-  private static void requirePositive(Duration d, String key, Object shown) {
+  /** Adds an error unless {@code d} is positive; returns whether it is. */
+  private static boolean requirePositive(List<String> errors, Duration d, String key, Object shown) {
     if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(key + " must be > 0, but was " + shown);
+      errors.add(key + " must be > 0, but was " + shown);
+      return false;
     }
+    return true;
   }
 
   /**
@@ -357,69 +328,42 @@ public record InfluxSettings(
 
     private Builder() {}
 
-    /**
-     * Sets {@code influxdb.url}.
-     *
-     * @param url the base URL
-     * @return this builder
-     */
+    /** Sets {@code influxdb.url}. @param url the base URL @return this builder */
     public Builder url(String url) {
       this.rawUrl = url;
       this.url = null;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.url}.
-     *
-     * @param url the base URL
-     * @return this builder
-     */
+    /** Sets {@code influxdb.url}. @param url the base URL @return this builder */
     public Builder url(URI url) {
       this.url = url;
       this.rawUrl = null;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.api_version}.
-     *
-     * @param apiVersion the API
-     * @return this builder
-     */
+    /** Sets {@code influxdb.api_version}. @param apiVersion the API @return this builder */
     public Builder apiVersion(ApiVersion apiVersion) {
       this.apiVersion = apiVersion;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.database}.
-     *
-     * @param database the database
-     * @return this builder
-     */
+    /** Sets {@code influxdb.database}. @param database the database @return this builder */
     public Builder database(String database) {
       this.database = database;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.retention_policy}.
-     *
-     * @param retentionPolicy the retention policy, null for the default
-     * @return this builder
-     */
+    /** @param retentionPolicy {@code influxdb.retention_policy}, null for the default @return this builder */
     public Builder retentionPolicy(String retentionPolicy) {
       this.retentionPolicy = retentionPolicy;
       return this;
     }
 
     /**
-     * Sets {@code influxdb.username} and {@code influxdb.password}.
-     *
-     * @param username the user, null for none
-     * @param password the password (secret), null for none
-     * @return this builder
+     * Sets the 1.x credentials; the password is a secret (from {@code influxdb.password_env} or {@code
+     * influxdb.password_file}). @param username {@code influxdb.username}, null for none @param password
+     * null for none @return this builder
      */
     public Builder credentials(String username, String password) {
       this.username = username;
@@ -427,155 +371,90 @@ public record InfluxSettings(
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.org}.
-     *
-     * @param org the 2.x organisation
-     * @return this builder
-     */
+    /** Sets {@code influxdb.org}. @param org the 2.x organisation @return this builder */
     public Builder org(String org) {
       this.org = org;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.bucket}.
-     *
-     * @param bucket the 2.x bucket
-     * @return this builder
-     */
+    /** Sets {@code influxdb.bucket}. @param bucket the 2.x bucket @return this builder */
     public Builder bucket(String bucket) {
       this.bucket = bucket;
       return this;
     }
 
     /**
-     * Sets {@code influxdb.token}.
-     *
-     * @param token the 2.x API token (secret)
-     * @return this builder
+     * Sets the 2.x API token, a secret (from {@code influxdb.token_env} or {@code influxdb.token_file}).
+     * @param token the token @return this builder
      */
     public Builder token(String token) {
       this.token = token;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.measurement}.
-     *
-     * @param measurement the measurement written
-     * @return this builder
-     */
+    /** Sets {@code influxdb.measurement}. @param measurement the measurement written @return this builder */
     public Builder measurement(String measurement) {
       this.measurement = measurement;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.source_tag}.
-     *
-     * @param sourceTag the fallback's source value
-     * @return this builder
-     */
+    /** Sets {@code influxdb.source_tag}. @param sourceTag the fallback's source value @return this builder */
     public Builder sourceTag(String sourceTag) {
       this.sourceTag = sourceTag;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.source_as_field}.
-     *
-     * @param sourceAsField true to write the source as a field
-     * @return this builder
-     */
+    /** @param sourceAsField {@code influxdb.source_as_field}: source as a field, not a tag @return this builder */
     public Builder sourceAsField(boolean sourceAsField) {
       this.sourceAsField = sourceAsField;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.primary_measurement}.
-     *
-     * @param primaryMeasurement the primary's measurement, null for the written measurement
-     * @return this builder
-     */
+    /** @param primaryMeasurement {@code influxdb.primary_measurement}, null for the measurement @return this builder */
     public Builder primaryMeasurement(String primaryMeasurement) {
       this.primaryMeasurement = primaryMeasurement;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.primary_source}.
-     *
-     * @param primarySource the primary's source value, null for "absent or not ours"
-     * @return this builder
-     */
+    /** @param primarySource {@code influxdb.primary_source}, null for "absent or not ours" @return this builder */
     public Builder primarySource(String primarySource) {
       this.primarySource = primarySource;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.primary_id_tag}.
-     *
-     * @param primaryIdTag the primary's key tag
-     * @return this builder
-     */
+    /** @param primaryIdTag the primary's key tag (no configuration key) @return this builder */
     public Builder primaryIdTag(String primaryIdTag) {
       this.primaryIdTag = primaryIdTag;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.primary_field}.
-     *
-     * @param primaryField a field every primary point has
-     * @return this builder
-     */
+    /** @param primaryField a field every primary point has (no configuration key) @return this builder */
     public Builder primaryField(String primaryField) {
       this.primaryField = primaryField;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.chunk_size}.
-     *
-     * @param chunkSize points per request
-     * @return this builder
-     */
+    /** Sets {@code influxdb.chunk_size}. @param chunkSize points per request @return this builder */
     public Builder chunkSize(int chunkSize) {
       this.chunkSize = chunkSize;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.max_retries}.
-     *
-     * @param maxRetries retries per request after the first try
-     * @return this builder
-     */
+    /** @param maxRetries retries of one request after its first try (no configuration key) @return this builder */
     public Builder maxRetries(int maxRetries) {
       this.maxRetries = maxRetries;
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.max_retry_seconds}.
-     *
-     * @param maxRetryDuration how long one request is retried at most
-     * @return this builder
-     */
+    /** @param maxRetryDuration {@code influxdb.max_retry_seconds} @return this builder */
     public Builder maxRetryDuration(Duration maxRetryDuration) {
       this.maxRetryDuration = maxRetryDuration;
       return this;
     }
 
     /**
-     * Sets {@code influxdb.retry_initial_backoff_ms} and {@code influxdb.retry_max_backoff_ms}.
-     *
-     * @param initialBackoff the first retry delay
-     * @param maxBackoff the largest retry delay
-     * @return this builder
+     * Sets the retry delays (no configuration key). @param initialBackoff the first retry delay
+     * @param maxBackoff the largest retry delay @return this builder
      */
     public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
       this.initialBackoff = initialBackoff;
@@ -583,12 +462,7 @@ public record InfluxSettings(
       return this;
     }
 
-    /**
-     * Sets {@code influxdb.timeout_seconds}.
-     *
-     * @param timeout bound of one HTTP request
-     * @return this builder
-     */
+    /** Sets {@code influxdb.timeout_seconds}. @param timeout bound of one HTTP request @return this builder */
     public Builder timeout(Duration timeout) {
       this.timeout = timeout;
       return this;

@@ -166,4 +166,20 @@ class InfluxSettingsTest {
         throw new AssertionError(key);
     }
   }
+
+  @Test
+  void v2WithoutOrgBucketAndToken_reportsEachAtOnce() {
+    assertThatThrownBy(() -> InfluxSettings.builder().url("http://x:8086").apiVersion(ApiVersion.V2).build())
+        .hasMessage("influxdb.org is required when influxdb.api_version is 2\n"
+            + "influxdb.bucket is required when influxdb.api_version is 2\n"
+            + "influxdb.token is required when influxdb.api_version is 2");
+  }
+
+  @Test
+  void severalInvalidValues_areReportedAtOnce_butARetryBoundIsNotAlsoComparedWhenItIsInvalid() {
+    assertThatThrownBy(() -> v1().chunkSize(0).timeout(Duration.ZERO).maxRetryDuration(Duration.ofSeconds(-1)).build())
+        .hasMessage("influxdb.chunk_size must be between 1 and 1000000, but was 0\n"
+            + "influxdb.timeout_seconds must be > 0, but was 0.0\n"
+            + "influxdb.max_retry_seconds must be > 0, but was -1.0");
+  }
 }

@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * Everything the Kafka adapters need, read once from the YAML configuration. Immutable; validated in
- * the constructor, which reports every invalid value at once, each with its YAML key.
+ * the constructor, which reports every invalid value at once, one line each, starting with its YAML key;
+ * the launcher's configuration loader reports these messages as they are.
  *
  * <table>
  *   <caption>Components, YAML keys and defaults</caption>
@@ -25,7 +26,8 @@ import java.util.Optional;
  *   <tr><td>autoOffsetReset</td><td>{@code kafka.auto_offset_reset}: {@code earliest|latest}; used only
  *       where neither the fallback's nor the primary's group has committed offsets</td>
  *       <td>{@code latest}</td></tr>
- *   <tr><td>batchSize</td><td>{@code processing.batch_size}, &gt; 0</td><td>1000</td></tr>
+ *   <tr><td>batchSize</td><td>{@code processing.batch_size}, &gt; 0 (the launcher caps it by
+ *       {@code dask.n_workers} &times; {@code dask.memory_limit})</td><td>1000</td></tr>
  *   <tr><td>batchTimeout</td><td>{@code processing.batch_timeout_seconds}, &gt; 0</td><td>30 s</td></tr>
  *   <tr><td>dlqTopic</td><td>{@code processing.dlq_topic}</td><td>{@code <topic>.dlq}</td></tr>
  *   <tr><td>keyField</td><td>{@code processing.key_field}</td><td>{@code id}</td></tr>
@@ -40,7 +42,9 @@ import java.util.Optional;
  *   <tr><td>advancePrimaryOffsets</td><td>{@code handoff.advance_primary_offsets}</td><td>false</td></tr>
  *   <tr><td>rewindMargin</td><td>{@code handoff.rewind_margin_seconds}, &gt;= 0</td><td>10 s</td></tr>
  *   <tr><td>clientProperties</td><td>{@code kafka.properties.*}: Kafka client settings passed through
- *       (see {@link KafkaBatchSource})</td><td>empty</td></tr>
+ *       (see {@link KafkaBatchSource}); the launcher adds {@code sasl.jaas.config} (a secret, from
+ *       {@code kafka.sasl_jaas_config_env} or {@code kafka.sasl_jaas_config_file}) and a derived
+ *       {@code group.instance.id}</td><td>empty</td></tr>
  * </table>
  *
  * @param bootstrapServers Kafka bootstrap servers

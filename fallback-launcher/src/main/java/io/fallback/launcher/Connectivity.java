@@ -50,11 +50,11 @@ final class Connectivity {
       kafka(config, loader, out, problems);
     }
     if (only.contains("influxdb")) {
-      String influx = config.string(Keys.INFLUX_URL).orElseThrow().replaceAll("/+$", "");
+      String influx = config.influxdb().url().toString().replaceAll("/+$", "");
       http(influx + "/ping", "influxdb", out, problems);
     }
-    if (only.contains("flink") && !config.string(Keys.HEALTH_MODE).orElseThrow().equals("none")) {
-      http(config.string(Keys.FLINK_URL).orElseThrow().replaceAll("/+$", "") + "/overview", "flink", out, problems);
+    if (only.contains("flink") && config.monitoring().healthProbe().isPresent()) {
+      http(config.monitoring().flinkRestUrl().toString().replaceAll("/+$", "") + "/overview", "flink", out, problems);
     }
     if (only.contains("ml_service")) {
       modelService(config, out, problems);
@@ -63,13 +63,13 @@ final class Connectivity {
   }
 
   private static void kafka(FallbackConfig config, ConfigLoader loader, PrintWriter out, List<String> problems) {
-    String bootstrap = config.string(Keys.KAFKA_BOOTSTRAP).orElseThrow();
-    String topic = config.string(Keys.KAFKA_TOPIC).orElseThrow();
-    Map<String, Object> props = new HashMap<>(config.map(Keys.KAFKA_PROPERTIES));
+    String bootstrap = config.kafka().bootstrapServers();
+    String topic = config.kafka().topic();
+    Map<String, Object> props = new HashMap<>(config.kafka().properties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-    loader.secret(config, Keys.KAFKA_SASL_ENV, Keys.KAFKA_SASL_FILE).ifPresent(j -> props.put("sasl.jaas.config", j));
+    loader.secrets().read(config.kafka().saslJaasConfig()).ifPresent(j -> props.put("sasl.jaas.config", j));
     try (Admin admin = Admin.create(props)) {
       int partitions =
           admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)

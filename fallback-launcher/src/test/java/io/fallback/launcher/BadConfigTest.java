@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every bad configuration exits with 2 and a message naming the key; no stack trace. */
 class BadConfigTest {
@@ -30,7 +31,7 @@ class BadConfigTest {
         Arguments.of("monitoring:\n  consecutive_violations: 0\n", "monitoring.consecutive_violations: must be >= 1, but was 0"),
         Arguments.of("monitoring:\n  consecutive_violations: 2.5\n", "monitoring.consecutive_violations: must be an integer, but was 2.5"),
         Arguments.of("monitoring:\n  check_interval_seconds: 0\n", "monitoring.check_interval_seconds: must be > 0"),
-        Arguments.of("monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n", "monitoring.resume_threshold_seconds: must be below monitoring.latency_threshold_seconds"),
+        Arguments.of("monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n", "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s), but was 150.0s"),
         Arguments.of("monitoring:\n  consecutive_recoveries: 0\n", "monitoring.consecutive_recoveries: must be >= 1"),
         Arguments.of("monitoring:\n  min_fallback_seconds: -5\n", "monitoring.min_fallback_seconds: must be >= 0"),
         Arguments.of("monitoring:\n  probe_timeout_seconds: 0\n", "monitoring.probe_timeout_seconds: must be > 0"),
@@ -62,7 +63,64 @@ class BadConfigTest {
         Arguments.of("server:\n  port: 70000\n", "server.port: must be between 0 and 65535, but was 70000"),
         Arguments.of("handoff:\n  advance_primary_offsets: yes please\n", "handoff.advance_primary_offsets: must be true or false"),
         Arguments.of("kafka: [1, 2]\n", "kafka: must be a mapping of keys"),
-        Arguments.of("kafka:\n  topic: [unclosed\n", "(file): not valid YAML"));
+        Arguments.of("kafka:\n  topic: [unclosed\n", "(file): not valid YAML"),
+        Arguments.of("kafka:\n\ttopic: x\n", "(file): not valid YAML at line 2, column 1: found character '\\t(TAB)'"),
+        Arguments.of("kafka:\n  topic: a\n  topic: b\n", "kafka.topic: duplicate key at line 3, column 3"),
+        Arguments.of("", " is empty (no section); write {} to run on the defaults alone"),
+        Arguments.of("# only a comment\n", " is empty (no section)"),
+        Arguments.of("monitoring:\n  flink_job_name: nurse-stress\n  flink_job_id: 0123456789abcdef0123456789abcdef\n",
+            "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and monitoring.flink_job_id"),
+        Arguments.of("monitoring:\n  flink_job_id: job-1\n", "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'job-1'"),
+        Arguments.of("influxdb:\n  api_version: 2\n  org: o\n", "influxdb.bucket: required when influxdb.api_version is 2"),
+        Arguments.of("influxdb:\n  chunk_size: 2000000\n", "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"),
+        Arguments.of("ml_service:\n  query_parameters:\n    x: X\n    y: yes\n",
+            "ml_service.query_parameters: the value of y must be a field name (a string or a number), but was true"),
+        Arguments.of("ml_service:\n  query_parameters:\n    x: Q\n", "ml_service.query_parameters: field Q is not in processing.fields"),
+        Arguments.of("ml_service:\n  query_parameters: {}\n", "ml_service.query_parameters: must not be empty"),
+        Arguments.of("processing:\n  timestamp_format: 'yyyy {'\n", "processing.timestamp_format: must be a DateTimeFormatter pattern"),
+        Arguments.of("processing:\n  dlq_topic: stress-topic\n", "processing.dlq_topic: must differ from kafka.topic, but both are stress-topic"),
+        Arguments.of("processing:\n  window_seconds: 2.5\n", "processing.window_seconds: must be whole seconds, but was 2.5"),
+        Arguments.of("monitoring:\n  primary_group_id: dask-fallback-consumer\n", "monitoring.primary_group_id: must differ from kafka.group_id"));
+  }
+
+  /** One rule states each constraint, so one mistake gives one message, even where two records see the value. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "monitoring:\n  latency_threshold_seconds: -1\n",
+      "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n",
+      "monitoring:\n  latency_threshold_seconds: 0\n  resume_threshold_seconds: 5\n",
+      "processing:\n  batch_size: 0\n",
+      "processing:\n  batch_timeout_seconds: 0\n",
+      "kafka:\n  topic: ''\n",
+      "kafka:\n  group_id: ''\nmonitoring:\n  primary_group_id: dask-fallback-consumer\n",
+      "ml_service:\n  endpoint: not a url\n  health_endpoint: /ready\n",
+      "monitoring:\n  probe_timeout_seconds: 0\n",
+      "influxdb:\n  measurement: ' '\n"})
+  void oneMistake_givesOneMessage(String yaml) throws IOException {
+    Path file = dir.resolve("config.yaml");
+    Files.writeString(file, yaml);
+    StringWriter err = new StringWriter();
+
+    int code = Main.execute(new String[] {"validate", "--offline", "--config", file.toString()}, Map.of(),
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid configuration (1 problem):");
+  }
+
+  @Test
+  void badValueFromTheEnvironment_namesTheKeyAndTheVariable() throws Exception {
+    Path seed = Path.of(BadConfigTest.class.getResource("/seed-config.yaml").toURI());
+    StringWriter err = new StringWriter();
+
+    int code = Main.execute(new String[] {"validate", "--offline", "--config", seed.toString()},
+        Map.of("BATCH_SIZE", "lots", "FALLBACK_ML_SERVICE_MAX_CONCURRENCY", "0"),
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("processing.batch_size (from BATCH_SIZE): must be an integer, but was 'lots'")
+        .contains("ml_service.max_concurrency (from FALLBACK_ML_SERVICE_MAX_CONCURRENCY): must be >= 1, but was 0");
   }
 
   @ParameterizedTest(name = "{1}")

@@ -3,8 +3,8 @@ package io.fallback.launcher.config;
 import java.util.stream.Collectors;
 
 /**
- * Renders {@link Keys#ALL} as the Markdown table of the README's configuration reference. A test keeps
- * the README equal to this output, so the reference cannot drift from the code.
+ * Renders the definition table ({@link Keys#ALL}) as the Markdown table of the README's configuration
+ * reference. A test keeps the README equal to this output, so the reference cannot drift from the code.
  */
 public final class ConfigReference {
 
@@ -21,9 +21,9 @@ public final class ConfigReference {
     sb.append("|---|---|---|---|\n");
     for (Key k : Keys.ALL) {
       String type =
-          k.type() == Key.Type.ENUM
+          k.type() == ConfigDef.Type.ENUM
               ? k.allowed().stream().map(a -> "`" + a + "`").collect(Collectors.joining(" \\| "))
-              : k.type().name().toLowerCase(java.util.Locale.ROOT);
+              : k.type().shown();
       sb.append("| `")
           .append(k.path())
           .append("` | ")

@@ -2,27 +2,85 @@ package io.fallback.launcher.config;
 
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.window.WindowSpec;
+import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelServiceSettings;
-import java.net.URI;
+import io.fallback.influx.InfluxSettings;
+import io.fallback.kafka.KafkaSourceSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * The validated configuration: every key of {@link Keys#ALL} with its parsed value or its default.
- * Immutable and thread-safe. Secrets are not held here, only where to find them.
+ * The validated configuration: one typed record per section, and the settings records of core and the
+ * adapters built from them (each validated once, when the file was loaded). Immutable and thread-safe.
+ * Secrets are not held here, only where to find them ({@link SecretRef}); the settings that need one
+ * take a {@link Secrets} reader.
  */
 public final class FallbackConfig {
 
-  private final Map<String, Object> values;
+  private final Values values;
+  private final Map<Key, String> environment;
+  private final Set<Key> derived;
   private final List<String> warnings;
+  private final KafkaConfig kafka;
+  private final ProcessingConfig processing;
+  private final MonitoringConfig monitoring;
+  private final MlServiceConfig mlService;
+  private final InfluxConfig influxdb;
+  private final DaskConfig dask;
+  private final HandoffConfig handoff;
+  private final ServerConfig server;
+  private final ModePolicy policy;
+  private final WindowSpec windowSpec;
+  private final ModelServiceSettings modelService;
+  private final Optional<FlinkProbeSettings> flinkProbe;
 
-  FallbackConfig(Map<String, Object> values, List<String> warnings) {
-    this.values = Map.copyOf(values);
+  private FallbackConfig(Values values, Map<Key, String> environment, Set<Key> derived, List<String> warnings,
+      Problems problems, Secrets notRead) {
+    this.values = values;
+    this.environment = Map.copyOf(environment);
+    this.derived = Set.copyOf(derived);
     this.warnings = List.copyOf(warnings);
+    this.kafka = KafkaConfig.from(values);
+    this.processing = ProcessingConfig.from(values);
+    this.monitoring = MonitoringConfig.from(values);
+    this.mlService = MlServiceConfig.from(values);
+    this.influxdb = InfluxConfig.from(values);
+    this.dask = DaskConfig.from(values);
+    this.handoff = HandoffConfig.from(values);
+    this.server = ServerConfig.from(values);
+    this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
+    this.windowSpec = problems.collect(() -> AdapterSettings.windowSpec(processing)).orElse(null);
+    this.modelService = problems.collect(() -> AdapterSettings.modelService(mlService)).orElse(null);
+    // checked whatever the mode, as every key is: a value that means nothing now is still wrong
+    Optional<FlinkProbeSettings> probe = problems.collect(() -> AdapterSettings.flinkProbe(
+        monitoring, monitoring.healthProbe().orElse(FlinkProbeSettings.Mode.FLINK_REST)));
+    this.flinkProbe = monitoring.healthProbe().isPresent() ? probe : Optional.empty();
+    problems.collect(() -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, notRead));
+    problems.collect(() -> AdapterSettings.influx(influxdb, notRead));
+  }
+
+  /**
+   * Binds the values into sections and builds every settings record once, collecting their errors.
+   *
+   * @param values the parsed values
+   * @param environment the keys whose value came from an environment variable, and that variable
+   * @param derived the keys holding a derived default
+   * @param warnings the warnings found while loading
+   * @param problems the errors found so far; the records' are added
+   * @param notRead stands in for secrets, which are read only when a client is built
+   * @return the configuration
+   * @throws ConfigException with every error, when there is one
+   */
+  static FallbackConfig bind(Values values, Map<Key, String> environment, Set<Key> derived,
+      List<String> warnings, Problems problems, Secrets notRead) {
+    FallbackConfig config = new FallbackConfig(values, environment, derived, warnings, problems, notRead);
+    problems.throwIfAny();
+    return config;
   }
 
   /**
@@ -34,131 +92,113 @@ public final class FallbackConfig {
     return warnings;
   }
 
-  private Object raw(Key key) {
-    return values.get(key.path());
+  /** @return the {@code kafka} section */
+  public KafkaConfig kafka() {
+    return kafka;
+  }
+
+  /** @return the {@code processing} section */
+  public ProcessingConfig processing() {
+    return processing;
+  }
+
+  /** @return the {@code monitoring} section */
+  public MonitoringConfig monitoring() {
+    return monitoring;
+  }
+
+  /** @return the {@code ml_service} section */
+  public MlServiceConfig mlService() {
+    return mlService;
+  }
+
+  /** @return the {@code influxdb} section */
+  public InfluxConfig influxdb() {
+    return influxdb;
+  }
+
+  /** @return the {@code dask} section */
+  public DaskConfig dask() {
+    return dask;
+  }
+
+  /** @return the {@code handoff} section */
+  public HandoffConfig handoff() {
+    return handoff;
+  }
+
+  /** @return the {@code server} section */
+  public ServerConfig server() {
+    return server;
   }
 
   /**
-   * A text value.
-   *
-   * @param key the key
-   * @return the value, or empty when absent and without default
-   */
-  public Optional<String> string(Key key) {
-    return Optional.ofNullable((String) raw(key));
-  }
-
-  /**
-   * An integer value (every integer key has a default).
-   *
-   * @param key the key
-   * @return the value
-   */
-  public int integer(Key key) {
-    return (Integer) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * A duration given in seconds.
-   *
-   * @param key the key
-   * @return the value
-   */
-  public Duration seconds(Key key) {
-    return (Duration) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * A boolean value.
-   *
-   * @param key the key
-   * @return the value
-   */
-  public boolean bool(Key key) {
-    return (Boolean) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * A size in bytes.
-   *
-   * @param key the key
-   * @return the value
-   */
-  public long bytes(Key key) {
-    return (Long) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * A file.
-   *
-   * @param key the key
-   * @return the path, if set
-   */
-  public Optional<Path> file(Key key) {
-    return Optional.ofNullable((Path) raw(key));
-  }
-
-  /**
-   * A list value.
-   *
-   * @param key the key
-   * @return the list
-   */
-  @SuppressWarnings("unchecked")
-  public List<String> list(Key key) {
-    return (List<String>) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * A map value.
-   *
-   * @param key the key
-   * @return the map
-   */
-  @SuppressWarnings("unchecked")
-  public Map<String, String> map(Key key) {
-    return (Map<String, String>) Objects.requireNonNull(raw(key), key.path());
-  }
-
-  /**
-   * The mode rules.
+   * The mode rules ({@code monitoring.*}).
    *
    * @return the policy
    */
   public ModePolicy policy() {
-    return new ModePolicy(
-        seconds(Keys.THRESHOLD),
-        integer(Keys.VIOLATIONS),
-        seconds(Keys.RESUME),
-        integer(Keys.RECOVERIES),
-        seconds(Keys.MIN_FALLBACK));
+    return policy;
   }
 
   /**
-   * The windows.
+   * The windows ({@code processing.window_seconds}, {@code max_out_of_orderness_seconds}, {@code fields}).
    *
    * @return the window spec
    */
   public WindowSpec windowSpec() {
-    return new WindowSpec(seconds(Keys.WINDOW), seconds(Keys.OUT_OF_ORDER), list(Keys.FIELDS));
+    return windowSpec;
   }
 
   /**
    * How to call and check the model service ({@code ml_service.*}).
    *
    * @return the settings
-   * @throws IllegalArgumentException naming the key of a value the model client refuses (the loader
-   *     has already checked every value, so this does not happen for a loaded configuration)
    */
   public ModelServiceSettings modelServiceSettings() {
-    return ModelServiceSettings.builder(URI.create(string(Keys.ML_ENDPOINT).orElseThrow()))
-        .healthEndpoint(string(Keys.ML_HEALTH).orElse(null))
-        .timeout(seconds(Keys.ML_TIMEOUT))
-        .retryAttempts(integer(Keys.ML_RETRIES))
-        .maxConcurrency(integer(Keys.ML_CONCURRENCY))
-        .circuitBreaker(integer(Keys.ML_BREAKER_FAILURES), seconds(Keys.ML_BREAKER_OPEN))
-        .queryParameters(map(Keys.ML_QUERY))
-        .build();
+    return modelService;
+  }
+
+  /**
+   * How to check the Flink job ({@code monitoring.health_probe} and the {@code flink_*} keys).
+   *
+   * @return the settings, or empty for {@code health_probe: none}
+   */
+  public Optional<FlinkProbeSettings> flinkProbeSettings() {
+    return flinkProbe;
+  }
+
+  /**
+   * The Kafka source's settings, with {@code sasl.jaas.config} read now. Its values were checked when the
+   * file was loaded.
+   *
+   * @param secrets where secrets are read from
+   * @return the settings
+   * @throws ConfigException if the secret's file cannot be read
+   */
+  public KafkaSourceSettings kafkaSourceSettings(Secrets secrets) {
+    return build(() -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, secrets));
+  }
+
+  /**
+   * InfluxDB's settings, with the password and the token read now.
+   *
+   * @param secrets where secrets are read from
+   * @return the settings
+   * @throws ConfigException naming the key when a secret is missing (the token of
+   *     {@code api_version: 2}) or its file cannot be read
+   */
+  public InfluxSettings influxSettings(Secrets secrets) {
+    return build(() -> AdapterSettings.influx(influxdb, secrets));
+  }
+
+  private <T> T build(Supplier<T> settings) {
+    Problems problems = new Problems();
+    environment.forEach(problems::fromEnvironment);
+    derived.forEach(problems::derived);
+    Optional<T> built = problems.collect(settings);
+    problems.throwIfAny();
+    return built.orElseThrow();
   }
 
   /**
@@ -166,8 +206,8 @@ public final class FallbackConfig {
    *
    * @return the topic
    */
-  public String dlqTopic() {
-    return string(Keys.DLQ_TOPIC).orElse(string(Keys.KAFKA_TOPIC).orElseThrow() + ".dlq");
+  String dlqTopic() {
+    return processing.dlqTopic();
   }
 
   /**
@@ -175,16 +215,48 @@ public final class FallbackConfig {
    *
    * @return bytes
    */
-  public long memoryBound() {
-    return integer(Keys.DASK_WORKERS) * bytes(Keys.DASK_MEMORY);
+  long memoryBound() {
+    return dask.memoryBound();
   }
 
-  /**
-   * The processing pool size: n_workers x threads_per_worker.
-   *
-   * @return threads
-   */
-  public int workerThreads() {
-    return integer(Keys.DASK_WORKERS) * integer(Keys.DASK_THREADS);
+  /** The sections, without secrets (they are never held here). */
+  @Override
+  public String toString() {
+    return "FallbackConfig[" + kafka + ", " + processing + ", " + monitoring + ", " + mlService + ", " + influxdb
+        + ", " + dask + ", " + handoff + ", " + server + "]";
+  }
+
+  // Values by key, for tests of the loader in this package; the launcher reads the sections.
+
+  Optional<String> string(Key key) {
+    return values.string(key);
+  }
+
+  int integer(Key key) {
+    return values.integer(key);
+  }
+
+  Duration seconds(Key key) {
+    return values.seconds(key);
+  }
+
+  boolean bool(Key key) {
+    return values.bool(key);
+  }
+
+  long bytes(Key key) {
+    return values.bytes(key);
+  }
+
+  Optional<Path> file(Key key) {
+    return values.file(key);
+  }
+
+  List<String> list(Key key) {
+    return values.list(key);
+  }
+
+  Map<String, String> map(Key key) {
+    return values.map(key);
   }
 }

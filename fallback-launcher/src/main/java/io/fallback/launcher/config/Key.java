@@ -1,53 +1,39 @@
 package io.fallback.launcher.config;
 
+import io.fallback.launcher.config.ConfigDef.Derivation;
+import io.fallback.launcher.config.ConfigDef.Type;
+import io.fallback.launcher.config.ConfigDef.Validator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One configuration key: its YAML path, type, default and meaning. {@link Keys#ALL} is the single
- * source of truth for parsing, validation, environment overrides and the README's configuration
- * reference (a test checks the README against it).
+ * One configuration key as {@link ConfigDef} defines it: YAML path, type, default, rule and meaning.
+ * {@link Keys} is the launcher's table; parsing, defaults, environment overrides and the README's
+ * reference all read it. Immutable and thread-safe.
  *
  * @param section the YAML section, e.g. {@code monitoring}
  * @param name the key inside the section, e.g. {@code latency_threshold_seconds}
  * @param type how the value is parsed and checked
- * @param defaultText the default as shown in the README ({@code "(none)"} when absent)
+ * @param defaultText the default as the README shows it (in parentheses when the key is absent by default)
+ * @param defaultValue the parsed literal default, or null when absent or derived
+ * @param derivation how a derived default is computed from earlier keys, or null
+ * @param validator a rule about this key alone that no settings record states, or null
  * @param description what it does
- * @param allowed allowed values for {@link Type#ENUM}, empty otherwise
- * @param deprecation for a seed key that no longer means what it meant: what happens instead; null otherwise
+ * @param allowed the allowed values of an {@link Type#ENUM}, empty otherwise
+ * @param ignored for a seed key that is accepted and ignored: what happens instead; null otherwise
  */
 public record Key(
     String section,
     String name,
     Type type,
     String defaultText,
+    Object defaultValue,
+    Derivation derivation,
+    Validator validator,
     String description,
     List<String> allowed,
-    String deprecation) {
-
-  /** The value types. */
-  public enum Type {
-    /** Free text. */
-    STRING,
-    /** An integer. */
-    INT,
-    /** A number of seconds, integer or decimal. */
-    SECONDS,
-    /** true or false. */
-    BOOLEAN,
-    /** An http(s) URL. */
-    URL,
-    /** One of {@link Key#allowed()}. */
-    ENUM,
-    /** A size such as {@code 2GB} (10^9) or {@code 2GiB} (2^30), parsed like Dask. */
-    SIZE,
-    /** A path to an existing file. */
-    FILE,
-    /** A list of strings. */
-    LIST,
-    /** A map of client properties passed through untouched. */
-    MAP
-  }
+    String ignored) {
 
   /**
    * Validates the components.
@@ -78,6 +64,25 @@ public record Key(
    * @return the variable name
    */
   public String envName() {
-    return "FALLBACK_" + section.toUpperCase(java.util.Locale.ROOT) + "_" + name.toUpperCase(java.util.Locale.ROOT);
+    return "FALLBACK_" + section.toUpperCase(Locale.ROOT) + "_" + name.toUpperCase(Locale.ROOT);
+  }
+
+  /**
+   * Whether this is a seed key that is accepted with a warning and ignored.
+   *
+   * @return true for an ignored key
+   */
+  public boolean isIgnored() {
+    return ignored != null;
+  }
+
+  Key withDefaultValue(Object value) {
+    return new Key(section, name, type, defaultText, value, derivation, validator, description, allowed, ignored);
+  }
+
+  /** Only the path: a key is named by it in messages and maps. */
+  @Override
+  public String toString() {
+    return path();
   }
 }

@@ -1,205 +1,226 @@
 package io.fallback.launcher.config;
 
-import io.fallback.launcher.config.Key.Type;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import static io.fallback.launcher.config.ConfigDef.Type.BOOLEAN;
+import static io.fallback.launcher.config.ConfigDef.Type.FILE;
+import static io.fallback.launcher.config.ConfigDef.Type.INT;
+import static io.fallback.launcher.config.ConfigDef.Type.LIST;
+import static io.fallback.launcher.config.ConfigDef.Type.MAP;
+import static io.fallback.launcher.config.ConfigDef.Type.NAME_MAP;
+import static io.fallback.launcher.config.ConfigDef.Type.SECONDS;
+import static io.fallback.launcher.config.ConfigDef.Type.SIZE;
+import static io.fallback.launcher.config.ConfigDef.Type.STRING;
+import static io.fallback.launcher.config.ConfigDef.Type.URL;
+import static io.fallback.launcher.config.ConfigDef.absent;
+import static io.fallback.launcher.config.ConfigDef.atLeast;
+import static io.fallback.launcher.config.ConfigDef.atLeastBytes;
+import static io.fallback.launcher.config.ConfigDef.between;
+import static io.fallback.launcher.config.ConfigDef.derived;
+import static io.fallback.launcher.config.ConfigDef.positive;
+import static io.fallback.launcher.config.ConfigDef.wholeSeconds;
+
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Every configuration key the launcher knows, in README order. */
+/**
+ * The definition table: every configuration key the launcher knows, in README order, each defined once
+ * with its type, default, rule and meaning ({@link ConfigDef#define}).
+ *
+ * <p>Most rules belong to the settings record a value is bound into, and the loader reports that
+ * record's message: {@code ModePolicy} ({@code monitoring.latency_threshold_seconds},
+ * {@code consecutive_violations}, {@code resume_threshold_seconds}, {@code consecutive_recoveries},
+ * {@code min_fallback_seconds}), {@code WindowSpec}, {@code KafkaSourceSettings}, {@code FlinkProbeSettings},
+ * {@code ModelServiceSettings} (with {@code ModelHealthCheck}) and {@code InfluxSettings}. A validator here
+ * is checked before any record sees the value, for the few keys the loader has no record to ask about:
+ * values only the launcher uses ({@code dask.*}, {@code server.port}, {@code processing.window_seconds}
+ * in whole seconds), values of objects built only at start ({@code processing.commit_interval_ms},
+ * {@code monitoring.check_interval_seconds}, {@code monitoring.probe_timeout_seconds}), and the two bounds
+ * whose launcher wording operators know ({@code processing.batch_size}, {@code ml_service.retry_attempts};
+ * their records state the same bound for their other callers). A value a validator refuses never reaches a
+ * record, so it gets one message.
+ */
 public final class Keys {
 
   private Keys() {}
 
-  private static final List<Key> KEYS = new ArrayList<>();
-
-  private static Key key(String section, String name, Type type, String def, String description) {
-    Key k = new Key(section, name, type, def, description, List.of(), null);
-    KEYS.add(k);
-    return k;
-  }
-
-  private static Key choice(String section, String name, String def, String description, String... allowed) {
-    Key k = new Key(section, name, Type.ENUM, def, description, List.of(allowed), null);
-    KEYS.add(k);
-    return k;
-  }
-
-  private static Key deprecated(String section, String name, Type type, String instead) {
-    Key k = new Key(section, name, type, "(ignored)", "Seed key, accepted and ignored: " + instead, List.of(), instead);
-    KEYS.add(k);
-    return k;
-  }
+  private static final ConfigDef DEF = new ConfigDef();
 
   // kafka
-  public static final Key KAFKA_BOOTSTRAP = key("kafka", "bootstrap_servers", Type.STRING, "localhost:9092",
+  public static final Key KAFKA_BOOTSTRAP = DEF.define("kafka.bootstrap_servers", STRING, "localhost:9092", null,
       "Kafka bootstrap servers (env `KAFKA_BOOTSTRAP_SERVERS` overrides).");
-  public static final Key KAFKA_TOPIC = key("kafka", "topic", Type.STRING, "stress-topic", "Input topic.");
-  public static final Key KAFKA_GROUP = key("kafka", "group_id", Type.STRING, "dask-fallback-consumer",
+  public static final Key KAFKA_TOPIC = DEF.define("kafka.topic", STRING, "stress-topic", null, "Input topic.");
+  public static final Key KAFKA_GROUP = DEF.define("kafka.group_id", STRING, "dask-fallback-consumer", null,
       "The fallback's own consumer group.");
-  public static final Key KAFKA_RESET = choice("kafka", "auto_offset_reset", "latest",
+  public static final Key KAFKA_RESET = DEF.defineChoice("kafka.auto_offset_reset", "latest",
       "Where to start a partition for which neither the primary's group nor ours has committed offsets.",
       "earliest", "latest");
-  public static final Key KAFKA_AUTO_COMMIT = deprecated("kafka", "enable_auto_commit", Type.BOOLEAN,
+  public static final Key KAFKA_AUTO_COMMIT = DEF.defineIgnored("kafka.enable_auto_commit", BOOLEAN,
       "auto-commit is always off; offsets are committed only after InfluxDB acknowledged the windows before them");
-  public static final Key KAFKA_AUTO_COMMIT_INTERVAL = deprecated("kafka", "auto_commit_interval_ms", Type.INT,
+  public static final Key KAFKA_AUTO_COMMIT_INTERVAL = DEF.defineIgnored("kafka.auto_commit_interval_ms", INT,
       "commits are coalesced by processing.commit_interval_ms");
-  public static final Key KAFKA_PROPERTIES = key("kafka", "properties", Type.MAP, "{}",
+  public static final Key KAFKA_PROPERTIES = DEF.define("kafka.properties", MAP, "{}", null,
       "Kafka client properties passed through to the consumer, producer and admin client unchanged.");
-  public static final Key KAFKA_SASL_ENV = key("kafka", "sasl_jaas_config_env", Type.STRING, "KAFKA_SASL_JAAS_CONFIG",
-      "Environment variable holding `sasl.jaas.config` (secret; never logged).");
-  public static final Key KAFKA_SASL_FILE = key("kafka", "sasl_jaas_config_file", Type.FILE, "(none)",
+  public static final Key KAFKA_SASL_ENV = DEF.define("kafka.sasl_jaas_config_env", STRING, "KAFKA_SASL_JAAS_CONFIG",
+      null, "Environment variable holding `sasl.jaas.config` (secret; never logged).");
+  public static final Key KAFKA_SASL_FILE = DEF.define("kafka.sasl_jaas_config_file", FILE, absent("(none)"), null,
       "File holding `sasl.jaas.config`, used when the variable is unset.");
 
   // processing
-  public static final Key BATCH_SIZE = key("processing", "batch_size", Type.INT, "1000",
+  public static final Key BATCH_SIZE = DEF.define("processing.batch_size", INT, "1000", atLeast(1),
       "Most records per poll (env `BATCH_SIZE` overrides).");
-  public static final Key BATCH_TIMEOUT = key("processing", "batch_timeout_seconds", Type.SECONDS, "30",
+  public static final Key BATCH_TIMEOUT = DEF.define("processing.batch_timeout_seconds", SECONDS, "30", null,
       "Longest wait to fill a batch.");
-  public static final Key CHECKPOINT_INTERVAL = deprecated("processing", "checkpoint_interval", Type.INT,
+  public static final Key CHECKPOINT_INTERVAL = DEF.defineIgnored("processing.checkpoint_interval", INT,
       "offsets are committed after every acknowledged write, coalesced by processing.commit_interval_ms");
-  public static final Key COMMIT_INTERVAL = key("processing", "commit_interval_ms", Type.INT, "1000",
+  public static final Key COMMIT_INTERVAL = DEF.define("processing.commit_interval_ms", INT, "1000", atLeast(0),
       "Least time between two offset commits.");
-  public static final Key WINDOW = key("processing", "window_seconds", Type.SECONDS, "5", "Tumbling window length.");
-  public static final Key OUT_OF_ORDER = key("processing", "max_out_of_orderness_seconds", Type.SECONDS, "5",
+  public static final Key WINDOW = DEF.define("processing.window_seconds", SECONDS, "5", wholeSeconds(),
+      "Tumbling window length.");
+  public static final Key OUT_OF_ORDER = DEF.define("processing.max_out_of_orderness_seconds", SECONDS, "5", null,
       "Bounded out-of-orderness of the watermark, as in the primary job.");
-  public static final Key FORMAT = choice("processing", "format", "avro", "Record value format.", "avro", "json");
-  public static final Key SCHEMA_FILE = key("processing", "schema_file", Type.FILE, "(built-in nurse schema)",
-      "Avro schema of the record values (raw binary datum, no registry).");
-  public static final Key KEY_FIELD = key("processing", "key_field", Type.STRING, "id", "Field holding the window key.");
-  public static final Key TIMESTAMP_FIELD = key("processing", "timestamp_field", Type.STRING, "datetime",
+  public static final Key FORMAT = DEF.defineChoice("processing.format", "avro", "Record value format.", "avro", "json");
+  public static final Key SCHEMA_FILE = DEF.define("processing.schema_file", FILE, absent("(built-in nurse schema)"),
+      null, "Avro schema of the record values (raw binary datum, no registry).");
+  public static final Key KEY_FIELD = DEF.define("processing.key_field", STRING, "id", null,
+      "Field holding the window key.");
+  public static final Key TIMESTAMP_FIELD = DEF.define("processing.timestamp_field", STRING, "datetime", null,
       "Field holding the event time, or `kafka_timestamp` for the record timestamp.");
-  public static final Key TIMESTAMP_FORMAT = key("processing", "timestamp_format", Type.STRING, "yyyy-MM-dd HH:mm:ss.SSS",
-      "Layout of the event time (UTC).");
-  public static final Key FIELDS = key("processing", "fields", Type.LIST, "[X, Y, Z, EDA, HR, TEMP]",
+  public static final Key TIMESTAMP_FORMAT = DEF.define("processing.timestamp_format", STRING,
+      "yyyy-MM-dd HH:mm:ss.SSS", null, "Layout of the event time (UTC).");
+  public static final Key FIELDS = DEF.define("processing.fields", LIST, "[X, Y, Z, EDA, HR, TEMP]", null,
       "Numeric fields averaged per window, written under these names.");
-  public static final Key DLQ_TOPIC = key("processing", "dlq_topic", Type.STRING, "<topic>.dlq",
+  public static final Key DLQ_TOPIC = DEF.define("processing.dlq_topic", STRING,
+      derived("<topic>.dlq", value -> value.apply(Keys.KAFKA_TOPIC) + ".dlq"), null,
       "Dead-letter topic for undecodable and late records.");
 
   // monitoring
-  public static final Key THRESHOLD = key("monitoring", "latency_threshold_seconds", Type.SECONDS, "300",
+  public static final Key THRESHOLD = DEF.define("monitoring.latency_threshold_seconds", SECONDS, "300", null,
       "Latency above which a check violates; 0 forces fallback (env `LATENCY_THRESHOLD` overrides).");
-  public static final Key VIOLATIONS = key("monitoring", "consecutive_violations", Type.INT, "3",
+  public static final Key VIOLATIONS = DEF.define("monitoring.consecutive_violations", INT, "3", null,
       "Violating checks in a row that trigger fallback.");
-  public static final Key CHECK_INTERVAL = key("monitoring", "check_interval_seconds", Type.SECONDS, "60",
+  public static final Key CHECK_INTERVAL = DEF.define("monitoring.check_interval_seconds", SECONDS, "60", positive(),
       "Time between checks.");
-  public static final Key RESUME = key("monitoring", "resume_threshold_seconds", Type.SECONDS, "half the threshold",
-      "Latency below which a healthy check counts as a recovery; must not exceed the threshold.");
-  public static final Key RECOVERIES = key("monitoring", "consecutive_recoveries", Type.INT, "1",
+  public static final Key RESUME = DEF.define("monitoring.resume_threshold_seconds", SECONDS,
+      derived("half the threshold", value -> ((Duration) value.apply(Keys.THRESHOLD)).dividedBy(2)), null,
+      "Latency below which a healthy check counts as a recovery; at most the threshold (equal to it is allowed: "
+          + "no band between violating and recovering).");
+  public static final Key RECOVERIES = DEF.define("monitoring.consecutive_recoveries", INT, "1", null,
       "Recovering checks in a row that hand back to the primary.");
-  public static final Key MIN_FALLBACK = key("monitoring", "min_fallback_seconds", Type.SECONDS, "0",
+  public static final Key MIN_FALLBACK = DEF.define("monitoring.min_fallback_seconds", SECONDS, "0", null,
       "Least time in fallback before handing back.");
-  public static final Key PROBE_TIMEOUT = key("monitoring", "probe_timeout_seconds", Type.SECONDS, "10",
+  public static final Key PROBE_TIMEOUT = DEF.define("monitoring.probe_timeout_seconds", SECONDS, "10", positive(),
       "Bound of each latency read and health probe; a hung probe counts as unhealthy.");
-  public static final Key LATENCY_SOURCE = choice("monitoring", "latency_source", "kafka_lag",
+  public static final Key LATENCY_SOURCE = DEF.defineChoice("monitoring.latency_source", "kafka_lag",
       "How the primary's latency is measured (`both` takes the worse).", "kafka_lag", "influx_freshness", "both");
-  public static final Key PRIMARY_GROUP = key("monitoring", "primary_group_id", Type.STRING, "flink-consumer",
+  public static final Key PRIMARY_GROUP = DEF.define("monitoring.primary_group_id", STRING, "flink-consumer", null,
       "The primary's consumer group (Flink's KafkaSource commits its checkpointed offsets under it).");
-  public static final Key HEALTH_MODE = choice("monitoring", "health_probe", "flink_rest",
+  public static final Key HEALTH_MODE = DEF.defineChoice("monitoring.health_probe", "flink_rest",
       "`flink_rest` checks the configured job; `legacy_overview` is the seed's `jobs-running > 0`; `none` disables it.",
       "flink_rest", "legacy_overview", "none");
-  public static final Key FLINK_URL = key("monitoring", "flink_rest_url", Type.URL, "http://jobmanager:8081",
+  public static final Key FLINK_URL = DEF.define("monitoring.flink_rest_url", URL, "http://jobmanager:8081", null,
       "Flink JobManager REST endpoint.");
-  public static final Key FLINK_JOB = key("monitoring", "flink_job_name", Type.STRING, "(none: any running job)",
-      "Name of the primary job.");
-  public static final Key FLINK_JOB_ID = key("monitoring", "flink_job_id", Type.STRING, "(none)",
+  public static final Key FLINK_JOB = DEF.define("monitoring.flink_job_name", STRING, absent("(none: any running job)"),
+      null, "Name of the primary job.");
+  public static final Key FLINK_JOB_ID = DEF.define("monitoring.flink_job_id", STRING, absent("(none)"), null,
       "Id of the primary job, instead of its name.");
-  public static final Key MAX_CHECKPOINT_AGE = key("monitoring", "max_checkpoint_age_seconds", Type.SECONDS, "600",
-      "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
+  public static final Key MAX_CHECKPOINT_AGE = DEF.define("monitoring.max_checkpoint_age_seconds", SECONDS, "600",
+      null, "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
 
   // ml_service
-  public static final Key ML_ENDPOINT = key("ml_service", "endpoint", Type.URL,
-      "http://stress-prediction-service:5000/model/api/predict", "Model service predict endpoint.");
-  public static final Key ML_HEALTH = key("ml_service", "health_endpoint", Type.STRING,
-      "(none: a predict request)",
+  public static final Key ML_ENDPOINT = DEF.define("ml_service.endpoint", URL,
+      "http://stress-prediction-service:5000/model/api/predict", null, "Model service predict endpoint.");
+  public static final Key ML_HEALTH = DEF.define("ml_service.health_endpoint", STRING,
+      absent("(none: a predict request)"), null,
       "How `validate` checks the model service. Absent: one predict request with every query parameter 0.0; "
           + "reachable on a 2xx with a prediction, or on 400, 422 or 429 (there, but refused the values or busy). "
           + "A path such as `/health` (on the endpoint's scheme, host and port) or an http(s) URL: GET it, 2xx is healthy. "
           + "`none`: not checked.");
-  public static final Key ML_TIMEOUT = key("ml_service", "timeout_seconds", Type.SECONDS, "10", "Per-call timeout.");
-  public static final Key ML_RETRIES = key("ml_service", "retry_attempts", Type.INT, "3",
+  public static final Key ML_TIMEOUT = DEF.define("ml_service.timeout_seconds", SECONDS, "10", null,
+      "Per-call timeout.");
+  public static final Key ML_RETRIES = DEF.define("ml_service.retry_attempts", INT, "3", atLeast(1),
       "Total tries per call, with backoff and jitter.");
-  public static final Key ML_CONCURRENCY = key("ml_service", "max_concurrency", Type.INT, "32",
+  public static final Key ML_CONCURRENCY = DEF.define("ml_service.max_concurrency", INT, "32", null,
       "Most model calls in flight.");
-
-  public static final Key ML_BREAKER_FAILURES = key("ml_service", "circuit_breaker_failures", Type.INT, "5",
+  public static final Key ML_BREAKER_FAILURES = DEF.define("ml_service.circuit_breaker_failures", INT, "5", null,
       "Consecutive failed calls that open the circuit breaker.");
-  public static final Key ML_BREAKER_OPEN = key("ml_service", "circuit_breaker_open_seconds", Type.SECONDS, "30",
+  public static final Key ML_BREAKER_OPEN = DEF.define("ml_service.circuit_breaker_open_seconds", SECONDS, "30", null,
       "How long the breaker stays open before a trial call.");
-  public static final Key ML_QUERY = key("ml_service", "query_parameters", Type.MAP, "{x: X, y: Y, z: Z, eda: EDA, hr: HR, temp: TEMP}",
+  public static final Key ML_QUERY = DEF.define("ml_service.query_parameters", NAME_MAP,
+      "{x: X, y: Y, z: Z, eda: EDA, hr: HR, temp: TEMP}", null,
       "Query parameter name -> window field whose mean it carries.");
 
   // influxdb
-  public static final Key INFLUX_URL = key("influxdb", "url", Type.URL, "http://influxdb:8086", "InfluxDB URL.");
-  public static final Key INFLUX_VERSION = choice("influxdb", "api_version", "1",
+  public static final Key INFLUX_URL = DEF.define("influxdb.url", URL, "http://influxdb:8086", null, "InfluxDB URL.");
+  public static final Key INFLUX_VERSION = DEF.defineChoice("influxdb.api_version", "1",
       "`1`: /write with database and retention policy; `2`: org, bucket and token (protocol-tested only).",
       "1", "2");
-  public static final Key INFLUX_DB = key("influxdb", "database", Type.STRING, "flink_sink", "InfluxDB 1.x database.");
-  public static final Key INFLUX_RP = key("influxdb", "retention_policy", Type.STRING, "(none: the default)",
-      "InfluxDB 1.x retention policy.");
-  public static final Key INFLUX_MEASUREMENT = key("influxdb", "measurement", Type.STRING, "nurse_stress",
+  public static final Key INFLUX_DB = DEF.define("influxdb.database", STRING, "flink_sink", null,
+      "InfluxDB 1.x database.");
+  public static final Key INFLUX_RP = DEF.define("influxdb.retention_policy", STRING, absent("(none: the default)"),
+      null, "InfluxDB 1.x retention policy.");
+  public static final Key INFLUX_MEASUREMENT = DEF.define("influxdb.measurement", STRING, "nurse_stress", null,
       "Measurement the fallback writes.");
-  public static final Key INFLUX_USER = key("influxdb", "username", Type.STRING, "(none)", "InfluxDB 1.x user.");
-  public static final Key INFLUX_PASSWORD_ENV = key("influxdb", "password_env", Type.STRING, "INFLUXDB_PASSWORD",
+  public static final Key INFLUX_USER = DEF.define("influxdb.username", STRING, absent("(none)"), null,
+      "InfluxDB 1.x user.");
+  public static final Key INFLUX_PASSWORD_ENV = DEF.define("influxdb.password_env", STRING, "INFLUXDB_PASSWORD", null,
       "Environment variable holding the password (secret; never logged).");
-  public static final Key INFLUX_PASSWORD_FILE = key("influxdb", "password_file", Type.FILE, "(none)",
+  public static final Key INFLUX_PASSWORD_FILE = DEF.define("influxdb.password_file", FILE, absent("(none)"), null,
       "File holding the password, used when the variable is unset.");
-  public static final Key INFLUX_ORG = key("influxdb", "org", Type.STRING, "(none)", "InfluxDB 2.x organisation.");
-  public static final Key INFLUX_BUCKET = key("influxdb", "bucket", Type.STRING, "(none)", "InfluxDB 2.x bucket.");
-  public static final Key INFLUX_TOKEN_ENV = key("influxdb", "token_env", Type.STRING, "INFLUXDB_TOKEN",
+  public static final Key INFLUX_ORG = DEF.define("influxdb.org", STRING, absent("(none)"), null,
+      "InfluxDB 2.x organisation.");
+  public static final Key INFLUX_BUCKET = DEF.define("influxdb.bucket", STRING, absent("(none)"), null,
+      "InfluxDB 2.x bucket.");
+  public static final Key INFLUX_TOKEN_ENV = DEF.define("influxdb.token_env", STRING, "INFLUXDB_TOKEN", null,
       "Environment variable holding the 2.x token (secret; never logged).");
-  public static final Key INFLUX_TOKEN_FILE = key("influxdb", "token_file", Type.FILE, "(none)",
+  public static final Key INFLUX_TOKEN_FILE = DEF.define("influxdb.token_file", FILE, absent("(none)"), null,
       "File holding the token, used when the variable is unset.");
-  public static final Key SOURCE_TAG = key("influxdb", "source_tag", Type.STRING, "dask-fallback",
+  public static final Key SOURCE_TAG = DEF.define("influxdb.source_tag", STRING, "dask-fallback", null,
       "Value of the `source` tag on the fallback's points.");
-  public static final Key SOURCE_AS_FIELD = key("influxdb", "source_as_field", Type.BOOLEAN, "false",
+  public static final Key SOURCE_AS_FIELD = DEF.define("influxdb.source_as_field", BOOLEAN, "false", null,
       "Write `source` as a field, so a window written by both sources is one point.");
-  public static final Key PRIMARY_MEASUREMENT = key("influxdb", "primary_measurement", Type.STRING, "(= measurement)",
+  public static final Key PRIMARY_MEASUREMENT = DEF.define("influxdb.primary_measurement", STRING,
+      derived("(= measurement)", value -> value.apply(Keys.INFLUX_MEASUREMENT)), null,
       "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
-  public static final Key PRIMARY_SOURCE = key("influxdb", "primary_source", Type.STRING, "(none: absent or not ours)",
-      "`source` tag value of the primary's points.");
-  public static final Key INFLUX_CHUNK = key("influxdb", "chunk_size", Type.INT, "5000", "Points per write request.");
-
-  public static final Key INFLUX_TIMEOUT = key("influxdb", "timeout_seconds", Type.SECONDS, "10", "Per-request timeout.");
-  public static final Key INFLUX_RETRY_SECONDS = key("influxdb", "max_retry_seconds", Type.SECONDS, "60",
+  public static final Key PRIMARY_SOURCE = DEF.define("influxdb.primary_source", STRING,
+      absent("(none: absent or not ours)"), null, "`source` tag value of the primary's points.");
+  public static final Key INFLUX_CHUNK = DEF.define("influxdb.chunk_size", INT, "5000", null,
+      "Points per write request.");
+  public static final Key INFLUX_TIMEOUT = DEF.define("influxdb.timeout_seconds", SECONDS, "10", null,
+      "Per-request timeout.");
+  public static final Key INFLUX_RETRY_SECONDS = DEF.define("influxdb.max_retry_seconds", SECONDS, "60", null,
       "How long one write is retried (5xx, timeouts) before the batch is held and retried by the loop.");
 
   // dask
-  public static final Key DASK_SCHEDULER = deprecated("dask", "scheduler_address", Type.STRING,
+  public static final Key DASK_SCHEDULER = DEF.defineIgnored("dask.scheduler_address", STRING,
       "processing runs inside this JVM; there is no scheduler");
-  public static final Key DASK_WORKERS = key("dask", "n_workers", Type.INT, "2",
-      "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
-  public static final Key DASK_THREADS = key("dask", "threads_per_worker", Type.INT, "2", "Validated and kept for the seed; sizes no thread pool (see n_workers).");
-  public static final Key DASK_MEMORY = key("dask", "memory_limit", Type.SIZE, "2GB",
+  public static final Key DASK_WORKERS = DEF.define("dask.n_workers", INT, "2", atLeast(1),
+      "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and "
+          + "windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
+  public static final Key DASK_THREADS = DEF.define("dask.threads_per_worker", INT, "2", atLeast(1),
+      "Validated and kept for the seed; sizes no thread pool (see n_workers).");
+  public static final Key DASK_MEMORY = DEF.define("dask.memory_limit", SIZE, "2GB", atLeastBytes(1_000_000, "1MB"),
       "Per worker, like Dask (GB = 10^9, GiB = 2^30); n_workers x memory_limit bounds the bytes of records held.");
 
   // handoff
-  public static final Key ADVANCE_PRIMARY = key("handoff", "advance_primary_offsets", Type.BOOLEAN, "false",
+  public static final Key ADVANCE_PRIMARY = DEF.define("handoff.advance_primary_offsets", BOOLEAN, "false", null,
       "On hand-back, move the primary group's committed offsets to ours (only if that group has no members).");
-  public static final Key REWIND_MARGIN = key("handoff", "rewind_margin_seconds", Type.SECONDS, "10",
+  public static final Key REWIND_MARGIN = DEF.define("handoff.rewind_margin_seconds", SECONDS, "10", null,
       "Safety margin of the rewind on takeover.");
 
   // server
-  public static final Key SERVER_BIND = key("server", "bind", Type.STRING, "127.0.0.1", "Status/metrics endpoint address.");
-  public static final Key SERVER_PORT = key("server", "port", Type.INT, "8099", "Status/metrics endpoint port; 0 = any free port.");
-  public static final Key SERVER_TOKEN_ENV = key("server", "token_env", Type.STRING, "FALLBACK_ADMIN_TOKEN",
+  public static final Key SERVER_BIND = DEF.define("server.bind", STRING, "127.0.0.1", null,
+      "Status/metrics endpoint address.");
+  public static final Key SERVER_PORT = DEF.define("server.port", INT, "8099", between(0, 65535),
+      "Status/metrics endpoint port; 0 = any free port.");
+  public static final Key SERVER_TOKEN_ENV = DEF.define("server.token_env", STRING, "FALLBACK_ADMIN_TOKEN", null,
       "Environment variable holding the token that `POST /mode` requires.");
 
   /** Every key, in README order. */
-  public static final List<Key> ALL = List.copyOf(KEYS);
+  public static final List<Key> ALL = List.copyOf(DEF.keys());
 
   /** The sections, in README order. */
-  public static final List<String> SECTIONS =
-      List.of("kafka", "processing", "monitoring", "ml_service", "influxdb", "dask", "handoff", "server");
-
-  private static final Map<String, Key> BY_PATH = new LinkedHashMap<>();
-
-  static {
-    for (Key k : ALL) {
-      BY_PATH.put(k.path(), k);
-    }
-  }
+  public static final List<String> SECTIONS = DEF.sections();
 
   /**
    * Finds a key by its dotted path.
@@ -208,11 +229,12 @@ public final class Keys {
    * @return the key, if known
    */
   public static Optional<Key> byPath(String path) {
-    return Optional.ofNullable(BY_PATH.get(path));
+    return DEF.find(path);
   }
 
   /**
-   * The seed's environment variables and the keys they override.
+   * The seed's environment variables and the keys they override; they win over the file and over
+   * {@code FALLBACK_<SECTION>_<KEY>}.
    *
    * @return variable name to key
    */

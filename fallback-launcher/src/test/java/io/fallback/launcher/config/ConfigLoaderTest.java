@@ -3,6 +3,7 @@ package io.fallback.launcher.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelHealthCheck;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +40,7 @@ class ConfigLoaderTest {
     assertThat(config.string(Keys.ML_ENDPOINT)).contains("http://stress-prediction-service:5000/model/api/predict");
     assertThat(config.integer(Keys.ML_RETRIES)).isEqualTo(3);
     assertThat(config.string(Keys.INFLUX_MEASUREMENT)).contains("nurse_stress");
-    assertThat(config.workerThreads()).isEqualTo(4);
+    assertThat(config.dask()).isEqualTo(new DaskConfig(2, 2, 2_000_000_000L));
     assertThat(config.memoryBound()).isEqualTo(4_000_000_000L);
     assertThat(config.dlqTopic()).isEqualTo("stress-topic.dlq");
     assertThat(config.policy().consecutiveViolations()).isEqualTo(3);
@@ -179,6 +180,188 @@ class ConfigLoaderTest {
             .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
         .contains("from-env");
     assertThat(config.toString()).doesNotContain("from-file");
+  }
+
+  @Test
+  void seedConfig_isBoundIntoTypedSections() {
+    FallbackConfig config = new ConfigLoader(Map.of()).load(seedFile());
+
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka:9092");
+    assertThat(config.kafka().topic()).isEqualTo("stress-topic");
+    assertThat(config.processing().batchSize()).isEqualTo(1000);
+    assertThat(config.processing().batchTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.processing().dlqTopic()).isEqualTo("stress-topic.dlq");
+    assertThat(config.monitoring().latencyThreshold()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(config.monitoring().resumeThreshold()).isEqualTo(Duration.ofSeconds(150));
+    assertThat(config.monitoring().latencySource()).isEqualTo(MonitoringConfig.LatencyMeasure.KAFKA_LAG);
+    assertThat(config.monitoring().healthProbe()).contains(FlinkProbeSettings.Mode.FLINK_REST);
+    assertThat(config.mlService().endpoint())
+        .isEqualTo(URI.create("http://stress-prediction-service:5000/model/api/predict"));
+    assertThat(config.influxdb().database()).isEqualTo("flink_sink");
+    assertThat(config.influxdb().primaryMeasurement()).isEqualTo("nurse_stress");
+    assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8099, "FALLBACK_ADMIN_TOKEN"));
+    assertThat(config.flinkProbeSettings()).isPresent();
+  }
+
+  @Test
+  void healthProbeNone_hasNoFlinkProbeSettings() {
+    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml("monitoring:\n  health_probe: none\n", null);
+
+    assertThat(config.monitoring().healthProbe()).isEmpty();
+    assertThat(config.flinkProbeSettings()).isEmpty();
+  }
+
+  @Test
+  void resumeThresholdEqualToTheThreshold_isAccepted_asModePolicyAllows() {
+    String yaml = "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n";
+
+    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
+
+    assertThat(config.policy().resumeThreshold()).isEqualTo(Duration.ofSeconds(100));
+  }
+
+  @Test
+  void resumeThresholdAboveTheThreshold_givesOneMessage_fromModePolicy() {
+    String yaml = "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n";
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s),"
+                + " but was 150.0s"));
+  }
+
+  @Test
+  void negativeThreshold_givesOneMessage_notAlsoOneForTheDerivedResumeThreshold() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("monitoring:\n  latency_threshold_seconds: -1\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.latency_threshold_seconds: must be >= 0, but was -1.0s"));
+  }
+
+  @Test
+  void unparseableValue_givesOneMessage_notAlsoOnesFromRecordsBuiltWithItsDefault() {
+    String yaml = "kafka:\n  group_id: ''\nmonitoring:\n  primary_group_id: dask-fallback-consumer\n"
+        + "  latency_threshold_seconds: fast\n  resume_threshold_seconds: 400\n";
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "kafka.group_id: must be a non-empty string, but was ''",
+            "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'"));
+  }
+
+  @Test
+  void settingsRecordsRules_areReportedAtLoad_eachWithItsKey() {
+    String yaml = "processing:\n  timestamp_format: 'yyyy {'\n  max_out_of_orderness_seconds: -1\n"
+        + "monitoring:\n  consecutive_violations: 0\n  consecutive_recoveries: 0\n  flink_job_id: abc\n"
+        + "ml_service:\n  max_concurrency: 0\n  timeout_seconds: 0\ninfluxdb:\n  chunk_size: 2000000\n";
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "processing.max_out_of_orderness_seconds: must be >= 0, but was -1.0",
+            "processing.timestamp_format: must be a DateTimeFormatter pattern, but was yyyy {"
+                + " (Pattern includes reserved character: '{')",
+            "monitoring.consecutive_violations: must be >= 1, but was 0",
+            "monitoring.consecutive_recoveries: must be >= 1, but was 0",
+            "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'abc'",
+            "ml_service.timeout_seconds: must be > 0, but was 0.0",
+            "ml_service.max_concurrency: must be >= 1, but was 0",
+            "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"));
+  }
+
+  @Test
+  void valueFromTheEnvironment_messageNamesTheVariable() {
+    Map<String, String> env = Map.of(
+        "LATENCY_THRESHOLD", "fast",
+        "FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS", "0");
+
+    assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be a number of seconds, but was 'fast'",
+            "monitoring.consecutive_violations (from FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS): must be >= 1,"
+                + " but was 0"));
+  }
+
+  @Test
+  void duplicateKey_isAnError_withItsPathLineAndColumn() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\n  topic: b\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "kafka.topic: duplicate key at line 3, column 3 (a key may appear once)"));
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\nkafka:\n  group_id: b\n", null))
+        .hasMessageContaining("kafka: duplicate section at line 3, column 1 (a section may appear once)");
+  }
+
+  @Test
+  void yamlSyntaxError_givesLineAndColumn() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: [unclosed\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "(file): not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"
+                + " (while parsing a flow sequence at line 2, column 10)"));
+  }
+
+  @Test
+  void emptyFile_isAnError_butAnEmptyMappingGivesDefaults(@TempDir Path dir) throws IOException {
+    Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+    Path comments = Files.writeString(dir.resolve("comments.yaml"), "# nothing here\n");
+    Path mapping = Files.writeString(dir.resolve("mapping.yaml"), "{}\n");
+    ConfigLoader loader = new ConfigLoader(Map.of());
+
+    assertThatThrownBy(() -> loader.load(empty)).hasMessageContaining("--config: " + empty + " is empty");
+    assertThatThrownBy(() -> loader.load(comments)).hasMessageContaining("--config: " + comments + " is empty");
+    assertThat(loader.load(mapping).kafka().topic()).isEqualTo("stress-topic");
+  }
+
+  @Test
+  void flinkJobNameTogetherWithJobId_isAnError() {
+    String yaml = "monitoring:\n  flink_job_name: nurse-stress\n  flink_job_id: 0123456789abcdef0123456789abcdef\n";
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and"
+                + " monitoring.flink_job_id ('0123456789abcdef0123456789abcdef')"));
+  }
+
+  @Test
+  void influxApiVersion2_withoutOrgAndBucket_namesBoth() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("influxdb:\n  api_version: 2\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "influxdb.org: required when influxdb.api_version is 2",
+            "influxdb.bucket: required when influxdb.api_version is 2"));
+  }
+
+  @Test
+  void influxApiVersion2Token_isReadWhenTheSinkIsBuilt_notWhenTheFileIsLoaded() {
+    FallbackConfig config = new ConfigLoader(Map.of())
+        .loadYaml("influxdb:\n  api_version: 2\n  org: o\n  bucket: b\n", null);
+
+    assertThatThrownBy(() -> config.influxSettings(Secrets.from(Map.of())))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "influxdb.token_env: the token (from the variable named by influxdb.token_env, or from"
+                + " influxdb.token_file) is required when influxdb.api_version is 2"));
+    assertThat(config.influxSettings(Secrets.from(Map.of("INFLUXDB_TOKEN", "t0k3n"))).token()).contains("t0k3n");
+    assertThat(config.toString()).doesNotContain("t0k3n");
+  }
+
+  @Test
+  void queryParameterValue_thatIsNotAStringOrNumber_isAnError() {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    String head = "ml_service:\n  query_parameters:\n    x: X\n    y: ";
+
+    assertThatThrownBy(() -> loader.loadYaml(head + "true\n", null))
+        .hasMessageContaining("ml_service.query_parameters: the value of y must be a field name (a string or a number),"
+            + " but was true");
+    assertThatThrownBy(() -> loader.loadYaml(head + "[Y]\n", null))
+        .hasMessageContaining("ml_service.query_parameters: the value of y must be a field name (a string or a number),"
+            + " but was a list");
+    assertThatThrownBy(() -> loader.loadYaml(head + "~\n", null))
+        .hasMessageContaining("the value of y must be a field name (a string or a number), but was null");
+  }
+
+  @Test
+  void kafkaProperties_keepAnyScalar() {
+    FallbackConfig config = new ConfigLoader(Map.of())
+        .loadYaml("kafka:\n  properties:\n    enable.idempotence: true\n    linger.ms: 5\n", null);
+
+    assertThat(config.kafka().properties()).containsExactly(
+        Map.entry("enable.idempotence", "true"), Map.entry("linger.ms", "5"));
   }
 
   @Test

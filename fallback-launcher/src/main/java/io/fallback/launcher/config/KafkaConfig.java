@@ -1,0 +1,50 @@
+package io.fallback.launcher.config;
+
+import io.fallback.kafka.KafkaSourceSettings.OffsetReset;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@code kafka} section. Immutable and thread-safe.
+ *
+ * @param bootstrapServers {@code kafka.bootstrap_servers} (or {@code KAFKA_BOOTSTRAP_SERVERS})
+ * @param topic {@code kafka.topic}
+ * @param groupId {@code kafka.group_id}: the fallback's own consumer group
+ * @param autoOffsetReset {@code kafka.auto_offset_reset}
+ * @param properties {@code kafka.properties}: client properties passed through, in the file's order
+ * @param saslJaasConfig {@code kafka.sasl_jaas_config_env} and {@code kafka.sasl_jaas_config_file}
+ */
+public record KafkaConfig(
+    String bootstrapServers,
+    String topic,
+    String groupId,
+    OffsetReset autoOffsetReset,
+    Map<String, String> properties,
+    SecretRef saslJaasConfig) {
+
+  /**
+   * Copies the properties.
+   *
+   * @throws NullPointerException for a null component
+   */
+  public KafkaConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(groupId, "groupId");
+    Objects.requireNonNull(autoOffsetReset, "autoOffsetReset");
+    properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
+    Objects.requireNonNull(saslJaasConfig, "saslJaasConfig");
+  }
+
+  static KafkaConfig from(Values v) {
+    return new KafkaConfig(
+        v.requiredString(Keys.KAFKA_BOOTSTRAP),
+        v.requiredString(Keys.KAFKA_TOPIC),
+        v.requiredString(Keys.KAFKA_GROUP),
+        OffsetReset.parse(v.requiredString(Keys.KAFKA_RESET)),
+        v.map(Keys.KAFKA_PROPERTIES),
+        v.secret(Keys.KAFKA_SASL_ENV, Keys.KAFKA_SASL_FILE));
+  }
+}
