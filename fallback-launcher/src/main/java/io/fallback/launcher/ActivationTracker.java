@@ -1,6 +1,9 @@
 package io.fallback.launcher;
 
 import io.fallback.core.FallbackListener;
+import io.fallback.core.mode.CheckVerdict;
+import io.fallback.core.mode.ModeState;
+import io.fallback.core.mode.Observation;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -8,8 +11,10 @@ import java.util.Locale;
 
 /**
  * Remembers, from core events, what {@code /status} shows about the current or last activation and
- * about failures. An activation begins at {@link #fallbackStarting()}, the supervisor's decision to run
- * the fallback; restarts after a failure belong to the same activation. Thread-safe.
+ * about failures, and what {@code /health/live} and {@code /health/ready} judge by: when the last check
+ * completed and when the last batch was read. An activation begins at {@link #fallbackStarting()}, the
+ * supervisor's decision to run the fallback; restarts after a failure belong to the same activation.
+ * Thread-safe.
  */
 final class ActivationTracker implements FallbackListener {
 
@@ -35,6 +40,9 @@ final class ActivationTracker implements FallbackListener {
    * @param lastError the latest failure anywhere
    * @param errorsTotal failures so far
    * @param recordsTotal records read so far, over every activation
+   * @param createdAt when the tracker was created (the application's start)
+   * @param lastCheckAt when the last check completed, or null before the first
+   * @param lastBatchAt when the last batch was read, in any activation, or null before the first
    */
   record Snapshot(
       Instant startedAt,
@@ -45,7 +53,10 @@ final class ActivationTracker implements FallbackListener {
       ErrorReport activationError,
       ErrorReport lastError,
       long errorsTotal,
-      long recordsTotal) {}
+      long recordsTotal,
+      Instant createdAt,
+      Instant lastCheckAt,
+      Instant lastBatchAt) {}
 
   private final InstantSource clock;
   private Instant startedAt;
@@ -57,9 +68,13 @@ final class ActivationTracker implements FallbackListener {
   private ErrorReport lastError;
   private long errorsTotal;
   private long recordsTotal;
+  private final Instant createdAt;
+  private Instant lastCheckAt;
+  private Instant lastBatchAt;
 
   ActivationTracker(InstantSource clock) {
     this.clock = clock;
+    this.createdAt = clock.instant();
   }
 
   /** @return what is known now */
@@ -73,7 +88,15 @@ final class ActivationTracker implements FallbackListener {
         activationError,
         lastError,
         errorsTotal,
-        recordsTotal);
+        recordsTotal,
+        createdAt,
+        lastCheckAt,
+        lastBatchAt);
+  }
+
+  @Override
+  public synchronized void checkCompleted(Observation observation, CheckVerdict verdict, ModeState state) {
+    lastCheckAt = clock.instant();
   }
 
   @Override
@@ -88,9 +111,11 @@ final class ActivationTracker implements FallbackListener {
 
   @Override
   public synchronized void batchCollected(int records, Duration took) {
+    Instant now = clock.instant();
     if (firstBatchAt == null) {
-      firstBatchAt = clock.instant();
+      firstBatchAt = now;
     }
+    lastBatchAt = now;
     recordsRead += records;
     recordsTotal += records;
   }

@@ -23,15 +23,12 @@ import io.fallback.influx.InfluxSink;
 import io.fallback.kafka.KafkaBatchSource;
 import io.fallback.kafka.KafkaSourceSettings;
 import io.fallback.kafka.KafkaTimeLagSource;
-import io.fallback.kafka.RecordFormat;
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.launcher.config.FallbackConfig;
-import io.fallback.launcher.config.Keys;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.fallback.launcher.config.MonitoringConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -75,9 +72,11 @@ public final class FallbackApplication implements AutoCloseable {
     KafkaSourceSettings kafka = kafkaSettings(config, loader);
     InfluxSettings influx = influxSettings(config, loader);
 
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    MetricsListener metrics = new MetricsListener(registry);
-    DeadLetterMetrics deadLetters = new DeadLetterMetrics(registry);
+    LauncherMetrics meters = new LauncherMetrics(clock);
+    resources.add(meters);
+    registry = meters.registry();
+    MetricsListener metrics = meters.events();
+    DeadLetterMetrics deadLetters = meters.deadLetters();
 
     LatencySource latency = latencySource(config, kafka, influx, clock);
     HealthProbe health = healthProbe(config);
@@ -92,7 +91,7 @@ public final class FallbackApplication implements AutoCloseable {
     WindowedModelProcessor processor = WindowedModelProcessor.of(model);
     LoopSettings loopSettings =
         new LoopSettings(
-            Duration.ofMillis(config.integer(Keys.COMMIT_INTERVAL)), Duration.ofSeconds(1), Duration.ofSeconds(30));
+            config.processing().commitInterval(), Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -140,33 +139,38 @@ public final class FallbackApplication implements AutoCloseable {
             .clock(clock)
             .scheduler(Scheduler.of(scheduler))
             .probeExecutor(probes)
-            .checkInterval(config.seconds(Keys.CHECK_INTERVAL))
-            .probeTimeout(config.seconds(Keys.PROBE_TIMEOUT))
+            .checkInterval(config.monitoring().checkInterval())
+            .probeTimeout(config.monitoring().probeTimeout())
             .build();
     holder[0] = supervisor;
-    registry.gauge("fallback_violations", supervisor, s -> s.state().violations());
+    metrics.watchMode(supervisor::state);
     metrics.watchLoop(runner::status);
-    KafkaBacklog backlog = new KafkaBacklog(kafka, clock);
+    KafkaBacklog backlog =
+        KafkaBacklog.start(
+            kafka, clock, KafkaBacklog.interval(config.monitoring().checkInterval()), metrics::backlogSampled);
     resources.add(backlog);
-    metrics.watchBacklog(backlog);
     Optional<String> token =
-        config.string(Keys.SERVER_TOKEN_ENV).map(environment::get).filter(t -> !t.isBlank());
+        Optional.ofNullable(environment.get(config.server().tokenEnv())).filter(t -> !t.isBlank());
     status =
         new StatusServer(
-            config.string(Keys.SERVER_BIND).orElseThrow(),
-            config.integer(Keys.SERVER_PORT),
+            config.server().bind(),
+            config.server().port(),
             supervisor,
             registry,
             token,
             backlog,
             tracker,
             runner::status,
-            clock);
+            clock,
+            new InstanceHealth(
+                config.monitoring().checkInterval(),
+                config.monitoring().probeTimeout(),
+                InstanceHealth.DEFAULT_PROGRESS_BOUND));
     LOG.info(
         "Status endpoint on http://{}:{} (POST /mode {})",
-        config.string(Keys.SERVER_BIND).orElseThrow(),
+        config.server().bind(),
         status.port(),
-        token.isPresent() ? "enabled" : "disabled: " + config.string(Keys.SERVER_TOKEN_ENV).orElseThrow() + " is not set");
+        token.isPresent() ? "enabled" : "disabled: " + config.server().tokenEnv() + " is not set");
     supervisor.start();
   }
 
@@ -246,22 +250,22 @@ public final class FallbackApplication implements AutoCloseable {
 
   private LatencySource latencySource(
       FallbackConfig config, KafkaSourceSettings kafka, InfluxSettings influx, InstantSource clock) {
-    String choice = config.string(Keys.LATENCY_SOURCE).orElseThrow();
+    MonitoringConfig.LatencyMeasure choice = config.monitoring().latencySource();
     List<LatencySource> sources = new ArrayList<>();
-    if (!choice.equals("influx_freshness")) {
+    if (choice.usesKafkaLag()) {
       KafkaTimeLagSource lag = KafkaTimeLagSource.of(kafka, clock);
       resources.add(lag);
       sources.add(lag);
     }
-    if (!choice.equals("kafka_lag")) {
+    if (choice.usesInfluxFreshness()) {
       sources.add(InfluxFreshnessLatencySource.of(influx, clock));
     }
     return sources.size() == 1 ? sources.get(0) : new WorstLatency(sources);
   }
 
   private static HealthProbe healthProbe(FallbackConfig config) {
-    String mode = config.string(Keys.HEALTH_MODE).orElseThrow();
-    if (mode.equals("none")) {
+    Optional<FlinkProbeSettings> flink = config.flinkProbeSettings();
+    if (flink.isEmpty()) {
       return new HealthProbe() {
         @Override
         public Health check() {
@@ -274,44 +278,16 @@ public final class FallbackApplication implements AutoCloseable {
         }
       };
     }
-    FlinkProbeSettings.Builder b =
-        FlinkProbeSettings.builder(URI.create(config.string(Keys.FLINK_URL).orElseThrow()))
-            .mode(FlinkProbeSettings.Mode.fromConfig(mode))
-            .timeout(config.seconds(Keys.PROBE_TIMEOUT));
-    config.string(Keys.FLINK_JOB).ifPresent(b::jobName);
-    config.string(Keys.FLINK_JOB_ID).ifPresent(b::jobId);
-    Duration age = config.seconds(Keys.MAX_CHECKPOINT_AGE);
-    if (!age.isZero()) {
-      b.maxCheckpointAge(age);
-    }
-    return FlinkRestHealthProbe.of(b.build());
+    return FlinkRestHealthProbe.of(flink.get());
   }
 
   static KafkaSourceSettings kafkaSettings(FallbackConfig config, ConfigLoader loader) {
     KafkaSourceSettings.Builder b =
-        KafkaSourceSettings.builder()
-            .bootstrapServers(config.string(Keys.KAFKA_BOOTSTRAP).orElseThrow())
-            .topic(config.string(Keys.KAFKA_TOPIC).orElseThrow())
-            .groupId(config.string(Keys.KAFKA_GROUP).orElseThrow())
-            .autoOffsetReset(KafkaSourceSettings.OffsetReset.parse(config.string(Keys.KAFKA_RESET).orElseThrow()))
-            .batchSize(batchSize(config))
-            .batchTimeout(config.seconds(Keys.BATCH_TIMEOUT))
-            .dlqTopic(config.dlqTopic())
-            .keyField(config.string(Keys.KEY_FIELD).orElseThrow())
-            .timestampField(config.string(Keys.TIMESTAMP_FIELD).orElseThrow())
-            .timestampFormat(config.string(Keys.TIMESTAMP_FORMAT).orElseThrow())
-            .format(RecordFormat.valueOf(config.string(Keys.FORMAT).orElseThrow().toUpperCase(java.util.Locale.ROOT)))
-            .primaryGroupId(config.string(Keys.PRIMARY_GROUP).orElseThrow())
-            .advancePrimaryOffsets(config.bool(Keys.ADVANCE_PRIMARY))
-            .rewindMargin(config.seconds(Keys.REWIND_MARGIN))
-            .clientProperties(config.map(Keys.KAFKA_PROPERTIES));
-    config.file(Keys.SCHEMA_FILE).ifPresent(b::schemaFile);
-    loader.secret(config, Keys.KAFKA_SASL_ENV, Keys.KAFKA_SASL_FILE)
-        .ifPresent(jaas -> b.clientProperty("sasl.jaas.config", jaas));
+        config.kafkaSourceSettings(loader.secrets()).toBuilder().batchSize(batchSize(config));
     StaticMembership.derive(
-            config.string(Keys.KAFKA_GROUP).orElseThrow(),
-            config.integer(Keys.SERVER_PORT),
-            config.map(Keys.KAFKA_PROPERTIES),
+            config.kafka().groupId(),
+            config.server().port(),
+            config.kafka().properties(),
             StaticMembership::localHostName)
         .ifPresent(id -> b.clientProperty("consumer." + StaticMembership.KEY, id));
     return b.build();
@@ -322,8 +298,8 @@ public final class FallbackApplication implements AutoCloseable {
    * (n_workers x memory_limit), at an estimated 1 KiB per decoded record in flight.
    */
   static int batchSize(FallbackConfig config) {
-    int configured = config.integer(Keys.BATCH_SIZE);
-    long cap = Math.max(1, config.memoryBound() / 1024);
+    int configured = config.processing().batchSize();
+    long cap = Math.max(1, config.dask().memoryBound() / 1024);
     if (configured > cap) {
       LOG.warn(
           "processing.batch_size {} exceeds what dask.memory_limit allows ({} records); using {}",
@@ -334,27 +310,6 @@ public final class FallbackApplication implements AutoCloseable {
   }
 
   static InfluxSettings influxSettings(FallbackConfig config, ConfigLoader loader) {
-    InfluxSettings.Builder b =
-        InfluxSettings.builder()
-            .url(URI.create(config.string(Keys.INFLUX_URL).orElseThrow()))
-            .apiVersion(InfluxSettings.ApiVersion.parse(config.string(Keys.INFLUX_VERSION).orElseThrow()))
-            .database(config.string(Keys.INFLUX_DB).orElseThrow())
-            .measurement(config.string(Keys.INFLUX_MEASUREMENT).orElseThrow())
-            .sourceTag(config.string(Keys.SOURCE_TAG).orElseThrow())
-            .sourceAsField(config.bool(Keys.SOURCE_AS_FIELD))
-            .primaryMeasurement(
-                config.string(Keys.PRIMARY_MEASUREMENT).orElse(config.string(Keys.INFLUX_MEASUREMENT).orElseThrow()))
-            .chunkSize(config.integer(Keys.INFLUX_CHUNK))
-            .timeout(config.seconds(Keys.INFLUX_TIMEOUT))
-            .maxRetryDuration(config.seconds(Keys.INFLUX_RETRY_SECONDS));
-    config.string(Keys.INFLUX_RP).ifPresent(b::retentionPolicy);
-    config.string(Keys.PRIMARY_SOURCE).ifPresent(b::primarySource);
-    config.string(Keys.INFLUX_ORG).ifPresent(b::org);
-    config.string(Keys.INFLUX_BUCKET).ifPresent(b::bucket);
-    config.string(Keys.INFLUX_USER)
-        .ifPresent(user -> b.credentials(user,
-            loader.secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE).orElse("")));
-    loader.secret(config, Keys.INFLUX_TOKEN_ENV, Keys.INFLUX_TOKEN_FILE).ifPresent(b::token);
-    return b.build();
+    return config.influxSettings(loader.secrets());
   }
 }

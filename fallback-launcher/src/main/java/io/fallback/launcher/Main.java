@@ -3,12 +3,15 @@ package io.fallback.launcher;
 import io.fallback.launcher.config.ConfigException;
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.launcher.config.FallbackConfig;
-import io.fallback.launcher.config.Keys;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +36,23 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Automatic fallback processor for a Kafka -> Flink -> InfluxDB pipeline.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:failure: a service unreachable, a request refused or timed out",
+      "2:invalid configuration or usage (every problem listed with its YAML path)"
+    },
+    footerHeading = "%nEnvironment:%n",
+    footer = {
+      "  FALLBACK_<SECTION>_<KEY>   overrides a key of the file, e.g. FALLBACK_ML_SERVICE_TIMEOUT_SECONDS",
+      "  KAFKA_BOOTSTRAP_SERVERS, LATENCY_THRESHOLD, BATCH_SIZE   the seed's overrides (they win)",
+      "  FALLBACK_ADMIN_TOKEN       admin token for POST /mode, force-fallback, force-primary, auto",
+      "                             (the variable named by server.token_env)",
+      "  INFLUXDB_PASSWORD, INFLUXDB_TOKEN, KAFKA_SASL_JAAS_CONFIG   secrets (names set by *_env keys)",
+      "%nRun 'fallback-launcher help <command>' for a command's options."
+    },
     subcommands = {
+      CommandLine.HelpCommand.class,
       Main.Run.class,
       Main.Validate.class,
       Main.Status.class,
@@ -112,7 +131,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "run", description = "Run the monitor and, when needed, the fallback processor.")
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the monitor and, when needed, the fallback processor.")
   static final class Run implements Callable<Integer> {
     @ParentCommand Main main;
 
@@ -126,7 +145,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "validate", description = "Check the configuration, then that Kafka, InfluxDB, Flink and the model service answer.")
+  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check the configuration, then that Kafka, InfluxDB, Flink and the model service answer.")
   static final class Validate implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
@@ -174,28 +193,50 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, description = "YAML configuration of the running instance.")
     Path config;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+        description = "How long to wait for the answer (default: ${DEFAULT-VALUE} s).")
+    double timeoutSeconds;
+
     String baseUrl() {
       if (url != null) {
         return url.replaceAll("/+$", "");
       }
       if (config != null) {
         FallbackConfig cfg = main.load(config);
-        return "http://" + cfg.string(Keys.SERVER_BIND).orElseThrow() + ":" + cfg.integer(Keys.SERVER_PORT);
+        return "http://" + cfg.server().bind() + ":" + cfg.server().port();
       }
       return "http://127.0.0.1:8099";
     }
 
     String tokenEnv() {
-      return config == null ? "FALLBACK_ADMIN_TOKEN" : main.load(config).string(Keys.SERVER_TOKEN_ENV).orElseThrow();
+      return config == null ? "FALLBACK_ADMIN_TOKEN" : main.load(config).server().tokenEnv();
     }
 
     int request(String method, String path, Optional<String> token) throws Exception {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10));
+      String base = baseUrl();
+      Duration timeout = Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
       token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
       b.method(method, HttpRequest.BodyPublishers.noBody());
-      HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response;
+      try {
+        response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (HttpConnectTimeoutException e) {
+        return failed("no fallback instance answered at " + base + " within 5 s (connect timed out);"
+            + " check --url or --config");
+      } catch (HttpTimeoutException e) {
+        return failed(method.equals("GET")
+            ? "the request to " + base + path + " timed out after " + timeoutSeconds + " s; the instance may be overloaded"
+            : "the request to " + base + path + " timed out after " + timeoutSeconds + " s; the change may still have been"
+                + " applied: check 'fallback-launcher status'");
+      } catch (ConnectException e) {
+        return failed("no fallback instance at " + base + ": connection refused; is it running, and is"
+            + " --url (or server.bind/server.port of --config) right?");
+      } catch (IOException e) {
+        return failed("cannot reach the fallback instance at " + base + ": "
+            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      }
       PrintWriter out = spec.commandLine().getOut();
       out.println(response.body());
       if (response.statusCode() / 100 != 2) {
@@ -203,6 +244,11 @@ public final class Main implements Callable<Integer> {
         return FAILED;
       }
       return OK;
+    }
+
+    private int failed(String message) {
+      spec.commandLine().getErr().println("Error: " + message);
+      return FAILED;
     }
 
     int setMode(String mode) throws Exception {
@@ -216,7 +262,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "status", description = "Show the mode, last check and last transition of a running instance.")
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the mode, last check and last transition of a running instance.")
   static final class Status extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -224,7 +270,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "force-fallback", description = "Force fallback mode on a running instance (needs the admin token).")
+  @Command(name = "force-fallback", mixinStandardHelpOptions = true, description = "Force fallback mode on a running instance (needs the admin token).")
   static final class ForceFallback extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -232,7 +278,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "force-primary", description = "Force primary mode on a running instance (needs the admin token).")
+  @Command(name = "force-primary", mixinStandardHelpOptions = true, description = "Force primary mode on a running instance (needs the admin token).")
   static final class ForcePrimary extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -240,7 +286,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "auto", description = "Return a running instance to automatic mode (needs the admin token).")
+  @Command(name = "auto", mixinStandardHelpOptions = true, description = "Return a running instance to automatic mode (needs the admin token).")
   static final class Auto extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {

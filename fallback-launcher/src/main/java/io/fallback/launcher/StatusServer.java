@@ -1,6 +1,7 @@
 package io.fallback.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -31,8 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator endpoint: {@code GET /status}, {@code GET /metrics} (Prometheus), {@code GET /health},
- * and {@code POST /mode?mode=force-fallback|force-primary|auto}, which requires
+ * The operator endpoint: {@code GET /status}, {@code GET /metrics} (Prometheus), {@code GET /health/live},
+ * {@code GET /health/ready} ({@code GET /health} is the same as ready; both answer 200, or 503 with the
+ * reasons, as {@link InstanceHealth} judges), and {@code POST /mode?mode=force-fallback|force-primary|auto},
+ * which requires
  * {@code Authorization: Bearer <token>} with the token from the environment variable named by
  * {@code server.token_env}; without a configured token every {@code POST /mode} is refused.
  *
@@ -40,18 +43,15 @@ import org.slf4j.LoggerFactory;
  * (the current or last activation, errors), the loop runner's state, and in fallback the Kafka backlog
  * ({@link #statusJson} lists the fields).
  *
+ * <p>No request waits for Kafka, InfluxDB or Flink: what needs a remote call is sampled elsewhere
+ * ({@link Backlog}, the supervisor's checks) and read here as last known.
+ *
  * <p>Thread-safe. {@link #close()} stops it.
  */
 final class StatusServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** The fallback's remaining backlog in Kafka. */
-  interface Backlog {
-    /** @return the backlog, or empty when Kafka did not answer */
-    Optional<GroupBacklog.Counts> counts();
-  }
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -62,6 +62,7 @@ final class StatusServer implements AutoCloseable {
   private final ActivationTracker tracker;
   private final Supplier<FallbackActivity.Status> loop;
   private final InstantSource clock;
+  private final InstanceHealth health;
   private final DrainRate drainRate = new DrainRate();
 
   StatusServer(
@@ -73,7 +74,8 @@ final class StatusServer implements AutoCloseable {
       Backlog backlog,
       ActivationTracker tracker,
       Supplier<FallbackActivity.Status> loop,
-      InstantSource clock)
+      InstantSource clock,
+      InstanceHealth health)
       throws IOException {
     this.supervisor = supervisor;
     this.registry = registry;
@@ -82,6 +84,7 @@ final class StatusServer implements AutoCloseable {
     this.tracker = tracker;
     this.loop = loop;
     this.clock = clock;
+    this.health = health;
     this.server = HttpServer.create(new InetSocketAddress(bind, port), 16);
     this.executor =
         Executors.newFixedThreadPool(
@@ -94,7 +97,9 @@ final class StatusServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/status", this::status);
     server.createContext("/metrics", this::metrics);
-    server.createContext("/health", this::health);
+    server.createContext("/health", this::ready);
+    server.createContext("/health/ready", this::ready);
+    server.createContext("/health/live", this::live);
     server.createContext("/mode", this::mode);
     server.start();
   }
@@ -115,7 +120,7 @@ final class StatusServer implements AutoCloseable {
             supervisor.lastObservation(),
             events,
             loop.get(),
-            backlog::counts,
+            () -> backlog.latest().counts(),
             () -> drainRate.perSecond(clock.instant(), events));
     send(ex, 200, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }
@@ -249,12 +254,54 @@ final class StatusServer implements AutoCloseable {
     }
   }
 
-  private void health(HttpExchange ex) throws IOException {
-    if (method(ex, "GET")) {
-      send(ex, 200, "application/json",
-          "{\"status\":\"UP\",\"mode\":\"" + supervisor.state().mode()
-              + "\",\"loop\":\"" + loop.get().state().name().toLowerCase(Locale.ROOT) + "\"}");
+  private void live(HttpExchange ex) throws IOException {
+    if (!exactPath(ex) || !method(ex, "GET")) {
+      return;
     }
+    ActivationTracker.Snapshot events = tracker.snapshot();
+    InstanceHealth.Verdict verdict = health.live(clock.instant(), events);
+    ObjectNode n = verdictJson(verdict);
+    instant(n, "last_check_at", events.lastCheckAt());
+    n.set("reasons", reasons(verdict));
+    send(ex, verdict.up() ? 200 : 503, "application/json", JSON.writeValueAsString(n));
+  }
+
+  private void ready(HttpExchange ex) throws IOException {
+    if (!exactPath(ex) || !method(ex, "GET")) {
+      return;
+    }
+    ActivationTracker.Snapshot events = tracker.snapshot();
+    ModeState state = supervisor.state();
+    FallbackActivity.Status status = loop.get();
+    InstanceHealth.Verdict verdict =
+        health.ready(clock.instant(), state.mode(), status, events, backlog.latest());
+    ObjectNode n = verdictJson(verdict);
+    n.put("mode", state.mode().name());
+    n.put("loop", status.state().name().toLowerCase(Locale.ROOT));
+    instant(n, "last_check_at", events.lastCheckAt());
+    n.set("reasons", reasons(verdict));
+    send(ex, verdict.up() ? 200 : 503, "application/json", JSON.writeValueAsString(n));
+  }
+
+  private static ObjectNode verdictJson(InstanceHealth.Verdict verdict) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("status", verdict.up() ? "UP" : "DOWN");
+    return n;
+  }
+
+  private static ArrayNode reasons(InstanceHealth.Verdict verdict) {
+    ArrayNode a = JSON.createArrayNode();
+    verdict.reasons().forEach(a::add);
+    return a;
+  }
+
+  /** The server matches contexts by prefix; {@code /health/whatever} is not {@code /health}. */
+  private static boolean exactPath(HttpExchange ex) throws IOException {
+    if (ex.getRequestURI().getPath().equals(ex.getHttpContext().getPath())) {
+      return true;
+    }
+    send(ex, 404, "application/json", "{\"error\":\"not found\"}");
+    return false;
   }
 
   private void mode(HttpExchange ex) throws IOException {

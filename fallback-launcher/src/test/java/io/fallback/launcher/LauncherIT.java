@@ -224,7 +224,7 @@ class LauncherIT {
       assertThat(status.path("last_transition").path("cause").asText()).isEqualTo("unhealthy");
       assertThat(status.path("last_transition").path("detail").asText()).contains("CANCELED");
       assertThat(launcher.metrics())
-          .contains("fallback_points_written_total", "fallback_dead_letters_total{reason=\"late\"}", "fallback_mode 1.0");
+          .contains("fallback_points_written_total", "fallback_dead_letters_total{reason=\"late\"}", "fallback_mode{mode=\"fallback\"} 1.0");
 
       commitGroupAtEnd("flink-" + topic, topic); // the restarted job catches up and commits
       JobID restarted = submitPrimaryJob();

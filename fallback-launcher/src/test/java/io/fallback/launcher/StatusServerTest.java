@@ -37,10 +37,12 @@ class StatusServerTest {
 
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final InstanceHealth HEALTH =
+      new InstanceHealth(Duration.ofSeconds(30), Duration.ofSeconds(10), InstanceHealth.DEFAULT_PROGRESS_BOUND);
 
   private final ManualScheduler time = new ManualScheduler(T0);
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final MetricsListener metrics = new MetricsListener(registry);
+  private final MetricsListener metrics = new MetricsListener(registry, time);
   private final ActivationTracker tracker = new ActivationTracker(time);
   private final CompositeListener listener =
       new CompositeListener(List.of(new SeedLogListener(() -> Mode.FALLBACK), metrics, tracker));
@@ -233,13 +235,13 @@ class StatusServerTest {
             .build();
     metrics.watchLoop(() -> new FallbackActivity.Status(
         FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()));
-    metrics.watchBacklog(() -> Optional.of(new GroupBacklog.Counts(7, 3, 10)));
+    metrics.backlogSampled(new Backlog.Sample(Optional.of(new GroupBacklog.Counts(7, 3, 10)), Optional.of(T0)));
     listener.probeFailed("flink_rest", new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode"));
     HttpClient http = HttpClient.newHttpClient();
     try (StatusServer server =
-        new StatusServer("127.0.0.1", 0, supervisor, registry, Optional.empty(), Optional::empty, tracker,
+        new StatusServer("127.0.0.1", 0, supervisor, registry, Optional.empty(), () -> Backlog.Sample.NONE, tracker,
             () -> new FallbackActivity.Status(FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()),
-            time)) {
+            time, HEALTH)) {
       String base = "http://127.0.0.1:" + server.port();
 
       JsonNode status = JSON.readTree(get(http, base + "/status"));

@@ -1,0 +1,69 @@
+package io.fallback.launcher;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.InstantSource;
+
+/**
+ * Every meter {@code GET /metrics} exposes, in one registry: the processor's own ({@link MetricsListener},
+ * {@link DeadLetterMetrics}) and the JVM's and the process's through Micrometer's binders (memory, GC,
+ * threads, class loading, CPU, uptime, open files). The application and the metrics reference test build
+ * it the same way.
+ *
+ * <p>{@link #close()} closes the GC binder (it listens to JMX notifications) and the registry. Thread-safe.
+ */
+final class LauncherMetrics implements AutoCloseable {
+
+  private final PrometheusMeterRegistry registry;
+  private final MetricsListener events;
+  private final DeadLetterMetrics deadLetters;
+  private final JvmGcMetrics gc;
+
+  /**
+   * Creates the registry and registers every meter that exists from the start.
+   *
+   * @param clock the application's clock (for sample ages)
+   */
+  LauncherMetrics(InstantSource clock) {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    events = new MetricsListener(registry, clock);
+    deadLetters = new DeadLetterMetrics(registry);
+  }
+
+  /** @return the Prometheus registry that {@code /metrics} scrapes */
+  PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** @return the listener that turns core events into meters */
+  MetricsListener events() {
+    return events;
+  }
+
+  /** @return the dead-letter counters */
+  DeadLetterMetrics deadLetters() {
+    return deadLetters;
+  }
+
+  /** Closes the GC binder and the registry. Idempotent. */
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}
