@@ -4,6 +4,7 @@ import static io.fallback.core.internal.Throwables.rootMessage;
 
 import io.fallback.core.Health;
 import io.fallback.http.ModelHealthCheck;
+import io.fallback.kafka.GroupBacklog;
 import io.fallback.http.ModelServiceClient;
 import io.fallback.http.ModelServiceSettings;
 import io.fallback.launcher.config.ConfigLoader;
@@ -16,13 +17,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * {@code validate}: checks that Kafka, InfluxDB, the Flink REST API and the model service answer. Each
@@ -65,17 +61,10 @@ final class Connectivity {
   private static void kafka(FallbackConfig config, ConfigLoader loader, PrintWriter out, List<String> problems) {
     String bootstrap = config.kafka().bootstrapServers();
     String topic = config.kafka().topic();
-    Map<String, Object> props = new HashMap<>(config.kafka().properties());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-    loader.secrets().read(config.kafka().saslJaasConfig()).ifPresent(j -> props.put("sasl.jaas.config", j));
-    try (Admin admin = Admin.create(props)) {
-      int partitions =
-          admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-              .get(topic).partitions().size();
-      out.println("kafka " + bootstrap + ": OK, topic " + topic + " has " + partitions + " partitions");
-    } catch (Exception e) {
+    // the adapter's own client-config routing (kafka.properties, admin. prefix) and the secret from its source
+    try (GroupBacklog kafka = GroupBacklog.of(config.kafkaSourceSettings(loader.secrets()), TIMEOUT)) {
+      out.println("kafka " + bootstrap + ": OK, topic " + topic + " has " + kafka.partitions() + " partitions");
+    } catch (RuntimeException e) {
       problems.add("kafka " + bootstrap + " (topic " + topic + "): " + rootMessage(e));
     }
   }
