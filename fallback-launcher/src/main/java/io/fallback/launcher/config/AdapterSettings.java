@@ -43,11 +43,9 @@ final class AdapterSettings {
         FlinkProbeSettings.builder(m.flinkRestUrl()).mode(mode).timeout(m.probeTimeout());
     m.flinkJobName().ifPresent(b::jobName);
     m.flinkJobId().ifPresent(b::jobId);
-    // 0 reaches the probe as "not set" (its derived default), as the launcher has always passed it,
-    // although the key reference says 0 disables the check: reported, not changed in this refactor
-    if (!m.maxCheckpointAge().isZero()) {
-      b.maxCheckpointAge(m.maxCheckpointAge());
-    }
+    // 0 turns the check off, as the key reference says (the probe's own default applies only to users of
+    // the library who set nothing)
+    b.maxCheckpointAge(m.maxCheckpointAge());
     return b.build();
   }
 
