@@ -1,6 +1,7 @@
 package io.fallback.kafka;
 
 import io.fallback.core.PartitionListener;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -12,9 +13,11 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,18 +198,35 @@ final class Assignments implements ConsumerRebalanceListener {
     return pending.contains(tp);
   }
 
-  /** Pauses everything for a hold; {@link #endHold} resumes what is being read. */
-  void beginHold() {
+  /**
+   * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this member
+   * while the loop holds a batch, then resumes the partitions being read. Records that arrive anyway (a
+   * partition assigned and started during the poll) are sought back, to be read again. Returns early when
+   * a wakeup is requested, and takes it.
+   */
+  void hold(Duration duration, Wakeup wakeup) {
     holding = true;
     consumer.pause(consumer.assignment());
-  }
-
-  /** Resumes every assigned partition whose start is chosen. */
-  void endHold() {
-    holding = false;
-    Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-    resume.removeAll(pending);
-    consumer.resume(resume);
+    try {
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(duration);
+      for (TopicPartition tp : records.partitions()) {
+        long first = records.records(tp).get(0).offset();
+        LOG.warn(
+            "partition {}: {} record(s) arrived while held; reading them again from offset {}",
+            tp.partition(),
+            records.records(tp).size(),
+            first);
+        consumer.seek(tp, first);
+      }
+    } catch (WakeupException e) {
+      // a stop was requested: return now
+    } finally {
+      wakeup.clear();
+      holding = false;
+      Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
+      resume.removeAll(pending);
+      consumer.resume(resume);
+    }
   }
 
   private static List<TopicPartition> sorted(Collection<TopicPartition> tps) {

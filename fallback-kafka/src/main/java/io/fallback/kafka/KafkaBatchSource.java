@@ -9,7 +9,6 @@ import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Assignments}: partitions as the group assigns and revokes them, each started at once in the
  *       rebalance callback by {@link StartPositions} (own offsets, a rewind from the primary group's, or
  *       {@code kafka.auto_offset_reset}, where {@code latest} is the end at the trigger, {@link
- *       Builder#activatedAt});
+ *       KafkaBatchSourceKafkaBatchSourceBuilder#activatedAt});
  *   <li>{@link BatchCollector}: the batch collected across polls, handed over when full, when {@code
  *       processing.batch_timeout_seconds} have passed since its first record, or, while catching up (after
  *       the start, a new assignment, or falling behind), as soon as the end of the log is reached;
@@ -102,7 +101,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   private final LongAdder decoded = new LongAdder();
 
-  private KafkaBatchSource(Builder b) {
+  KafkaBatchSource(KafkaBatchSourceBuilder b) {
     this.settings = b.settings;
     this.apiTimeout = b.apiTimeout;
     this.closeTimeout = b.closeTimeout;
@@ -129,8 +128,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
    * @param spec the window spec
    * @return a builder
    */
-  public static Builder builder(KafkaSourceSettings settings, WindowSpec spec) {
-    return new Builder(settings, spec);
+  public static KafkaBatchSourceBuilder builder(KafkaSourceSettings settings, WindowSpec spec) {
+    return new KafkaBatchSourceBuilder(settings, spec);
   }
 
   /**
@@ -146,7 +145,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return builder(settings, spec).build();
   }
 
-  // ---------------------------------------------------------------------------------------- open
 
   /**
    * Creates the consumer and subscribes; with {@code kafka.auto_offset_reset: latest}, first notes the
@@ -188,7 +186,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         settings.dlqTopic());
   }
 
-  // ---------------------------------------------------------------------------------------- poll
 
   /**
    * Waits for a complete batch for at most {@code processing.batch_timeout_seconds}; see {@link
@@ -265,7 +262,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return out;
   }
 
-  // ---------------------------------------------------------------------------------------- commit
 
   /**
    * Flushes the dead letters, then commits synchronously the checkpoints of the partitions still owned,
@@ -299,7 +295,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
   }
 
-  // ---------------------------------------------------------------------------------------- dead letters
 
   /**
    * Sends the original bytes of a record of the last batch to the dead-letter topic. Durable before the
@@ -330,7 +325,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return raw;
   }
 
-  // ---------------------------------------------------------------------------------------- hold, wakeup
 
   /**
    * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this member,
@@ -344,24 +338,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       wakeup.await(duration);
       return;
     }
-    assignments.beginHold();
-    try {
-      ConsumerRecords<byte[], byte[]> records = c.poll(duration);
-      if (!records.isEmpty()) {
-        // only a partition assigned during this poll and resolved since could deliver: read it again later
-        for (TopicPartition tp : records.partitions()) {
-          long first = records.records(tp).get(0).offset();
-          LOG.warn("partition {}: {} record(s) arrived while held; reading them again from offset {}",
-              tp.partition(), records.records(tp).size(), first);
-          c.seek(tp, first);
-        }
-      }
-    } catch (WakeupException e) {
-      // a stop was requested: return now
-    } finally {
-      wakeup.clear();
-      assignments.endHold();
-    }
+    assignments.hold(duration, wakeup);
   }
 
   /** Makes a blocked {@link #poll} or {@link #hold} return soon. Thread-safe. */
@@ -370,7 +347,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     wakeup.request(consumer);
   }
 
-  // ---------------------------------------------------------------------------------------- close
 
   /**
    * Flushes and closes the dead-letter producer, performs the hand-back if configured, and closes the
@@ -413,7 +389,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
   }
 
-  // ---------------------------------------------------------------------------------------- counters
 
   /** @return records decoded and returned by {@link #poll} since creation; thread-safe */
   public long recordsDecoded() {
@@ -435,7 +410,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return settings;
   }
 
-  // ---------------------------------------------------------------------------------------- helpers
 
   private Admin admin() {
     if (admin == null) {
@@ -465,98 +439,6 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       close.run();
     } catch (RuntimeException e) {
       LOG.warn("error while closing the {}", what, e);
-    }
-  }
-
-  /** Builds a {@link KafkaBatchSource}. Not thread-safe. */
-  public static final class Builder {
-    private final KafkaSourceSettings settings;
-    private final WindowSpec spec;
-    private PrimaryProgress progress;
-    private InstantSource clock = InstantSource.system();
-    private Duration apiTimeout = Duration.ofSeconds(30);
-    private Duration closeTimeout = Duration.ofSeconds(10);
-    private Instant activatedAt;
-
-    private Builder(KafkaSourceSettings settings, WindowSpec spec) {
-      this.settings = Objects.requireNonNull(settings, "settings");
-      this.spec = Objects.requireNonNull(spec, "spec");
-    }
-
-    /**
-     * What the primary already wrote, queried on a takeover; null (the default) skips the query.
-     *
-     * @param progress the primary's progress, or null
-     * @return this builder
-     */
-    public Builder primaryProgress(PrimaryProgress progress) {
-      this.progress = progress;
-      return this;
-    }
-
-    /**
-     * The time source (the default activation time, and the rewind's "now" for an empty partition).
-     *
-     * @param clock the clock
-     * @return this builder
-     */
-    public Builder clock(InstantSource clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /**
-     * The moment the fallback became responsible (the trigger): with {@code kafka.auto_offset_reset:
-     * latest}, partitions no group has committed start at their end as of this moment, so nothing
-     * produced after the trigger is skipped. Default: the clock's time when {@link #build()} is called
-     * (the launcher builds a source per activation, at the activation).
-     *
-     * @param at the activation time
-     * @return this builder
-     */
-    public Builder activatedAt(Instant at) {
-      this.activatedAt = Objects.requireNonNull(at, "at");
-      return this;
-    }
-
-    /**
-     * The bound of each blocking Kafka request (committed offsets, commits, admin calls); default 30 s.
-     *
-     * @param timeout positive
-     * @return this builder
-     */
-    public Builder apiTimeout(Duration timeout) {
-      this.apiTimeout = positive(timeout, "apiTimeout");
-      return this;
-    }
-
-    /**
-     * The bound of closing each client; default 10 s.
-     *
-     * @param timeout positive
-     * @return this builder
-     */
-    public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = positive(timeout, "closeTimeout");
-      return this;
-    }
-
-    /**
-     * Builds the source (compiles the decoder; creates no client yet).
-     *
-     * @return the source
-     * @throws IllegalArgumentException if the schema does not fit the settings and spec
-     */
-    public KafkaBatchSource build() {
-      return new KafkaBatchSource(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be > 0, but was " + d);
-      }
-      return d;
     }
   }
 }
