@@ -1,6 +1,5 @@
 package io.fallback.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.failsafe.CircuitBreaker;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.failsafe.Failsafe;
@@ -13,17 +12,13 @@ import io.fallback.core.Health;
 import io.fallback.core.window.ScoredWindow;
 import io.fallback.core.window.WindowResult;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -72,49 +67,22 @@ public final class ModelServiceClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelServiceClient.class);
   private static final double JITTER = 0.25;
 
-  /** The value of every query parameter of the health check's predict request. */
-  static final String PROBE_VALUE = Float.toString(0.0f);
-
   private final ModelServiceSettings settings;
-  private final String[] encodedNames;
-  private final int[] fieldIndexes;
-  private final String requestPrefix;
-  private final URI probeUri;
+  private final ModelRequests requests;
   private final ExecutorService executor;
   private final ThreadPoolExecutor callers;
   private final HttpClient http;
   private final CircuitBreaker<Integer> breaker;
   private final FailsafeExecutor<Integer> failsafe;
   private final Semaphore permits;
-  private final HttpHealthProbe healthProbe;
+  private final ModelServiceHealth healthCheck;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicReference<String> lastFailure = new AtomicReference<>("none");
 
   private ModelServiceClient(ModelServiceSettings settings, List<String> fieldNames) {
     this.settings = Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(fieldNames, "fieldNames");
-    Map<String, String> params = settings.queryParameters();
-    this.encodedNames = new String[params.size()];
-    this.fieldIndexes = new int[params.size()];
-    int i = 0;
-    for (Map.Entry<String, String> e : params.entrySet()) {
-      int index = fieldNames.indexOf(e.getValue());
-      if (index < 0) {
-        throw new IllegalArgumentException(
-            "ml_service.query_parameters maps '" + e.getKey() + "' to field '" + e.getValue()
-                + "', which is not one of the window fields " + fieldNames);
-      }
-      encodedNames[i] = URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8);
-      fieldIndexes[i] = index;
-      i++;
-    }
-    String endpoint = settings.endpoint().toString();
-    this.requestPrefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
-    StringBuilder probe = new StringBuilder(requestPrefix);
-    for (int k = 0; k < encodedNames.length; k++) {
-      probe.append(k > 0 ? "&" : "").append(encodedNames[k]).append('=').append(PROBE_VALUE);
-    }
-    this.probeUri = URI.create(probe.toString());
+    this.requests = new ModelRequests(settings, fieldNames);
 
     // The HttpClient's own threads (I/O, parsing): they never block.
     this.executor = Executors.newFixedThreadPool(
@@ -162,9 +130,7 @@ public final class ModelServiceClient implements AutoCloseable {
     Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
     this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
-    this.healthProbe = settings.healthCheck().kind() == ModelHealthCheck.Kind.GET
-        ? new HttpHealthProbe(http, settings.healthCheck().url(), settings.timeout())
-        : null;
+    this.healthCheck = new ModelServiceHealth(settings, http, requests.prefix(), requests.encodedNames());
   }
 
   /**
@@ -312,54 +278,7 @@ public final class ModelServiceClient implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("ModelServiceClient is closed");
     }
-    return switch (settings.healthCheck().kind()) {
-      case NONE -> Health.healthy("not checked (ml_service.health_endpoint is " + ModelHealthCheck.NONE_VALUE + ")");
-      case GET -> healthProbe.check();
-      case PREDICT -> probePredict();
-    };
-  }
-
-  /** The request of the default health check: the endpoint with every query parameter 0.0. */
-  URI probeUri() {
-    return probeUri;
-  }
-
-  private Health probePredict() {
-    String get = "GET " + probeUri;
-    HttpRequest request = HttpRequest.newBuilder(probeUri)
-        .timeout(settings.timeout())
-        .header("Accept", "application/json")
-        .GET()
-        .build();
-    HttpResponse<String> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      return Health.unhealthy(get + " timed out after " + Texts.duration(settings.timeout()));
-    } catch (IOException e) {
-      return Health.unhealthy(get + " unreachable: " + Texts.describe(e));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Health.unhealthy(get + " interrupted");
-    }
-    int status = response.statusCode();
-    String body = response.body();
-    if (status >= 200 && status <= 299) {
-      try {
-        return Health.healthy(get + " answered " + status + " with prediction " + parsePrediction(body));
-      } catch (ModelServiceException e) {
-        return Health.unhealthy(get + " answered " + status + " without a prediction: " + e.getMessage());
-      }
-    }
-    if (status == 400 || status == 422) {
-      return Health.healthy(get + " answered " + status
-          + ": the service is there but refused the probe's values: " + Texts.excerpt(body));
-    }
-    if (status == 429) {
-      return Health.healthy(get + " answered 429: the service is there but busy");
-    }
-    String hint = status == 404 || status == 405 ? " (is the path of ml_service.endpoint right?)" : "";
-    return Health.unhealthy(get + " answered " + status + hint + ": " + Texts.excerpt(body));
+    return healthCheck.check();
   }
 
   /** Stops the client's threads; idempotent, waits at most the per-call timeout. */
@@ -392,20 +311,7 @@ public final class ModelServiceClient implements AutoCloseable {
 
   /** The request URI of a window: the endpoint with the configured parameters. */
   URI requestUri(WindowResult window) {
-    StringBuilder sb = new StringBuilder(requestPrefix.length() + 16 * encodedNames.length);
-    sb.append(requestPrefix);
-    for (int i = 0; i < encodedNames.length; i++) {
-      if (i > 0) {
-        sb.append('&');
-      }
-      int field = fieldIndexes[i];
-      if (field >= window.size()) {
-        throw new IllegalArgumentException("window " + window.key() + " has " + window.size()
-            + " fields, but ml_service.query_parameters needs field #" + field);
-      }
-      sb.append(encodedNames[i]).append('=').append(Float.toString(window.mean(field)));
-    }
-    return URI.create(sb.toString());
+    return requests.uri(window);
   }
 
   private CompletableFuture<Integer> call(WindowResult window, AtomicInteger attempts) {
@@ -418,65 +324,17 @@ public final class ModelServiceClient implements AutoCloseable {
     // interrupted send cancels its exchange.
     return failsafe.getAsync(() -> {
       attempts.incrementAndGet();
-      return prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
+      return ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
     });
   }
 
   /**
-   * Reads the prediction of an answer.
-   *
-   * @throws ModelServiceException for an error status or a malformed body
-   */
-  static int prediction(HttpResponse<String> response) {
-    int status = response.statusCode();
-    String body = response.body();
-    if (status < 200 || status > 299) {
-      boolean retryable = status == 429 || status >= 500;
-      throw new ModelServiceException("HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
-    }
-    return parsePrediction(body);
-  }
-
-  /**
-   * Parses {@code {"stress_level_prediction": "2"}}; a JSON number is accepted too, as long as it is
-   * an integer.
+   * Parses {@code {"stress_level_prediction": "2"}} ({@link ModelRequests#parsePrediction}).
    *
    * @throws ModelServiceException (not retryable) if the body is not such an object
    */
   static int parsePrediction(String body) {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body == null ? "" : body);
-    } catch (IOException e) {
-      throw malformed("not JSON", body);
-    }
-    if (root == null || !root.isObject()) {
-      throw malformed("not a JSON object", body);
-    }
-    JsonNode value = root.get(PREDICTION_FIELD);
-    if (value == null || value.isNull()) {
-      throw malformed("no " + PREDICTION_FIELD, body);
-    }
-    String text;
-    if (value.isTextual()) {
-      text = value.textValue().strip();
-    } else if (value.isNumber()) {
-      text = value.asText();
-    } else {
-      throw malformed(PREDICTION_FIELD + " is not a number", body);
-    }
-    try {
-      return new BigDecimal(text).intValueExact();
-    } catch (NumberFormatException e) {
-      throw malformed(PREDICTION_FIELD + " is not numeric", body);
-    } catch (ArithmeticException e) {
-      throw malformed(PREDICTION_FIELD + " is not an integer", body);
-    }
-  }
-
-  private static ModelServiceException malformed(String what, String body) {
-    return new ModelServiceException(
-        "malformed response (" + what + "): " + Texts.excerpt(body), null, false);
+    return ModelRequests.parsePrediction(body);
   }
 
   private ModelServiceException failureOf(WindowResult window, int attempts, Throwable error) {

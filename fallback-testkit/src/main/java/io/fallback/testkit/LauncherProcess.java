@@ -3,22 +3,13 @@ package io.fallback.testkit;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The shipped fallback launcher run as its own process, exactly as operators run it: {@code java
@@ -47,10 +38,14 @@ import org.slf4j.LoggerFactory;
  * (SIGTERM, then SIGKILL after a grace period); {@link #kill()} is SIGKILL, as on a crash. A JVM
  * shutdown hook of this kit stops processes that were not stopped.
  *
+ * <p>Its parts: {@code LauncherStarter} starts the process, {@code LauncherEndpoint} talks to the
+ * status endpoint, {@code LauncherLog} reads and echoes the log, {@code PrometheusText} reads the
+ * metrics; the stop by PID and the idempotent close are those of the kit's other servers.
+ *
  * <p>This class is thread-safe: the stop methods are synchronized, the rest reads the process, its
  * log file and its endpoints.
  */
-public final class LauncherProcess implements AutoCloseable {
+public final class LauncherProcess extends TestServer {
 
   /** System property naming the launcher jar, read by {@link #locate()}. */
   public static final String JAR_PROPERTY = "fallback.launcher.jar";
@@ -61,48 +56,27 @@ public final class LauncherProcess implements AutoCloseable {
   /** Environment variable overriding {@code server.port}, set by this class. */
   public static final String PORT_ENV = "FALLBACK_SERVER_PORT";
 
-  /** How to build the jar, named in the error when it is missing. */
-  static final String BUILD_COMMAND = "./mvnw -q -B -DskipTests -pl fallback-launcher -am package";
-
-  private static final Logger LOG = LoggerFactory.getLogger(LauncherProcess.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path JAR_IN_REPOSITORY =
-      Path.of("fallback-launcher", "target", "fallback-launcher.jar");
-
-  /** Variables of this JVM's environment that would change the child's configuration. */
-  private static final List<String> SEED_OVERRIDES =
-      List.of("KAFKA_BOOTSTRAP_SERVERS", "LATENCY_THRESHOLD", "BATCH_SIZE");
-
-  private static final int PORT_ATTEMPTS = 3;
-  private static final int TAIL_LINES = 30;
+  /** How many lines of the log an error about the process quotes. */
+  static final int TAIL_LINES = 30;
 
   private final String name;
   private final Process process;
-  private final Path logFile;
+  private final LauncherLog log;
   private final int port;
-  private final String token;
   private final Duration stopGrace;
-  private final Logger echo;
-  private final HttpClient http;
-  private final Thread follower;
+  private final LauncherEndpoint endpoint;
   private volatile boolean stopped;
 
-  private LauncherProcess(Builder b, Process process, Path logFile, int port) {
-    this.name = b.name;
+  /** A started process; {@link LauncherStarter} makes it and waits for its status endpoint. */
+  LauncherProcess(
+      String name, Process process, LauncherLog log, int port, String token, Duration stopGrace) {
+    super(name + " launcher");
+    this.name = name;
     this.process = process;
-    this.logFile = logFile;
+    this.log = log;
     this.port = port;
-    this.token = b.token;
-    this.stopGrace = b.stopGrace;
-    this.echo = b.echo;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    if (echo != null) {
-      follower = new Thread(this::followLog, "launcher-" + name + "-log");
-      follower.setDaemon(true);
-      follower.start();
-    } else {
-      follower = null;
-    }
+    this.stopGrace = stopGrace;
+    this.endpoint = new LauncherEndpoint(name, port, token);
   }
 
   /**
@@ -114,24 +88,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException when it does not exist, naming the command that builds it
    */
   public static Path locate() {
-    String configured = System.getProperty(JAR_PROPERTY);
-    List<Path> candidates =
-        configured != null && !configured.isBlank()
-            ? List.of(Path.of(configured))
-            : List.of(JAR_IN_REPOSITORY, Path.of("..").resolve(JAR_IN_REPOSITORY));
-    for (Path candidate : candidates) {
-      if (Files.isRegularFile(candidate)) {
-        return candidate.toAbsolutePath().normalize();
-      }
-    }
-    throw new IllegalStateException(
-        "the fallback launcher jar "
-            + candidates.get(0).toAbsolutePath().normalize()
-            + " does not exist: build it with "
-            + BUILD_COMMAND
-            + " (or set -D"
-            + JAR_PROPERTY
-            + "=PATH)");
+    return LauncherStarter.locateJar();
   }
 
   /**
@@ -163,14 +120,14 @@ public final class LauncherProcess implements AutoCloseable {
    * @return {@code http://127.0.0.1:<port>}
    */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port;
+    return endpoint.baseUrl();
   }
 
   /**
    * @return the log file (standard output and error of the process); kept after it stops
    */
   public Path logFile() {
-    return logFile;
+    return log.file();
   }
 
   /**
@@ -196,16 +153,9 @@ public final class LauncherProcess implements AutoCloseable {
   public void ensureRunning() {
     if (!process.isAlive() && !stopped) {
       throw new Exited(
-          "the "
-              + name
-              + " launcher (pid "
-              + pid()
-              + ") exited with code "
-              + process.exitValue()
-              + "; last lines of "
-              + logFile
-              + ":\n"
-              + String.join("\n", lastLines(TAIL_LINES)));
+          String.format(
+              "the %s launcher (pid %d) exited with code %d; %s",
+              name, pid(), process.exitValue(), log.tail(TAIL_LINES)));
     }
   }
 
@@ -216,12 +166,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException when it does not answer 200 with JSON
    */
   public JsonNode status() {
-    try {
-      return JSON.readTree(get("/status"));
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          name + " launcher: /status is not JSON: " + e.getMessage(), e);
-    }
+    return endpoint.status();
   }
 
   /**
@@ -231,7 +176,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException when it does not answer 200
    */
   public String metrics() {
-    return get("/metrics");
+    return endpoint.metrics();
   }
 
   /**
@@ -242,12 +187,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException when no token was given or it does not answer 200
    */
   public String setMode(String mode) {
-    requireNonNull(mode, "mode");
-    if (token == null) {
-      throw new IllegalStateException(name + " launcher: no admin token was given to the builder");
-    }
-    HttpResponse<String> response = request("POST", "/mode?mode=" + mode, token);
-    return requireOk(response, "POST /mode?mode=" + mode);
+    return endpoint.setMode(mode);
   }
 
   /**
@@ -261,36 +201,14 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException when the request cannot be sent
    */
   public HttpResponse<String> request(String method, String path, String bearer) {
-    requireNonNull(method, "method");
-    requireNonNull(path, "path");
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(baseUrl() + path))
-            .timeout(Duration.ofSeconds(10))
-            .method(method, HttpRequest.BodyPublishers.noBody());
-    if (bearer != null) {
-      b.header("Authorization", "Bearer " + bearer);
-    }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          name + " launcher: " + method + " " + path + " failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(
-          name + " launcher: interrupted during " + method + " " + path, e);
-    }
+    return endpoint.request(method, path, bearer);
   }
 
   /**
    * @return the whole log so far (empty when it cannot be read)
    */
   public String logText() {
-    try {
-      return Files.readString(logFile, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return log.text();
   }
 
   /**
@@ -300,14 +218,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @return the messages so far, in order
    */
   public List<String> messages() {
-    return logText()
-        .lines()
-        .map(
-            line -> {
-              int dash = line.indexOf(" - ");
-              return dash < 0 ? line : line.substring(dash + 3);
-            })
-        .toList();
+    return log.messages();
   }
 
   /**
@@ -315,8 +226,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @return the last {@code n} lines of the log
    */
   public List<String> lastLines(int n) {
-    List<String> lines = logText().lines().toList();
-    return lines.subList(Math.max(0, lines.size() - n), lines.size());
+    return log.lastLines(n);
   }
 
   /**
@@ -331,10 +241,10 @@ public final class LauncherProcess implements AutoCloseable {
     stopped = true;
     try {
       if (process.isAlive()) {
-        log("{} launcher (pid {}): SIGTERM", name, pid());
+        log.info("{} launcher (pid {}): SIGTERM", name, pid());
         boolean graceful = ChildProcesses.terminate(process.toHandle(), stopGrace);
         if (!graceful) {
-          LOG.warn(
+          log.warn(
               "{} launcher (pid {}) did not exit within {} s of SIGTERM; it was killed",
               name,
               pid(),
@@ -343,7 +253,7 @@ public final class LauncherProcess implements AutoCloseable {
       }
       return process.exitValue();
     } finally {
-      joinFollower();
+      log.awaitFollower();
     }
   }
 
@@ -357,25 +267,30 @@ public final class LauncherProcess implements AutoCloseable {
     stopped = true;
     try {
       if (process.isAlive()) {
-        log("{} launcher (pid {}): SIGKILL", name, pid());
+        log.info("{} launcher (pid {}): SIGKILL", name, pid());
         ChildProcesses.kill(process.toHandle());
       }
     } finally {
-      joinFollower();
+      log.awaitFollower();
     }
   }
 
-  /** {@link #terminate()} unless the process was stopped already. Idempotent. */
+  /** {@link #close()}: {@link #terminate()} unless the process was stopped already. */
   @Override
-  public synchronized void close() {
+  protected void shutDown() {
     if (!stopped || process.isAlive()) {
       terminate();
     }
   }
 
   @Override
+  protected String address() {
+    return baseUrl();
+  }
+
+  @Override
   public String toString() {
-    return name + " launcher (pid " + pid() + ", " + baseUrl() + ", log " + logFile + ")";
+    return name + " launcher (pid " + pid() + ", " + baseUrl() + ", log " + log.file() + ")";
   }
 
   /**
@@ -386,24 +301,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @return the samples, in the order of the text
    */
   public static Map<String, Double> samples(String text) {
-    requireNonNull(text, "text");
-    Map<String, Double> result = new LinkedHashMap<>();
-    for (String line : text.lines().toList()) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      if (space <= 0) {
-        continue;
-      }
-      try {
-        result.put(
-            line.substring(0, space).trim(), Double.parseDouble(line.substring(space + 1).trim()));
-      } catch (NumberFormatException e) {
-        // not a sample line; skip it
-      }
-    }
-    return result;
+    return PrometheusText.samples(text);
   }
 
   /**
@@ -414,122 +312,7 @@ public final class LauncherProcess implements AutoCloseable {
    * @return the sum, or null when the metric is absent
    */
   public static Double sum(Map<String, Double> samples, String metric) {
-    requireNonNull(samples, "samples");
-    requireNonNull(metric, "metric");
-    Double total = null;
-    for (Map.Entry<String, Double> e : samples.entrySet()) {
-      String key = e.getKey();
-      if (key.equals(metric) || key.startsWith(metric + "{")) {
-        total = (total == null ? 0 : total) + e.getValue();
-      }
-    }
-    return total;
-  }
-
-  private String get(String path) {
-    return requireOk(request("GET", path, null), "GET " + path);
-  }
-
-  private String requireOk(HttpResponse<String> response, String what) {
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          name
-              + " launcher: "
-              + what
-              + " answered "
-              + response.statusCode()
-              + ": "
-              + response.body());
-    }
-    return response.body();
-  }
-
-  private void log(String format, Object... args) {
-    (echo != null ? echo : LOG).info(format, args);
-  }
-
-  private void awaitStatus(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      ensureRunning();
-      try {
-        status();
-        return;
-      } catch (IllegalStateException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              name
-                  + " launcher (pid "
-                  + pid()
-                  + "): GET /status did not answer within "
-                  + timeout.toSeconds()
-                  + " s ("
-                  + e.getMessage()
-                  + "); last lines of "
-                  + logFile
-                  + ":\n"
-                  + String.join("\n", lastLines(TAIL_LINES)),
-              e);
-        }
-      }
-      pause(100);
-    }
-  }
-
-  /** Polling interval while waiting for the status endpoint. */
-  private void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the " + name + " launcher", e);
-    }
-  }
-
-  private void joinFollower() {
-    if (follower == null) {
-      return;
-    }
-    try {
-      follower.join(1_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Follows the log file and echoes each line until the process has ended and all is read. */
-  private void followLog() {
-    long position = 0;
-    StringBuilder partial = new StringBuilder();
-    while (true) {
-      boolean ended = !process.isAlive();
-      try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
-        if (file.length() > position) {
-          file.seek(position);
-          byte[] bytes = new byte[(int) Math.min(file.length() - position, 1 << 20)];
-          file.readFully(bytes);
-          position += bytes.length;
-          partial.append(new String(bytes, StandardCharsets.UTF_8));
-          int newline;
-          while ((newline = partial.indexOf("\n")) >= 0) {
-            echo.info("[{}] {}", name, partial.substring(0, newline));
-            partial.delete(0, newline + 1);
-          }
-          continue;
-        }
-      } catch (IOException e) {
-        LOG.debug("cannot follow {}: {}", logFile, e.toString());
-      }
-      if (ended) {
-        return;
-      }
-      try {
-        // a file has no change notification that works everywhere: poll it
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
+    return PrometheusText.sum(samples, metric);
   }
 
   /**
@@ -538,16 +321,17 @@ public final class LauncherProcess implements AutoCloseable {
    */
   public static final class Builder {
 
-    private final Path jar;
-    private final Path config;
-    private final Map<String, String> environment = new LinkedHashMap<>();
-    private String name = "fallback";
-    private String token;
-    private Path logFile;
-    private int port;
-    private Duration startTimeout = Duration.ofSeconds(60);
-    private Duration stopGrace = Duration.ofSeconds(45);
-    private Logger echo;
+    // package-private: LauncherStarter reads them
+    final Path jar;
+    final Path config;
+    final Map<String, String> environment = new LinkedHashMap<>();
+    String name = "fallback";
+    String token;
+    Path logFile;
+    int port;
+    Duration startTimeout = Duration.ofSeconds(60);
+    Duration stopGrace = Duration.ofSeconds(45);
+    Logger echo;
 
     private Builder(Path jar, Path config) {
       this.jar = jar;
@@ -654,70 +438,7 @@ public final class LauncherProcess implements AutoCloseable {
      * @throws TestServerException if the process cannot be started
      */
     public LauncherProcess start() {
-      IllegalStateException last = null;
-      for (int attempt = 1; attempt <= (port > 0 ? 1 : PORT_ATTEMPTS); attempt++) {
-        int chosen = port > 0 ? port : Ports.freePort();
-        LauncherProcess launched = launch(chosen);
-        try {
-          launched.awaitStatus(startTimeout);
-          return launched;
-        } catch (IllegalStateException e) {
-          launched.kill();
-          last = e;
-          if (port > 0 || !launched.logText().contains("Address already in use")) {
-            throw e;
-          }
-          launched.log("{} launcher: port {} was taken, retrying with another one", name, chosen);
-        }
-      }
-      throw last;
-    }
-
-    private LauncherProcess launch(int chosenPort) {
-      Path log =
-          logFile != null
-              ? logFile
-              : TestkitPaths.logDirectory().resolve("launcher-" + name + "-" + chosenPort + ".log");
-      List<String> command =
-          List.of(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-jar",
-              jar.toString(),
-              "run",
-              "--config",
-              config.toAbsolutePath().toString());
-      ProcessBuilder pb =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-      Map<String, String> env = pb.environment();
-      // this JVM's environment must not reconfigure the child: only the file and the caller apply
-      env.keySet().removeIf(k -> k.startsWith("FALLBACK_") || SEED_OVERRIDES.contains(k));
-      env.putAll(environment);
-      env.put(PORT_ENV, String.valueOf(chosenPort));
-      if (token != null) {
-        env.put(TOKEN_ENV, token);
-      }
-      Process process;
-      try {
-        Path parent = log.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        process = pb.start();
-      } catch (IOException e) {
-        throw new TestServerException("launcher: cannot start " + String.join(" ", command), e);
-      }
-      ChildProcesses.register(process.toHandle());
-      LauncherProcess launched = new LauncherProcess(this, process, log, chosenPort);
-      launched.log(
-          "{} launcher: started pid {}: {} (port {}, log {})",
-          name,
-          process.pid(),
-          String.join(" ", command),
-          chosenPort,
-          log);
-      return launched;
+      return LauncherStarter.start(this);
     }
   }
 

@@ -1,0 +1,136 @@
+package io.fallback.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fallback.core.window.WindowResult;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The model service's request and answer formats: a {@code GET} of the endpoint with one query parameter
+ * per configured window field ({@code ml_service.query_parameters}, each the field's mean as a float), and
+ * an answer {@code {"stress_level_prediction": "2"}}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+final class ModelRequests {
+
+  private final String[] encodedNames;
+  private final int[] fieldIndexes;
+  private final String prefix;
+
+  /**
+   * @throws IllegalArgumentException if a query parameter names a field that is not a window field
+   */
+  ModelRequests(ModelServiceSettings settings, List<String> fieldNames) {
+    Objects.requireNonNull(fieldNames, "fieldNames");
+    Map<String, String> params = settings.queryParameters();
+    this.encodedNames = new String[params.size()];
+    this.fieldIndexes = new int[params.size()];
+    int i = 0;
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      int index = fieldNames.indexOf(e.getValue());
+      if (index < 0) {
+        throw new IllegalArgumentException(
+            "ml_service.query_parameters maps '" + e.getKey() + "' to field '" + e.getValue()
+                + "', which is not one of the window fields " + fieldNames);
+      }
+      encodedNames[i] = URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8);
+      fieldIndexes[i] = index;
+      i++;
+    }
+    String endpoint = settings.endpoint().toString();
+    this.prefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
+  }
+
+  /** @return the endpoint followed by {@code ?} or {@code &}, ready for parameters */
+  String prefix() {
+    return prefix;
+  }
+
+  /** @return the URL-encoded parameter names, in order (a copy) */
+  String[] encodedNames() {
+    return encodedNames.clone();
+  }
+
+  /** The request URI of a window: the endpoint with the configured parameters. */
+  URI uri(WindowResult window) {
+    StringBuilder sb = new StringBuilder(prefix.length() + 16 * encodedNames.length);
+    sb.append(prefix);
+    for (int i = 0; i < encodedNames.length; i++) {
+      if (i > 0) {
+        sb.append('&');
+      }
+      int field = fieldIndexes[i];
+      if (field >= window.size()) {
+        throw new IllegalArgumentException("window " + window.key() + " has " + window.size()
+            + " fields, but ml_service.query_parameters needs field #" + field);
+      }
+      sb.append(encodedNames[i]).append('=').append(Float.toString(window.mean(field)));
+    }
+    return URI.create(sb.toString());
+  }
+
+  /**
+   * Reads the prediction of an answer.
+   *
+   * @throws ModelServiceException for an error status or a malformed body
+   */
+  static int prediction(HttpResponse<String> response) {
+    int status = response.statusCode();
+    String body = response.body();
+    if (status < 200 || status > 299) {
+      boolean retryable = status == 429 || status >= 500;
+      throw new ModelServiceException("HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
+    }
+    return parsePrediction(body);
+  }
+
+  /**
+   * Parses {@code {"stress_level_prediction": "2"}}; a JSON number is accepted too, as long as it is
+   * an integer.
+   *
+   * @throws ModelServiceException (not retryable) if the body is not such an object
+   */
+  static int parsePrediction(String body) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body == null ? "" : body);
+    } catch (IOException e) {
+      throw malformed("not JSON", body);
+    }
+    if (root == null || !root.isObject()) {
+      throw malformed("not a JSON object", body);
+    }
+    JsonNode value = root.get(ModelServiceClient.PREDICTION_FIELD);
+    if (value == null || value.isNull()) {
+      throw malformed("no " + ModelServiceClient.PREDICTION_FIELD, body);
+    }
+    String text;
+    if (value.isTextual()) {
+      text = value.textValue().strip();
+    } else if (value.isNumber()) {
+      text = value.asText();
+    } else {
+      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not a number", body);
+    }
+    try {
+      return new BigDecimal(text).intValueExact();
+    } catch (NumberFormatException e) {
+      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not numeric", body);
+    } catch (ArithmeticException e) {
+      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not an integer", body);
+    }
+  }
+
+  private static ModelServiceException malformed(String what, String body) {
+    return new ModelServiceException(
+        "malformed response (" + what + "): " + Texts.excerpt(body), null, false);
+  }
+}
