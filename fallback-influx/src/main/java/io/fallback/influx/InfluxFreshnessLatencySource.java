@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * wrote} in {@link InfluxSettings#primaryMeasurement()}, where the primary's points are those selected by
  * {@link InfluxSettings#primarySource()} (default: {@code source} absent or not the fallback's
  * {@link InfluxSettings#sourceTag()}). The fallback's own writes therefore never make the primary look
- * fresh. One query per call: {@code SELECT last(<primary_field>) FROM <primary_measurement> WHERE
+ * fresh. One query per call: {@code SELECT last(<primary_stress_field>) FROM <primary_measurement> WHERE
  * <primary filter>}, bounded by {@link InfluxSettings#timeout()}.
  *
  * <p>Idle guard (DESIGN section 10): with a newest-input supplier, the age counts only while the input
@@ -90,7 +90,7 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
     try {
       newestPoint = newestPrimaryPoint();
     } catch (RuntimeException e) {
-      LOG.warn("InfluxDB freshness check failed, no evidence: {}", e.getMessage());
+      LOG.debug("InfluxDB freshness check failed, no evidence: {}", e.getMessage()); // the launcher reports the outage, throttled
       return Optional.empty();
     }
     if (newestPoint.isEmpty()) {
@@ -102,7 +102,7 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
       try {
         input = Objects.requireNonNull(newestInput.get(), "newest input");
       } catch (RuntimeException e) {
-        LOG.warn("Newest input time unknown, no evidence: {}", e.getMessage());
+        LOG.debug("Newest input time unknown, no evidence: {}", e.getMessage());
         return Optional.empty();
       }
       if (input.isEmpty() || !input.get().isAfter(newestPoint.get())) {

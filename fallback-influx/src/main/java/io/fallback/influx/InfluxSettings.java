@@ -18,7 +18,7 @@ import java.util.Optional;
  *
  * <p>Each component below names the YAML key the launcher reads it from and the default of {@link
  * #builder()}. Components marked "no key" keep their default in the launcher; messages still name them
- * ({@code influxdb.primary_id_tag}, ...).
+ * ({@code influxdb.max_retries}, ...).
  *
  * <p>{@code source_as_field} trade-off: with the source as a tag (default), the primary's and the
  * fallback's points for the same window are two series, so a window written by both appears twice in a
@@ -52,10 +52,11 @@ import java.util.Optional;
  *     default the measurement
  * @param primarySource {@code influxdb.primary_source}: the {@code source} value of the primary's points;
  *     empty (default) means "absent or not {@code sourceTag}"
- * @param primaryIdTag no key: the tag holding the key (nurse id) in the primary's points; default
- *     {@code id}
- * @param primaryField no key: a field every primary point has, used to find its points; default
- *     {@code stress_level}
+ * @param primaryIdTag {@code influxdb.primary_id_tag}: the tag holding the key (nurse id) in the primary's
+ *     points; default {@code id}
+ * @param primaryField {@code influxdb.primary_stress_field}: the stress-level field every primary point has,
+ *     used to find its points; default {@code stress_level} (the seed's own Flink job wrote
+ *     {@code stressLevel})
  * @param chunkSize {@code influxdb.chunk_size}: points per write request, 1 to 1000000; default 5000
  * @param maxRetries no key: retries of one request after its first try, 0 disables them; default 20
  * @param maxRetryDuration {@code influxdb.max_retry_seconds}: how long one request is retried at most;
@@ -171,7 +172,7 @@ public record InfluxSettings(
     requireText(errors, sourceTag, "influxdb.source_tag");
     requireText(errors, primaryMeasurement, "influxdb.primary_measurement");
     requireText(errors, primaryIdTag, "influxdb.primary_id_tag");
-    requireText(errors, primaryField, "influxdb.primary_field");
+    requireText(errors, primaryField, "influxdb.primary_stress_field");
     if (chunkSize < 1 || chunkSize > 1_000_000) {
       errors.add("influxdb.chunk_size must be between 1 and 1000000, but was " + chunkSize);
     }
@@ -422,13 +423,16 @@ public record InfluxSettings(
       return this;
     }
 
-    /** @param primaryIdTag the primary's key tag (no configuration key) @return this builder */
+    /** @param primaryIdTag {@code influxdb.primary_id_tag}, the primary's key tag @return this builder */
     public Builder primaryIdTag(String primaryIdTag) {
       this.primaryIdTag = primaryIdTag;
       return this;
     }
 
-    /** @param primaryField a field every primary point has (no configuration key) @return this builder */
+    /**
+     * @param primaryField {@code influxdb.primary_stress_field}, the stress-level field every primary point has
+     * @return this builder
+     */
     public Builder primaryField(String primaryField) {
       this.primaryField = primaryField;
       return this;

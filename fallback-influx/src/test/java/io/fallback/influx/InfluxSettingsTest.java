@@ -104,7 +104,7 @@ class InfluxSettingsTest {
       "influxdb.measurement must not be blank, but was ' '",
       "influxdb.source_tag must not be blank",
       "influxdb.primary_id_tag must not be blank",
-      "influxdb.primary_field must not be blank",
+      "influxdb.primary_stress_field must not be blank",
       "influxdb.chunk_size must be between 1 and 1000000, but was 0",
       "influxdb.max_retries must be >= 0, but was -1",
       "influxdb.timeout_seconds must be > 0, but was 0.0",
@@ -140,7 +140,7 @@ class InfluxSettingsTest {
         return b -> b.sourceTag("");
       case "influxdb.primary_id_tag":
         return b -> b.primaryIdTag("");
-      case "influxdb.primary_field":
+      case "influxdb.primary_stress_field":
         return b -> b.primaryField(" ");
       case "influxdb.chunk_size":
         return b -> b.chunkSize(0);

@@ -2,9 +2,11 @@ package io.fallback.kafka;
 
 import io.fallback.core.Checkpoint;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -95,6 +97,25 @@ public final class GroupBacklog implements AutoCloseable {
         .get(settings.topic())
         .partitions()
         .size();
+  }
+
+  /**
+   * The timestamp of the newest record on the topic ({@code OffsetSpec.maxTimestamp()}, KIP-734): the
+   * freshness latency's idle guard (DESIGN section 10).
+   *
+   * @return the newest record timestamp, or empty when the topic holds no record
+   * @throws RuntimeException if Kafka does not answer in time
+   */
+  public synchronized Optional<Instant> newestRecordTime() {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions(); p++) {
+      request.put(new TopicPartition(settings.topic(), p), OffsetSpec.maxTimestamp());
+    }
+    long newest = -1;
+    for (ListOffsetsResultInfo info : StartPositions.await(admin().listOffsets(request).all(), timeout).values()) {
+      newest = Math.max(newest, info.timestamp());
+    }
+    return newest < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(newest));
   }
 
   /**

@@ -200,6 +200,27 @@ public record KafkaSourceSettings(
   }
 
   /**
+   * The settings with secret client properties masked ({@code sasl.jaas.config}, {@code ssl.keystore.key}
+   * and any name holding {@code password}, {@code secret} or {@code user.info}), so that logging them
+   * leaks nothing.
+   */
+  @Override
+  public String toString() {
+    Map<String, Object> shown = new java.util.TreeMap<>();
+    clientProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "****" : v));
+    return "KafkaSourceSettings[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", groupId="
+        + groupId + ", autoOffsetReset=" + autoOffsetReset + ", batchSize=" + batchSize + ", batchTimeout="
+        + batchTimeout + ", dlqTopic=" + dlqTopic + ", format=" + format + ", primaryGroupId=" + primaryGroupId
+        + ", clientProperties=" + shown + "]";
+  }
+
+  static boolean isSecret(String property) {
+    String p = property.toLowerCase(java.util.Locale.ROOT);
+    return p.endsWith("sasl.jaas.config") || p.endsWith("ssl.keystore.key") || p.contains("password")
+        || p.contains("secret") || p.contains("user.info");
+  }
+
+  /**
    * A builder initialised from these settings.
    *
    * @return a new builder

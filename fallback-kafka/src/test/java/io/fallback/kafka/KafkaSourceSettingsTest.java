@@ -139,4 +139,19 @@ class KafkaSourceSettingsTest {
         .doesNotContainKeys("fetch.min.bytes", "client.id", "something.unknown");
     assertThat(admin).containsEntry("retries", 2).containsEntry("security.protocol", "SSL");
   }
+
+  @Test
+  void toString_masksSecretClientProperties() {
+    KafkaSourceSettings settings =
+        KafkaSourceSettings.builder()
+            .bootstrapServers("127.0.0.1:9092")
+            .topic("t")
+            .groupId("g")
+            .clientProperty("sasl.jaas.config", "PlainLoginModule required password=\"hunter2\";")
+            .clientProperty("consumer.ssl.key.password", "hunter3")
+            .clientProperty("security.protocol", "SASL_SSL")
+            .build();
+
+    assertThat(settings.toString()).doesNotContain("hunter2").doesNotContain("hunter3").contains("SASL_SSL");
+  }
 }

@@ -65,7 +65,8 @@ final class Connectivity {
     try (GroupBacklog kafka = GroupBacklog.of(config.kafkaSourceSettings(loader.secrets()), TIMEOUT)) {
       out.println("kafka " + bootstrap + ": OK, topic " + topic + " has " + kafka.partitions() + " partitions");
     } catch (RuntimeException e) {
-      problems.add("kafka " + bootstrap + " (topic " + topic + "): " + rootMessage(e));
+      problems.add(
+          "kafka " + bootstrap + " (topic " + topic + "): " + config.withKafkaPropertySources(rootMessage(e)));
     }
   }
 

@@ -20,6 +20,7 @@ import io.fallback.influx.InfluxFreshnessLatencySource;
 import io.fallback.influx.InfluxPrimaryProgress;
 import io.fallback.influx.InfluxSettings;
 import io.fallback.influx.InfluxSink;
+import io.fallback.kafka.GroupBacklog;
 import io.fallback.kafka.KafkaBatchSource;
 import io.fallback.kafka.KafkaSourceSettings;
 import io.fallback.kafka.KafkaTimeLagSource;
@@ -78,8 +79,9 @@ public final class FallbackApplication implements AutoCloseable {
     MetricsListener metrics = meters.events();
     DeadLetterMetrics deadLetters = meters.deadLetters();
 
-    LatencySource latency = latencySource(config, kafka, influx, clock);
-    HealthProbe health = healthProbe(config);
+    Dependencies dependencies = Dependencies.of(config, kafka.bootstrapServers(), clock);
+    LatencySource latency = latencySource(config, kafka, influx, clock, dependencies);
+    HealthProbe health = healthProbe(config, dependencies);
     ModelServiceClient model =
         ModelServiceClient.of(
             config.modelServiceSettings(),
@@ -112,7 +114,8 @@ public final class FallbackApplication implements AutoCloseable {
         new SeedLogListener(
             () -> holder[0] == null ? io.fallback.core.mode.Mode.PRIMARY : holder[0].state().mode());
     ActivationTracker tracker = new ActivationTracker(clock);
-    CompositeListener listener = new CompositeListener(List.of(seedLog, metrics, tracker));
+    CompositeListener listener = new CompositeListener(
+        List.of(seedLog, metrics, tracker, new ReachabilityListener(dependencies.model(), dependencies.influx())));
     runner =
         LoopRunner.builder(
             () ->
@@ -147,7 +150,8 @@ public final class FallbackApplication implements AutoCloseable {
     metrics.watchLoop(runner::status);
     KafkaBacklog backlog =
         KafkaBacklog.start(
-            kafka, clock, KafkaBacklog.interval(config.monitoring().checkInterval()), metrics::backlogSampled);
+            kafka, clock, KafkaBacklog.interval(config.monitoring().checkInterval()),
+            dependencies.kafka().watchBacklog(metrics::backlogSampled));
     resources.add(backlog);
     Optional<String> token =
         Optional.ofNullable(environment.get(config.server().tokenEnv())).filter(t -> !t.isBlank());
@@ -249,21 +253,27 @@ public final class FallbackApplication implements AutoCloseable {
   }
 
   private LatencySource latencySource(
-      FallbackConfig config, KafkaSourceSettings kafka, InfluxSettings influx, InstantSource clock) {
+      FallbackConfig config, KafkaSourceSettings kafka, InfluxSettings influx, InstantSource clock,
+      Dependencies dependencies) {
     MonitoringConfig.LatencyMeasure choice = config.monitoring().latencySource();
     List<LatencySource> sources = new ArrayList<>();
     if (choice.usesKafkaLag()) {
       KafkaTimeLagSource lag = KafkaTimeLagSource.of(kafka, clock);
       resources.add(lag);
-      sources.add(lag);
+      sources.add(dependencies.kafka().watch(lag));
     }
     if (choice.usesInfluxFreshness()) {
-      sources.add(InfluxFreshnessLatencySource.of(influx, clock));
+      // idle guard (DESIGN section 10): the age counts only while the topic holds input newer than the
+      // primary's newest point
+      GroupBacklog topic = GroupBacklog.of(kafka, config.monitoring().probeTimeout());
+      resources.add(topic);
+      sources.add(
+          dependencies.influx().watch(InfluxFreshnessLatencySource.of(influx, clock, topic::newestRecordTime)));
     }
     return sources.size() == 1 ? sources.get(0) : new WorstLatency(sources);
   }
 
-  private static HealthProbe healthProbe(FallbackConfig config) {
+  private static HealthProbe healthProbe(FallbackConfig config, Dependencies dependencies) {
     Optional<FlinkProbeSettings> flink = config.flinkProbeSettings();
     if (flink.isEmpty()) {
       return new HealthProbe() {
@@ -278,7 +288,7 @@ public final class FallbackApplication implements AutoCloseable {
         }
       };
     }
-    return FlinkRestHealthProbe.of(flink.get());
+    return dependencies.flink().watch(FlinkRestHealthProbe.of(flink.get()));
   }
 
   static KafkaSourceSettings kafkaSettings(FallbackConfig config, ConfigLoader loader) {

@@ -15,6 +15,7 @@ final class Launcher {
 
   static int run(FallbackConfig config, ConfigLoader loader, Map<String, String> environment)
       throws InterruptedException {
+    LoggingSetup.apply(config.logging());
     FallbackApplication app = FallbackApplication.start(config, environment);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -72,6 +72,9 @@ class BadConfigTest {
             "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and monitoring.flink_job_id"),
         Arguments.of("monitoring:\n  flink_job_id: job-1\n", "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'job-1'"),
         Arguments.of("influxdb:\n  api_version: 2\n  org: o\n", "influxdb.bucket: required when influxdb.api_version is 2"),
+        Arguments.of("influxdb:\n  primary_id_tag: ''\n", "influxdb.primary_id_tag: must be a non-empty string"),
+        Arguments.of("influxdb:\n  primary_stress_field: ' '\n", "influxdb.primary_stress_field: must be a non-empty string"),
+        Arguments.of("kafka:\n  properties:\n    group.id: mine\n", "kafka.properties.\"group.id\": would be ignored"),
         Arguments.of("influxdb:\n  chunk_size: 2000000\n", "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"),
         Arguments.of("ml_service:\n  query_parameters:\n    x: X\n    y: yes\n",
             "ml_service.query_parameters: the value of y must be a field name (a string or a number), but was true"),
@@ -121,6 +124,51 @@ class BadConfigTest {
     assertThat(err.toString())
         .contains("processing.batch_size (from BATCH_SIZE): must be an integer, but was 'lots'")
         .contains("ml_service.max_concurrency (from FALLBACK_ML_SERVICE_MAX_CONCURRENCY): must be >= 1, but was 0");
+  }
+
+  @Test
+  void negativeLatencyThresholdFromTheEnvironment_namesOnlyThatKeyAndVariable() throws Exception {
+    Path seed = Path.of(BadConfigTest.class.getResource("/seed-config.yaml").toURI());
+    StringWriter err = new StringWriter();
+
+    int code = Main.execute(new String[] {"validate", "--offline", "--config", seed.toString()},
+        Map.of("LATENCY_THRESHOLD", "-1"), new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().lines()).containsExactly("Invalid configuration (1 problem):",
+        "  monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s");
+  }
+
+  @Test
+  void kafkaPropertiesFromTheEnvironment_validate() throws Exception {
+    Path seed = Path.of(BadConfigTest.class.getResource("/seed-config.yaml").toURI());
+    StringWriter out = new StringWriter();
+
+    int code = Main.execute(new String[] {"validate", "--offline", "--config", seed.toString()},
+        Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SASL_SSL",
+            "FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM", "SCRAM-SHA-512",
+            "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "ScramLoginModule required password=\"hunter2\";"),
+        new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("configuration: OK").doesNotContain("hunter2");
+  }
+
+  @Test
+  void badKafkaPropertyFromTheEnvironment_exits2_namingTheVariable() throws Exception {
+    Path seed = Path.of(BadConfigTest.class.getResource("/seed-config.yaml").toURI());
+    StringWriter err = new StringWriter();
+
+    int code = Main.execute(new String[] {"validate", "--offline", "--config", seed.toString()},
+        Map.of("FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS", "broker:9093",
+            "FALLBACK_KAFKA_PROPERTIES_SSL____KEY", "x"),
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous")
+        .contains("kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
+            + " ignored");
   }
 
   @ParameterizedTest(name = "{1}")

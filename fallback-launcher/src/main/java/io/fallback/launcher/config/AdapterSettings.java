@@ -83,6 +83,8 @@ final class AdapterSettings {
             .sourceTag(i.sourceTag())
             .sourceAsField(i.sourceAsField())
             .primaryMeasurement(i.primaryMeasurement())
+            .primaryIdTag(i.primaryIdTag())
+            .primaryField(i.primaryStressField())
             .chunkSize(i.chunkSize())
             .timeout(i.timeout())
             .maxRetryDuration(i.maxRetry());

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -33,7 +34,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <p>Environment overrides, strongest last: the file; {@code FALLBACK_<SECTION>_<KEY>} (the longest
  * known section name wins, so {@code FALLBACK_ML_SERVICE_TIMEOUT_SECONDS} is
  * {@code ml_service.timeout_seconds}); the seed's {@code KAFKA_BOOTSTRAP_SERVERS},
- * {@code LATENCY_THRESHOLD} and {@code BATCH_SIZE}.
+ * {@code LATENCY_THRESHOLD} and {@code BATCH_SIZE}. One entry of a mapping key:
+ * {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} sets {@code kafka.properties."<name>"} over the file's entry
+ * ({@code _} is {@code .}, {@code __} is {@code -}, {@code ___} is {@code _}; see {@link ClientProperties}).
  *
  * <p>Errors: YAML syntax (with line and column), a key given twice (Jackson's
  * {@code STRICT_DUPLICATE_DETECTION}), an empty file, unknown sections and keys (with a "did you mean"),
@@ -167,6 +170,7 @@ public final class ConfigLoader {
     Values values = parse(given, baseDir, problems, warnings, derived);
     derived.forEach(problems::derived);
     crossCheck(values, problems, warnings);
+    checkClientProperties(values, problems);
     return FallbackConfig.bind(values, fromEnvironment, derived, warnings, problems, NOT_READ);
   }
 
@@ -200,9 +204,16 @@ public final class ConfigLoader {
     }
   }
 
-  /** Puts the overrides into {@code given}; returns which variable set which key. */
+  /**
+   * Puts the overrides into {@code given}; returns which variable set which key. A variable
+   * {@code FALLBACK_<SECTION>_<KEY>_<NAME>} that names no key but starts with a client-properties key's
+   * variable ({@code FALLBACK_KAFKA_PROPERTIES_}) sets one entry of that mapping ({@link ClientProperties}),
+   * over the file's entry of the same name; an exact key wins over that reading.
+   */
   private Map<Key, String> applyEnvironment(Map<Key, Object> given, Problems problems) {
     Map<Key, String> from = new LinkedHashMap<>();
+    Map<Key, Map<String, String>> properties = new LinkedHashMap<>(); // map key -> property -> value
+    Map<String, String> propertyVariables = new HashMap<>(); // "<key path> <property>" -> variable
     for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
       String name = e.getKey();
       if (!name.startsWith("FALLBACK_")) {
@@ -221,12 +232,30 @@ public final class ConfigLoader {
       String path = section + "." + rest.substring(section.length() + 1);
       Optional<Key> key = Keys.byPath(path);
       if (key.isEmpty()) {
+        Optional<Key> mapKey = clientPropertiesKey(name);
+        if (mapKey.isPresent()) {
+          clientProperty(mapKey.get(), name, e.getValue(), properties, propertyVariables, problems);
+          continue;
+        }
         problems.general(name + ": environment variable names no known key (" + path + ")");
         continue;
       }
       given.put(key.get(), e.getValue());
       from.put(key.get(), name);
     }
+    properties.forEach((key, entries) -> {
+      Object file = given.get(key);
+      ObjectNode merged;
+      if (file == null || (file instanceof JsonNode n && n.isNull())) {
+        merged = JsonNodeFactory.instance.objectNode();
+      } else if (file instanceof ObjectNode o) {
+        merged = o.deepCopy();
+      } else {
+        return; // the file's (or FALLBACK_KAFKA_PROPERTIES's) value is not a mapping: that is the error reported
+      }
+      entries.forEach(merged::put);
+      given.put(key, merged);
+    });
     for (Map.Entry<String, Key> seed : Keys.seedEnvironment().entrySet()) {
       String value = environment.get(seed.getKey());
       if (value != null) {
@@ -235,6 +264,39 @@ public final class ConfigLoader {
       }
     }
     return from;
+  }
+
+  /** The client-properties key whose variable prefixes {@code variable}, if any. */
+  private static Optional<Key> clientPropertiesKey(String variable) {
+    return Keys.ALL.stream()
+        .filter(k -> k.type() == ConfigDef.Type.MAP
+            && variable.regionMatches(true, 0, k.envName() + "_", 0, k.envName().length() + 1))
+        .findFirst();
+  }
+
+  /** Reads one {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} variable into {@code properties}. */
+  private static void clientProperty(Key key, String variable, String value, Map<Key, Map<String, String>> properties,
+      Map<String, String> propertyVariables, Problems problems) {
+    String suffix = variable.substring(key.envName().length() + 1);
+    if (suffix.isEmpty()) {
+      problems.general(variable + ": names no entry of " + key.path() + " (write " + key.envName()
+          + "_<NAME>; _ is '.', __ is '-', ___ is '_')");
+      return;
+    }
+    String property;
+    try {
+      property = ClientProperties.fromVariable(suffix);
+    } catch (IllegalArgumentException e) {
+      problems.general(variable + ": " + e.getMessage());
+      return;
+    }
+    String earlier = propertyVariables.putIfAbsent(key.path() + " " + property, variable);
+    if (earlier != null) {
+      problems.general(variable + ": sets " + key.path() + ".\"" + property + "\" as " + earlier + " does; set one");
+      return;
+    }
+    properties.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(property, value);
+    problems.fromEnvironment(key, property, variable);
   }
 
   /**
@@ -284,6 +346,37 @@ public final class ConfigLoader {
       for (String field : values.map(Keys.ML_QUERY).values()) {
         if (!fields.contains(field)) {
           problems.add(Keys.ML_QUERY, "field " + field + " is not in processing.fields " + fields);
+        }
+      }
+    }
+  }
+
+  /**
+   * Client properties the launcher sets itself from a key, which would be ignored, and a
+   * {@code sasl.jaas.config} given twice (as a property and through {@code kafka.sasl_jaas_config_env} or
+   * {@code _file}). Only whether the secret is there is looked at, never its value.
+   */
+  private void checkClientProperties(Values values, Problems problems) {
+    if (problems.failed(Keys.KAFKA_PROPERTIES)) {
+      return;
+    }
+    for (String property : values.map(Keys.KAFKA_PROPERTIES).keySet()) {
+      String bare = ClientProperties.withoutClientPrefix(property);
+      if (bare.equals("bootstrap.servers")) {
+        problems.add(Keys.KAFKA_PROPERTIES, property, "would be ignored: every client connects to "
+            + Keys.KAFKA_BOOTSTRAP.path() + "; set that key (or KAFKA_BOOTSTRAP_SERVERS) instead");
+      } else if (bare.equals("group.id") && !property.startsWith("producer.") && !property.startsWith("admin.")) {
+        problems.add(Keys.KAFKA_PROPERTIES, property, "would be ignored: the fallback's consumer group is "
+            + Keys.KAFKA_GROUP.path() + " (and the primary's is " + Keys.PRIMARY_GROUP.path() + "); set that key"
+            + " instead");
+      } else if (property.equals("sasl.jaas.config")) {
+        String variable = values.requiredString(Keys.KAFKA_SASL_ENV);
+        boolean inVariable = !environment.getOrDefault(variable, "").isEmpty();
+        if (inVariable || values.file(Keys.KAFKA_SASL_FILE).isPresent()) {
+          String other = inVariable
+              ? "the variable " + variable + " (named by " + Keys.KAFKA_SASL_ENV.path() + ")"
+              : Keys.KAFKA_SASL_FILE.path();
+          problems.add(Keys.KAFKA_PROPERTIES, property, "is also given by " + other + "; set it in one place");
         }
       }
     }

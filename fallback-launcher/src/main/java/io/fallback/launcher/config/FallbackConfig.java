@@ -8,11 +8,16 @@ import io.fallback.influx.InfluxSettings;
 import io.fallback.kafka.KafkaSourceSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The validated configuration: one typed record per section, and the settings records of core and the
@@ -22,8 +27,11 @@ import java.util.function.Supplier;
  */
 public final class FallbackConfig {
 
+  private static final Pattern PROPERTY_NAME = Pattern.compile("[\\w.-]+");
+
   private final Values values;
   private final Map<Key, String> environment;
+  private final Map<Key, Map<String, String>> propertyEnvironment;
   private final Set<Key> derived;
   private final List<String> warnings;
   private final KafkaConfig kafka;
@@ -34,6 +42,7 @@ public final class FallbackConfig {
   private final DaskConfig dask;
   private final HandoffConfig handoff;
   private final ServerConfig server;
+  private final LoggingConfig logging;
   private final ModePolicy policy;
   private final WindowSpec windowSpec;
   private final ModelServiceSettings modelService;
@@ -43,6 +52,9 @@ public final class FallbackConfig {
       Problems problems, Secrets notRead) {
     this.values = values;
     this.environment = Map.copyOf(environment);
+    Map<Key, Map<String, String>> entries = new LinkedHashMap<>();
+    problems.propertyEnvironment().forEach((k, v) -> entries.put(k, Map.copyOf(v)));
+    this.propertyEnvironment = Collections.unmodifiableMap(entries);
     this.derived = Set.copyOf(derived);
     this.warnings = List.copyOf(warnings);
     this.kafka = KafkaConfig.from(values);
@@ -53,6 +65,7 @@ public final class FallbackConfig {
     this.dask = DaskConfig.from(values);
     this.handoff = HandoffConfig.from(values);
     this.server = ServerConfig.from(values);
+    this.logging = problems.collect(() -> LoggingConfig.from(values)).orElse(LoggingConfig.NONE);
     this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
     this.windowSpec = problems.collect(() -> AdapterSettings.windowSpec(processing)).orElse(null);
     this.modelService = problems.collect(() -> AdapterSettings.modelService(mlService)).orElse(null);
@@ -132,6 +145,11 @@ public final class FallbackConfig {
     return server;
   }
 
+  /** @return the {@code logging} section */
+  public LoggingConfig logging() {
+    return logging;
+  }
+
   /**
    * The mode rules ({@code monitoring.*}).
    *
@@ -195,10 +213,52 @@ public final class FallbackConfig {
   private <T> T build(Supplier<T> settings) {
     Problems problems = new Problems();
     environment.forEach(problems::fromEnvironment);
+    propertyEnvironment.forEach((key, entries) -> entries.forEach((p, v) -> problems.fromEnvironment(key, p, v)));
     derived.forEach(problems::derived);
     Optional<T> built = problems.collect(settings);
     problems.throwIfAny();
     return built.orElseThrow();
+  }
+
+  /**
+   * The environment variable that set a Kafka client property ({@code FALLBACK_KAFKA_PROPERTIES_<NAME>}), so
+   * that an error a client reports about that property can name it.
+   *
+   * @param property the property, for example {@code security.protocol}
+   * @return the variable, or empty when the property came from the file or is not set
+   */
+  public Optional<String> kafkaPropertyVariable(String property) {
+    return Optional.ofNullable(propertyEnvironment.getOrDefault(Keys.KAFKA_PROPERTIES, Map.of()).get(property));
+  }
+
+  /**
+   * A Kafka client's error message, naming the environment variable of each client property it mentions
+   * that came from one: {@code "Invalid value SSl for configuration security.protocol: ..."} gets
+   * {@code " (kafka.properties."security.protocol" from FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)"}.
+   *
+   * @param message the client's message, may be null
+   * @return the message, with the variables named when it mentions such a property
+   */
+  public String withKafkaPropertySources(String message) {
+    if (message == null) {
+      return null;
+    }
+    Set<String> mentioned = new HashSet<>(); // property names in the message, without kafka.properties. or a prefix
+    Matcher name = PROPERTY_NAME.matcher(message);
+    while (name.find()) {
+      String token = name.group().replaceAll("\\.+$", "");
+      String prefix = Keys.KAFKA_PROPERTIES.path() + ".";
+      mentioned.add(ClientProperties.withoutClientPrefix(
+          token.startsWith(prefix) ? token.substring(prefix.length()) : token));
+    }
+    StringBuilder out = new StringBuilder(message);
+    propertyEnvironment.getOrDefault(Keys.KAFKA_PROPERTIES, Map.of()).forEach((property, variable) -> {
+      if (mentioned.contains(ClientProperties.withoutClientPrefix(property))) {
+        out.append(" (").append(Keys.KAFKA_PROPERTIES.path()).append(".\"").append(property).append("\" from ")
+            .append(variable).append(')');
+      }
+    });
+    return out.toString();
   }
 
   /**
@@ -219,7 +279,10 @@ public final class FallbackConfig {
     return dask.memoryBound();
   }
 
-  /** The sections, without secrets (they are never held here). */
+  /**
+   * The sections, without secrets: those read from a variable or a file are never held here, and the values
+   * of secret client properties ({@code sasl.jaas.config}, {@code *password*}, ...) are masked.
+   */
   @Override
   public String toString() {
     return "FallbackConfig[" + kafka + ", " + processing + ", " + monitoring + ", " + mlService + ", " + influxdb

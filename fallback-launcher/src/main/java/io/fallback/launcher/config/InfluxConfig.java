@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param sourceAsField {@code influxdb.source_as_field}
  * @param primaryMeasurement {@code influxdb.primary_measurement}, the measurement unless set
  * @param primarySource {@code influxdb.primary_source}
+ * @param primaryIdTag {@code influxdb.primary_id_tag}
+ * @param primaryStressField {@code influxdb.primary_stress_field}
  * @param chunkSize {@code influxdb.chunk_size}
  * @param timeout {@code influxdb.timeout_seconds}
  * @param maxRetry {@code influxdb.max_retry_seconds}
@@ -43,6 +45,8 @@ public record InfluxConfig(
     boolean sourceAsField,
     String primaryMeasurement,
     Optional<String> primarySource,
+    String primaryIdTag,
+    String primaryStressField,
     int chunkSize,
     Duration timeout,
     Duration maxRetry) {
@@ -66,6 +70,8 @@ public record InfluxConfig(
     Objects.requireNonNull(sourceTag, "sourceTag");
     Objects.requireNonNull(primaryMeasurement, "primaryMeasurement");
     Objects.requireNonNull(primarySource, "primarySource");
+    Objects.requireNonNull(primaryIdTag, "primaryIdTag");
+    Objects.requireNonNull(primaryStressField, "primaryStressField");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(maxRetry, "maxRetry");
   }
@@ -86,6 +92,8 @@ public record InfluxConfig(
         v.bool(Keys.SOURCE_AS_FIELD),
         v.requiredString(Keys.PRIMARY_MEASUREMENT),
         v.string(Keys.PRIMARY_SOURCE),
+        v.requiredString(Keys.PRIMARY_ID_TAG),
+        v.requiredString(Keys.PRIMARY_STRESS_FIELD),
         v.integer(Keys.INFLUX_CHUNK),
         v.seconds(Keys.INFLUX_TIMEOUT),
         v.seconds(Keys.INFLUX_RETRY_SECONDS));

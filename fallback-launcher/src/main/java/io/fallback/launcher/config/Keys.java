@@ -60,7 +60,10 @@ public final class Keys {
   public static final Key KAFKA_AUTO_COMMIT_INTERVAL = DEF.defineIgnored("kafka.auto_commit_interval_ms", INT,
       "commits are coalesced by processing.commit_interval_ms");
   public static final Key KAFKA_PROPERTIES = DEF.define("kafka.properties", MAP, "{}", null,
-      "Kafka client properties passed through to the consumer, producer and admin client unchanged.");
+      "Kafka client properties passed through to the consumer, producer and admin client unchanged "
+          + "(`consumer.`, `producer.`, `admin.` prefixes route one to one client). "
+          + "`FALLBACK_KAFKA_PROPERTIES_<NAME>` sets one over the file's (see above); secret values "
+          + "(`sasl.jaas.config`, `*password*`, `*secret*`) are masked wherever the configuration is shown.");
   public static final Key KAFKA_SASL_ENV = DEF.define("kafka.sasl_jaas_config_env", STRING, "KAFKA_SASL_JAAS_CONFIG",
       null, "Environment variable holding `sasl.jaas.config` (secret; never logged).");
   public static final Key KAFKA_SASL_FILE = DEF.define("kafka.sasl_jaas_config_file", FILE, absent("(none)"), null,
@@ -184,6 +187,11 @@ public final class Keys {
       "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
   public static final Key PRIMARY_SOURCE = DEF.define("influxdb.primary_source", STRING,
       absent("(none: absent or not ours)"), null, "`source` tag value of the primary's points.");
+  public static final Key PRIMARY_ID_TAG = DEF.define("influxdb.primary_id_tag", STRING, "id", null,
+      "Tag holding the key (nurse id) in the primary's points; primary progress groups by it.");
+  public static final Key PRIMARY_STRESS_FIELD = DEF.define("influxdb.primary_stress_field", STRING, "stress_level",
+      null, "Field holding the stress level in the primary's points (the seed's own Flink job wrote `stressLevel`); "
+          + "freshness and primary progress find the primary's points through it.");
   public static final Key INFLUX_CHUNK = DEF.define("influxdb.chunk_size", INT, "5000", null,
       "Points per write request.");
   public static final Key INFLUX_TIMEOUT = DEF.define("influxdb.timeout_seconds", SECONDS, "10", null,
@@ -215,6 +223,15 @@ public final class Keys {
       "Status/metrics endpoint port; 0 = any free port.");
   public static final Key SERVER_TOKEN_ENV = DEF.define("server.token_env", STRING, "FALLBACK_ADMIN_TOKEN", null,
       "Environment variable holding the token that `POST /mode` requires.");
+
+  // logging
+  public static final Key LOGGING_LEVEL = DEF.define("logging.level", STRING, absent("(none: the Logback file's, INFO)"),
+      null, "Root log level: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `OFF`, in any case (env "
+          + "`FALLBACK_LOGGING_LEVEL`).");
+  public static final Key LOGGING_LEVELS = DEF.define("logging.levels", MAP, "{}", null,
+      "Logger (package or class) -> level, e.g. `{org.apache.kafka: WARN}` to see the Kafka client's warnings, "
+          + "held back (`ERROR`) by default. `FALLBACK_LOGGING_LEVELS_<LOGGER>` sets one, named as for "
+          + "`kafka.properties` (`FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA=WARN`).");
 
   /** Every key, in README order. */
   public static final List<Key> ALL = List.copyOf(DEF.keys());

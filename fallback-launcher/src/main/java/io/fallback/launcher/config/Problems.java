@@ -42,9 +42,18 @@ final class Problems {
 
   private record Alias(Key key, String phrase) {}
 
+  /**
+   * A record's line about one entry of a mapping key: {@code kafka.properties.max.poll.records must be ...}
+   * or {@code kafka.properties."max.poll.records" must be ...}.
+   */
+  private static final Pattern PROPERTY_LINE =
+      Pattern.compile("([a-z][a-z_]*\\.[a-z][a-z0-9_]*)\\.(?:\"([^\"]+)\"|([^\\s\":]+))(?::)?\\s+(.*)");
+
   private final List<String> general = new ArrayList<>();
   private final Map<Key, String> byKey = new LinkedHashMap<>();
+  private final Map<Key, Map<String, String>> byProperty = new LinkedHashMap<>();
   private final Map<Key, String> environment = new LinkedHashMap<>();
+  private final Map<Key, Map<String, String>> propertyEnvironment = new LinkedHashMap<>();
   private final Set<Key> derived = new HashSet<>();
 
   /**
@@ -55,6 +64,27 @@ final class Problems {
    */
   void fromEnvironment(Key key, String variable) {
     environment.put(key, variable);
+  }
+
+  /**
+   * Remembers that one entry of a mapping key ({@code kafka.properties}) came from an environment variable,
+   * so that messages about that entry name it.
+   *
+   * @param key the mapping key
+   * @param property the entry, for example {@code security.protocol}
+   * @param variable the variable, for example {@code FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL}
+   */
+  void fromEnvironment(Key key, String property, String variable) {
+    propertyEnvironment.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(property, variable);
+  }
+
+  /**
+   * The entries of mapping keys that came from environment variables.
+   *
+   * @return mapping key to entry to variable
+   */
+  Map<Key, Map<String, String>> propertyEnvironment() {
+    return propertyEnvironment;
   }
 
   /**
@@ -80,6 +110,22 @@ final class Problems {
   }
 
   /**
+   * Adds a message about one entry of a mapping key, unless it already has one: {@code kafka.properties."<name>"},
+   * then {@code (from VARIABLE)} when the entry came from the environment, then what is wrong. The problem
+   * must not hold the entry's value when that is a secret ({@link ClientProperties#isSecret}).
+   *
+   * @param key the mapping key
+   * @param property the entry
+   * @param problem what is wrong, without the key
+   */
+  void add(Key key, String property, String problem) {
+    String variable = propertyEnvironment.getOrDefault(key, Map.of()).get(property);
+    String from = variable == null ? "" : " (from " + variable + ")";
+    byProperty.computeIfAbsent(key, k -> new LinkedHashMap<>())
+        .putIfAbsent(property, key.path() + ".\"" + property + "\"" + from + ": " + problem);
+  }
+
+  /**
    * Adds a message that is about the file, a section or the environment rather than one key's value.
    *
    * @param message the whole message, starting with what it is about
@@ -95,7 +141,7 @@ final class Problems {
    * @return true when it has
    */
   boolean failed(Key key) {
-    return byKey.containsKey(key);
+    return byKey.containsKey(key) || byProperty.containsKey(key);
   }
 
   /**
@@ -119,6 +165,16 @@ final class Problems {
   }
 
   private void fromRecord(String line) {
+    Matcher entry = PROPERTY_LINE.matcher(line);
+    if (entry.matches()) {
+      Optional<Key> key = Keys.byPath(entry.group(1)).filter(k -> k.type() == ConfigDef.Type.MAP);
+      if (key.isPresent()) {
+        String property = entry.group(2) != null ? entry.group(2) : entry.group(3);
+        String text = entry.group(4);
+        add(key.get(), property, text.startsWith("is ") ? text.substring(3) : text);
+        return;
+      }
+    }
     // keys named in explanations (parentheses) or in quoted values do not make a line about them
     List<String> mentioned = mentionedKeys(line.replaceAll("\\([^()]*\\)", "()").replaceAll("'[^']*'", "''"));
     List<Key> keys = mentioned.stream().map(Problems::keyOf).flatMap(Optional::stream).toList();
@@ -164,9 +220,14 @@ final class Problems {
    */
   List<String> messages() {
     List<String> out = new ArrayList<>(general);
-    byKey.entrySet().stream()
-        .sorted(Comparator.comparingInt(e -> Keys.ALL.indexOf(e.getKey())))
-        .forEach(e -> out.add(e.getValue()));
+    Set<Key> keys = new HashSet<>(byKey.keySet());
+    keys.addAll(byProperty.keySet());
+    keys.stream().sorted(Comparator.comparingInt(Keys.ALL::indexOf)).forEach(k -> {
+      if (byKey.containsKey(k)) {
+        out.add(byKey.get(k));
+      }
+      out.addAll(byProperty.getOrDefault(k, Map.of()).values());
+    });
     return out;
   }
 
@@ -176,7 +237,7 @@ final class Problems {
    * @throws ConfigException with every message
    */
   void throwIfAny() {
-    if (!general.isEmpty() || !byKey.isEmpty()) {
+    if (!general.isEmpty() || !byKey.isEmpty() || !byProperty.isEmpty()) {
       throw new ConfigException(messages());
     }
   }

@@ -107,7 +107,9 @@ final class ValueParser {
         return list(node, text, shown);
       }
       case MAP, NAME_MAP -> {
-        return map(key.type(), node, shown);
+        // text from the environment is not echoed: it may hold a secret (sasl.jaas.config=...)
+        return map(key.type(), node, node == null
+            ? "text (" + key.envName() + "_<NAME> sets one entry)" : shown);
       }
       default -> throw new IllegalStateException("unhandled type " + key.type());
     }

@@ -373,4 +373,188 @@ class ConfigLoaderTest {
     assertThat(Keys.ALL.stream().map(Key::path).distinct().count()).isEqualTo(Keys.ALL.size());
     assertThat(List.of("processing.batch_size")).allSatisfy(p -> assertThat(Keys.byPath(p)).isPresent());
   }
+
+  @Test
+  void kafkaPropertiesFromTheEnvironment_overrideTheFilesEntries_andKeepTheOthers() {
+    String yaml = "kafka:\n  properties:\n    security.protocol: PLAINTEXT\n    linger.ms: 5\n";
+    Map<String, String> env = Map.of(
+        "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SASL_SSL",
+        "FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN",
+        "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "200",
+        "FALLBACK_KAFKA_PROPERTIES_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "");
+
+    FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
+
+    assertThat(config.kafka().properties()).containsExactly(
+        Map.entry("security.protocol", "SASL_SSL"),
+        Map.entry("linger.ms", "5"),
+        Map.entry("consumer.max.poll.records", "200"),
+        Map.entry("sasl.mechanism", "PLAIN"),
+        Map.entry("ssl.endpoint.identification.algorithm", ""));
+    assertThat(config.kafkaSourceSettings(Secrets.from(env)).clientProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("consumer.max.poll.records", "200");
+    assertThat(config.kafkaPropertyVariable("sasl.mechanism")).contains("FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM");
+    assertThat(config.kafkaPropertyVariable("linger.ms")).isEmpty();
+  }
+
+  @Test
+  void kafkaPropertiesFromTheEnvironment_withoutAnyInTheFile_areTheMapping() {
+    FallbackConfig config = new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL"))
+        .load(seedFile());
+
+    assertThat(config.kafka().properties()).containsExactly(Map.entry("security.protocol", "SSL"));
+  }
+
+  @Test
+  void kafkaPropertyVariable_namingNoProperty_isAnErrorNamingTheVariable() {
+    Map<String, String> env = Map.of(
+        "FALLBACK_KAFKA_PROPERTIES_", "x",
+        "FALLBACK_KAFKA_PROPERTIES_SSL____KEY", "x",
+        "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL",
+        "FALLBACK_KAFKA_PROPERTIES_security_protocol", "SSL");
+
+    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "FALLBACK_KAFKA_PROPERTIES_: names no entry of kafka.properties (write FALLBACK_KAFKA_PROPERTIES_<NAME>;"
+                + " _ is '.', __ is '-', ___ is '_')",
+            "FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous (_ is '.', __ is '-',"
+                + " ___ is '_'); set this entry in the file",
+            "FALLBACK_KAFKA_PROPERTIES_security_protocol: sets kafka.properties.\"security.protocol\" as"
+                + " FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL does; set one"));
+  }
+
+  @Test
+  void wholeKafkaPropertiesFromOneVariable_isAnError_thatDoesNotEchoTheValue() {
+    Map<String, String> env = Map.of("FALLBACK_KAFKA_PROPERTIES", "sasl.jaas.config=secret-value");
+
+    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "kafka.properties (from FALLBACK_KAFKA_PROPERTIES): must be a mapping of client properties, but was text"
+                + " (FALLBACK_KAFKA_PROPERTIES_<NAME> sets one entry)"));
+  }
+
+  @Test
+  void kafkaPropertyFromTheEnvironment_thatTheLauncherSetsFromAKey_isAnErrorNamingTheVariable() {
+    Map<String, String> env = Map.of(
+        "FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS", "broker:9093",
+        "FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID", "mine");
+
+    assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
+                + " ignored: every client connects to kafka.bootstrap_servers; set that key (or"
+                + " KAFKA_BOOTSTRAP_SERVERS) instead",
+            "kafka.properties.\"consumer.group.id\" (from FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID): would be"
+                + " ignored: the fallback's consumer group is kafka.group_id (and the primary's is"
+                + " monitoring.primary_group_id); set that key instead"));
+  }
+
+  @Test
+  void saslJaasConfigGivenTwice_isAnErrorNamingBoth_withoutTheSecret() {
+    String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p4ss\";";
+    Map<String, String> env = Map.of(
+        "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas,
+        "KAFKA_SASL_JAAS_CONFIG", jaas);
+
+    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "kafka.properties.\"sasl.jaas.config\" (from FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG): is also given"
+                + " by the variable KAFKA_SASL_JAAS_CONFIG (named by kafka.sasl_jaas_config_env); set it in one"
+                + " place"))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("p4ss"));
+    FallbackConfig alone = new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas))
+        .loadYaml("", null);
+    assertThat(alone.kafkaSourceSettings(Secrets.from(Map.of())).clientProperties())
+        .containsEntry("sasl.jaas.config", jaas);
+  }
+
+  @Test
+  void secretKafkaProperties_areMaskedWhereverTheConfigurationIsShown() {
+    String yaml = "kafka:\n  properties:\n    ssl.truststore.password: from-the-file\n    security.protocol: SSL\n";
+    Map<String, String> env = Map.of(
+        "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "jaas-secret",
+        "FALLBACK_KAFKA_PROPERTIES_SSL_KEYSTORE_PASSWORD", "keystore-secret",
+        "FALLBACK_KAFKA_PROPERTIES_PRODUCER_SSL_KEY_PASSWORD", "key-secret");
+
+    FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
+
+    assertThat(config.toString()).contains("security.protocol=SSL", "sasl.jaas.config=****",
+            "ssl.keystore.password=****", "producer.ssl.key.password=****", "ssl.truststore.password=****")
+        .doesNotContain("from-the-file", "jaas-secret", "keystore-secret", "key-secret");
+    assertThat(config.kafka().toString()).doesNotContain("from-the-file", "jaas-secret");
+    assertThat(config.kafka().properties()).containsEntry("sasl.jaas.config", "jaas-secret");
+  }
+
+  @Test
+  void kafkaClientError_aboutAPropertyFromTheEnvironment_namesTheVariable() {
+    FallbackConfig config = new ConfigLoader(Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSl",
+            "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "many"))
+        .loadYaml("kafka:\n  properties:\n    linger.ms: x\n", null);
+
+    assertThat(config.withKafkaPropertySources("Invalid value SSl for configuration security.protocol: String must"
+            + " be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"))
+        .endsWith("SASL_SSL (kafka.properties.\"security.protocol\" from FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)");
+    assertThat(config.withKafkaPropertySources("kafka.properties.max.poll.records must be an integer, but was many"))
+        .endsWith("(kafka.properties.\"consumer.max.poll.records\" from"
+            + " FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS)");
+    assertThat(config.withKafkaPropertySources("Invalid value x for configuration linger.ms"))
+        .isEqualTo("Invalid value x for configuration linger.ms");
+    assertThat(config.withKafkaPropertySources("Invalid value for security.protocols")).doesNotContain("from");
+  }
+
+  @Test
+  void recordsLineAboutAKafkaProperty_namesTheVariableThatSetIt() {
+    Problems problems = new Problems();
+    problems.fromEnvironment(Keys.KAFKA_PROPERTIES, "max.poll.records", "FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS");
+
+    problems.collect(() -> {
+      throw new IllegalArgumentException("kafka.properties.max.poll.records must be an integer, but was many\n"
+          + "kafka.properties.\"linger.ms\" is out of range");
+    });
+
+    assertThat(problems.messages()).containsExactly(
+        "kafka.properties.\"max.poll.records\" (from FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS): must be an"
+            + " integer, but was many",
+        "kafka.properties.\"linger.ms\": out of range");
+  }
+
+  @Test
+  void negativeLatencyThresholdFromTheSeedVariable_namesOnlyThatKeyAndVariable() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1")).load(seedFile()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1"))
+            .loadYaml("monitoring:\n  resume_threshold_seconds: 10\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
+  }
+
+  @Test
+  void primaryOutputShape_keysReachTheInfluxSettings_withTodaysDefaults() {
+    FallbackConfig defaults = new ConfigLoader(Map.of()).load(seedFile());
+    FallbackConfig seedJob = new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", "stressLevel"))
+        .loadYaml("influxdb:\n  primary_measurement: flink_events\n  primary_id_tag: nurse\n", null);
+
+    assertThat(defaults.influxSettings(Secrets.from(Map.of())))
+        .returns("nurse_stress", s -> s.primaryMeasurement())
+        .returns("id", s -> s.primaryIdTag())
+        .returns("stress_level", s -> s.primaryField());
+    assertThat(seedJob.influxdb().primaryIdTag()).isEqualTo("nurse");
+    assertThat(seedJob.influxSettings(Secrets.from(Map.of())))
+        .returns("flink_events", s -> s.primaryMeasurement())
+        .returns("nurse", s -> s.primaryIdTag())
+        .returns("stressLevel", s -> s.primaryField());
+  }
+
+  @Test
+  void blankPrimaryOutputShapeKeys_areErrorsNamingTheKeyAndVariable() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", " "))
+            .loadYaml("influxdb:\n  primary_id_tag: ''\n", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+            "influxdb.primary_id_tag: must be a non-empty string, but was ''",
+            "influxdb.primary_stress_field (from FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD): must be a non-empty string,"
+                + " but was ' '"));
+  }
 }

@@ -1,0 +1,78 @@
+package io.fallback.launcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The {@code logging} section: levels in the file or the environment, any case, checked against Logback's. */
+class LoggingConfigTest {
+
+  private static final String ALLOWED = "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF (any case)";
+
+  @Test
+  void noLoggingSection_setsNothing_soTheLogbackFileDecides() {
+    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml("", null);
+
+    assertThat(config.logging().isEmpty()).isTrue();
+  }
+
+  @Test
+  void loggingSection_bindsRootAndPerLoggerLevels_upperCased_inTheFilesOrder() {
+    String yaml = String.join("\n",
+        "logging:",
+        "  level: debug",
+        "  levels:",
+        "    org.apache.kafka: warn",
+        "    io.fallback.launcher.Reachability: ERROR",
+        "");
+
+    LoggingConfig logging = new ConfigLoader(Map.of()).loadYaml(yaml, null).logging();
+
+    assertThat(logging.level()).contains("DEBUG");
+    assertThat(logging.levels()).containsExactly(
+        Map.entry("org.apache.kafka", "WARN"), Map.entry("io.fallback.launcher.Reachability", "ERROR"));
+  }
+
+  @Test
+  void environment_overridesTheRootLevel_andSetsOneLoggersLevel() {
+    Map<String, String> env = Map.of(
+        "FALLBACK_LOGGING_LEVEL", "WARN",
+        "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "info");
+
+    LoggingConfig logging = new ConfigLoader(env)
+        .loadYaml("logging:\n  level: INFO\n  levels:\n    io.fallback: DEBUG\n", null).logging();
+
+    assertThat(logging.level()).contains("WARN");
+    assertThat(logging.levels()).containsEntry("org.apache.kafka", "INFO").containsEntry("io.fallback", "DEBUG");
+  }
+
+  @Test
+  void unknownLevelNames_areConfigErrorsNamingTheKeyAndTheAllowedValues() {
+    String yaml = String.join("\n",
+        "logging:",
+        "  level: LOUD",
+        "  levels:",
+        "    org.apache.kafka: verbose",
+        "");
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
+            "logging.level: " + ALLOWED + ", but was 'LOUD'",
+            "logging.levels.\"org.apache.kafka\": " + ALLOWED + ", but was 'verbose'"));
+  }
+
+  @Test
+  void unknownLevelFromTheEnvironment_namesTheVariable() {
+    Map<String, String> env = Map.of(
+        "FALLBACK_LOGGING_LEVEL", "loud",
+        "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "noisy");
+
+    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
+            "logging.level (from FALLBACK_LOGGING_LEVEL): " + ALLOWED + ", but was 'loud'",
+            "logging.levels.\"org.apache.kafka\" (from FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA): " + ALLOWED
+                + ", but was 'noisy'"));
+  }
+}
