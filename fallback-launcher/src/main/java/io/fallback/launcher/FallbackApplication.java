@@ -169,7 +169,7 @@ public final class FallbackApplication implements AutoCloseable {
             new InstanceHealth(
                 config.monitoring().checkInterval(),
                 config.monitoring().probeTimeout(),
-                InstanceHealth.DEFAULT_PROGRESS_BOUND));
+                config.server().readyProgressBound()));
     LOG.info(
         "Status endpoint on http://{}:{} (POST /mode {})",
         config.server().bind(),

@@ -29,8 +29,8 @@ import java.util.Objects;
 final class InstanceHealth {
 
   /**
-   * How long the fallback may read nothing while records wait before it is not ready. A constant for
-   * now; it becomes a configuration key with this default later.
+   * How long the fallback may read nothing while records wait before it is not ready: the default of
+   * {@code server.ready_progress_seconds}.
    */
   static final Duration DEFAULT_PROGRESS_BOUND = Duration.ofMinutes(5);
 

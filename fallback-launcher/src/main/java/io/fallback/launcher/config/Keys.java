@@ -223,6 +223,8 @@ public final class Keys {
       "Status/metrics endpoint port; 0 = any free port.");
   public static final Key SERVER_TOKEN_ENV = DEF.define("server.token_env", STRING, "FALLBACK_ADMIN_TOKEN", null,
       "Environment variable holding the token that `POST /mode` requires.");
+  public static final Key SERVER_READY_BOUND = DEF.define("server.ready_progress_seconds", SECONDS, "300", positive(),
+      "`/health/ready` answers 503 when, in fallback, no batch was read for this long while records are unread.");
 
   // logging
   public static final Key LOGGING_LEVEL = DEF.define("logging.level", STRING, absent("(none: the Logback file's, INFO)"),

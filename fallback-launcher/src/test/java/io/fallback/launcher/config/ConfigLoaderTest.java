@@ -199,7 +199,7 @@ class ConfigLoaderTest {
         .isEqualTo(URI.create("http://stress-prediction-service:5000/model/api/predict"));
     assertThat(config.influxdb().database()).isEqualTo("flink_sink");
     assertThat(config.influxdb().primaryMeasurement()).isEqualTo("nurse_stress");
-    assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8099, "FALLBACK_ADMIN_TOKEN"));
+    assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8099, "FALLBACK_ADMIN_TOKEN", java.time.Duration.ofSeconds(300)));
     assertThat(config.flinkProbeSettings()).isPresent();
   }
 
