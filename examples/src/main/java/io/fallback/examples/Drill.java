@@ -47,40 +47,44 @@ import org.slf4j.LoggerFactory;
  * The end-to-end drill: the whole nurse-stress pipeline in this JVM, two faults of the primary, and
  * checks of every window against what the producer sent.
  *
- * <p>Pipeline: the test kit's in-JVM Kafka broker ({@code stress-topic}, 2 partitions), a real {@code
- * influxd}, a Flink MiniCluster running {@link FlinkPrimaryJob}, the {@link ModelService}, the {@link
- * SensorProducer} (a backlog, then live), and the fallback: the shipped launcher jar run as its own process
- * exactly as operators run it ({@code java -jar fallback-launcher.jar run --config <file>}, see {@link
- * LauncherProcess}), with a YAML file and the hosts of these servers in its environment. The drill observes
- * the fallback only from outside: {@code /status} (polled by {@link ModeWatcher}), {@code /metrics}, its log
- * file ({@code drill-fallback.log} under the target directory), InfluxDB and Kafka. Both pipelines write to
- * InfluxDB through an {@link InfluxWriteRecorder}, which logs every acknowledged point.
+ * <p>Pipeline: the test kit's in-JVM Kafka broker ({@code stress-topic}, 2 partitions), a real
+ * {@code influxd}, a Flink MiniCluster running {@link FlinkPrimaryJob}, the {@link ModelService},
+ * the {@link SensorProducer} (a backlog, then live), and the fallback: the shipped launcher jar run
+ * as its own process exactly as operators run it ({@code java -jar fallback-launcher.jar run
+ * --config <file>}, see {@link LauncherProcess}), with a YAML file and the hosts of these servers
+ * in its environment. The drill observes the fallback only from outside: {@code /status} (polled by
+ * {@link ModeWatcher}), {@code /metrics}, its log file ({@code drill-fallback.log} under the target
+ * directory), InfluxDB and Kafka. Both pipelines write to InfluxDB through an {@link
+ * InfluxWriteRecorder}, which logs every acknowledged point.
  *
- * <p>Timeline, with compressed timings (check every 2 s, threshold 10 s, 3 violations, resume below 5 s):
+ * <p>Timeline, with compressed timings (check every 2 s, threshold 10 s, 3 violations, resume below
+ * 5 s):
  *
  * <ol>
  *   <li>steady state on Flink;
- *   <li><b>scenario "cancel"</b>: the Flink job is cancelled; the fallback triggers, takes over from
- *       Flink's committed offsets (rewound to the oldest window Flink has not written) and drains the
- *       backlog; Flink is restarted from its last retained checkpoint; the fallback hands back;
- *   <li><b>scenario "slow"</b>: Flink is throttled below the input rate, so its consumer group's time lag
- *       crosses the threshold while it keeps running and writing; the fallback triggers; Flink is
- *       unthrottled, catches up, and the fallback hands back;
+ *   <li><b>scenario "cancel"</b>: the Flink job is cancelled; the fallback triggers, takes over
+ *       from Flink's committed offsets (rewound to the oldest window Flink has not written) and
+ *       drains the backlog; Flink is restarted from its last retained checkpoint; the fallback
+ *       hands back;
+ *   <li><b>scenario "slow"</b>: Flink is throttled below the input rate, so its consumer group's
+ *       time lag crosses the threshold while it keeps running and writing; the fallback triggers;
+ *       Flink is unthrottled, catches up, and the fallback hands back;
  *   <li>the producer stops; every due window must be written;
- *   <li><b>shadow run</b>: a second fallback (forced, own group, own database) processes the whole topic,
- *       so its points can be compared with Flink's point for point.
+ *   <li><b>shadow run</b>: a second fallback (forced, own group, own database) processes the whole
+ *       topic, so its points can be compared with Flink's point for point.
  * </ol>
  *
- * <p>Checks (DESIGN §5, §10): missing = 0, points differing from the {@link Reference} = 0 (means, point
- * time, stress level), conflicting = 0, points whose line-protocol bytes differ from the reference's
- * encoding = 0, windows re-written by the fallback itself = 0; overlap (written by both, equal) and
- * Flink's at-least-once re-writes are reported. Timings per scenario: detection (fault → trigger), gap
- * (last primary point → first fallback point), drain rate, hand-back, and the take-over as a user feels it
- * (DESIGN §9), from the {@code activation} object of {@code /status}: trigger → first batch read (a check
- * at {@value DrillChecks#FIRST_BATCH_BOUND_SECONDS} s, the goal of 1 s reported) and trigger → first point
- * written (goal 2 s plus the model and InfluxDB time, reported). This class runs the timeline and collects
- * what it observed ({@link DrillObservations}); {@link DrillChecks} computes every check from that. The
- * report is printed and written as Markdown; {@link #main} exits 1 when a check fails.
+ * <p>Checks (DESIGN §5, §10): missing = 0, points differing from the {@link Reference} = 0 (means,
+ * point time, stress level), conflicting = 0, points whose line-protocol bytes differ from the
+ * reference's encoding = 0, windows re-written by the fallback itself = 0; overlap (written by
+ * both, equal) and Flink's at-least-once re-writes are reported. Timings per scenario: detection
+ * (fault → trigger), gap (last primary point → first fallback point), drain rate, hand-back, and
+ * the take-over as a user feels it (DESIGN §9), from the {@code activation} object of {@code
+ * /status}: trigger → first batch read (a check at {@value DrillChecks#FIRST_BATCH_BOUND_SECONDS}
+ * s, the goal of 1 s reported) and trigger → first point written (goal 2 s plus the model and
+ * InfluxDB time, reported). This class runs the timeline and collects what it observed ({@link
+ * DrillObservations}); {@link DrillChecks} computes every check from that. The report is printed
+ * and written as Markdown; {@link #main} exits 1 when a check fails.
  *
  * <p>Not thread-safe: run one drill per instance.
  */
@@ -88,19 +92,25 @@ public final class Drill {
 
   /** The fallback's {@code source} tag. */
   public static final String FALLBACK_SOURCE = "dask-fallback";
+
   /** The primary's {@code source} tag. */
   public static final String PRIMARY_SOURCE = "flink";
+
   /** The shadow run's {@code source} tag. */
   public static final String SHADOW_SOURCE = "shadow";
 
   private static final Logger LOG = LoggerFactory.getLogger("drill");
+
   /** Where the launchers' output is echoed, one line each as {@code [fallback] <line>}. */
   private static final Logger LAUNCHER_LOG = LoggerFactory.getLogger("fallback");
+
   private static final String TOPIC = "stress-topic";
   private static final String DATABASE = "flink_sink";
   private static final String SHADOW_DATABASE = "drill_shadow";
+
   /** The measurement both pipelines write. */
   static final String MEASUREMENT = "nurse_stress";
+
   private static final String JOB_NAME = "nurse-stress-primary";
   private static final String THROTTLE = "drill-primary";
   private static final WindowSpec SPEC = WindowSpec.ofDefaults();
@@ -145,9 +155,9 @@ public final class Drill {
   }
 
   /**
-   * Runs the drill with the README's settings (or {@code --ci}, {@code --nurses=N}, {@code --seed=N},
-   * {@code --no-shadow}, {@code --report=PATH}), prints the report, writes it as Markdown, and exits 0 when
-   * every check passed, 1 otherwise (2 for invalid options).
+   * Runs the drill with the README's settings (or {@code --ci}, {@code --nurses=N}, {@code
+   * --seed=N}, {@code --no-shadow}, {@code --report=PATH}), prints the report, writes it as
+   * Markdown, and exits 0 when every check passed, 1 otherwise (2 for invalid options).
    *
    * @param args options
    */
@@ -203,11 +213,15 @@ public final class Drill {
         finish();
       } catch (StepTimeout | RuntimeException e) {
         failure = e.getMessage();
-        LOG.error("[drill] the timeline stopped: {}", e.getMessage(), e instanceof StepTimeout ? null : e);
+        LOG.error(
+            "[drill] the timeline stopped: {}",
+            e.getMessage(),
+            e instanceof StepTimeout ? null : e);
         event("STOPPED: " + e.getMessage());
       }
       stopFallback();
-      report = DrillChecks.report(observe(), e -> LOG.error("[drill] cannot compute the report", e));
+      report =
+          DrillChecks.report(observe(), e -> LOG.error("[drill] cannot compute the report", e));
     } finally {
       closeAll();
     }
@@ -255,39 +269,77 @@ public final class Drill {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    event("servers up: kafka " + kafka.bootstrapServers() + ", influxd " + influx.url() + " (writers use the recorder "
-        + recorder.url() + "), flink " + flink.restUrl() + ", model " + model.baseUrl());
+    event(
+        "servers up: kafka "
+            + kafka.bootstrapServers()
+            + ", influxd "
+            + influx.url()
+            + " (writers use the recorder "
+            + recorder.url()
+            + "), flink "
+            + flink.restUrl()
+            + ", model "
+            + model.baseUrl());
 
     long now = clock.millis();
-    producer = closing(SensorProducer.builder(kafka.bootstrapServers())
-        .topic(TOPIC)
-        .nurses(settings.nurses())
-        .hz(settings.hz())
-        .seed(settings.seed())
-        .nullRate(settings.nullRate())
-        .origin(now - settings.backlog().toMillis())
-        .build());
+    producer =
+        closing(
+            SensorProducer.builder(kafka.bootstrapServers())
+                .topic(TOPIC)
+                .nurses(settings.nurses())
+                .hz(settings.hz())
+                .seed(settings.seed())
+                .nullRate(settings.nullRate())
+                .origin(now - settings.backlog().toMillis())
+                .build());
     int backlog = producer.produceUntil(now);
     producer.startLive();
-    event(String.format(Locale.ROOT, "producer: backlog of %,d records (%d s of event time), then live: %d nurses x %d Hz"
-        + " = %d records/s, %s nulls", backlog, settings.backlog().toSeconds(), settings.nurses(), settings.hz(),
-        settings.inputRate(), percent(settings.nullRate())));
+    event(
+        String.format(
+            Locale.ROOT,
+            "producer: backlog of %,d records (%d s of event time), then live: %d nurses x %d Hz"
+                + " = %d records/s, %s nulls",
+            backlog,
+            settings.backlog().toSeconds(),
+            settings.nurses(),
+            settings.hz(),
+            settings.inputRate(),
+            percent(settings.nullRate())));
 
-    primary = FlinkPrimaryJob.start(flink, FlinkPrimaryJob.Settings.of(
-            kafka.bootstrapServers(), model.predictUrl(), recorder.url(), workDir.resolve("checkpoints"))
-        .withCheckpointInterval(settings.checkpointInterval())
-        .withThrottle(THROTTLE));
-    event("flink job '" + JOB_NAME + "' running (checkpoints every " + DrillReport.secs(settings.checkpointInterval())
-        + ", group flink-consumer)");
+    primary =
+        FlinkPrimaryJob.start(
+            flink,
+            FlinkPrimaryJob.Settings.of(
+                    kafka.bootstrapServers(),
+                    model.predictUrl(),
+                    recorder.url(),
+                    workDir.resolve("checkpoints"))
+                .withCheckpointInterval(settings.checkpointInterval())
+                .withThrottle(THROTTLE));
+    event(
+        "flink job '"
+            + JOB_NAME
+            + "' running (checkpoints every "
+            + DrillReport.secs(settings.checkpointInterval())
+            + ", group flink-consumer)");
     until("flink caught up with the backlog", this::flinkLive);
     event("flink is live: newest flink point " + ago(newestPointTime(PRIMARY_SOURCE)));
 
     warmUpFlinkRest();
     fallback = closing(launch("fallback", fallbackYaml()));
     watcher = closing(new ModeWatcher(fallback::status, fallback::metrics));
-    event("fallback launcher started as a process: java -jar " + jar.getFileName() + " run --config "
-        + outDir.resolve("drill-fallback.yaml") + " (pid " + fallback.pid() + ", " + fallback.baseUrl()
-        + "/status, log " + fallback.logFile().toAbsolutePath() + ")");
+    event(
+        "fallback launcher started as a process: java -jar "
+            + jar.getFileName()
+            + " run --config "
+            + outDir.resolve("drill-fallback.yaml")
+            + " (pid "
+            + fallback.pid()
+            + ", "
+            + fallback.baseUrl()
+            + "/status, log "
+            + fallback.logFile().toAbsolutePath()
+            + ")");
   }
 
   /**
@@ -302,11 +354,12 @@ public final class Drill {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + config, e);
     }
-    Map<String, String> environment = Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-        "FALLBACK_INFLUXDB_URL", recorder.url(),
-        "FALLBACK_ML_SERVICE_ENDPOINT", model.predictUrl(),
-        "FALLBACK_MONITORING_FLINK_REST_URL", flink.restUrl());
+    Map<String, String> environment =
+        Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+            "FALLBACK_INFLUXDB_URL", recorder.url(),
+            "FALLBACK_ML_SERVICE_ENDPOINT", model.predictUrl(),
+            "FALLBACK_MONITORING_FLINK_REST_URL", flink.restUrl());
     return LauncherProcess.builder(jar, config)
         .name(name)
         .environment(environment)
@@ -318,8 +371,8 @@ public final class Drill {
   }
 
   /**
-   * Reads the fallback's final metrics, then stops it as an operator would (SIGTERM) and keeps its exit
-   * code and log for the report.
+   * Reads the fallback's final metrics, then stops it as an operator would (SIGTERM) and keeps its
+   * exit code and log for the report.
    */
   private void stopFallback() {
     if (fallback == null) {
@@ -338,11 +391,22 @@ public final class Drill {
     boolean wasAlive = fallback.isAlive();
     fallback.close();
     Integer exitCode = fallback.exitCode();
-    launcherSeen = new DrillObservations.Launcher(jar.getFileName().toString(), fallback.pid(),
-        fallback.logFile().toAbsolutePath().toString(), exitCode, fallback.logText(), finalMetrics);
-    event(String.format(Locale.ROOT, "fallback launcher %s: exit code %s after %.1f s (log %s)",
-        wasAlive ? "stopped by SIGTERM" : "had already exited", exitCode, (clock.millis() - t0) / 1000.0,
-        fallback.logFile().toAbsolutePath()));
+    launcherSeen =
+        new DrillObservations.Launcher(
+            jar.getFileName().toString(),
+            fallback.pid(),
+            fallback.logFile().toAbsolutePath().toString(),
+            exitCode,
+            fallback.logText(),
+            finalMetrics);
+    event(
+        String.format(
+            Locale.ROOT,
+            "fallback launcher %s: exit code %s after %.1f s (log %s)",
+            wasAlive ? "stopped by SIGTERM" : "had already exited",
+            exitCode,
+            (clock.millis() - t0) / 1000.0,
+            fallback.logFile().toAbsolutePath()));
   }
 
   private void steadyState() throws StepTimeout {
@@ -353,19 +417,23 @@ public final class Drill {
   /** PRIMARY, no violation counted and flink live, held for two check intervals. */
   private void awaitSteady() throws StepTimeout {
     long[] okSince = {0};
-    until("steady state (PRIMARY, no violation, flink live, for " + DrillReport.secs(steadyFor()) + ")", () -> {
-      ModeWatcher.Snapshot state = watcher.state();
-      boolean ok = state.mode() == Mode.PRIMARY && state.violations() == 0 && flinkLive();
-      long now = clock.millis();
-      if (!ok) {
-        okSince[0] = 0;
-        return false;
-      }
-      if (okSince[0] == 0) {
-        okSince[0] = now;
-      }
-      return now - okSince[0] >= steadyFor().toMillis();
-    });
+    until(
+        "steady state (PRIMARY, no violation, flink live, for "
+            + DrillReport.secs(steadyFor())
+            + ")",
+        () -> {
+          ModeWatcher.Snapshot state = watcher.state();
+          boolean ok = state.mode() == Mode.PRIMARY && state.violations() == 0 && flinkLive();
+          long now = clock.millis();
+          if (!ok) {
+            okSince[0] = 0;
+            return false;
+          }
+          if (okSince[0] == 0) {
+            okSince[0] = now;
+          }
+          return now - okSince[0] >= steadyFor().toMillis();
+        });
   }
 
   private Duration steadyFor() {
@@ -377,20 +445,26 @@ public final class Drill {
     scenarios.add(s);
     s.fault = clock.millis();
     Optional<Path> checkpoint = primary.cancel();
-    event("SCENARIO cancel: flink job cancelled; last retained checkpoint "
-        + checkpoint.map(p -> p.getFileName().toString()).orElse("none"));
-    // the fallback's model calls (no X-Client header) get a 503 one time in five: it must retry, never invent
+    event(
+        "SCENARIO cancel: flink job cancelled; last retained checkpoint "
+            + checkpoint.map(p -> p.getFileName().toString()).orElse("none"));
+    // the fallback's model calls (no X-Client header) get a 503 one time in five: it must retry,
+    // never invent
     model.faults(ModelService.Faults.errors(0.2).onlyFor(""));
     event("model service: every 5th call of the fallback answers 503 until flink is back");
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger after the cancel");
     event("fallback triggered (" + describe(s.trigger) + ")");
-    until("the fallback to write windows past the fault", () -> newestPointTime(FALLBACK_SOURCE) >= s.fault);
+    until(
+        "the fallback to write windows past the fault",
+        () -> newestPointTime(FALLBACK_SOURCE) >= s.fault);
     event("fallback caught up: newest fallback point " + ago(newestPointTime(FALLBACK_SOURCE)));
     pauseUntil(s.trigger.seenAt() + settings.outageAfterTrigger().toMillis());
     s.recovery = clock.millis();
     model.faults(ModelService.Faults.NONE);
     Optional<Path> restoredFrom = primary.restartFromCheckpoint();
-    event("flink job restarted from " + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
+    event(
+        "flink job restarted from "
+            + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
     s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
     s.episode = watcher.episodeSince(s.fault).orElse(null);
     event("handed back to flink (" + describe(s.handBack) + "); " + takeOver(s.episode));
@@ -402,16 +476,25 @@ public final class Drill {
     scenarios.add(s);
     s.fault = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, settings.slowRate());
-    event(String.format(Locale.ROOT, "SCENARIO slow: flink throttled to %.0f records/s (input %d/s); it keeps running",
-        settings.slowRate(), settings.inputRate()));
+    event(
+        String.format(
+            Locale.ROOT,
+            "SCENARIO slow: flink throttled to %.0f records/s (input %d/s); it keeps running",
+            settings.slowRate(),
+            settings.inputRate()));
     s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger on flink's lag");
     event("fallback triggered (" + describe(s.trigger) + ")");
     pauseUntil(s.trigger.seenAt() + settings.slowAfterTrigger().toMillis());
-    // the scenario is about taking over: flink stays slow until the fallback has written (a slow take-over
-    // shows in the figures, it does not make the scenario vacuous)
-    until("the fallback's first point after the trigger",
-        () -> recorder.writes().stream().anyMatch(w -> w.source().equals(FALLBACK_SOURCE)
-            && w.receivedAt() >= s.trigger.seenAt()));
+    // the scenario is about taking over: flink stays slow until the fallback has written (a slow
+    // take-over shows in the figures, it does not make the scenario vacuous)
+    until(
+        "the fallback's first point after the trigger",
+        () ->
+            recorder.writes().stream()
+                .anyMatch(
+                    w ->
+                        w.source().equals(FALLBACK_SOURCE)
+                            && w.receivedAt() >= s.trigger.seenAt()));
     s.recovery = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, 0);
     event("flink unthrottled");
@@ -431,30 +514,48 @@ public final class Drill {
     if (a == null) {
       return "take-over figures not reported (/status has no activation)";
     }
-    return String.format(Locale.ROOT, "activation: trigger -> first batch read %s, -> first point written %s,"
-        + " %,d records read, %,d points written, loop %s%s", DrillReport.secs(a.toFirstBatch()),
-        DrillReport.secs(a.toFirstWrite()), a.recordsRead(), a.pointsWritten(), a.loop(),
+    return String.format(
+        Locale.ROOT,
+        "activation: trigger -> first batch read %s, -> first point written %s,"
+            + " %,d records read, %,d points written, loop %s%s",
+        DrillReport.secs(a.toFirstBatch()),
+        DrillReport.secs(a.toFirstWrite()),
+        a.recordsRead(),
+        a.pointsWritten(),
+        a.loop(),
         a.lastError() == null ? "" : ", last error " + a.lastError());
   }
 
   private void finish() throws StepTimeout {
     producer.stopLive();
-    event(String.format(Locale.ROOT, "producer stopped: %,d records acknowledged", producer.sentCount()));
+    event(
+        String.format(
+            Locale.ROOT, "producer stopped: %,d records acknowledged", producer.sentCount()));
     Reference reference = Reference.ofDefaults(producer.sent());
-    until("every due window in InfluxDB", () -> OutputCheck.of(reference, points(DATABASE)).missing() == 0);
-    event(String.format(Locale.ROOT, "all %,d due windows are in InfluxDB", reference.due().size()));
+    until(
+        "every due window in InfluxDB",
+        () -> OutputCheck.of(reference, points(DATABASE)).missing() == 0);
+    event(
+        String.format(Locale.ROOT, "all %,d due windows are in InfluxDB", reference.due().size()));
     if (settings.shadow()) {
       influx.createDatabase(SHADOW_DATABASE);
       try (LauncherProcess shadow = launch("shadow", shadowYaml())) {
         shadowStart = clock.millis();
         shadow.setMode("force-fallback");
-        event("SHADOW: a second fallback launcher (pid " + shadow.pid() + ", log " + shadow.logFile().toAbsolutePath()
-            + "), forced through POST /mode, group drill-shadow, database " + SHADOW_DATABASE
-            + ", processes the whole topic");
-        until("the shadow run to write every due window", () -> {
-          shadow.ensureRunning();
-          return OutputCheck.of(reference, points(SHADOW_DATABASE)).missing() == 0;
-        });
+        event(
+            "SHADOW: a second fallback launcher (pid "
+                + shadow.pid()
+                + ", log "
+                + shadow.logFile().toAbsolutePath()
+                + "), forced through POST /mode, group drill-shadow, database "
+                + SHADOW_DATABASE
+                + ", processes the whole topic");
+        until(
+            "the shadow run to write every due window",
+            () -> {
+              shadow.ensureRunning();
+              return OutputCheck.of(reference, points(SHADOW_DATABASE)).missing() == 0;
+            });
         shadowActivation = ModeWatcher.Activation.parse(shadow.status().get("activation"));
         event("shadow run complete");
       }
@@ -463,47 +564,73 @@ public final class Drill {
 
   // ---------------------------------------------------------------- observations
 
-  /** What the run observed, read from the servers and the launcher; {@link DrillChecks} judges it. */
+  /**
+   * What the run observed, read from the servers and the launcher; {@link DrillChecks} judges it.
+   */
   private DrillObservations observe() {
     List<DrillObservations.Scenario> observed = scenarios.stream().map(Scenario::observed).toList();
     if (producer == null || recorder == null) {
-      return new DrillObservations(settings, timeline, wallTime(), failure, null, observed, null, launcherSeen, null);
+      return new DrillObservations(
+          settings, timeline, wallTime(), failure, null, observed, null, launcherSeen, null);
     }
     DrillObservations.Pipeline pipeline;
     DrillObservations.Shadow shadow = null;
     try {
-      pipeline = new DrillObservations.Pipeline(Reference.ofDefaults(producer.sent()), producer.failures(),
-          points(DATABASE), recorder.writes(), deadLetters(), recorder.failedWrites(), model.predictions("flink"),
-          model.predictions(""), model.injectedErrors());
+      pipeline =
+          new DrillObservations.Pipeline(
+              Reference.ofDefaults(producer.sent()),
+              producer.failures(),
+              points(DATABASE),
+              recorder.writes(),
+              deadLetters(),
+              recorder.failedWrites(),
+              model.predictions("flink"),
+              model.predictions(""),
+              model.injectedErrors());
       if (settings.shadow() && shadowStart > 0) {
-        shadow = new DrillObservations.Shadow(shadowStart, points(SHADOW_DATABASE), shadowActivation);
+        shadow =
+            new DrillObservations.Shadow(shadowStart, points(SHADOW_DATABASE), shadowActivation);
       }
     } catch (RuntimeException e) {
       LOG.error("[drill] cannot read the observations", e);
-      return new DrillObservations(settings, timeline, wallTime(), failure, null, observed, null, launcherSeen,
+      return new DrillObservations(
+          settings,
+          timeline,
+          wallTime(),
+          failure,
+          null,
+          observed,
+          null,
+          launcherSeen,
           e.toString());
     }
-    return new DrillObservations(settings, timeline, wallTime(), failure, pipeline, observed, shadow, launcherSeen,
-        null);
+    return new DrillObservations(
+        settings, timeline, wallTime(), failure, pipeline, observed, shadow, launcherSeen, null);
   }
 
   private Duration wallTime() {
     return Duration.ofMillis(clock.millis() - startMillis);
   }
 
-
   /**
-   * A JobManager that has served no REST request yet answers its first ones slowly (handlers, JSON classes),
-   * which on a loaded machine exceeds the 2 s probe timeout; a deployed JobManager is warm.
+   * A JobManager that has served no REST request yet answers its first ones slowly (handlers, JSON
+   * classes), which on a loaded machine exceeds the 2 s probe timeout; a deployed JobManager is
+   * warm.
    */
   private void warmUpFlinkRest() {
     HttpClient http = HttpClient.newHttpClient();
     for (int round = 0; round < 3; round++) {
       for (String path :
-          List.of("/jobs/overview", "/jobs/" + primary.jobId(), "/jobs/" + primary.jobId() + "/checkpoints")) {
+          List.of(
+              "/jobs/overview",
+              "/jobs/" + primary.jobId(),
+              "/jobs/" + primary.jobId() + "/checkpoints")) {
         try {
-          http.send(HttpRequest.newBuilder(URI.create(flink.restUrl() + path))
-              .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding());
+          http.send(
+              HttpRequest.newBuilder(URI.create(flink.restUrl() + path))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
           LOG.debug("[drill] warm-up {}: {}", path, e.toString());
         } catch (InterruptedException e) {
@@ -519,9 +646,16 @@ public final class Drill {
     String dlq = TOPIC + ".dlq";
     try {
       TopicDescription description =
-          kafka.admin().describeTopics(List.of(dlq)).allTopicNames().get(10, TimeUnit.SECONDS).get(dlq);
+          kafka
+              .admin()
+              .describeTopics(List.of(dlq))
+              .allTopicNames()
+              .get(10, TimeUnit.SECONDS)
+              .get(dlq);
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      description.partitions().forEach(p -> latest.put(new TopicPartition(dlq, p.partition()), OffsetSpec.latest()));
+      description
+          .partitions()
+          .forEach(p -> latest.put(new TopicPartition(dlq, p.partition()), OffsetSpec.latest()));
       return kafka.admin().listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
           .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset)
           .sum();
@@ -552,21 +686,27 @@ public final class Drill {
     }
 
     DrillObservations.Scenario observed() {
-      return new DrillObservations.Scenario(name, fault, recovery, trigger == null ? null : trigger.seenAt(),
-          handBack == null ? null : handBack.seenAt(), episode);
+      return new DrillObservations.Scenario(
+          name,
+          fault,
+          recovery,
+          trigger == null ? null : trigger.seenAt(),
+          handBack == null ? null : handBack.seenAt(),
+          episode);
     }
   }
 
   // ---------------------------------------------------------------- configuration
 
   /**
-   * The fallback's file. The hosts (Kafka, InfluxDB, model service, Flink REST), the status port and the
-   * admin token come from the environment ({@link #launch}), as a deployment sets them. Batches as the seed
-   * sizes them: {@code batch_timeout_seconds: 30} (a batch is handed over when full or 30 s after its first
-   * record), {@code batch_size: 20000}.
+   * The fallback's file. The hosts (Kafka, InfluxDB, model service, Flink REST), the status port
+   * and the admin token come from the environment ({@link #launch}), as a deployment sets them.
+   * Batches as the seed sizes them: {@code batch_timeout_seconds: 30} (a batch is handed over when
+   * full or 30 s after its first record), {@code batch_size: 20000}.
    */
   private String fallbackYaml() {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "kafka:",
         "  topic: " + TOPIC,
         "  group_id: dask-fallback-consumer",
@@ -598,12 +738,13 @@ public final class Drill {
   }
 
   /**
-   * A fallback that owns the whole topic: its own group, no primary group, no health probe, own database.
-   * Its batch timeout is short on purpose: it compares outputs, and its last batch would otherwise wait 30 s
-   * for records that never come.
+   * A fallback that owns the whole topic: its own group, no primary group, no health probe, own
+   * database. Its batch timeout is short on purpose: it compares outputs, and its last batch would
+   * otherwise wait 30 s for records that never come.
    */
   private String shadowYaml() {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "kafka:",
         "  topic: " + TOPIC,
         "  group_id: drill-shadow",
@@ -627,7 +768,8 @@ public final class Drill {
   /** Flink has written a window that ends no earlier than window + out-of-orderness + 4 s ago. */
   private boolean flinkLive() {
     long newest = newestPointTime(PRIMARY_SOURCE);
-    return newest >= clock.millis() - SPEC.size().toMillis() - SPEC.maxOutOfOrderness().toMillis() - 4_000;
+    return newest
+        >= clock.millis() - SPEC.size().toMillis() - SPEC.maxOutOfOrderness().toMillis() - 4_000;
   }
 
   private long newestPointTime(String source) {
@@ -663,8 +805,8 @@ public final class Drill {
   }
 
   /**
-   * Polls a condition until it holds; fails at once, with the last lines of its log, when the fallback
-   * process (or the one the condition watches) has exited.
+   * Polls a condition until it holds; fails at once, with the last lines of its log, when the
+   * fallback process (or the one the condition watches) has exited.
    */
   private void until(String what, BooleanSupplier condition) throws StepTimeout {
     long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
@@ -698,15 +840,30 @@ public final class Drill {
       try {
         ModeWatcher.Snapshot state = watcher.state();
         ModeWatcher.Activation a = state.activation();
-        seen = " (fallback: mode " + state.mode() + ", violations " + state.violations()
-            + (a == null ? "" : ", loop " + a.loop() + ", " + a.recordsRead() + " records read, "
-                + a.pointsWritten() + " points written" + (a.lastError() == null ? "" : ", last error " + a.lastError()))
-            + "; log " + fallback.logFile().toAbsolutePath() + ")";
+        seen =
+            " (fallback: mode "
+                + state.mode()
+                + ", violations "
+                + state.violations()
+                + (a == null
+                    ? ""
+                    : ", loop "
+                        + a.loop()
+                        + ", "
+                        + a.recordsRead()
+                        + " records read, "
+                        + a.pointsWritten()
+                        + " points written"
+                        + (a.lastError() == null ? "" : ", last error " + a.lastError()))
+                + "; log "
+                + fallback.logFile().toAbsolutePath()
+                + ")";
       } catch (RuntimeException e) {
         seen = " (fallback /status not read: " + e.getMessage() + ")";
       }
     }
-    return new StepTimeout("no " + what + " within " + DrillReport.secs(settings.stepTimeout()) + seen);
+    return new StepTimeout(
+        "no " + what + " within " + DrillReport.secs(settings.stepTimeout()) + seen);
   }
 
   private void pauseUntil(long epochMillis) {
@@ -727,7 +884,8 @@ public final class Drill {
   }
 
   private void event(String text) {
-    String line = String.format(Locale.ROOT, "+%6.1f s  %s", (clock.millis() - startMillis) / 1000.0, text);
+    String line =
+        String.format(Locale.ROOT, "+%6.1f s  %s", (clock.millis() - startMillis) / 1000.0, text);
     timeline.add(line);
     LOG.info("[drill] {}", text);
   }

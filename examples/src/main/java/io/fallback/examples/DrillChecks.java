@@ -25,26 +25,28 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The drill's verdict: every check, the timings of each scenario and the samples of problems, computed from
- * what a run observed ({@link DrillObservations}). No I/O, no clock, no servers: the same observations give
- * the same {@link DrillReport}.
+ * The drill's verdict: every check, the timings of each scenario and the samples of problems,
+ * computed from what a run observed ({@link DrillObservations}). No I/O, no clock, no servers: the
+ * same observations give the same {@link DrillReport}.
  *
  * <p>Checks, in report order (DESIGN §5, §9, §10):
  *
  * <ul>
- *   <li>data: records the producer failed to send, missing windows, points differing from the {@link
- *       Reference}, conflicting (both sources, different values), written lines whose field bytes differ
- *       from the reference's encoding, windows written with different bytes, windows re-written by the
- *       fallback itself = 0; overlap, Flink's re-writes and points per source are reported;
- *   <li>per scenario: triggered, the fallback wrote, handed back; trigger → first batch read below {@value
- *       #FIRST_BATCH_BOUND_SECONDS} s (from {@code activation} of {@code /status}); the goals of 1 s to the
- *       first batch and 2 s plus the model and InfluxDB time to the first point are reported as met or
- *       missed; both scenarios completed;
- *   <li>shadow run: its points equal Flink's point for point, none absent, none missing, none differing
- *       from the reference;
+ *   <li>data: records the producer failed to send, missing windows, points differing from the
+ *       {@link Reference}, conflicting (both sources, different values), written lines whose field
+ *       bytes differ from the reference's encoding, windows written with different bytes, windows
+ *       re-written by the fallback itself = 0; overlap, Flink's re-writes and points per source are
+ *       reported;
+ *   <li>per scenario: triggered, the fallback wrote, handed back; trigger → first batch read below
+ *       {@value #FIRST_BATCH_BOUND_SECONDS} s (from {@code activation} of {@code /status}); the
+ *       goals of 1 s to the first batch and 2 s plus the model and InfluxDB time to the first point
+ *       are reported as met or missed; both scenarios completed;
+ *   <li>shadow run: its points equal Flink's point for point, none absent, none missing, none
+ *       differing from the reference;
  *   <li>no dead letter; InfluxDB refusals and model counters reported;
  *   <li>the launcher process: exit 0 or 143 on SIGTERM, no {@code NoClassDefFoundError} or uncaught
- *       exception in its log; its TRIGGERING / RESUMING lines and {@code /metrics} error counters reported.
+ *       exception in its log; its TRIGGERING / RESUMING lines and {@code /metrics} error counters
+ *       reported.
  * </ul>
  *
  * <p>Not thread-safe; {@link #report} creates one instance per call, so the static method is.
@@ -53,13 +55,17 @@ final class DrillChecks {
 
   /** Trigger → first batch read: above this the drill fails (generous: CI machines are loaded). */
   static final int FIRST_BATCH_BOUND_SECONDS = 5;
+
   /** DESIGN §9 goals, reported. */
   private static final Duration FIRST_BATCH_GOAL = Duration.ofSeconds(1);
+
   private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(2);
-  private static final Pattern FATAL_LOG = Pattern.compile("NoClassDefFoundError|ClassNotFoundException"
-      + "|OutOfMemoryError|Exception in thread");
+  private static final Pattern FATAL_LOG =
+      Pattern.compile(
+          "NoClassDefFoundError|ClassNotFoundException" + "|OutOfMemoryError|Exception in thread");
   private static final WindowSpec SPEC = WindowSpec.ofDefaults();
   private static final int MAX_SAMPLES = 20;
+
   /** The reference's encoding; only its field set is compared (the sources' tags differ). */
   private static final LineProtocolEncoder ENCODER =
       new LineProtocolEncoder(Drill.MEASUREMENT, "reference", false, SPEC.fieldNames());
@@ -74,16 +80,18 @@ final class DrillChecks {
   }
 
   /**
-   * Computes the report of a run. A check that cannot be computed (a bug, or observations that could not be
-   * read) makes the report fail with a "report computed" check naming the exception; the checks computed
-   * before it are kept.
+   * Computes the report of a run. A check that cannot be computed (a bug, or observations that
+   * could not be read) makes the report fail with a "report computed" check naming the exception;
+   * the checks computed before it are kept.
    *
    * @param observed what the run observed
-   * @param onError told of an exception thrown while computing the checks (for a stack trace in the log)
+   * @param onError told of an exception thrown while computing the checks (for a stack trace in the
+   *     log)
    * @return the report
    * @throws NullPointerException for a null argument
    */
-  static DrillReport report(DrillObservations observed, Consumer<? super RuntimeException> onError) {
+  static DrillReport report(
+      DrillObservations observed, Consumer<? super RuntimeException> onError) {
     requireNonNull(observed, "observed");
     requireNonNull(onError, "onError");
     return new DrillChecks(observed).compute(onError);
@@ -96,29 +104,50 @@ final class DrillChecks {
    * @return one line naming the run's sizes and timings
    */
   static String title(DrillSettings settings) {
-    return String.format(Locale.ROOT, "nurse-stress: %d nurses x %d Hz, check every %s, threshold %s x %d,"
-        + " resume < %s, flink checkpoints every %s", settings.nurses(), settings.hz(),
-        DrillReport.secs(settings.checkInterval()), DrillReport.secs(settings.threshold()), settings.violations(),
-        DrillReport.secs(settings.resume()), DrillReport.secs(settings.checkpointInterval()));
+    return String.format(
+        Locale.ROOT,
+        "nurse-stress: %d nurses x %d Hz, check every %s, threshold %s x %d,"
+            + " resume < %s, flink checkpoints every %s",
+        settings.nurses(),
+        settings.hz(),
+        DrillReport.secs(settings.checkInterval()),
+        DrillReport.secs(settings.threshold()),
+        settings.violations(),
+        DrillReport.secs(settings.resume()),
+        DrillReport.secs(settings.checkpointInterval()));
   }
 
   /**
-   * The field set of the reference's encoding of a window: what every source must write for it, byte for
-   * byte.
+   * The field set of the reference's encoding of a window: what every source must write for it,
+   * byte for byte.
    *
    * @param expected a window of the reference
    * @return the fields of its line protocol (between the series and the timestamp)
    */
   static String expectedFields(Reference.Expected expected) {
-    return fieldsOf(ENCODER.encode(new ScoredWindow(new WindowResult(expected.key().id(), expected.key().start(),
-        expected.end(), expected.count(), expected.means()), expected.stressLevel())));
+    return fieldsOf(
+        ENCODER.encode(
+            new ScoredWindow(
+                new WindowResult(
+                    expected.key().id(),
+                    expected.key().start(),
+                    expected.end(),
+                    expected.count(),
+                    expected.means()),
+                expected.stressLevel())));
   }
 
   private DrillReport compute(Consumer<? super RuntimeException> onError) {
     String title = title(observed.settings());
     DrillObservations.Pipeline pipeline = observed.pipeline();
     if (pipeline == null && observed.unreadable() == null) {
-      return new DrillReport(title, checks, timings, observed.timeline(), samples, observed.wallTime(),
+      return new DrillReport(
+          title,
+          checks,
+          timings,
+          observed.timeline(),
+          samples,
+          observed.wallTime(),
           observed.failure() == null ? "did not start" : observed.failure());
     }
     if (observed.unreadable() != null) {
@@ -139,7 +168,13 @@ final class DrillChecks {
         checks.add(reportNotComputed(e.toString()));
       }
     }
-    return new DrillReport(title, checks, timings, observed.timeline(), samples, observed.wallTime(),
+    return new DrillReport(
+        title,
+        checks,
+        timings,
+        observed.timeline(),
+        samples,
+        observed.wallTime(),
         observed.failure());
   }
 
@@ -147,40 +182,64 @@ final class DrillChecks {
     return DrillReport.Check.that("report computed", why, "no error", false);
   }
 
-  /** The stored points against the reference: nothing missing, differing or conflicting; returns the comparison. */
+  /**
+   * The stored points against the reference: nothing missing, differing or conflicting; returns the
+   * comparison.
+   */
   private OutputCheck dataChecks(DrillObservations.Pipeline pipeline) {
     Reference reference = pipeline.reference();
     OutputCheck check = OutputCheck.of(reference, pipeline.stored());
     samples.addAll(check.samples());
-    checks.add(DrillReport.Check.info("records produced (acknowledged by Kafka)",
-        String.format(Locale.ROOT, "%,d", reference.records()), "input"));
-    checks.add(DrillReport.Check.equal("records the producer failed to send", pipeline.producerFailures(), 0));
-    checks.add(DrillReport.Check.info("windows due (id x 5 s window with input)",
-        String.format(Locale.ROOT, "%,d", check.due()), "from the reference"));
+    checks.add(
+        DrillReport.Check.info(
+            "records produced (acknowledged by Kafka)",
+            String.format(Locale.ROOT, "%,d", reference.records()),
+            "input"));
+    checks.add(
+        DrillReport.Check.equal(
+            "records the producer failed to send", pipeline.producerFailures(), 0));
+    checks.add(
+        DrillReport.Check.info(
+            "windows due (id x 5 s window with input)",
+            String.format(Locale.ROOT, "%,d", check.due()),
+            "from the reference"));
     checks.add(DrillReport.Check.equal("missing windows (due, no point)", check.missing(), 0));
-    checks.add(DrillReport.Check.equal("points differing from the reference", check.mismatches(), 0));
-    checks.add(DrillReport.Check.equal("conflicting (both sources, different values)", check.conflicting(), 0));
+    checks.add(
+        DrillReport.Check.equal("points differing from the reference", check.mismatches(), 0));
+    checks.add(
+        DrillReport.Check.equal(
+            "conflicting (both sources, different values)", check.conflicting(), 0));
     return check;
   }
 
   /**
-   * Every acknowledged write of the two pipelines: bytes as the reference encodes them, no self re-write;
-   * then what {@code check} (the stored points) reports without a verdict.
+   * Every acknowledged write of the two pipelines: bytes as the reference encodes them, no self
+   * re-write; then what {@code check} (the stored points) reports without a verdict.
    */
   private void rewriteChecks(DrillObservations.Pipeline pipeline, OutputCheck check) {
     int bytesDiffer = 0;
     int selfRewrites = 0;
     int flinkRewrites = 0;
     int byteConflicts = 0;
-    for (Map.Entry<Reference.WindowKey, List<InfluxWriteRecorder.Write>> e : byWindow(pipeline.writes()).entrySet()) {
+    for (Map.Entry<Reference.WindowKey, List<InfluxWriteRecorder.Write>> e :
+        byWindow(pipeline.writes()).entrySet()) {
       List<InfluxWriteRecorder.Write> ws = e.getValue();
       Reference.Expected expected = pipeline.reference().all().get(e.getKey());
       String expectedFields = expected == null ? null : expectedFields(expected);
       for (InfluxWriteRecorder.Write w : ws) {
         if (!w.fields().equals(expectedFields)) {
           bytesDiffer++;
-          sample("bytes " + w.source() + " " + w.id() + "@" + w.time() + ": " + w.fields() + " expected "
-              + expectedFields);
+          sample(
+              "bytes "
+                  + w.source()
+                  + " "
+                  + w.id()
+                  + "@"
+                  + w.time()
+                  + ": "
+                  + w.fields()
+                  + " expected "
+                  + expectedFields);
         }
       }
       long fallbackWrites = count(ws, Drill.FALLBACK_SOURCE);
@@ -195,16 +254,30 @@ final class DrillChecks {
         byteConflicts++;
       }
     }
-    checks.add(DrillReport.Check.equal("written lines differing from the reference's bytes", bytesDiffer, 0));
+    checks.add(
+        DrillReport.Check.equal(
+            "written lines differing from the reference's bytes", bytesDiffer, 0));
     checks.add(DrillReport.Check.equal("windows written with different bytes", byteConflicts, 0));
-    checks.add(DrillReport.Check.equal("windows re-written by the fallback itself", selfRewrites, 0));
-    checks.add(DrillReport.Check.info("overlap (both sources, equal values)",
-        String.format(Locale.ROOT, "%,d", check.overlap()), "reported (harmless)"));
-    checks.add(DrillReport.Check.info("windows re-written by flink (restore)",
-        String.format(Locale.ROOT, "%,d", flinkRewrites), "reported (at least once)"));
-    checks.add(DrillReport.Check.info("points stored per source", check.pointsBySource().entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")), "reported"));
+    checks.add(
+        DrillReport.Check.equal("windows re-written by the fallback itself", selfRewrites, 0));
+    checks.add(
+        DrillReport.Check.info(
+            "overlap (both sources, equal values)",
+            String.format(Locale.ROOT, "%,d", check.overlap()),
+            "reported (harmless)"));
+    checks.add(
+        DrillReport.Check.info(
+            "windows re-written by flink (restore)",
+            String.format(Locale.ROOT, "%,d", flinkRewrites),
+            "reported (at least once)"));
+    checks.add(
+        DrillReport.Check.info(
+            "points stored per source",
+            check.pointsBySource().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(" ")),
+            "reported"));
   }
 
   /** Each scenario triggered, wrote and handed back, with its take-over; both scenarios ran. */
@@ -215,44 +288,66 @@ final class DrillChecks {
       long nextFault = i + 1 < scenarios.size() ? scenarios.get(i + 1).fault() : Long.MAX_VALUE;
       DrillReport.Timings t = timings(s, nextFault, pipeline);
       timings.add(t);
-      checks.add(DrillReport.Check.that("scenario " + s.name() + ": trigger, fallback writes, hand-back",
-          (s.triggeredAt() == null ? "no trigger" : "triggered") + ", " + t.fallbackWindows() + " w, "
-              + (s.handedBackAt() == null ? "no hand-back" : "handed back"),
-          "all three", s.triggeredAt() != null && s.handedBackAt() != null && t.fallbackWindows() > 0));
+      checks.add(
+          DrillReport.Check.that(
+              "scenario " + s.name() + ": trigger, fallback writes, hand-back",
+              (s.triggeredAt() == null ? "no trigger" : "triggered")
+                  + ", "
+                  + t.fallbackWindows()
+                  + " w, "
+                  + (s.handedBackAt() == null ? "no hand-back" : "handed back"),
+              "all three",
+              s.triggeredAt() != null && s.handedBackAt() != null && t.fallbackWindows() > 0));
       if (s.triggeredAt() != null) {
         takeOverChecks("scenario " + s.name(), s.episode());
       }
     }
     if (scenarios.size() < 2) {
-      checks.add(DrillReport.Check.that("scenarios completed", String.valueOf(scenarios.size()), "2", false));
+      checks.add(
+          DrillReport.Check.that(
+              "scenarios completed", String.valueOf(scenarios.size()), "2", false));
     }
   }
 
   /**
-   * The timings of one scenario from the write log: the fallback's writes between its trigger and the next
-   * scenario's fault are its own.
+   * The timings of one scenario from the write log: the fallback's writes between its trigger and
+   * the next scenario's fault are its own.
    */
-  private static DrillReport.Timings timings(DrillObservations.Scenario s, long nextFault,
-      DrillObservations.Pipeline pipeline) {
+  private static DrillReport.Timings timings(
+      DrillObservations.Scenario s, long nextFault, DrillObservations.Pipeline pipeline) {
     if (s.triggeredAt() == null) {
       return new DrillReport.Timings(s.name(), null, null, 0, null, null, 0);
     }
     Duration detection = Duration.ofMillis(s.triggeredAt() - s.fault());
-    Duration handBack = s.handedBackAt() == null ? null : Duration.ofMillis(s.handedBackAt() - s.recovery());
+    Duration handBack =
+        s.handedBackAt() == null ? null : Duration.ofMillis(s.handedBackAt() - s.recovery());
     List<InfluxWriteRecorder.Write> writes = pipeline.writes();
     long from = s.triggeredAt();
-    List<InfluxWriteRecorder.Write> mine = writes.stream()
-        .filter(w -> w.source().equals(Drill.FALLBACK_SOURCE) && w.receivedAt() >= from && w.receivedAt() < nextFault)
-        .toList();
-    Optional<InfluxWriteRecorder.Write> first = mine.stream()
-        .min(Comparator.comparingLong(InfluxWriteRecorder.Write::receivedAt));
-    Duration gap = first.flatMap(f -> writes.stream()
-            .filter(w -> w.source().equals(Drill.PRIMARY_SOURCE) && w.receivedAt() <= f.receivedAt())
-            .map(InfluxWriteRecorder.Write::receivedAt)
-            .max(Long::compare)
-            .map(lastPrimary -> Duration.ofMillis(f.receivedAt() - lastPrimary)))
-        .orElse(null);
-    // the drain: the backlog windows (ending before the trigger) the fallback wrote, each counted once
+    List<InfluxWriteRecorder.Write> mine =
+        writes.stream()
+            .filter(
+                w ->
+                    w.source().equals(Drill.FALLBACK_SOURCE)
+                        && w.receivedAt() >= from
+                        && w.receivedAt() < nextFault)
+            .toList();
+    Optional<InfluxWriteRecorder.Write> first =
+        mine.stream().min(Comparator.comparingLong(InfluxWriteRecorder.Write::receivedAt));
+    Duration gap =
+        first
+            .flatMap(
+                f ->
+                    writes.stream()
+                        .filter(
+                            w ->
+                                w.source().equals(Drill.PRIMARY_SOURCE)
+                                    && w.receivedAt() <= f.receivedAt())
+                        .map(InfluxWriteRecorder.Write::receivedAt)
+                        .max(Long::compare)
+                        .map(lastPrimary -> Duration.ofMillis(f.receivedAt() - lastPrimary)))
+            .orElse(null);
+    // the drain: the backlog windows (ending before the trigger) the fallback wrote, each counted
+    // once
     long drainRecords = 0;
     long drainEnd = from;
     Set<Reference.WindowKey> seen = new HashSet<>();
@@ -269,40 +364,72 @@ final class DrillChecks {
     Duration drainTime = drainRecords == 0 ? null : Duration.ofMillis(drainEnd - from);
     long windows = mine.stream().map(w -> w.id() + "@" + w.time()).distinct().count();
     ModeWatcher.Activation a = s.episode() == null ? null : s.episode().activation();
-    return new DrillReport.Timings(s.name(), detection, gap, drainRecords, drainTime, handBack, windows,
-        a == null ? null : a.toFirstBatch(), a == null ? null : a.toFirstWrite());
+    return new DrillReport.Timings(
+        s.name(),
+        detection,
+        gap,
+        drainRecords,
+        drainTime,
+        handBack,
+        windows,
+        a == null ? null : a.toFirstBatch(),
+        a == null ? null : a.toFirstWrite());
   }
 
   /**
-   * The take-over of one scenario, from the {@code activation} object its {@code /status} showed while in
-   * FALLBACK. Trigger = {@code activation.started_at} (the launcher starts the fallback on the transition).
-   * Trigger → first batch read above {@value #FIRST_BATCH_BOUND_SECONDS} s fails the drill; the DESIGN §9
-   * goals are reported as met or missed. An absent {@code activation} is reported, not failed.
+   * The take-over of one scenario, from the {@code activation} object its {@code /status} showed
+   * while in FALLBACK. Trigger = {@code activation.started_at} (the launcher starts the fallback on
+   * the transition). Trigger → first batch read above {@value #FIRST_BATCH_BOUND_SECONDS} s fails
+   * the drill; the DESIGN §9 goals are reported as met or missed. An absent {@code activation} is
+   * reported, not failed.
    */
   private void takeOverChecks(String name, ModeWatcher.Episode episode) {
     ModeWatcher.Activation a = episode == null ? null : episode.activation();
     if (a == null) {
-      checks.add(DrillReport.Check.info(name + ": take-over (trigger -> first batch, first point)", "n/a",
-          "/status showed no activation object"));
+      checks.add(
+          DrillReport.Check.info(
+              name + ": take-over (trigger -> first batch, first point)",
+              "n/a",
+              "/status showed no activation object"));
       return;
     }
     Duration firstBatch = a.toFirstBatch();
     Duration bound = Duration.ofSeconds(FIRST_BATCH_BOUND_SECONDS);
-    checks.add(DrillReport.Check.that(name + ": trigger -> first batch read", secsOrNone(firstBatch),
-        "< " + DrillReport.secs(bound), firstBatch != null && firstBatch.compareTo(bound) < 0));
-    checks.add(DrillReport.Check.goal(name + ": trigger -> first batch read (goal)", secsOrNone(firstBatch),
-        "< " + DrillReport.secs(FIRST_BATCH_GOAL) + " (DESIGN §9)",
-        firstBatch != null && firstBatch.compareTo(FIRST_BATCH_GOAL) < 0));
+    checks.add(
+        DrillReport.Check.that(
+            name + ": trigger -> first batch read",
+            secsOrNone(firstBatch),
+            "< " + DrillReport.secs(bound),
+            firstBatch != null && firstBatch.compareTo(bound) < 0));
+    checks.add(
+        DrillReport.Check.goal(
+            name + ": trigger -> first batch read (goal)",
+            secsOrNone(firstBatch),
+            "< " + DrillReport.secs(FIRST_BATCH_GOAL) + " (DESIGN §9)",
+            firstBatch != null && firstBatch.compareTo(FIRST_BATCH_GOAL) < 0));
     Duration firstWrite = a.toFirstWrite();
     Double work = episode.modelAndWriteSeconds();
     double allowed = FIRST_WRITE_GOAL.toMillis() / 1000.0 + (work == null ? 0 : work);
-    checks.add(DrillReport.Check.goal(name + ": trigger -> first point written (goal)", secsOrNone(firstWrite),
-        String.format(Locale.ROOT, "< 2 s + model/InfluxDB %s = %.1f s",
-            work == null ? "(unknown)" : String.format(Locale.ROOT, "%.1f s", work), allowed),
-        firstWrite != null && firstWrite.toMillis() / 1000.0 < allowed));
-    checks.add(DrillReport.Check.info(name + ": fallback activation (/status)", a.loop(),
-        String.format(Locale.ROOT, "%,d records read, %,d points written, last error %s", a.recordsRead(),
-            a.pointsWritten(), a.lastError() == null ? "none" : a.lastError())));
+    checks.add(
+        DrillReport.Check.goal(
+            name + ": trigger -> first point written (goal)",
+            secsOrNone(firstWrite),
+            String.format(
+                Locale.ROOT,
+                "< 2 s + model/InfluxDB %s = %.1f s",
+                work == null ? "(unknown)" : String.format(Locale.ROOT, "%.1f s", work),
+                allowed),
+            firstWrite != null && firstWrite.toMillis() / 1000.0 < allowed));
+    checks.add(
+        DrillReport.Check.info(
+            name + ": fallback activation (/status)",
+            a.loop(),
+            String.format(
+                Locale.ROOT,
+                "%,d records read, %,d points written, last error %s",
+                a.recordsRead(),
+                a.pointsWritten(),
+                a.lastError() == null ? "none" : a.lastError())));
   }
 
   /** The shadow run's points against Flink's, point for point, and against the reference. */
@@ -322,65 +449,114 @@ final class DrillChecks {
         absent++;
       } else {
         compared++;
-        if (!Arrays.equals(twin.values(), p.values()) || !Objects.equals(twin.stressLevel(), p.stressLevel())) {
+        if (!Arrays.equals(twin.values(), p.values())
+            || !Objects.equals(twin.stressLevel(), p.stressLevel())) {
           differ++;
           samples.add("shadow " + twin + " vs flink " + p);
         }
       }
     }
-    checks.add(DrillReport.Check.info("shadow: flink points compared point for point",
-        String.format(Locale.ROOT, "%,d", compared), "same records, both pipelines"));
-    checks.add(DrillReport.Check.equal("shadow: fallback points differing from flink's", differ, 0));
+    checks.add(
+        DrillReport.Check.info(
+            "shadow: flink points compared point for point",
+            String.format(Locale.ROOT, "%,d", compared),
+            "same records, both pipelines"));
+    checks.add(
+        DrillReport.Check.equal("shadow: fallback points differing from flink's", differ, 0));
     checks.add(DrillReport.Check.equal("shadow: flink points without a fallback twin", absent, 0));
     checks.add(DrillReport.Check.equal("shadow: due windows missing", shadowCheck.missing(), 0));
-    checks.add(DrillReport.Check.equal("shadow: points differing from the reference", shadowCheck.mismatches(), 0));
-    long last = pipeline.writes().stream().filter(w -> w.source().equals(Drill.SHADOW_SOURCE))
-        .mapToLong(InfluxWriteRecorder.Write::receivedAt).max().orElse(shadow.start());
+    checks.add(
+        DrillReport.Check.equal(
+            "shadow: points differing from the reference", shadowCheck.mismatches(), 0));
+    long last =
+        pipeline.writes().stream()
+            .filter(w -> w.source().equals(Drill.SHADOW_SOURCE))
+            .mapToLong(InfluxWriteRecorder.Write::receivedAt)
+            .max()
+            .orElse(shadow.start());
     ModeWatcher.Activation a = shadow.activation();
-    timings.add(new DrillReport.Timings("shadow", null, null, pipeline.reference().records(),
-        Duration.ofMillis(last - shadow.start()), null, shadow.points().size(),
-        a == null ? null : a.toFirstBatch(), a == null ? null : a.toFirstWrite()));
+    timings.add(
+        new DrillReport.Timings(
+            "shadow",
+            null,
+            null,
+            pipeline.reference().records(),
+            Duration.ofMillis(last - shadow.start()),
+            null,
+            shadow.points().size(),
+            a == null ? null : a.toFirstBatch(),
+            a == null ? null : a.toFirstWrite()));
   }
 
   /** Dead letters (must be none), InfluxDB refusals and the model service's counters. */
   private void counterChecks(DrillObservations.Pipeline pipeline) {
-    checks.add(DrillReport.Check.equal("records dead-lettered (undecodable or late)", pipeline.deadLetters(), 0));
-    checks.add(DrillReport.Check.info("InfluxDB writes refused", String.valueOf(pipeline.refusedWrites()),
-        "reported"));
-    checks.add(DrillReport.Check.info("model predictions flink / fallbacks",
-        pipeline.primaryPredictions() + " / " + pipeline.fallbackPredictions(), "reported"));
-    checks.add(DrillReport.Check.info("model 503s injected (fallback retried)",
-        String.valueOf(pipeline.injectedModelErrors()), "no invented level: see differing = 0"));
+    checks.add(
+        DrillReport.Check.equal(
+            "records dead-lettered (undecodable or late)", pipeline.deadLetters(), 0));
+    checks.add(
+        DrillReport.Check.info(
+            "InfluxDB writes refused", String.valueOf(pipeline.refusedWrites()), "reported"));
+    checks.add(
+        DrillReport.Check.info(
+            "model predictions flink / fallbacks",
+            pipeline.primaryPredictions() + " / " + pipeline.fallbackPredictions(),
+            "reported"));
+    checks.add(
+        DrillReport.Check.info(
+            "model 503s injected (fallback retried)",
+            String.valueOf(pipeline.injectedModelErrors()),
+            "no invented level: see differing = 0"));
   }
 
   /** What the fallback process showed from outside: its exit, its log, its metrics. */
   private void launcherChecks(DrillObservations.Launcher launcher) {
-    checks.add(DrillReport.Check.info("fallback launcher: java -jar " + launcher.jar() + ", pid " + launcher.pid(),
-        "log", launcher.logFile()));
+    checks.add(
+        DrillReport.Check.info(
+            "fallback launcher: java -jar " + launcher.jar() + ", pid " + launcher.pid(),
+            "log",
+            launcher.logFile()));
     Integer exitCode = launcher.exitCode();
-    checks.add(DrillReport.Check.that("fallback launcher exit on SIGTERM", String.valueOf(exitCode), "0 or 143",
-        exitCode != null && (exitCode == 0 || exitCode == 143)));
+    checks.add(
+        DrillReport.Check.that(
+            "fallback launcher exit on SIGTERM",
+            String.valueOf(exitCode),
+            "0 or 143",
+            exitCode != null && (exitCode == 0 || exitCode == 143)));
     List<String> lines = launcher.log().lines().toList();
     long fatal = lines.stream().filter(l -> FATAL_LOG.matcher(l).find()).count();
-    checks.add(DrillReport.Check.equal("fallback log: NoClassDefFoundError, uncaught exceptions", fatal, 0));
-    checks.add(DrillReport.Check.info("fallback log: TRIGGERING / RESUMING lines",
-        lines.stream().filter(l -> l.contains("TRIGGERING DASK FALLBACK MODE")).count() + " / "
-            + lines.stream().filter(l -> l.contains("RESUMING PRIMARY PROCESSING MODE")).count(),
-        "one each per scenario"));
+    checks.add(
+        DrillReport.Check.equal(
+            "fallback log: NoClassDefFoundError, uncaught exceptions", fatal, 0));
+    checks.add(
+        DrillReport.Check.info(
+            "fallback log: TRIGGERING / RESUMING lines",
+            lines.stream().filter(l -> l.contains("TRIGGERING DASK FALLBACK MODE")).count()
+                + " / "
+                + lines.stream()
+                    .filter(l -> l.contains("RESUMING PRIMARY PROCESSING MODE"))
+                    .count(),
+            "one each per scenario"));
     if (launcher.metrics() == null) {
       checks.add(DrillReport.Check.info("fallback /metrics at the end", "n/a", "not readable"));
       return;
     }
     Map<String, Double> metrics = LauncherProcess.samples(launcher.metrics());
     Double errors = LauncherProcess.sum(metrics, "fallback_errors_total");
-    checks.add(errors == null
-        ? DrillReport.Check.info("fallback /metrics fallback_errors_total (sum)", "absent", "not exported")
-        : DrillReport.Check.goal("fallback /metrics fallback_errors_total (sum)",
-            String.format(Locale.ROOT, "%,.0f", errors), "0", errors == 0));
+    checks.add(
+        errors == null
+            ? DrillReport.Check.info(
+                "fallback /metrics fallback_errors_total (sum)", "absent", "not exported")
+            : DrillReport.Check.goal(
+                "fallback /metrics fallback_errors_total (sum)",
+                String.format(Locale.ROOT, "%,.0f", errors),
+                "0",
+                errors == 0));
     Double batchFailures = LauncherProcess.sum(metrics, "fallback_batch_failures_total");
-    checks.add(DrillReport.Check.info("fallback /metrics fallback_batch_failures_total (sum)",
-        batchFailures == null ? "0" : String.format(Locale.ROOT, "%,.0f", batchFailures),
-        "batches held and retried (503s injected)"));
+    checks.add(
+        DrillReport.Check.info(
+            "fallback /metrics fallback_batch_failures_total (sum)",
+            batchFailures == null ? "0" : String.format(Locale.ROOT, "%,.0f", batchFailures),
+            "batches held and retried (503s injected)"));
   }
 
   /** The two pipelines' writes by window (the shadow run writes to its own database). */

@@ -6,20 +6,21 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Everything one drill run observed, as plain values: the input of {@link DrillChecks}. {@link Drill}
- * collects it from the servers, the launcher process and its own timeline; a test can make it up.
+ * Everything one drill run observed, as plain values: the input of {@link DrillChecks}. {@link
+ * Drill} collects it from the servers, the launcher process and its own timeline; a test can make
+ * it up.
  *
- * <p>Immutable and thread-safe (the lists are copied; {@link Reference}, the points and the writes are
- * immutable).
+ * <p>Immutable and thread-safe (the lists are copied; {@link Reference}, the points and the writes
+ * are immutable).
  *
  * @param settings the drill's sizes and timings (the report's title)
  * @param timeline what happened, with offsets from the drill's start
  * @param wallTime how long the drill took
  * @param failure why the timeline stopped early, or null
- * @param pipeline what the pipeline's servers showed at the end, or null when it did not start (no producer or
- *     no write recorder)
- * @param scenarios the faults of the primary, in the order they were run (a scenario stopped early has
- *     nulls where nothing was seen)
+ * @param pipeline what the pipeline's servers showed at the end, or null when it did not start (no
+ *     producer or no write recorder)
+ * @param scenarios the faults of the primary, in the order they were run (a scenario stopped early
+ *     has nulls where nothing was seen)
  * @param shadow the shadow run, or null when it did not run
  * @param launcher the fallback launcher process at its end, or null when it was not started
  * @param unreadable why the observations could not be read (the exception's text), or null
@@ -53,8 +54,8 @@ record DrillObservations(
    * @param reference the expected windows, from what the producer had acknowledged
    * @param producerFailures records the producer failed to send
    * @param stored the points of the drill's database (every source)
-   * @param writes every point InfluxDB acknowledged through the {@link InfluxWriteRecorder}, in arrival order
-   *     (the shadow run's too)
+   * @param writes every point InfluxDB acknowledged through the {@link InfluxWriteRecorder}, in
+   *     arrival order (the shadow run's too)
    * @param deadLetters records in the fallback's dead-letter topic
    * @param refusedWrites write requests InfluxDB did not acknowledge
    * @param primaryPredictions model predictions asked by Flink
@@ -89,12 +90,20 @@ record DrillObservations(
    *
    * @param name the scenario ({@code cancel}, {@code slow})
    * @param fault when the fault was injected
-   * @param recovery when the primary was given back its means (restarted, unthrottled), or 0 before that
-   * @param triggeredAt when the watcher saw the transition to FALLBACK, or null when it did not happen
-   * @param handedBackAt when the watcher saw the transition back to PRIMARY, or null when it did not happen
+   * @param recovery when the primary was given back its means (restarted, unthrottled), or 0 before
+   *     that
+   * @param triggeredAt when the watcher saw the transition to FALLBACK, or null when it did not
+   *     happen
+   * @param handedBackAt when the watcher saw the transition back to PRIMARY, or null when it did
+   *     not happen
    * @param episode the stay in FALLBACK with its {@code activation}, or null when not seen
    */
-  record Scenario(String name, long fault, long recovery, Long triggeredAt, Long handedBackAt,
+  record Scenario(
+      String name,
+      long fault,
+      long recovery,
+      Long triggeredAt,
+      Long handedBackAt,
       ModeWatcher.Episode episode) {
 
     /**
@@ -136,7 +145,8 @@ record DrillObservations(
    * @param log its whole log
    * @param metrics its last {@code GET /metrics} text, or null when not readable
    */
-  record Launcher(String jar, long pid, String logFile, Integer exitCode, String log, String metrics) {
+  record Launcher(
+      String jar, long pid, String logFile, Integer exitCode, String log, String metrics) {
 
     /**
      * Validates the components.

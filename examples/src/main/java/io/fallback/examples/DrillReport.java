@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The drill's "what just happened" summary: the data checks (each with its expectation and verdict), the
- * timings of each scenario and the timeline, rendered as a console table and as Markdown.
+ * The drill's "what just happened" summary: the data checks (each with its expectation and
+ * verdict), the timings of each scenario and the timeline, rendered as a console table and as
+ * Markdown.
  *
  * <p>Immutable and thread-safe.
  *
@@ -36,8 +37,8 @@ public record DrillReport(
    * @param value the measured value
    * @param expected what it must be, or a note for reported-only values, or the goal
    * @param pass the verdict, or null for a value that is reported only
-   * @param goalMet for a reported value measured against a goal (DESIGN §9): whether it met it; null for
-   *     values without a goal. It never fails the drill; the report shows a missed goal.
+   * @param goalMet for a reported value measured against a goal (DESIGN §9): whether it met it;
+   *     null for values without a goal. It never fails the drill; the report shows a missed goal.
    */
   public record Check(String name, String value, String expected, Boolean pass, Boolean goalMet) {
 
@@ -62,7 +63,10 @@ public record DrillReport(
      * @return the check
      */
     public static Check equal(String name, long value, long expected) {
-      return new Check(name, String.format(Locale.ROOT, "%,d", value), String.format(Locale.ROOT, "%,d", expected),
+      return new Check(
+          name,
+          String.format(Locale.ROOT, "%,d", value),
+          String.format(Locale.ROOT, "%,d", expected),
           value == expected);
     }
 
@@ -124,7 +128,8 @@ public record DrillReport(
    * @param name the scenario
    * @param detection fault → fallback triggered
    * @param gap last primary point → first fallback point (arrival at InfluxDB)
-   * @param drainRecords records in the backlog windows the fallback wrote (windows ending before the trigger)
+   * @param drainRecords records in the backlog windows the fallback wrote (windows ending before
+   *     the trigger)
    * @param drainTime trigger → last of those windows written
    * @param handBack primary back (restarted or unthrottled) → fallback handed back
    * @param fallbackWindows windows the fallback wrote in this scenario
@@ -132,8 +137,15 @@ public record DrillReport(
    * @param firstWrite trigger → first point written ({@code activation} of {@code /status})
    */
   public record Timings(
-      String name, Duration detection, Duration gap, long drainRecords, Duration drainTime, Duration handBack,
-      long fallbackWindows, Duration firstBatch, Duration firstWrite) {
+      String name,
+      Duration detection,
+      Duration gap,
+      long drainRecords,
+      Duration drainTime,
+      Duration handBack,
+      long fallbackWindows,
+      Duration firstBatch,
+      Duration firstWrite) {
 
     /**
      * Timings without take-over figures.
@@ -146,8 +158,14 @@ public record DrillReport(
      * @param handBack primary back → fallback handed back
      * @param fallbackWindows windows the fallback wrote in this scenario
      */
-    public Timings(String name, Duration detection, Duration gap, long drainRecords, Duration drainTime,
-        Duration handBack, long fallbackWindows) {
+    public Timings(
+        String name,
+        Duration detection,
+        Duration gap,
+        long drainRecords,
+        Duration drainTime,
+        Duration handBack,
+        long fallbackWindows) {
       this(name, detection, gap, drainRecords, drainTime, handBack, fallbackWindows, null, null);
     }
 
@@ -155,7 +173,9 @@ public record DrillReport(
      * @return records per second of the drain, or -1 when not observed
      */
     public double drainRate() {
-      return drainTime == null || drainTime.toMillis() <= 0 ? -1 : drainRecords * 1000.0 / drainTime.toMillis();
+      return drainTime == null || drainTime.toMillis() <= 0
+          ? -1
+          : drainRecords * 1000.0 / drainTime.toMillis();
     }
   }
 
@@ -177,7 +197,9 @@ public record DrillReport(
    * @return true when the timeline completed and every check with a verdict passed
    */
   public boolean passed() {
-    return failure == null && !checks.isEmpty() && checks.stream().allMatch(c -> c.pass() == null || c.pass());
+    return failure == null
+        && !checks.isEmpty()
+        && checks.stream().allMatch(c -> c.pass() == null || c.pass());
   }
 
   /**
@@ -185,7 +207,11 @@ public record DrillReport(
    * @return its value, or null when there is no such check
    */
   public String value(String name) {
-    return checks.stream().filter(c -> c.name().equals(name)).map(Check::value).findFirst().orElse(null);
+    return checks.stream()
+        .filter(c -> c.name().equals(name))
+        .map(Check::value)
+        .findFirst()
+        .orElse(null);
   }
 
   /**
@@ -197,24 +223,57 @@ public record DrillReport(
     sb.append(" DRILL REPORT  ").append(title).append('\n');
     sb.append("=".repeat(100)).append('\n');
     int width = checks.stream().mapToInt(c -> c.name().length()).max().orElse(10);
-    sb.append(String.format(Locale.ROOT, " %-" + width + "s  %12s  %-22s %s%n", "check", "value", "expected", "result"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            " %-" + width + "s  %12s  %-22s %s%n",
+            "check",
+            "value",
+            "expected",
+            "result"));
     for (Check c : checks) {
-      sb.append(String.format(Locale.ROOT, " %-" + width + "s  %12s  %-22s %s%n", c.name(), c.value(), c.expected(),
-          c.result()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " %-" + width + "s  %12s  %-22s %s%n",
+              c.name(),
+              c.value(),
+              c.expected(),
+              c.result()));
     }
     sb.append('\n');
-    sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10s %16s %16s%n", "scenario", "fault->trigger",
-        "gap", "drain", "hand-back", "fb windows", "trig->1st batch", "trig->1st write"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            " %-10s %16s %14s %26s %12s %10s %16s %16s%n",
+            "scenario",
+            "fault->trigger",
+            "gap",
+            "drain",
+            "hand-back",
+            "fb windows",
+            "trig->1st batch",
+            "trig->1st write"));
     for (Timings t : scenarios) {
-      sb.append(String.format(Locale.ROOT, " %-10s %16s %14s %26s %12s %10d %16s %16s%n", t.name(), secs(t.detection()),
-          secs(t.gap()), drain(t), secs(t.handBack()), t.fallbackWindows(), secs(t.firstBatch()),
-          secs(t.firstWrite())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " %-10s %16s %14s %26s %12s %10d %16s %16s%n",
+              t.name(),
+              secs(t.detection()),
+              secs(t.gap()),
+              drain(t),
+              secs(t.handBack()),
+              t.fallbackWindows(),
+              secs(t.firstBatch()),
+              secs(t.firstWrite())));
     }
-    sb.append(" drain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its\n"
-        + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n"
-        + " trig->1st batch / trig->1st write = the fallback's activation.started_at (shadow: the forced start) to\n"
-        + "   activation.first_batch_at / first_write_at of its /status; goals (DESIGN §9): < 1 s / < 2 s + model and\n"
-        + "   InfluxDB time of that batch.\n");
+    sb.append(
+        " drain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its\n"
+            + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n"
+            + " trig->1st batch / trig->1st write = the fallback's activation.started_at (shadow: the forced start) to\n"
+            + "   activation.first_batch_at / first_write_at of its /status; goals (DESIGN §9): < 1 s / < 2 s + model and\n"
+            + "   InfluxDB time of that batch.\n");
     sb.append('\n').append(" timeline:").append('\n');
     timeline.forEach(line -> sb.append("   ").append(line).append('\n'));
     if (!samples.isEmpty()) {
@@ -224,8 +283,13 @@ public record DrillReport(
     if (failure != null) {
       sb.append('\n').append(" the timeline stopped early: ").append(failure).append('\n');
     }
-    sb.append('\n').append(String.format(Locale.ROOT, " RESULT: %s   (wall time %s)%n", passed() ? "PASS" : "FAIL",
-        secs(wallTime)));
+    sb.append('\n')
+        .append(
+            String.format(
+                Locale.ROOT,
+                " RESULT: %s   (wall time %s)%n",
+                passed() ? "PASS" : "FAIL",
+                secs(wallTime)));
     sb.append("=".repeat(100)).append('\n');
     return sb.toString();
   }
@@ -236,27 +300,53 @@ public record DrillReport(
   public String markdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("# Drill report\n\n").append(title).append("\n\n");
-    sb.append("**Result: ").append(passed() ? "PASS" : "FAIL").append("** (wall time ").append(secs(wallTime))
+    sb.append("**Result: ")
+        .append(passed() ? "PASS" : "FAIL")
+        .append("** (wall time ")
+        .append(secs(wallTime))
         .append(")\n\n");
     sb.append("| check | value | expected | result |\n|---|---:|---|---|\n");
     for (Check c : checks) {
-      sb.append("| ").append(c.name()).append(" | ").append(c.value()).append(" | ").append(c.expected())
-          .append(" | ").append(markdownResult(c)).append(" |\n");
+      sb.append("| ")
+          .append(c.name())
+          .append(" | ")
+          .append(c.value())
+          .append(" | ")
+          .append(c.expected())
+          .append(" | ")
+          .append(markdownResult(c))
+          .append(" |\n");
     }
-    sb.append("\n| scenario | fault → trigger | last primary → first fallback point | drain | hand-back |"
-        + " fallback windows | trigger → first batch read | trigger → first point written |"
-        + "\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append(
+        "\n| scenario | fault → trigger | last primary → first fallback point | drain | hand-back |"
+            + " fallback windows | trigger → first batch read | trigger → first point written |"
+            + "\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Timings t : scenarios) {
-      sb.append("| ").append(t.name()).append(" | ").append(secs(t.detection())).append(" | ").append(secs(t.gap()))
-          .append(" | ").append(drain(t)).append(" | ").append(secs(t.handBack())).append(" | ")
-          .append(t.fallbackWindows()).append(" | ").append(secs(t.firstBatch())).append(" | ")
-          .append(secs(t.firstWrite())).append(" |\n");
+      sb.append("| ")
+          .append(t.name())
+          .append(" | ")
+          .append(secs(t.detection()))
+          .append(" | ")
+          .append(secs(t.gap()))
+          .append(" | ")
+          .append(drain(t))
+          .append(" | ")
+          .append(secs(t.handBack()))
+          .append(" | ")
+          .append(t.fallbackWindows())
+          .append(" | ")
+          .append(secs(t.firstBatch()))
+          .append(" | ")
+          .append(secs(t.firstWrite()))
+          .append(" |\n");
     }
-    sb.append("\nDrain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its"
-        + " start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
-    sb.append("Trigger → first batch read / first point written = the fallback's `activation.started_at` (shadow: the"
-        + " forced start) to `activation.first_batch_at` / `first_write_at` of its `/status`; goals (DESIGN §9):"
-        + " < 1 s / < 2 s plus the model and InfluxDB time of that batch.\n");
+    sb.append(
+        "\nDrain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its"
+            + " start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
+    sb.append(
+        "Trigger → first batch read / first point written = the fallback's `activation.started_at` (shadow: the"
+            + " forced start) to `activation.first_batch_at` / `first_write_at` of its `/status`; goals (DESIGN §9):"
+            + " < 1 s / < 2 s plus the model and InfluxDB time of that batch.\n");
     sb.append("\n## Timeline\n\n```\n");
     timeline.forEach(line -> sb.append(line).append('\n'));
     sb.append("```\n");
@@ -284,7 +374,8 @@ public record DrillReport(
     double rate = t.drainRate();
     return rate < 0
         ? "-"
-        : String.format(Locale.ROOT, "%,d rec in %s = %,.0f/s", t.drainRecords(), secs(t.drainTime()), rate);
+        : String.format(
+            Locale.ROOT, "%,d rec in %s = %,.0f/s", t.drainRecords(), secs(t.drainTime()), rate);
   }
 
   static String secs(Duration d) {

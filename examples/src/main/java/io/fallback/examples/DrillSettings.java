@@ -66,20 +66,38 @@ public record DrillSettings(
     }
     if (slowRate <= 0 || slowRate >= (double) nurses * hz) {
       throw new IllegalArgumentException(
-          "slowRate must be > 0 and below the input rate " + nurses * hz + "/s, but was " + slowRate);
+          "slowRate must be > 0 and below the input rate "
+              + nurses * hz
+              + "/s, but was "
+              + slowRate);
     }
   }
 
   /**
-   * The README demo: 8 nurses at 32 Hz (256 records/s) after a 5-minute backlog, check every 2 s, threshold
-   * 10 s, resume below 5 s.
+   * The README demo: 8 nurses at 32 Hz (256 records/s) after a 5-minute backlog, check every 2 s,
+   * threshold 10 s, resume below 5 s.
    *
    * @return the settings
    */
   public static DrillSettings demo() {
-    return new DrillSettings(8, 32, 42, 0.005, Duration.ofMinutes(5), Duration.ofSeconds(2), 3,
-        Duration.ofSeconds(10), Duration.ofSeconds(5), 2, Duration.ofSeconds(2), Duration.ofSeconds(8), 16,
-        Duration.ofSeconds(6), Duration.ofSeconds(60), true, defaultReport());
+    return new DrillSettings(
+        8,
+        32,
+        42,
+        0.005,
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(2),
+        3,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(5),
+        2,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(8),
+        16,
+        Duration.ofSeconds(6),
+        Duration.ofSeconds(60),
+        true,
+        defaultReport());
   }
 
   /**
@@ -88,14 +106,29 @@ public record DrillSettings(
    * @return the settings
    */
   public static DrillSettings ci() {
-    return new DrillSettings(4, 32, 7, 0.005, Duration.ofSeconds(60), Duration.ofSeconds(2), 3,
-        Duration.ofSeconds(10), Duration.ofSeconds(5), 2, Duration.ofSeconds(2), Duration.ofSeconds(5), 12,
-        Duration.ofSeconds(4), Duration.ofSeconds(60), true, defaultReport());
+    return new DrillSettings(
+        4,
+        32,
+        7,
+        0.005,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(2),
+        3,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(5),
+        2,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        12,
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(60),
+        true,
+        defaultReport());
   }
 
   /**
-   * Applies command-line options to these settings: {@code --ci}, {@code --nurses=N}, {@code --seed=N},
-   * {@code --no-shadow}, {@code --report=PATH}.
+   * Applies command-line options to these settings: {@code --ci}, {@code --nurses=N}, {@code
+   * --seed=N}, {@code --no-shadow}, {@code --report=PATH}.
    *
    * @param args the options
    * @return the settings
@@ -113,23 +146,73 @@ public record DrillSettings(
         continue;
       } else if (arg.startsWith("--nurses=")) {
         int n = Integer.parseInt(arg.substring("--nurses=".length()));
-        s = new DrillSettings(n, s.hz, s.seed, s.nullRate, s.backlog, s.checkInterval, s.violations, s.threshold,
-            s.resume, s.recoveries, s.checkpointInterval, s.outageAfterTrigger, s.slowRate, s.slowAfterTrigger,
-            s.stepTimeout, s.shadow, s.report);
+        s =
+            new DrillSettings(
+                n,
+                s.hz,
+                s.seed,
+                s.nullRate,
+                s.backlog,
+                s.checkInterval,
+                s.violations,
+                s.threshold,
+                s.resume,
+                s.recoveries,
+                s.checkpointInterval,
+                s.outageAfterTrigger,
+                s.slowRate,
+                s.slowAfterTrigger,
+                s.stepTimeout,
+                s.shadow,
+                s.report);
       } else if (arg.startsWith("--seed=")) {
         long seed = Long.parseLong(arg.substring("--seed=".length()));
-        s = new DrillSettings(s.nurses, s.hz, seed, s.nullRate, s.backlog, s.checkInterval, s.violations,
-            s.threshold, s.resume, s.recoveries, s.checkpointInterval, s.outageAfterTrigger, s.slowRate,
-            s.slowAfterTrigger, s.stepTimeout, s.shadow, s.report);
+        s =
+            new DrillSettings(
+                s.nurses,
+                s.hz,
+                seed,
+                s.nullRate,
+                s.backlog,
+                s.checkInterval,
+                s.violations,
+                s.threshold,
+                s.resume,
+                s.recoveries,
+                s.checkpointInterval,
+                s.outageAfterTrigger,
+                s.slowRate,
+                s.slowAfterTrigger,
+                s.stepTimeout,
+                s.shadow,
+                s.report);
       } else if (arg.equals("--no-shadow")) {
-        s = new DrillSettings(s.nurses, s.hz, s.seed, s.nullRate, s.backlog, s.checkInterval, s.violations,
-            s.threshold, s.resume, s.recoveries, s.checkpointInterval, s.outageAfterTrigger, s.slowRate,
-            s.slowAfterTrigger, s.stepTimeout, false, s.report);
+        s =
+            new DrillSettings(
+                s.nurses,
+                s.hz,
+                s.seed,
+                s.nullRate,
+                s.backlog,
+                s.checkInterval,
+                s.violations,
+                s.threshold,
+                s.resume,
+                s.recoveries,
+                s.checkpointInterval,
+                s.outageAfterTrigger,
+                s.slowRate,
+                s.slowAfterTrigger,
+                s.stepTimeout,
+                false,
+                s.report);
       } else if (arg.startsWith("--report=")) {
         s = s.withReport(Path.of(arg.substring("--report=".length())));
       } else {
         throw new IllegalArgumentException(
-            "unknown option '" + arg + "'; allowed: --ci, --nurses=N, --seed=N, --no-shadow, --report=PATH");
+            "unknown option '"
+                + arg
+                + "'; allowed: --ci, --nurses=N, --seed=N, --no-shadow, --report=PATH");
       }
     }
     return s;
@@ -140,8 +223,24 @@ public record DrillSettings(
    * @return a copy with that path
    */
   public DrillSettings withReport(Path path) {
-    return new DrillSettings(nurses, hz, seed, nullRate, backlog, checkInterval, violations, threshold, resume,
-        recoveries, checkpointInterval, outageAfterTrigger, slowRate, slowAfterTrigger, stepTimeout, shadow, path);
+    return new DrillSettings(
+        nurses,
+        hz,
+        seed,
+        nullRate,
+        backlog,
+        checkInterval,
+        violations,
+        threshold,
+        resume,
+        recoveries,
+        checkpointInterval,
+        outageAfterTrigger,
+        slowRate,
+        slowAfterTrigger,
+        stepTimeout,
+        shadow,
+        path);
   }
 
   /**
@@ -151,15 +250,18 @@ public record DrillSettings(
     return nurses * hz;
   }
 
-  /** {@code examples/target/drill-report.md} from the repository root, else {@code target/drill-report.md}. */
+  /**
+   * {@code examples/target/drill-report.md} from the repository root, else {@code
+   * target/drill-report.md}.
+   */
   private static Path defaultReport() {
     return targetDirectory().resolve("drill-report.md");
   }
 
   /**
-   * Where the drill keeps what it leaves behind (the report, the fallback launchers' configuration files and
-   * logs): {@code examples/target} from the repository root, else {@code target} (the examples module, as
-   * Maven runs it).
+   * Where the drill keeps what it leaves behind (the report, the fallback launchers' configuration
+   * files and logs): {@code examples/target} from the repository root, else {@code target} (the
+   * examples module, as Maven runs it).
    *
    * @return the directory (it may not exist yet)
    */

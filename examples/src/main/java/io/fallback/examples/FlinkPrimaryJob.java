@@ -75,15 +75,17 @@ import org.slf4j.LoggerFactory;
  *   → InfluxDB flink_sink.nurse_stress, tags id and source=flink, time = window.maxTimestamp() (end − 1 ms)
  * </pre>
  *
- * <p>Checkpoints every {@link Settings#checkpointInterval()} (5 s by default; the drill compresses it)
- * are retained on cancellation in {@link Settings#checkpointDirectory()}, so the job can be cancelled
- * ({@link #cancel()}) and started again from its last checkpoint ({@link #restartFromCheckpoint()}), as an
- * operator restarts a Flink job. The sink flushes before every checkpoint barrier (at least once).
- * Records without an id or with an unparsable {@code datetime} are dropped and counted (metric {@code
- * invalidRecords}); the seed's job used the wall clock for the latter, which nothing can reproduce.
+ * <p>Checkpoints every {@link Settings#checkpointInterval()} (5 s by default; the drill compresses
+ * it) are retained on cancellation in {@link Settings#checkpointDirectory()}, so the job can be
+ * cancelled ({@link #cancel()}) and started again from its last checkpoint ({@link
+ * #restartFromCheckpoint()}), as an operator restarts a Flink job. The sink flushes before every
+ * checkpoint barrier (at least once). Records without an id or with an unparsable {@code datetime}
+ * are dropped and counted (metric {@code invalidRecords}); the seed's job used the wall clock for
+ * the latter, which nothing can reproduce.
  *
- * <p>For the drill's "slow primary" scenario a {@link Throttle} can be put right after the source (chained
- * to it): while set, it limits the records per second the job reads, so its consumer group falls behind.
+ * <p>For the drill's "slow primary" scenario a {@link Throttle} can be put right after the source
+ * (chained to it): while set, it limits the records per second the job reads, so its consumer group
+ * falls behind.
  *
  * <p>This class is thread-safe.
  */
@@ -144,8 +146,11 @@ public final class FlinkPrimaryJob {
       requireNonNull(measurement, "measurement");
       requireNonNull(sourceTag, "sourceTag");
       requireNonNull(checkpointDirectory, "checkpointDirectory");
-      if (window.toMillis() <= 0 || checkpointInterval.toMillis() <= 0 || maxOutOfOrderness.isNegative()) {
-        throw new IllegalArgumentException("window and checkpointInterval must be > 0, maxOutOfOrderness >= 0");
+      if (window.toMillis() <= 0
+          || checkpointInterval.toMillis() <= 0
+          || maxOutOfOrderness.isNegative()) {
+        throw new IllegalArgumentException(
+            "window and checkpointInterval must be > 0, maxOutOfOrderness >= 0");
       }
       if (parallelism < 1) {
         throw new IllegalArgumentException("parallelism must be >= 1, but was " + parallelism);
@@ -153,9 +158,9 @@ public final class FlinkPrimaryJob {
     }
 
     /**
-     * The seed's job: {@code nurse-stress-primary} on {@code stress-topic}, group {@code flink-consumer},
-     * {@code flink_sink.nurse_stress} with {@code source=flink}, 5 s windows, 5 s out-of-orderness,
-     * checkpoints every 5 s, parallelism 1, no throttle.
+     * The seed's job: {@code nurse-stress-primary} on {@code stress-topic}, group {@code
+     * flink-consumer}, {@code flink_sink.nurse_stress} with {@code source=flink}, 5 s windows, 5 s
+     * out-of-orderness, checkpoints every 5 s, parallelism 1, no throttle.
      *
      * @param bootstrapServers Kafka bootstrap servers
      * @param modelEndpoint the model service's predict URL
@@ -166,9 +171,21 @@ public final class FlinkPrimaryJob {
     public static Settings of(
         String bootstrapServers, String modelEndpoint, String influxUrl, Path checkpointDirectory) {
       return new Settings(
-          "nurse-stress-primary", bootstrapServers, "stress-topic", "flink-consumer", modelEndpoint,
-          influxUrl, "flink_sink", "nurse_stress", "flink", Duration.ofSeconds(5), Duration.ofSeconds(5),
-          Duration.ofSeconds(5), checkpointDirectory, 1, null);
+          "nurse-stress-primary",
+          bootstrapServers,
+          "stress-topic",
+          "flink-consumer",
+          modelEndpoint,
+          influxUrl,
+          "flink_sink",
+          "nurse_stress",
+          "flink",
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(5),
+          checkpointDirectory,
+          1,
+          null);
     }
 
     /**
@@ -176,8 +193,22 @@ public final class FlinkPrimaryJob {
      * @return a copy with that interval
      */
     public Settings withCheckpointInterval(Duration interval) {
-      return new Settings(jobName, bootstrapServers, topic, groupId, modelEndpoint, influxUrl, database,
-          measurement, sourceTag, window, maxOutOfOrderness, interval, checkpointDirectory, parallelism, throttle);
+      return new Settings(
+          jobName,
+          bootstrapServers,
+          topic,
+          groupId,
+          modelEndpoint,
+          influxUrl,
+          database,
+          measurement,
+          sourceTag,
+          window,
+          maxOutOfOrderness,
+          interval,
+          checkpointDirectory,
+          parallelism,
+          throttle);
     }
 
     /**
@@ -185,8 +216,21 @@ public final class FlinkPrimaryJob {
      * @return a copy with that throttle
      */
     public Settings withThrottle(String name) {
-      return new Settings(jobName, bootstrapServers, topic, groupId, modelEndpoint, influxUrl, database,
-          measurement, sourceTag, window, maxOutOfOrderness, checkpointInterval, checkpointDirectory, parallelism,
+      return new Settings(
+          jobName,
+          bootstrapServers,
+          topic,
+          groupId,
+          modelEndpoint,
+          influxUrl,
+          database,
+          measurement,
+          sourceTag,
+          window,
+          maxOutOfOrderness,
+          checkpointInterval,
+          checkpointDirectory,
+          parallelism,
           name);
     }
   }
@@ -202,7 +246,8 @@ public final class FlinkPrimaryJob {
   }
 
   /**
-   * Submits the job (from the group's committed offsets, else the earliest) and waits until it runs.
+   * Submits the job (from the group's committed offsets, else the earliest) and waits until it
+   * runs.
    *
    * @param cluster the cluster
    * @param settings the job's settings
@@ -210,7 +255,9 @@ public final class FlinkPrimaryJob {
    * @throws io.fallback.testkit.TestServerException if it does not run within 60 s
    */
   public static FlinkPrimaryJob start(FlinkCluster cluster, Settings settings) {
-    FlinkPrimaryJob job = new FlinkPrimaryJob(requireNonNull(cluster, "cluster"), requireNonNull(settings, "settings"));
+    FlinkPrimaryJob job =
+        new FlinkPrimaryJob(
+            requireNonNull(cluster, "cluster"), requireNonNull(settings, "settings"));
     job.submit(null);
     return job;
   }
@@ -252,20 +299,25 @@ public final class FlinkPrimaryJob {
     cluster.cancel(jobId);
     cluster.awaitStatus(jobId, JobStatus.CANCELED, Duration.ofSeconds(60));
     Optional<Path> last = latestCheckpoint(settings.checkpointDirectory(), jobId);
-    LOG.info("flink job {} cancelled; last checkpoint: {}", jobId, last.map(Path::toString).orElse("none"));
+    LOG.info(
+        "flink job {} cancelled; last checkpoint: {}",
+        jobId,
+        last.map(Path::toString).orElse("none"));
     return last;
   }
 
   /**
-   * Submits the job again from the last completed checkpoint of the previous run (as {@code flink run -s
-   * <checkpoint>}), or from the committed offsets when there is none, and waits until it runs.
+   * Submits the job again from the last completed checkpoint of the previous run (as {@code flink
+   * run -s <checkpoint>}), or from the committed offsets when there is none, and waits until it
+   * runs.
    *
    * @return the checkpoint it was restored from, if any
    * @throws IllegalStateException if the current run is not terminal
    */
   public synchronized Optional<Path> restartFromCheckpoint() {
     if (!cluster.status(jobId).isGloballyTerminalState()) {
-      throw new IllegalStateException("flink job " + jobId + " is " + cluster.status(jobId) + "; cancel it first");
+      throw new IllegalStateException(
+          "flink job " + jobId + " is " + cluster.status(jobId) + "; cancel it first");
     }
     Optional<Path> checkpoint = latestCheckpoint(settings.checkpointDirectory(), jobId);
     submit(checkpoint.orElse(null));
@@ -288,7 +340,9 @@ public final class FlinkPrimaryJob {
       return children
           .filter(p -> p.getFileName().toString().startsWith("chk-"))
           .filter(p -> Files.exists(p.resolve("_metadata")))
-          .max(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(4))));
+          .max(
+              Comparator.comparingLong(
+                  p -> Long.parseLong(p.getFileName().toString().substring(4))));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + dir, e);
     }
@@ -299,12 +353,16 @@ public final class FlinkPrimaryJob {
     graph.setJobName(settings.jobName());
     JobGraph jobGraph = graph.getJobGraph();
     if (restoreFrom != null) {
-      jobGraph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restoreFrom.toUri().toString(), false));
+      jobGraph.setSavepointRestoreSettings(
+          SavepointRestoreSettings.forPath(restoreFrom.toUri().toString(), false));
     }
     jobId = cluster.submit(jobGraph);
     lastRestoredFrom = restoreFrom;
     cluster.awaitStatus(jobId, JobStatus.RUNNING, Duration.ofSeconds(60));
-    LOG.info("flink job '{}' running as {}{}", settings.jobName(), jobId,
+    LOG.info(
+        "flink job '{}' running as {}{}",
+        settings.jobName(),
+        jobId,
         restoreFrom == null ? "" : ", restored from " + restoreFrom);
   }
 
@@ -317,8 +375,11 @@ public final class FlinkPrimaryJob {
   public static StreamExecutionEnvironment define(Settings settings) {
     Configuration config = new Configuration();
     config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, settings.checkpointDirectory().toUri().toString());
-    config.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+    config.set(
+        CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+        settings.checkpointDirectory().toUri().toString());
+    config.set(
+        CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     config.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, Integer.MAX_VALUE);
     config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -326,7 +387,8 @@ public final class FlinkPrimaryJob {
     config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     env.setParallelism(settings.parallelism());
-    env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    env.enableCheckpointing(
+        settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
 
     KafkaSource<SensorEvent> source =
         KafkaSource.<SensorEvent>builder()
@@ -341,7 +403,8 @@ public final class FlinkPrimaryJob {
         WatermarkStrategy.<SensorEvent>forBoundedOutOfOrderness(settings.maxOutOfOrderness())
             .withTimestampAssigner((event, kafkaTimestamp) -> event.eventTime);
 
-    DataStream<SensorEvent> events = env.fromSource(source, watermarks, "kafka-source").uid("kafka-source");
+    DataStream<SensorEvent> events =
+        env.fromSource(source, watermarks, "kafka-source").uid("kafka-source");
     if (settings.throttle() != null) {
       events = events.map(new Throttle.Map(settings.throttle())).name("throttle").uid("throttle");
     }
@@ -365,22 +428,35 @@ public final class FlinkPrimaryJob {
             .name("model-call")
             .uid("model-call");
     scored
-        .sinkTo(new InfluxLineSink(settings.influxUrl(), settings.database(), settings.measurement(),
-            settings.sourceTag(), Duration.ofMillis(200), 5000))
+        .sinkTo(
+            new InfluxLineSink(
+                settings.influxUrl(),
+                settings.database(),
+                settings.measurement(),
+                settings.sourceTag(),
+                Duration.ofMillis(200),
+                5000))
         .name("influxdb-sink")
         .uid("influxdb-sink");
     return env;
   }
 
-  /** Raw Avro datum → {@link SensorEvent}; drops (and counts) records without id or a parsable datetime. */
-  static final class SensorEventDeserializer implements KafkaRecordDeserializationSchema<SensorEvent> {
+  /**
+   * Raw Avro datum → {@link SensorEvent}; drops (and counts) records without id or a parsable
+   * datetime.
+   */
+  static final class SensorEventDeserializer
+      implements KafkaRecordDeserializationSchema<SensorEvent> {
     private static final long serialVersionUID = 1L;
-    private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    private static final DateTimeFormatter DATETIME =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
     private transient SensorAvro avro;
     private transient Counter invalid;
 
     @Override
-    public void open(org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context) {
+    public void open(
+        org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext
+            context) {
       avro = new SensorAvro();
       invalid = context.getMetricGroup().counter("invalidRecords");
     }
@@ -397,7 +473,10 @@ public final class FlinkPrimaryJob {
         }
         SensorEvent e = new SensorEvent();
         e.id = id.toString();
-        e.eventTime = LocalDateTime.parse(datetime.toString(), DATETIME).toInstant(ZoneOffset.UTC).toEpochMilli();
+        e.eventTime =
+            LocalDateTime.parse(datetime.toString(), DATETIME)
+                .toInstant(ZoneOffset.UTC)
+                .toEpochMilli();
         e.x = (Float) r.get("X");
         e.y = (Float) r.get("Y");
         e.z = (Float) r.get("Z");
@@ -421,6 +500,7 @@ public final class FlinkPrimaryJob {
   public static class MeanAccumulator {
     /** Sums of X, Y, Z, EDA, HR, TEMP. */
     public double[] sums = new double[SensorReading.FIELDS];
+
     /** Records added. */
     public long count;
 
@@ -429,7 +509,8 @@ public final class FlinkPrimaryJob {
   }
 
   /** The seed job's aggregate: double sums, {@code mean = (float) (sum / count)}. */
-  static final class MeanAggregate implements AggregateFunction<SensorEvent, MeanAccumulator, PrimaryPoint> {
+  static final class MeanAggregate
+      implements AggregateFunction<SensorEvent, MeanAccumulator, PrimaryPoint> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -468,11 +549,13 @@ public final class FlinkPrimaryJob {
   }
 
   /** Adds the key and the window bounds to the aggregate's means and count. */
-  static final class WindowBounds extends ProcessWindowFunction<PrimaryPoint, PrimaryPoint, String, TimeWindow> {
+  static final class WindowBounds
+      extends ProcessWindowFunction<PrimaryPoint, PrimaryPoint, String, TimeWindow> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void process(String key, Context context, Iterable<PrimaryPoint> results, Collector<PrimaryPoint> out) {
+    public void process(
+        String key, Context context, Iterable<PrimaryPoint> results, Collector<PrimaryPoint> out) {
       PrimaryPoint p = results.iterator().next();
       p.id = key;
       p.windowStart = context.window().getStart();
@@ -482,13 +565,14 @@ public final class FlinkPrimaryJob {
   }
 
   /**
-   * The seed's model call, asynchronous: {@code GET <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..} with
-   * the means as {@link Float#toString(float)}; a failure completes exceptionally (retried by the async
-   * operator, then failing the job), never with an invented level.
+   * The seed's model call, asynchronous: {@code GET <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..}
+   * with the means as {@link Float#toString(float)}; a failure completes exceptionally (retried by
+   * the async operator, then failing the job), never with an invented level.
    */
   static final class ModelCall extends RichAsyncFunction<PrimaryPoint, PrimaryPoint> {
     private static final long serialVersionUID = 1L;
-    private static final Pattern LEVEL = Pattern.compile("\"stress_level_prediction\"\\s*:\\s*\"?(-?\\d+)\"?");
+    private static final Pattern LEVEL =
+        Pattern.compile("\"stress_level_prediction\"\\s*:\\s*\"?(-?\\d+)\"?");
     private static final String[] PARAMETERS = {"x", "y", "z", "eda", "hr", "temp"};
     private final String endpoint;
     private transient HttpClient http;
@@ -499,10 +583,11 @@ public final class FlinkPrimaryJob {
 
     @Override
     public void open(OpenContext openContext) {
-      http = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+      http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(5))
+              .build();
     }
 
     @Override
@@ -512,28 +597,36 @@ public final class FlinkPrimaryJob {
         if (i > 0) {
           url.append('&');
         }
-        url.append(PARAMETERS[i]).append('=')
+        url.append(PARAMETERS[i])
+            .append('=')
             .append(URLEncoder.encode(Float.toString(point.means[i]), StandardCharsets.UTF_8));
       }
-      HttpRequest request = HttpRequest.newBuilder(URI.create(url.toString()))
-          .timeout(Duration.ofSeconds(10))
-          .header(ModelService.CLIENT_HEADER, "flink")
-          .GET()
-          .build();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(url.toString()))
+              .timeout(Duration.ofSeconds(10))
+              .header(ModelService.CLIENT_HEADER, "flink")
+              .GET()
+              .build();
       http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-          .whenComplete((response, error) -> {
-            if (error != null) {
-              result.completeExceptionally(error);
-              return;
-            }
-            Matcher m = LEVEL.matcher(response.body());
-            if (response.statusCode() != 200 || !m.find()) {
-              result.completeExceptionally(new IOException(
-                  "model service answered " + response.statusCode() + ": " + response.body()));
-              return;
-            }
-            result.complete(Collections.singleton(point.withStressLevel(Integer.parseInt(m.group(1)))));
-          });
+          .whenComplete(
+              (response, error) -> {
+                if (error != null) {
+                  result.completeExceptionally(error);
+                  return;
+                }
+                Matcher m = LEVEL.matcher(response.body());
+                if (response.statusCode() != 200 || !m.find()) {
+                  result.completeExceptionally(
+                      new IOException(
+                          "model service answered "
+                              + response.statusCode()
+                              + ": "
+                              + response.body()));
+                  return;
+                }
+                result.complete(
+                    Collections.singleton(point.withStressLevel(Integer.parseInt(m.group(1)))));
+              });
     }
   }
 
@@ -560,7 +653,10 @@ public final class FlinkPrimaryJob {
       } else {
         RATES.remove(name);
       }
-      LOG.info("throttle '{}': {}", name, recordsPerSecond > 0 ? recordsPerSecond + " records/s" : "off");
+      LOG.info(
+          "throttle '{}': {}",
+          name,
+          recordsPerSecond > 0 ? recordsPerSecond + " records/s" : "off");
     }
 
     /**

@@ -21,15 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary job's InfluxDB 1.x sink: one point per window, {@code POST /write?db=..&precision=ms},
- * encoded by the fallback's own {@link LineProtocolEncoder} (tag {@code source=<sourceTag>}), so both
- * sources write byte-identical fields.
+ * The primary job's InfluxDB 1.x sink: one point per window, {@code POST
+ * /write?db=..&precision=ms}, encoded by the fallback's own {@link LineProtocolEncoder} (tag {@code
+ * source=<sourceTag>}), so both sources write byte-identical fields.
  *
  * <p><b>At least once.</b> Points are buffered and written when the buffer holds {@code maxPoints},
- * every {@code flushInterval} (a processing-time timer), and always before a checkpoint barrier passes
- * ({@link SinkWriter#flush(boolean)}): a checkpoint completes only after InfluxDB acknowledged every point
- * before it, so a job restored from it may rewrite (never lose) points. A write that fails three times
- * fails the job, which then restarts from its last checkpoint.
+ * every {@code flushInterval} (a processing-time timer), and always before a checkpoint barrier
+ * passes ({@link SinkWriter#flush(boolean)}): a checkpoint completes only after InfluxDB
+ * acknowledged every point before it, so a job restored from it may rewrite (never lose) points. A
+ * write that fails three times fails the job, which then restarts from its last checkpoint.
  *
  * <p>Instances are serializable configuration; each writer is used by one Flink task thread.
  */
@@ -55,7 +55,12 @@ public final class InfluxLineSink implements Sink<PrimaryPoint> {
    * @param maxPoints points per write request
    */
   public InfluxLineSink(
-      String url, String database, String measurement, String sourceTag, Duration flushInterval, int maxPoints) {
+      String url,
+      String database,
+      String measurement,
+      String sourceTag,
+      Duration flushInterval,
+      int maxPoints) {
     this.url = stripSlash(requireNonNull(url, "url"));
     this.database = requireNonNull(database, "database");
     this.measurement = requireNonNull(measurement, "measurement");
@@ -69,7 +74,8 @@ public final class InfluxLineSink implements Sink<PrimaryPoint> {
 
   @Override
   public SinkWriter<PrimaryPoint> createWriter(WriterInitContext context) {
-    return new Writer(this, context.getProcessingTimeService(), context.metricGroup().counter("pointsWritten"));
+    return new Writer(
+        this, context.getProcessingTimeService(), context.metricGroup().counter("pointsWritten"));
   }
 
   private static String stripSlash(String s) {
@@ -102,13 +108,17 @@ public final class InfluxLineSink implements Sink<PrimaryPoint> {
               .connectTimeout(Duration.ofSeconds(5))
               .build();
       this.writeUri =
-          URI.create(sink.url + "/write?db=" + URLEncoder.encode(sink.database, StandardCharsets.UTF_8)
-              + "&precision=ms");
+          URI.create(
+              sink.url
+                  + "/write?db="
+                  + URLEncoder.encode(sink.database, StandardCharsets.UTF_8)
+                  + "&precision=ms");
       scheduleFlush();
     }
 
     @Override
-    public void write(PrimaryPoint point, Context context) throws IOException, InterruptedException {
+    public void write(PrimaryPoint point, Context context)
+        throws IOException, InterruptedException {
       buffer.append(encoder.encode(point.toScoredWindow())).append('\n');
       buffered++;
       if (buffered >= sink.maxPoints) {
@@ -123,7 +133,8 @@ public final class InfluxLineSink implements Sink<PrimaryPoint> {
 
     @Override
     public void close() {
-      // unflushed points are not written: they were not checkpointed, the restored job rewrites them
+      // unflushed points are not written: they were not checkpointed, the restored job rewrites
+      // them
       closed = true;
     }
 
@@ -158,15 +169,22 @@ public final class InfluxLineSink implements Sink<PrimaryPoint> {
             buffered = 0;
             return;
           }
-          last = new IOException("InfluxDB answered " + response.statusCode() + ": " + response.body());
+          last =
+              new IOException(
+                  "InfluxDB answered " + response.statusCode() + ": " + response.body());
         } catch (IOException e) {
           last = e;
         }
-        LOG.warn("flink sink: write of {} points failed (attempt {}/{}): {}", buffered, attempt, ATTEMPTS,
+        LOG.warn(
+            "flink sink: write of {} points failed (attempt {}/{}): {}",
+            buffered,
+            attempt,
+            ATTEMPTS,
             last.getMessage());
         Thread.sleep(200L << attempt);
       }
-      throw new IOException("flink sink: cannot write " + buffered + " points to " + writeUri, last);
+      throw new IOException(
+          "flink sink: cannot write " + buffered + " points to " + writeUri, last);
     }
   }
 }

@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads back the points of a measurement from InfluxDB 1.x ({@code SELECT * ... GROUP BY id, source},
- * chunked, epoch milliseconds), for the drill's checks. Floats are taken from the exact decimal text of
- * the answer and read as float32, which is what both writers wrote.
+ * Reads back the points of a measurement from InfluxDB 1.x ({@code SELECT * ... GROUP BY id,
+ * source}, chunked, epoch milliseconds), for the drill's checks. Floats are taken from the exact
+ * decimal text of the answer and read as float32, which is what both writers wrote.
  *
  * <p>Thread-safe.
  */
@@ -36,7 +36,10 @@ public final class InfluxPoints {
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   private static final String[] FIELDS = {"X", "Y", "Z", "EDA", "HR", "TEMP"};
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   /**
    * A point as stored.
@@ -50,8 +53,12 @@ public final class InfluxPoints {
   public record Point(String id, String source, long time, float[] values, Integer stressLevel) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Point p && p.id.equals(id) && p.source.equals(source) && p.time == time
-          && Arrays.equals(p.values, values) && java.util.Objects.equals(p.stressLevel, stressLevel);
+      return o instanceof Point p
+          && p.id.equals(id)
+          && p.source.equals(source)
+          && p.time == time
+          && Arrays.equals(p.values, values)
+          && java.util.Objects.equals(p.stressLevel, stressLevel);
     }
 
     @Override
@@ -61,7 +68,15 @@ public final class InfluxPoints {
 
     @Override
     public String toString() {
-      return id + "/" + source + "@" + time + " " + Arrays.toString(values) + " level=" + stressLevel;
+      return id
+          + "/"
+          + source
+          + "@"
+          + time
+          + " "
+          + Arrays.toString(values)
+          + " level="
+          + stressLevel;
     }
   }
 
@@ -80,15 +95,18 @@ public final class InfluxPoints {
     requireNonNull(influxUrl, "influxUrl");
     String q = "SELECT * FROM \"" + measurement + "\" GROUP BY \"id\", \"source\"";
     String form = "db=" + enc(database) + "&epoch=ms&chunked=true&chunk_size=10000&q=" + enc(q);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(stripSlash(influxUrl) + "/query"))
-        .timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(stripSlash(influxUrl) + "/query"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build();
     List<Point> points = new ArrayList<>();
     try {
-      HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      HttpResponse<InputStream> response =
+          HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         if (response.statusCode() != 200) {
           throw new IOException("query answered " + response.statusCode() + ": " + in.readLine());
         }
@@ -100,7 +118,8 @@ public final class InfluxPoints {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + database + "." + measurement + " from " + influxUrl, e);
+      throw new UncheckedIOException(
+          "cannot read " + database + "." + measurement + " from " + influxUrl, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading InfluxDB", e);
@@ -127,12 +146,18 @@ public final class InfluxPoints {
           for (int f = 0; f < FIELDS.length; f++) {
             Integer c = column.get(FIELDS[f]);
             JsonNode v = c == null ? null : row.get(c);
-            values[f] = v == null || v.isNull() ? Float.NaN : Float.parseFloat(v.decimalValue().toString());
+            values[f] =
+                v == null || v.isNull() ? Float.NaN : Float.parseFloat(v.decimalValue().toString());
           }
           Integer sc = column.get("stress_level");
           JsonNode level = sc == null ? null : row.get(sc);
-          out.add(new Point(id, source, row.get(column.get("time")).asLong(), values,
-              level == null || level.isNull() ? null : level.asInt()));
+          out.add(
+              new Point(
+                  id,
+                  source,
+                  row.get(column.get("time")).asLong(),
+                  values,
+                  level == null || level.isNull() ? null : level.asInt()));
         }
       }
     }

@@ -25,15 +25,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A transparent HTTP proxy in front of InfluxDB that logs every point InfluxDB acknowledged, with the
- * wall-clock time it arrived: both pipelines write through it. InfluxDB stores a window rewritten by the
- * same source once (same series and time), so only this log can tell how often each source wrote each
- * window, and when: the drill's rewrite counts and timings (last primary point, first fallback point,
- * drain rate) come from here.
+ * A transparent HTTP proxy in front of InfluxDB that logs every point InfluxDB acknowledged, with
+ * the wall-clock time it arrived: both pipelines write through it. InfluxDB stores a window
+ * rewritten by the same source once (same series and time), so only this log can tell how often
+ * each source wrote each window, and when: the drill's rewrite counts and timings (last primary
+ * point, first fallback point, drain rate) come from here.
  *
  * <p>Requests are forwarded as they are (method, path, query, body, {@code Content-Type} and {@code
- * Authorization}); the answer is InfluxDB's. Only {@code /write} answered 204 is logged, one entry per
- * line.
+ * Authorization}); the answer is InfluxDB's. Only {@code /write} answered 204 is logged, one entry
+ * per line.
  *
  * <p>This class is thread-safe.
  */
@@ -65,15 +65,19 @@ public final class InfluxWriteRecorder implements AutoCloseable {
     this.upstream = upstream;
     this.clock = clock;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-    this.executor = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "influx-recorder");
-      t.setDaemon(true);
-      return t;
-    });
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    this.executor =
+        Executors.newFixedThreadPool(
+            8,
+            r -> {
+              Thread t = new Thread(r, "influx-recorder");
+              t.setDaemon(true);
+              return t;
+            });
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     server.createContext("/", this::forward);
     server.setExecutor(executor);
   }
@@ -86,9 +90,11 @@ public final class InfluxWriteRecorder implements AutoCloseable {
    * @return the running proxy
    * @throws IOException if it cannot bind
    */
-  public static InfluxWriteRecorder start(String upstreamUrl, InstantSource clock) throws IOException {
+  public static InfluxWriteRecorder start(String upstreamUrl, InstantSource clock)
+      throws IOException {
     InfluxWriteRecorder recorder =
-        new InfluxWriteRecorder(URI.create(requireNonNull(upstreamUrl, "upstreamUrl")), requireNonNull(clock, "clock"));
+        new InfluxWriteRecorder(
+            URI.create(requireNonNull(upstreamUrl, "upstreamUrl")), requireNonNull(clock, "clock"));
     recorder.server.start();
     return recorder;
   }
@@ -139,8 +145,10 @@ public final class InfluxWriteRecorder implements AutoCloseable {
         body = in.readAllBytes();
       }
       URI requestUri = exchange.getRequestURI();
-      URI target = upstream.resolve(requestUri.getRawPath()
-          + (requestUri.getRawQuery() == null ? "" : "?" + requestUri.getRawQuery()));
+      URI target =
+          upstream.resolve(
+              requestUri.getRawPath()
+                  + (requestUri.getRawQuery() == null ? "" : "?" + requestUri.getRawQuery()));
       HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60));
       for (String header : List.of("Content-Type", "Authorization", "Accept")) {
         String value = exchange.getRequestHeaders().getFirst(header);
@@ -148,8 +156,11 @@ public final class InfluxWriteRecorder implements AutoCloseable {
           request.header(header, value);
         }
       }
-      request.method(exchange.getRequestMethod(),
-          body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+      request.method(
+          exchange.getRequestMethod(),
+          body.length == 0
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofByteArray(body));
       HttpResponse<byte[]> response;
       try {
         response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -169,7 +180,10 @@ public final class InfluxWriteRecorder implements AutoCloseable {
           failedWrites.incrementAndGet();
         }
       }
-      response.headers().firstValue("Content-Type").ifPresent(v -> exchange.getResponseHeaders().set("Content-Type", v));
+      response
+          .headers()
+          .firstValue("Content-Type")
+          .ifPresent(v -> exchange.getResponseHeaders().set("Content-Type", v));
       byte[] answer = response.body();
       exchange.sendResponseHeaders(response.statusCode(), answer.length == 0 ? -1 : answer.length);
       if (answer.length > 0) {
@@ -213,7 +227,8 @@ public final class InfluxWriteRecorder implements AutoCloseable {
       } catch (NumberFormatException e) {
         continue;
       }
-      parsed.add(new Write(receivedAt, source, id, time, line.substring(firstSpace + 1, lastSpace)));
+      parsed.add(
+          new Write(receivedAt, source, id, time, line.substring(firstSpace + 1, lastSpace)));
     }
     synchronized (writes) {
       writes.addAll(parsed);

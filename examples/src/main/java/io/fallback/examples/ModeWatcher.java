@@ -17,16 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches a fallback launcher from outside: polls its {@code GET /status} every 50 ms on a daemon thread
- * and keeps every transition with the wall-clock time it was seen, so the drill can time detection and
- * hand-back to within ~50 ms. ({@code last_transition.at} is the start of the check that caused it, which
- * can precede the fault when that check's probe answered after the fault.)
+ * Watches a fallback launcher from outside: polls its {@code GET /status} every 50 ms on a daemon
+ * thread and keeps every transition with the wall-clock time it was seen, so the drill can time
+ * detection and hand-back to within ~50 ms. ({@code last_transition.at} is the start of the check
+ * that caused it, which can precede the fault when that check's probe answered after the fault.)
  *
- * <p>It also keeps, per stay in FALLBACK (an <em>episode</em>), the last {@code activation} object the
- * status showed while in FALLBACK, and the model and InfluxDB time the fallback spent until its first
- * point was written ({@code fallback_process_seconds_sum} + {@code fallback_write_seconds_sum} from {@code
- * GET /metrics}, read when the episode starts and when {@code activation.first_write_at} first appears).
- * An absent {@code activation} is tolerated: the episode then has none.
+ * <p>It also keeps, per stay in FALLBACK (an <em>episode</em>), the last {@code activation} object
+ * the status showed while in FALLBACK, and the model and InfluxDB time the fallback spent until its
+ * first point was written ({@code fallback_process_seconds_sum} + {@code
+ * fallback_write_seconds_sum} from {@code GET /metrics}, read when the episode starts and when
+ * {@code activation.first_write_at} first appears). An absent {@code activation} is tolerated: the
+ * episode then has none.
  *
  * <p>This class is thread-safe.
  */
@@ -49,8 +50,13 @@ final class ModeWatcher implements AutoCloseable {
       if (n == null || !n.isObject() || !n.hasNonNull("to")) {
         return Optional.empty();
       }
-      return Optional.of(new StatusTransition(Mode.valueOf(n.path("from").asText()), Mode.valueOf(n.path("to").asText()),
-          n.path("cause").asText(""), n.path("at").asText(""), n.path("detail").asText("")));
+      return Optional.of(
+          new StatusTransition(
+              Mode.valueOf(n.path("from").asText()),
+              Mode.valueOf(n.path("to").asText()),
+              n.path("cause").asText(""),
+              n.path("at").asText(""),
+              n.path("detail").asText("")));
     }
   }
 
@@ -83,8 +89,14 @@ final class ModeWatcher implements AutoCloseable {
    * @param loop {@code running|failing|stopped|not_started}
    * @param lastError {@code stage: message} of {@code last_error}, or null
    */
-  record Activation(Instant startedAt, Instant firstBatchAt, Instant firstWriteAt, long recordsRead,
-      long pointsWritten, String loop, String lastError) {
+  record Activation(
+      Instant startedAt,
+      Instant firstBatchAt,
+      Instant firstWriteAt,
+      long recordsRead,
+      long pointsWritten,
+      String loop,
+      String lastError) {
 
     /** Parses the object; null when it is absent, null or has no {@code started_at}. */
     static Activation parse(JsonNode n) {
@@ -96,19 +108,32 @@ final class ModeWatcher implements AutoCloseable {
         return null;
       }
       JsonNode error = n.get("last_error");
-      String lastError = error == null || error.isNull()
-          ? null
-          : error.isObject() ? error.path("stage").asText("?") + ": " + error.path("message").asText("") : error.asText();
-      return new Activation(started, instant(n.get("first_batch_at")), instant(n.get("first_write_at")),
-          n.path("records_read").asLong(0), n.path("points_written").asLong(0), n.path("loop").asText("?"), lastError);
+      String lastError =
+          error == null || error.isNull()
+              ? null
+              : error.isObject()
+                  ? error.path("stage").asText("?") + ": " + error.path("message").asText("")
+                  : error.asText();
+      return new Activation(
+          started,
+          instant(n.get("first_batch_at")),
+          instant(n.get("first_write_at")),
+          n.path("records_read").asLong(0),
+          n.path("points_written").asLong(0),
+          n.path("loop").asText("?"),
+          lastError);
     }
 
-    /** @return started → first batch read, or null */
+    /**
+     * @return started → first batch read, or null
+     */
     Duration toFirstBatch() {
       return firstBatchAt == null ? null : Duration.between(startedAt, firstBatchAt);
     }
 
-    /** @return started → first point written, or null */
+    /**
+     * @return started → first point written, or null
+     */
     Duration toFirstWrite() {
       return firstWriteAt == null ? null : Duration.between(startedAt, firstWriteAt);
     }
@@ -131,8 +156,8 @@ final class ModeWatcher implements AutoCloseable {
    * @param since when the watcher first saw FALLBACK, epoch milliseconds
    * @param until when it last saw FALLBACK, epoch milliseconds
    * @param activation the last {@code activation} seen while in FALLBACK, or null
-   * @param modelAndWriteSeconds model and InfluxDB time from the episode's start until its first point was
-   *     written (from {@code /metrics}), or null when not observed
+   * @param modelAndWriteSeconds model and InfluxDB time from the episode's start until its first
+   *     point was written (from {@code /metrics}), or null when not observed
    */
   record Episode(long since, long until, Activation activation, Double modelAndWriteSeconds) {}
 
@@ -239,8 +264,12 @@ final class ModeWatcher implements AutoCloseable {
       try {
         JsonNode root = status.get();
         long now = System.currentTimeMillis();
-        Snapshot snapshot = new Snapshot(Mode.valueOf(root.path("mode").asText()), root.path("violations").asInt(),
-            Activation.parse(root.get("activation")), now);
+        Snapshot snapshot =
+            new Snapshot(
+                Mode.valueOf(root.path("mode").asText()),
+                root.path("violations").asInt(),
+                Activation.parse(root.get("activation")),
+                now);
         Optional<StatusTransition> current = StatusTransition.parse(root.get("last_transition"));
         synchronized (this) {
           if (current.isPresent() && !current.get().equals(last)) {
@@ -286,19 +315,23 @@ final class ModeWatcher implements AutoCloseable {
       Double now = modelAndWriteSeconds();
       work = now == null || baselineWork == null ? null : now - baselineWork;
     }
-    episodes.set(episodes.size() - 1,
+    episodes.set(
+        episodes.size() - 1,
         new Episode(e.since(), s.seenAt(), own != null ? own : e.activation(), work));
   }
 
   /**
-   * The activation of an episode that began at {@code since}: one started well before it (more than 5 s,
-   * while the watcher sees a transition within ~50 ms) is the previous activation, still shown.
+   * The activation of an episode that began at {@code since}: one started well before it (more than
+   * 5 s, while the watcher sees a transition within ~50 ms) is the previous activation, still
+   * shown.
    */
   private static Activation own(Activation a, long since) {
     return a != null && a.startedAt().toEpochMilli() >= since - 5_000 ? a : null;
   }
 
-  /** {@code fallback_process_seconds_sum + fallback_write_seconds_sum}, or null when not exported. */
+  /**
+   * {@code fallback_process_seconds_sum + fallback_write_seconds_sum}, or null when not exported.
+   */
   private Double modelAndWriteSeconds() {
     try {
       Map<String, Double> samples = LauncherProcess.samples(metrics.get());

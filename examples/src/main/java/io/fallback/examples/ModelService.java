@@ -28,13 +28,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /model/api/predict?x=..&y=..&z=..&eda=..&hr=..&temp=..} answers {@code
  *       {"stress_level_prediction": "<0|1|2>"}} from {@link StressModel}; a missing or non-numeric
  *       parameter answers 400.
- *   <li>{@code GET /health} answers {@code {"status": "healthy"}} (503 while every prediction fails).
+ *   <li>{@code GET /health} answers {@code {"status": "healthy"}} (503 while every prediction
+ *       fails).
  * </ul>
  *
- * <p>Faults can be switched on and off at run time ({@link #faults(Faults)}): added latency and a rate
- * of HTTP 503 answers, for every caller or only for requests whose {@value #CLIENT_HEADER} header names
- * a given client (the example Flink job sends {@code X-Client: flink}), so one pipeline can be slowed
- * while the other is not.
+ * <p>Faults can be switched on and off at run time ({@link #faults(Faults)}): added latency and a
+ * rate of HTTP 503 answers, for every caller or only for requests whose {@value #CLIENT_HEADER}
+ * header names a given client (the example Flink job sends {@code X-Client: flink}), so one
+ * pipeline can be slowed while the other is not.
  *
  * <p>This class is thread-safe.
  */
@@ -42,8 +43,10 @@ public final class ModelService implements AutoCloseable {
 
   /** Path of the prediction endpoint. */
   public static final String PREDICT_PATH = "/model/api/predict";
+
   /** Path of the health endpoint. */
   public static final String HEALTH_PATH = "/health";
+
   /** Request header naming the caller, matched by {@link Faults#onlyClient()}. */
   public static final String CLIENT_HEADER = "X-Client";
 
@@ -52,10 +55,10 @@ public final class ModelService implements AutoCloseable {
 
   static {
     // The JDK HttpServer sends the response headers and the body in separate writes; without
-    // TCP_NODELAY, Nagle's algorithm holds the body back until the client's delayed ACK of the headers:
-    // ~44 ms per answer here instead of ~1 ms. The JDK reads this property once, when the first
-    // HttpServer of the JVM is created, so it must be set before that (the drill starts this service
-    // before its other HttpServer); an explicit -Dsun.net.httpserver.nodelay wins.
+    // TCP_NODELAY, Nagle's algorithm holds the body back until the client's delayed ACK of the
+    // headers: ~44 ms per answer here instead of ~1 ms. The JDK reads this property once, when the
+    // first HttpServer of the JVM is created, so it must be set before that (the drill starts this
+    // service before its other HttpServer); an explicit -Dsun.net.httpserver.nodelay wins.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
@@ -66,8 +69,8 @@ public final class ModelService implements AutoCloseable {
    *
    * @param latency added to every affected prediction before it answers; zero for none
    * @param errorRate share of affected predictions answered with HTTP 503, 0 to 1 (1 = always)
-   * @param onlyClient affect only requests whose {@value #CLIENT_HEADER} header equals this, or null
-   *     for every request
+   * @param onlyClient affect only requests whose {@value #CLIENT_HEADER} header equals this, or
+   *     null for every request
    */
   public record Faults(Duration latency, double errorRate, String onlyClient) {
 
@@ -253,7 +256,10 @@ public final class ModelService implements AutoCloseable {
         try {
           values[i] = Float.parseFloat(requireNonNull(text));
         } catch (NullPointerException | NumberFormatException e) {
-          respond(exchange, 400, "{\"error\": \"parameter " + PARAMETERS[i] + " is missing or not a number\"}");
+          respond(
+              exchange,
+              400,
+              "{\"error\": \"parameter " + PARAMETERS[i] + " is missing or not a number\"}");
           return;
         }
       }

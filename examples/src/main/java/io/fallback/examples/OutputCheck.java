@@ -14,14 +14,15 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li><b>missing</b>: due windows with no point from any source (must be 0);
- *   <li><b>mismatches</b>: points whose means, point time or stress level differ from the reference, or
- *       that no input explains (must be 0);
+ *   <li><b>mismatches</b>: points whose means, point time or stress level differ from the
+ *       reference, or that no input explains (must be 0);
  *   <li><b>overlap</b>: windows written by both sources (reported; equal values are harmless);
  *   <li><b>conflicting</b>: windows written by both sources with different values (must be 0).
  * </ul>
  *
- * <p>A point's identity in InfluxDB is measurement + tag set + time, so a window rewritten by the same
- * source is stored once; rewrites are counted from the write log ({@link InfluxWriteRecorder}).
+ * <p>A point's identity in InfluxDB is measurement + tag set + time, so a window rewritten by the
+ * same source is stored once; rewrites are counted from the write log ({@link
+ * InfluxWriteRecorder}).
  *
  * <p>Immutable and thread-safe.
  *
@@ -69,9 +70,10 @@ public record OutputCheck(
     List<String> samples = new ArrayList<>();
     int mismatches = 0;
     int checked = 0;
-    long size = reference.all().isEmpty()
-        ? 5000
-        : reference.all().firstEntry().getValue().end() - reference.all().firstKey().start();
+    long size =
+        reference.all().isEmpty()
+            ? 5000
+            : reference.all().firstEntry().getValue().end() - reference.all().firstKey().start();
     for (InfluxPoints.Point p : points) {
       bySource.merge(p.source(), 1, Integer::sum);
       Reference.WindowKey key = new Reference.WindowKey(p.id(), p.time() + 1 - size);
@@ -109,8 +111,15 @@ public record OutputCheck(
         }
       }
     }
-    return new OutputCheck(reference.due().size(), checked, missing, mismatches, overlap, conflicting,
-        new HashMap<>(bySource), samples);
+    return new OutputCheck(
+        reference.due().size(),
+        checked,
+        missing,
+        mismatches,
+        overlap,
+        conflicting,
+        new HashMap<>(bySource),
+        samples);
   }
 
   /**

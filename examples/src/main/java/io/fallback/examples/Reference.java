@@ -12,20 +12,21 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The expected output, computed independently of both pipelines from what the {@link SensorProducer}
- * had acknowledged: every (id, window) with input, its record count, its means, its point time and its
- * stress level.
+ * The expected output, computed independently of both pipelines from what the {@link
+ * SensorProducer} had acknowledged: every (id, window) with input, its record count, its means, its
+ * point time and its stress level.
  *
- * <p>Definitions (DESIGN §5): window start = {@link WindowSpec#windowStart(long)} of the event time (the
- * one definition shared with the fallback, exactly Flink's {@code TumblingEventTimeWindows}); sums in
- * {@code double} with a null field as 0, the record still counting; {@code mean = (float) (sum /
- * count)}; point time = end − 1 ms; stress level = {@link StressModel#predict(float, float)} of the means.
+ * <p>Definitions (DESIGN §5): window start = {@link WindowSpec#windowStart(long)} of the event time
+ * (the one definition shared with the fallback, exactly Flink's {@code TumblingEventTimeWindows});
+ * sums in {@code double} with a null field as 0, the record still counting; {@code mean = (float)
+ * (sum / count)}; point time = end − 1 ms; stress level = {@link StressModel#predict(float, float)}
+ * of the means.
  *
- * <p>{@link #due()} holds the windows both pipelines must have written by now: a window fires when the
- * watermark ({@code max event time − out-of-orderness − 1 ms}) reaches its end − 1 ms, and Flink's
- * watermark is the minimum over the topic's partitions, so a window is due when {@code end <=
- * min over partitions(newest event time) − out-of-orderness}. Later windows may or may not be written
- * yet; when written they must still equal the reference.
+ * <p>{@link #due()} holds the windows both pipelines must have written by now: a window fires when
+ * the watermark ({@code max event time − out-of-orderness − 1 ms}) reaches its end − 1 ms, and
+ * Flink's watermark is the minimum over the topic's partitions, so a window is due when {@code end
+ * <= min over partitions(newest event time) − out-of-orderness}. Later windows may or may not be
+ * written yet; when written they must still equal the reference.
  *
  * <p>Immutable and thread-safe.
  */
@@ -73,8 +74,12 @@ public final class Reference {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Expected e && e.key.equals(key) && e.end == end && e.count == count
-          && Arrays.equals(e.means, means) && e.stressLevel == stressLevel;
+      return o instanceof Expected e
+          && e.key.equals(key)
+          && e.end == end
+          && e.count == count
+          && Arrays.equals(e.means, means)
+          && e.stressLevel == stressLevel;
     }
 
     @Override
@@ -84,7 +89,15 @@ public final class Reference {
 
     @Override
     public String toString() {
-      return key.id() + "@" + pointTime() + " n=" + count + " means=" + Arrays.toString(means) + " level=" + stressLevel;
+      return key.id()
+          + "@"
+          + pointTime()
+          + " n="
+          + count
+          + " means="
+          + Arrays.toString(means)
+          + " level="
+          + stressLevel;
     }
   }
 
@@ -96,11 +109,12 @@ public final class Reference {
   private Reference(NavigableMap<WindowKey, Expected> all, long dueEnd, long records) {
     this.all = Collections.unmodifiableNavigableMap(all);
     TreeMap<WindowKey, Expected> d = new TreeMap<>();
-    all.forEach((k, e) -> {
-      if (e.end() <= dueEnd) {
-        d.put(k, e);
-      }
-    });
+    all.forEach(
+        (k, e) -> {
+          if (e.end() <= dueEnd) {
+            d.put(k, e);
+          }
+        });
     this.due = Collections.unmodifiableNavigableMap(d);
     this.dueEnd = dueEnd;
     this.records = records;
@@ -131,18 +145,23 @@ public final class Reference {
       records++;
     }
     TreeMap<WindowKey, Expected> all = new TreeMap<>();
-    sums.forEach((key, sum) -> {
-      long n = counts.get(key)[0];
-      float[] means = new float[SensorReading.FIELDS];
-      for (int i = 0; i < means.length; i++) {
-        means[i] = (float) (sum[i] / n);
-      }
-      all.put(key, new Expected(key, key.start() + size, n, means, StressModel.predict(means[4], means[3])));
-    });
-    long dueEnd = newestPerPartition.isEmpty()
-        ? Long.MIN_VALUE
-        : newestPerPartition.values().stream().mapToLong(Long::longValue).min().orElseThrow()
-            - spec.maxOutOfOrderness().toMillis();
+    sums.forEach(
+        (key, sum) -> {
+          long n = counts.get(key)[0];
+          float[] means = new float[SensorReading.FIELDS];
+          for (int i = 0; i < means.length; i++) {
+            means[i] = (float) (sum[i] / n);
+          }
+          all.put(
+              key,
+              new Expected(
+                  key, key.start() + size, n, means, StressModel.predict(means[4], means[3])));
+        });
+    long dueEnd =
+        newestPerPartition.isEmpty()
+            ? Long.MIN_VALUE
+            : newestPerPartition.values().stream().mapToLong(Long::longValue).min().orElseThrow()
+                - spec.maxOutOfOrderness().toMillis();
     return new Reference(all, dueEnd, records);
   }
 
@@ -181,6 +200,8 @@ public final class Reference {
    * @return the reference
    */
   public static Reference ofDefaults(Iterable<SensorProducer.Sent> sent) {
-    return of(sent, new WindowSpec(Duration.ofSeconds(5), Duration.ofSeconds(5), WindowSpec.NURSE_FIELDS));
+    return of(
+        sent,
+        new WindowSpec(Duration.ofSeconds(5), Duration.ofSeconds(5), WindowSpec.NURSE_FIELDS));
   }
 }

@@ -1,8 +1,9 @@
 package io.fallback.examples;
 
 /**
- * A decoded sensor record inside the Flink job (a Flink POJO: public fields, no-argument constructor).
- * Numeric fields keep their nulls; the job's aggregate counts a null as 0, as the seed's job did.
+ * A decoded sensor record inside the Flink job (a Flink POJO: public fields, no-argument
+ * constructor). Numeric fields keep their nulls; the job's aggregate counts a null as 0, as the
+ * seed's job did.
  *
  * <p>Not thread-safe (a mutable value).
  */
@@ -10,18 +11,25 @@ public class SensorEvent {
 
   /** The nurse id. */
   public String id;
+
   /** Event time: {@code datetime} parsed as UTC, epoch milliseconds. */
   public long eventTime;
+
   /** Accelerometer X, or null. */
   public Float x;
+
   /** Accelerometer Y, or null. */
   public Float y;
+
   /** Accelerometer Z, or null. */
   public Float z;
+
   /** Electrodermal activity, or null. */
   public Float eda;
+
   /** Heart rate, or null. */
   public Float hr;
+
   /** Skin temperature, or null. */
   public Float temp;
 

@@ -6,15 +6,15 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Deterministic wearable-sensor readings for a number of nurses: the same seed, nurse count and rate
- * give the same readings in the same order, whatever the wall clock.
+ * Deterministic wearable-sensor readings for a number of nurses: the same seed, nurse count and
+ * rate give the same readings in the same order, whatever the wall clock.
  *
- * <p>Nurse {@code n}'s sample {@code k} has event time {@code origin + floor(k * 1000 / hz)}. Each nurse
- * has a slow stress cycle (period 30–90 s, random phase) that drives heart rate (60–130 bpm) and
- * electrodermal activity (0.1–5 µS), so the model's stress level changes from window to window; skin
- * temperature stays in 30–36 °C, and the accelerometer axes wander around a few tens. With {@code
- * nullRate > 0}, each numeric field is independently null with that probability (the schema allows
- * it; the primary counts a null as 0).
+ * <p>Nurse {@code n}'s sample {@code k} has event time {@code origin + floor(k * 1000 / hz)}. Each
+ * nurse has a slow stress cycle (period 30–90 s, random phase) that drives heart rate (60–130 bpm)
+ * and electrodermal activity (0.1–5 µS), so the model's stress level changes from window to window;
+ * skin temperature stays in 30–36 °C, and the accelerometer axes wander around a few tens. With
+ * {@code nullRate > 0}, each numeric field is independently null with that probability (the schema
+ * allows it; the primary counts a null as 0).
  *
  * <p>Not thread-safe: each nurse's state advances as its readings are taken.
  */
@@ -22,7 +22,8 @@ public final class SensorGenerator {
 
   /** Device ids in the style of the seed's data set; more nurses get {@code N<index>}. */
   static final List<String> DATASET_IDS =
-      List.of("15", "5C", "6B", "6D", "7A", "7E", "83", "8B", "94", "BG", "CE", "DF", "E4", "EG", "F5");
+      List.of(
+          "15", "5C", "6B", "6D", "7A", "7E", "83", "8B", "94", "BG", "CE", "DF", "E4", "EG", "F5");
 
   private final int hz;
   private final long origin;
@@ -113,7 +114,9 @@ public final class SensorGenerator {
     double stress = 0.5 + 0.5 * Math.sin(2 * Math.PI * t / s.period + s.phase);
     float hr = clamp(64 + 58 * stress + r.nextGaussian() * 2.5, 60, 130);
     float eda = clamp(0.2 + 4.3 * stress * stress + r.nextGaussian() * 0.08, 0.1, 5);
-    float temp = clamp(33 + 1.6 * Math.sin(2 * Math.PI * t / 300 + s.phase) + r.nextGaussian() * 0.05, 30, 36);
+    float temp =
+        clamp(
+            33 + 1.6 * Math.sin(2 * Math.PI * t / 300 + s.phase) + r.nextGaussian() * 0.05, 30, 36);
     s.x = walk(r, s.x, s.baseX);
     s.y = walk(r, s.y, s.baseY);
     s.z = walk(r, s.z, s.baseZ);

@@ -21,17 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The wearable sensors: writes {@link SensorGenerator} readings to Kafka as raw Avro datums of the
- * seed's schema, key = nurse id, record timestamp = event time (so the primary group's Kafka time lag
- * and the fallback's rewind by {@code offsetsForTimes} see event time).
+ * seed's schema, key = nurse id, record timestamp = event time (so the primary group's Kafka time
+ * lag and the fallback's rewind by {@code offsetsForTimes} see event time).
  *
- * <p>The stream starts at {@code origin} (default: now). {@link #produceUntil(long)} writes every reading
- * with an event time before a given instant as fast as Kafka takes them (a backlog with event times in
- * the past); {@link #startLive()} then keeps writing each reading when the wall clock reaches its event
- * time (~32 Hz per nurse), until {@link #stopLive()}. Readings are generated in event-time order per
- * nurse, the same for the same seed.
+ * <p>The stream starts at {@code origin} (default: now). {@link #produceUntil(long)} writes every
+ * reading with an event time before a given instant as fast as Kafka takes them (a backlog with
+ * event times in the past); {@link #startLive()} then keeps writing each reading when the wall
+ * clock reaches its event time (~32 Hz per nurse), until {@link #stopLive()}. Readings are
+ * generated in event-time order per nurse, the same for the same seed.
  *
- * <p>Every record Kafka acknowledged is kept with its partition and offset ({@link #sent()}), which is
- * what the drill's {@link Reference} is computed from; a failed send is counted ({@link #failures()}).
+ * <p>Every record Kafka acknowledged is kept with its partition and offset ({@link #sent()}), which
+ * is what the drill's {@link Reference} is computed from; a failed send is counted ({@link
+ * #failures()}).
  *
  * <p>This class is thread-safe.
  */
@@ -91,9 +92,9 @@ public final class SensorProducer implements AutoCloseable {
   }
 
   /**
-   * Writes every reading with an event time before {@code eventTimeExclusive} that is not written yet,
-   * as fast as Kafka takes them, in event-time order across nurses, and waits until Kafka acknowledged
-   * them.
+   * Writes every reading with an event time before {@code eventTimeExclusive} that is not written
+   * yet, as fast as Kafka takes them, in event-time order across nurses, and waits until Kafka
+   * acknowledged them.
    *
    * @param eventTimeExclusive epoch milliseconds
    * @return the number of records written by this call
@@ -110,8 +111,8 @@ public final class SensorProducer implements AutoCloseable {
   }
 
   /**
-   * Starts writing in real time on a daemon thread: each reading when the wall clock reaches its event
-   * time. Readings already due (an origin in the past) are written at once.
+   * Starts writing in real time on a daemon thread: each reading when the wall clock reaches its
+   * event time. Readings already due (an origin in the past) are written at once.
    *
    * @throws IllegalStateException if live production runs already or the producer is closed
    */

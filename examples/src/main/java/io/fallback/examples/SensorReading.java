@@ -7,12 +7,12 @@ import java.util.Objects;
 
 /**
  * One wearable-sensor reading as the producer sends it: a {@code SensorRecord} of {@code
- * nurse_sensor_event.avsc}. The six numeric fields may be null (the schema allows it); {@code id} and
- * the event time never are.
+ * nurse_sensor_event.avsc}. The six numeric fields may be null (the schema allows it); {@code id}
+ * and the event time never are.
  *
  * @param id the nurse id (the Kafka key and the window key)
- * @param eventTime event time, epoch milliseconds; written as {@code datetime} in {@link #DATETIME} (UTC)
- *     and as the Kafka record timestamp
+ * @param eventTime event time, epoch milliseconds; written as {@code datetime} in {@link #DATETIME}
+ *     (UTC) and as the Kafka record timestamp
  * @param x accelerometer X, or null
  * @param y accelerometer Y, or null
  * @param z accelerometer Z, or null

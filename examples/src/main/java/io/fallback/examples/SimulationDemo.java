@@ -30,6 +30,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -37,16 +38,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.Locale;
 
 /**
- * A simulation of the whole fallback cycle in about 40 seconds, with the real core (supervisor, state
- * machine, loop, windows) and simulated parts around it: an in-memory topic with 2 partitions, a scripted
- * primary that processes the topic with the same windows, stalls, and recovers, and an in-memory sink.
- * It prints the seed's log lines, then checks the outputs: every window with input written once,
- * fallback windows equal to a reference computed from the produced records.
+ * A simulation of the whole fallback cycle in about 40 seconds, with the real core (supervisor,
+ * state machine, loop, windows) and simulated parts around it: an in-memory topic with 2
+ * partitions, a scripted primary that processes the topic with the same windows, stalls, and
+ * recovers, and an in-memory sink. It prints the seed's log lines, then checks the outputs: every
+ * window with input written once, fallback windows equal to a reference computed from the produced
+ * records.
  *
- * <p>The Kafka, InfluxDB, Flink and model-service adapters replace the simulated parts in the drill.
+ * <p>The Kafka, InfluxDB, Flink and model-service adapters replace the simulated parts in the
+ * drill.
  */
 public final class SimulationDemo {
 
@@ -76,8 +78,7 @@ public final class SimulationDemo {
   }
 
   private static void log(String level, String message) {
-    System.out.printf(
-        "%s %-5s %s%n", LocalTime.now(ZoneOffset.UTC).withNano(0), level, message);
+    System.out.printf("%s %-5s %s%n", LocalTime.now(ZoneOffset.UTC).withNano(0), level, message);
   }
 
   /** The deterministic demo model: stress level from the mean heart rate. */
@@ -90,8 +91,7 @@ public final class SimulationDemo {
     ScheduledExecutorService threads = Executors.newScheduledThreadPool(3);
     Random random = new Random(42);
     long startMillis = clock.millis();
-    threads.scheduleAtFixedRate(
-        () -> produce(random), 0, 1000 / HZ, TimeUnit.MILLISECONDS);
+    threads.scheduleAtFixedRate(() -> produce(random), 0, 1000 / HZ, TimeUnit.MILLISECONDS);
     threads.scheduleAtFixedRate(primary::process, 200, 200, TimeUnit.MILLISECONDS);
 
     FallbackListener listener = new SeedLines();
@@ -102,21 +102,26 @@ public final class SimulationDemo {
               // primary group's offsets; here the simulated primary shares its checkpoints)
               Map<Integer, Checkpoint> own = fallbackGroup.committed();
               Map<Integer, Checkpoint> start = new HashMap<>();
-              primary.committed().forEach((p, c) -> {
-                Checkpoint mine = own.get(p);
-                if (mine == null || mine.offset() < c.offset()) {
-                  start.put(p, c);
-                }
-              });
+              primary
+                  .committed()
+                  .forEach(
+                      (p, c) -> {
+                        Checkpoint mine = own.get(p);
+                        if (mine == null || mine.offset() < c.offset()) {
+                          start.put(p, c);
+                        }
+                      });
               fallbackGroup.commit(start);
               return new FallbackLoop<>(
                   new InMemoryBatchSource<>(fallbackGroup, 1000, SimulationDemo::sleep),
                   new WindowStage(SPEC),
-                  windows -> windows.stream().map(w -> new ScoredWindow(w, stressLevel(w))).toList(),
+                  windows ->
+                      windows.stream().map(w -> new ScoredWindow(w, stressLevel(w))).toList(),
                   write("dask-fallback"),
                   listener,
                   clock,
-                  new LoopSettings(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2)));
+                  new LoopSettings(
+                      Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofSeconds(2)));
             },
             listener);
     ModePolicy policy =
@@ -134,7 +139,9 @@ public final class SimulationDemo {
             .checkInterval(Duration.ofSeconds(1))
             .probeTimeout(Duration.ofMillis(500))
             .build();
-    log("INFO", "Simulation: 4 nurses at 32 Hz on a 2-partition in-memory topic; primary stalls at 8 s, recovers at 24 s");
+    log(
+        "INFO",
+        "Simulation: 4 nurses at 32 Hz on a 2-partition in-memory topic; primary stalls at 8 s, recovers at 24 s");
     supervisor.start();
 
     sleep(Duration.ofSeconds(8));
@@ -215,17 +222,29 @@ public final class SimulationDemo {
     System.out.println();
     System.out.println("| check                                  | value |");
     System.out.println("|----------------------------------------|-------|");
-    System.out.printf(Locale.ROOT, "| complete windows with input            | %5d |%n", expected.size());
-    System.out.printf(Locale.ROOT, "| written by the primary                 | %5d |%n", expected.size() - fromFallback);
-    System.out.printf(Locale.ROOT, "| written by the fallback                | %5d |%n", fromFallback);
+    System.out.printf(
+        Locale.ROOT, "| complete windows with input            | %5d |%n", expected.size());
+    System.out.printf(
+        Locale.ROOT,
+        "| written by the primary                 | %5d |%n",
+        expected.size() - fromFallback);
+    System.out.printf(
+        Locale.ROOT, "| written by the fallback                | %5d |%n", fromFallback);
     System.out.printf(Locale.ROOT, "| missing                                | %5d |%n", missing);
-    System.out.printf(Locale.ROOT, "| written by both sources (overlap)      | %5d |%n", duplicates.size());
-    System.out.printf(Locale.ROOT, "| of which with different values         | %5d |%n", conflicting);
-    System.out.printf(Locale.ROOT, "| mismatches against the reference       | %5d |%n", mismatches);
-    System.out.printf(Locale.ROOT, "| wall time                              | %4ds |%n", (clock.millis() - startMillis) / 1000);
+    System.out.printf(
+        Locale.ROOT, "| written by both sources (overlap)      | %5d |%n", duplicates.size());
+    System.out.printf(
+        Locale.ROOT, "| of which with different values         | %5d |%n", conflicting);
+    System.out.printf(
+        Locale.ROOT, "| mismatches against the reference       | %5d |%n", mismatches);
+    System.out.printf(
+        Locale.ROOT,
+        "| wall time                              | %4ds |%n",
+        (clock.millis() - startMillis) / 1000);
     int failures = 0;
     if (missing > 0 || mismatches > 0 || conflicting > 0 || fromFallback == 0) {
-      System.out.println("FAILED: missing, mismatching or conflicting windows, or no fallback output");
+      System.out.println(
+          "FAILED: missing, mismatching or conflicting windows, or no fallback output");
       failures++;
     }
     return failures;
@@ -240,8 +259,9 @@ public final class SimulationDemo {
   }
 
   /**
-   * A scripted primary: processes the topic with the same windows, commits its positions, and reports
-   * its own latency and health. While stalled it processes nothing and reports the job cancelled.
+   * A scripted primary: processes the topic with the same windows, commits its positions, and
+   * reports its own latency and health. While stalled it processes nothing and reports the job
+   * cancelled.
    */
   private final class SimulatedPrimary implements LatencySource, HealthProbe {
     volatile boolean stalled;
@@ -290,7 +310,9 @@ public final class SimulationDemo {
 
     @Override
     public Health check() {
-      return stalled ? Health.unhealthy("job nurse-stress is CANCELED") : Health.healthy("job nurse-stress is RUNNING");
+      return stalled
+          ? Health.unhealthy("job nurse-stress is CANCELED")
+          : Health.healthy("job nurse-stress is RUNNING");
     }
 
     @Override
@@ -310,7 +332,8 @@ public final class SimulationDemo {
     @Override
     public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
       switch (v.kind()) {
-        case VIOLATION -> log("WARN", "Latency violation " + v.count() + "/" + v.limit() + ": " + v.reason());
+        case VIOLATION ->
+            log("WARN", "Latency violation " + v.count() + "/" + v.limit() + ": " + v.reason());
         case OK -> {
           log("INFO", "Current processing latency: " + v.reason());
           log("INFO", "Flink is healthy");
@@ -341,8 +364,11 @@ public final class SimulationDemo {
 
     @Override
     public void fallbackStopped(Throwable failure) {
-      log(failure == null ? "INFO" : "ERROR",
-          failure == null ? "Returned to primary processing path" : "Fallback processor failed: " + failure);
+      log(
+          failure == null ? "INFO" : "ERROR",
+          failure == null
+              ? "Returned to primary processing path"
+              : "Fallback processor failed: " + failure);
     }
 
     @Override
@@ -360,5 +386,4 @@ public final class SimulationDemo {
       log("INFO", "Wrote " + outputs + " points to the in-memory sink");
     }
   }
-
 }

@@ -14,8 +14,8 @@ package io.fallback.examples;
  * </table>
  *
  * <p>Comparisons are on {@code float} values, which is what the model service parses from the query
- * string (both pipelines send {@link Float#toString(float)} of the means, which reads back exactly).
- * X, Y, Z and TEMP are accepted and ignored.
+ * string (both pipelines send {@link Float#toString(float)} of the means, which reads back
+ * exactly). X, Y, Z and TEMP are accepted and ignored.
  *
  * <p>This class is thread-safe (stateless).
  */

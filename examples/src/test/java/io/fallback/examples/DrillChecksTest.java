@@ -13,13 +13,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link DrillChecks} fed with made-up observations: a clean run passes every check, and each fault the drill
- * must catch fails exactly the checks it concerns.
+ * {@link DrillChecks} fed with made-up observations: a clean run passes every check, and each fault
+ * the drill must catch fails exactly the checks it concerns.
  *
- * <p>The clean run: nurses A (partition 0) and B (partition 1), a reading every 500 ms for 30 s of event time,
- * so 6 windows each, the first 4 due. Flink writes windows 0, 1, 3 and 5, the fallback windows 2 and 3 during
- * the "cancel" scenario (3 is written by both, equal: overlap) and window 4 during "slow"; the shadow run
- * writes every window; the launcher exits 143.
+ * <p>The clean run: nurses A (partition 0) and B (partition 1), a reading every 500 ms for 30 s of
+ * event time, so 6 windows each, the first 4 due. Flink writes windows 0, 1, 3 and 5, the fallback
+ * windows 2 and 3 during the "cancel" scenario (3 is written by both, equal: overlap) and window 4
+ * during "slow"; the shadow run writes every window; the launcher exits 143.
  */
 class DrillChecksTest {
 
@@ -47,46 +47,50 @@ class DrillChecksTest {
     assertThat(failed(report)).isEmpty();
     assertThat(report.passed()).isTrue();
     assertThat(report.samples()).isEmpty();
-    assertThat(report.title()).isEqualTo("nurse-stress: 4 nurses x 32 Hz, check every 2.0 s, threshold 10.0 s x 3,"
-        + " resume < 5.0 s, flink checkpoints every 2.0 s");
-    assertThat(report.checks()).extracting(DrillReport.Check::name).containsExactly(
-        "records produced (acknowledged by Kafka)",
-        "records the producer failed to send",
-        "windows due (id x 5 s window with input)",
-        MISSING,
-        DIFFERING,
-        CONFLICTING,
-        BYTES,
-        BYTE_CONFLICTS,
-        SELF_REWRITES,
-        "overlap (both sources, equal values)",
-        "windows re-written by flink (restore)",
-        "points stored per source",
-        "scenario cancel: trigger, fallback writes, hand-back",
-        "scenario cancel: trigger -> first batch read",
-        "scenario cancel: trigger -> first batch read (goal)",
-        "scenario cancel: trigger -> first point written (goal)",
-        "scenario cancel: fallback activation (/status)",
-        "scenario slow: trigger, fallback writes, hand-back",
-        "scenario slow: trigger -> first batch read",
-        "scenario slow: trigger -> first batch read (goal)",
-        "scenario slow: trigger -> first point written (goal)",
-        "scenario slow: fallback activation (/status)",
-        "shadow: flink points compared point for point",
-        SHADOW_DIFFERING,
-        "shadow: flink points without a fallback twin",
-        "shadow: due windows missing",
-        SHADOW_VS_REFERENCE,
-        DEAD_LETTERS,
-        "InfluxDB writes refused",
-        "model predictions flink / fallbacks",
-        "model 503s injected (fallback retried)",
-        "fallback launcher: java -jar fallback-launcher.jar, pid 4242",
-        EXIT,
-        FATAL_LOG,
-        "fallback log: TRIGGERING / RESUMING lines",
-        "fallback /metrics fallback_errors_total (sum)",
-        "fallback /metrics fallback_batch_failures_total (sum)");
+    assertThat(report.title())
+        .isEqualTo(
+            "nurse-stress: 4 nurses x 32 Hz, check every 2.0 s, threshold 10.0 s x 3,"
+                + " resume < 5.0 s, flink checkpoints every 2.0 s");
+    assertThat(report.checks())
+        .extracting(DrillReport.Check::name)
+        .containsExactly(
+            "records produced (acknowledged by Kafka)",
+            "records the producer failed to send",
+            "windows due (id x 5 s window with input)",
+            MISSING,
+            DIFFERING,
+            CONFLICTING,
+            BYTES,
+            BYTE_CONFLICTS,
+            SELF_REWRITES,
+            "overlap (both sources, equal values)",
+            "windows re-written by flink (restore)",
+            "points stored per source",
+            "scenario cancel: trigger, fallback writes, hand-back",
+            "scenario cancel: trigger -> first batch read",
+            "scenario cancel: trigger -> first batch read (goal)",
+            "scenario cancel: trigger -> first point written (goal)",
+            "scenario cancel: fallback activation (/status)",
+            "scenario slow: trigger, fallback writes, hand-back",
+            "scenario slow: trigger -> first batch read",
+            "scenario slow: trigger -> first batch read (goal)",
+            "scenario slow: trigger -> first point written (goal)",
+            "scenario slow: fallback activation (/status)",
+            "shadow: flink points compared point for point",
+            SHADOW_DIFFERING,
+            "shadow: flink points without a fallback twin",
+            "shadow: due windows missing",
+            SHADOW_VS_REFERENCE,
+            DEAD_LETTERS,
+            "InfluxDB writes refused",
+            "model predictions flink / fallbacks",
+            "model 503s injected (fallback retried)",
+            "fallback launcher: java -jar fallback-launcher.jar, pid 4242",
+            EXIT,
+            FATAL_LOG,
+            "fallback log: TRIGGERING / RESUMING lines",
+            "fallback /metrics fallback_errors_total (sum)",
+            "fallback /metrics fallback_batch_failures_total (sum)");
     assertThat(report.value("windows due (id x 5 s window with input)")).isEqualTo("8");
     assertThat(report.value("overlap (both sources, equal values)")).isEqualTo("2");
     assertThat(report.value("points stored per source")).isEqualTo("dask-fallback=6 flink=8");
@@ -99,7 +103,9 @@ class DrillChecksTest {
   void cleanRun_timesEachScenarioFromTheWriteLog() {
     DrillReport report = new Run().report();
 
-    assertThat(report.scenarios()).extracting(DrillReport.Timings::name).containsExactly("cancel", "slow", "shadow");
+    assertThat(report.scenarios())
+        .extracting(DrillReport.Timings::name)
+        .containsExactly("cancel", "slow", "shadow");
     DrillReport.Timings cancel = report.scenarios().get(0);
     assertThat(cancel.detection()).isEqualTo(Duration.ofSeconds(4));
     assertThat(cancel.handBack()).isEqualTo(Duration.ofSeconds(4));
@@ -145,7 +151,8 @@ class DrillChecksTest {
   @Test
   void bothSourcesWithDifferentValues_failsConflicting() {
     Run run = new Run();
-    // window 3 is written by both; the fallback's value differs from flink's (and so from the reference)
+    // window 3 is written by both; the fallback's value differs from flink's (and so from the
+    // reference)
     run.replace(Drill.FALLBACK_SOURCE, "A", 3, otherLevel(run.expected("A", 3)));
 
     DrillReport report = run.report();
@@ -159,15 +166,22 @@ class DrillChecksTest {
   @Test
   void windowWrittenTwiceByTheFallback_failsSelfRewrites() {
     Run run = new Run();
-    // the same bytes again, later in the same scenario: InfluxDB stores it once, the write log shows both
-    run.writes.add(new InfluxWriteRecorder.Write(W + 16_000, Drill.FALLBACK_SOURCE, "A", pointTime(2),
-        DrillChecks.expectedFields(run.expected("A", 2))));
+    // the same bytes again, later in the same scenario: InfluxDB stores it once, the write log
+    // shows both
+    run.writes.add(
+        new InfluxWriteRecorder.Write(
+            W + 16_000,
+            Drill.FALLBACK_SOURCE,
+            "A",
+            pointTime(2),
+            DrillChecks.expectedFields(run.expected("A", 2))));
 
     DrillReport report = run.report();
 
     assertThat(failed(report)).containsExactly(SELF_REWRITES);
     assertThat(report.value(SELF_REWRITES)).isEqualTo("1");
-    assertThat(report.samples()).contains("fallback wrote " + new Reference.WindowKey("A", T0 + 10_000) + " 2 times");
+    assertThat(report.samples())
+        .contains("fallback wrote " + new Reference.WindowKey("A", T0 + 10_000) + " 2 times");
     assertThat(report.passed()).isFalse();
   }
 
@@ -175,24 +189,33 @@ class DrillChecksTest {
   void equalValuesInOtherBytes_failsBytesOnly() {
     Run run = new Run();
     // the same values with the fields in another order: InfluxDB stores an equal point
-    run.writes.replaceAll(w -> w.source().equals(Drill.FALLBACK_SOURCE) && w.id().equals("B") && w.time() == pointTime(4)
-        ? new InfluxWriteRecorder.Write(w.receivedAt(), w.source(), w.id(), w.time(), reversed(w.fields()))
-        : w);
+    run.writes.replaceAll(
+        w ->
+            w.source().equals(Drill.FALLBACK_SOURCE)
+                    && w.id().equals("B")
+                    && w.time() == pointTime(4)
+                ? new InfluxWriteRecorder.Write(
+                    w.receivedAt(), w.source(), w.id(), w.time(), reversed(w.fields()))
+                : w);
 
     DrillReport report = run.report();
 
     assertThat(failed(report)).containsExactly(BYTES);
     assertThat(report.value(BYTES)).isEqualTo("1");
-    assertThat(report.samples()).anyMatch(s -> s.startsWith("bytes dask-fallback B@" + pointTime(4)));
+    assertThat(report.samples())
+        .anyMatch(s -> s.startsWith("bytes dask-fallback B@" + pointTime(4)));
     assertThat(report.passed()).isFalse();
   }
 
   @Test
   void shadowPointDifferingFromFlinks_failsBothShadowComparisons() {
     Run run = new Run();
-    run.shadowPoints.replaceAll(p -> p.id().equals("B") && p.time() == pointTime(1)
-        ? new InfluxPoints.Point(p.id(), p.source(), p.time(), p.values(), (p.stressLevel() + 1) % 3)
-        : p);
+    run.shadowPoints.replaceAll(
+        p ->
+            p.id().equals("B") && p.time() == pointTime(1)
+                ? new InfluxPoints.Point(
+                    p.id(), p.source(), p.time(), p.values(), (p.stressLevel() + 1) % 3)
+                : p);
 
     DrillReport report = run.report();
 
@@ -221,7 +244,8 @@ class DrillChecksTest {
 
     DrillReport report = run.report();
 
-    assertThat(failed(report)).containsExactly("scenario slow: trigger, fallback writes, hand-back");
+    assertThat(failed(report))
+        .containsExactly("scenario slow: trigger, fallback writes, hand-back");
     assertThat(report.value("scenario slow: trigger, fallback writes, hand-back"))
         .isEqualTo("triggered, 2 w, no hand-back");
     assertThat(report.scenarios().get(1).handBack()).isNull();
@@ -235,7 +259,8 @@ class DrillChecksTest {
 
     DrillReport report = run.report();
 
-    assertThat(failed(report)).containsExactly("scenario slow: trigger, fallback writes, hand-back");
+    assertThat(failed(report))
+        .containsExactly("scenario slow: trigger, fallback writes, hand-back");
     assertThat(report.value("scenario slow: trigger, fallback writes, hand-back"))
         .isEqualTo("no trigger, 0 w, no hand-back");
     assertThat(report.checks()).noneMatch(c -> c.name().startsWith("scenario slow: trigger -> "));
@@ -245,27 +270,33 @@ class DrillChecksTest {
   @Test
   void firstBatchAboveTheBound_failsTheTakeOverCheck() {
     Run run = new Run();
-    run.scenarios.set(0, scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 5_200, 6_000));
+    run.scenarios.set(
+        0, scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 5_200, 6_000));
 
     DrillReport report = run.report();
 
     assertThat(failed(report)).containsExactly("scenario cancel: trigger -> first batch read");
     assertThat(report.value("scenario cancel: trigger -> first batch read")).isEqualTo("5.2 s");
-    assertThat(report.checks()).filteredOn(c -> c.name().startsWith("scenario cancel: trigger -> first"))
-        .extracting(DrillReport.Check::result).containsExactly("FAIL", "GOAL MISSED", "GOAL MISSED");
+    assertThat(report.checks())
+        .filteredOn(c -> c.name().startsWith("scenario cancel: trigger -> first"))
+        .extracting(DrillReport.Check::result)
+        .containsExactly("FAIL", "GOAL MISSED", "GOAL MISSED");
     assertThat(report.passed()).isFalse();
   }
 
   @Test
   void firstBatchAboveTheGoalOnly_isAMissedGoal_notAFailure() {
     Run run = new Run();
-    run.scenarios.set(0, scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 1_400, 1_900));
+    run.scenarios.set(
+        0, scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 1_400, 1_900));
 
     DrillReport report = run.report();
 
     assertThat(failed(report)).isEmpty();
-    assertThat(report.checks()).filteredOn(c -> c.name().startsWith("scenario cancel: trigger -> first"))
-        .extracting(DrillReport.Check::result).containsExactly("PASS", "GOAL MISSED", "goal met");
+    assertThat(report.checks())
+        .filteredOn(c -> c.name().startsWith("scenario cancel: trigger -> first"))
+        .extracting(DrillReport.Check::result)
+        .containsExactly("PASS", "GOAL MISSED", "goal met");
     assertThat(report.passed()).isTrue();
   }
 
@@ -296,8 +327,9 @@ class DrillChecksTest {
   @Test
   void noClassDefFoundErrorInTheLauncherLog_failsTheLogCheck() {
     Run run = new Run();
-    run.log += "Exception in thread \"fallback-loop\" java.lang.NoClassDefFoundError: org/apache/avro/Schema\n"
-        + "\tat io.fallback.kafka.AvroDecoder.<init>(AvroDecoder.java:42)\n";
+    run.log +=
+        "Exception in thread \"fallback-loop\" java.lang.NoClassDefFoundError: org/apache/avro/Schema\n"
+            + "\tat io.fallback.kafka.AvroDecoder.<init>(AvroDecoder.java:42)\n";
 
     DrillReport report = run.report();
 
@@ -309,7 +341,8 @@ class DrillChecksTest {
   @Test
   void launcherErrorsInMetrics_areAMissedGoal_absentMetricsReported() {
     Run errors = new Run();
-    errors.metrics = "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n";
+    errors.metrics =
+        "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n";
     Run unreadable = new Run();
     unreadable.metrics = null;
 
@@ -361,7 +394,8 @@ class DrillChecksTest {
   void exceptionWhileComputing_keepsTheChecksBefore_failsReportComputed_andIsPassedOn() {
     Run run = new Run();
     // an observation no check expects: a write without a field set
-    run.writes.add(new InfluxWriteRecorder.Write(W + 2_000, Drill.PRIMARY_SOURCE, "A", pointTime(0), null));
+    run.writes.add(
+        new InfluxWriteRecorder.Write(W + 2_000, Drill.PRIMARY_SOURCE, "A", pointTime(0), null));
 
     DrillReport report = run.report();
 
@@ -374,7 +408,10 @@ class DrillChecksTest {
   // ---------------------------------------------------------------- made-up observations
 
   private static List<String> failed(DrillReport report) {
-    return report.checks().stream().filter(c -> Boolean.FALSE.equals(c.pass())).map(DrillReport.Check::name).toList();
+    return report.checks().stream()
+        .filter(c -> Boolean.FALSE.equals(c.pass()))
+        .map(DrillReport.Check::name)
+        .toList();
   }
 
   private static long pointTime(int window) {
@@ -382,7 +419,8 @@ class DrillChecksTest {
   }
 
   private static InfluxPoints.Point otherLevel(Reference.Expected e) {
-    return new InfluxPoints.Point(e.key().id(), "?", e.pointTime(), e.means(), (e.stressLevel() + 1) % 3);
+    return new InfluxPoints.Point(
+        e.key().id(), "?", e.pointTime(), e.means(), (e.stressLevel() + 1) % 3);
   }
 
   /** The same fields in the opposite order. */
@@ -392,12 +430,30 @@ class DrillChecksTest {
     return String.join(",", parts);
   }
 
-  private static DrillObservations.Scenario scenario(String name, long fault, long recovery, Long trigger,
-      Long handBack, long toFirstBatch, long toFirstWrite) {
+  private static DrillObservations.Scenario scenario(
+      String name,
+      long fault,
+      long recovery,
+      Long trigger,
+      Long handBack,
+      long toFirstBatch,
+      long toFirstWrite) {
     Instant started = Instant.ofEpochMilli(trigger);
-    ModeWatcher.Activation activation = new ModeWatcher.Activation(started, started.plusMillis(toFirstBatch),
-        started.plusMillis(toFirstWrite), 1_000, 4, "running", null);
-    return new DrillObservations.Scenario(name, fault, recovery, trigger, handBack,
+    ModeWatcher.Activation activation =
+        new ModeWatcher.Activation(
+            started,
+            started.plusMillis(toFirstBatch),
+            started.plusMillis(toFirstWrite),
+            1_000,
+            4,
+            "running",
+            null);
+    return new DrillObservations.Scenario(
+        name,
+        fault,
+        recovery,
+        trigger,
+        handBack,
         new ModeWatcher.Episode(trigger, handBack == null ? trigger : handBack, activation, 0.5));
   }
 
@@ -407,26 +463,33 @@ class DrillChecksTest {
     final List<InfluxPoints.Point> stored = new ArrayList<>();
     final List<InfluxWriteRecorder.Write> writes = new ArrayList<>();
     final List<InfluxPoints.Point> shadowPoints = new ArrayList<>();
-    final List<DrillObservations.Scenario> scenarios = new ArrayList<>(List.of(
-        scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 300, 1_200),
-        scenario("slow", W + 50_000, W + 70_000, W + 54_000, W + 74_000, 250, 900)));
+    final List<DrillObservations.Scenario> scenarios =
+        new ArrayList<>(
+            List.of(
+                scenario("cancel", W + 10_000, W + 30_000, W + 14_000, W + 34_000, 300, 1_200),
+                scenario("slow", W + 50_000, W + 70_000, W + 54_000, W + 74_000, 250, 900)));
     final List<RuntimeException> errors = new ArrayList<>();
     boolean started = true;
     String unreadable;
     long deadLetters;
     Integer exitCode = 143;
-    String log = "12:00:01 INFO  fallback started\n"
-        + "12:00:15 WARN  TRIGGERING DASK FALLBACK MODE (unhealthy)\n12:00:35 INFO  RESUMING PRIMARY PROCESSING MODE\n"
-        + "12:00:55 WARN  TRIGGERING DASK FALLBACK MODE (latency)\n12:01:15 INFO  RESUMING PRIMARY PROCESSING MODE\n";
-    String metrics = "fallback_errors_total{stage=\"process\"} 0.0\nfallback_batch_failures_total 3.0\n";
+    String log =
+        "12:00:01 INFO  fallback started\n"
+            + "12:00:15 WARN  TRIGGERING DASK FALLBACK MODE (unhealthy)\n12:00:35 INFO  RESUMING PRIMARY PROCESSING MODE\n"
+            + "12:00:55 WARN  TRIGGERING DASK FALLBACK MODE (latency)\n12:01:15 INFO  RESUMING PRIMARY PROCESSING MODE\n";
+    String metrics =
+        "fallback_errors_total{stage=\"process\"} 0.0\nfallback_batch_failures_total 3.0\n";
 
     Run() {
       List<SensorProducer.Sent> sent = new ArrayList<>();
       for (long t = T0; t < T0 + 30_000; t += 500) {
         float hr = 70f + (t - T0) / 1_000f;
-        sent.add(new SensorProducer.Sent(new SensorReading("A", t, 0.1f, 0.2f, 0.3f, 1.5f, hr, 33f), 0, sent.size()));
-        sent.add(new SensorProducer.Sent(new SensorReading("B", t, 0.4f, null, 0.6f, 2.5f, hr + 20, 34f), 1,
-            sent.size()));
+        sent.add(
+            new SensorProducer.Sent(
+                new SensorReading("A", t, 0.1f, 0.2f, 0.3f, 1.5f, hr, 33f), 0, sent.size()));
+        sent.add(
+            new SensorProducer.Sent(
+                new SensorReading("B", t, 0.4f, null, 0.6f, 2.5f, hr + 20, 34f), 1, sent.size()));
       }
       reference = Reference.ofDefaults(sent);
       for (String id : List.of("A", "B")) {
@@ -435,14 +498,25 @@ class DrillChecksTest {
         write(Drill.PRIMARY_SOURCE, id, 1, W + 1_000 + offset);
         write(Drill.FALLBACK_SOURCE, id, 2, W + 15_000 + offset);
         write(Drill.FALLBACK_SOURCE, id, 3, W + 15_000 + offset);
-        write(Drill.PRIMARY_SOURCE, id, 3, W + 32_000 + offset); // after its restore: overlap, equal values
+        write(
+            Drill.PRIMARY_SOURCE,
+            id,
+            3,
+            W + 32_000 + offset); // after its restore: overlap, equal values
         write(Drill.FALLBACK_SOURCE, id, 4, W + 55_000 + offset);
         write(Drill.PRIMARY_SOURCE, id, 5, W + 80_000 + offset);
         for (int window = 0; window < 6; window++) {
           Reference.Expected e = expected(id, window);
-          shadowPoints.add(new InfluxPoints.Point(id, Drill.SHADOW_SOURCE, e.pointTime(), e.means(), e.stressLevel()));
-          writes.add(new InfluxWriteRecorder.Write(W + 90_000 + window * 1_000, Drill.SHADOW_SOURCE, id,
-              e.pointTime(), DrillChecks.expectedFields(e)));
+          shadowPoints.add(
+              new InfluxPoints.Point(
+                  id, Drill.SHADOW_SOURCE, e.pointTime(), e.means(), e.stressLevel()));
+          writes.add(
+              new InfluxWriteRecorder.Write(
+                  W + 90_000 + window * 1_000,
+                  Drill.SHADOW_SOURCE,
+                  id,
+                  e.pointTime(),
+                  DrillChecks.expectedFields(e)));
         }
       }
     }
@@ -454,40 +528,78 @@ class DrillChecksTest {
     /** The source wrote the reference's window: acknowledged at {@code receivedAt}, stored. */
     private void write(String source, String id, int window, long receivedAt) {
       Reference.Expected e = expected(id, window);
-      writes.add(new InfluxWriteRecorder.Write(receivedAt, source, id, e.pointTime(), DrillChecks.expectedFields(e)));
+      writes.add(
+          new InfluxWriteRecorder.Write(
+              receivedAt, source, id, e.pointTime(), DrillChecks.expectedFields(e)));
       stored.add(new InfluxPoints.Point(id, source, e.pointTime(), e.means(), e.stressLevel()));
     }
 
     /** The source's point of that window is not in InfluxDB, nor in the write log. */
     void remove(String source, String id, int window) {
-      stored.removeIf(p -> p.source().equals(source) && p.id().equals(id) && p.time() == pointTime(window));
-      writes.removeIf(w -> w.source().equals(source) && w.id().equals(id) && w.time() == pointTime(window));
+      stored.removeIf(
+          p -> p.source().equals(source) && p.id().equals(id) && p.time() == pointTime(window));
+      writes.removeIf(
+          w -> w.source().equals(source) && w.id().equals(id) && w.time() == pointTime(window));
     }
 
     /** The source wrote {@code point}'s values (and the bytes of them) for that window instead. */
     void replace(String source, String id, int window, InfluxPoints.Point point) {
       Reference.Expected e = expected(id, window);
-      Reference.Expected written = new Reference.Expected(e.key(), e.end(), e.count(), point.values(),
-          point.stressLevel());
-      stored.replaceAll(p -> p.source().equals(source) && p.id().equals(id) && p.time() == e.pointTime()
-          ? new InfluxPoints.Point(id, source, p.time(), point.values(), point.stressLevel())
-          : p);
-      writes.replaceAll(w -> w.source().equals(source) && w.id().equals(id) && w.time() == e.pointTime()
-          ? new InfluxWriteRecorder.Write(w.receivedAt(), source, id, w.time(), DrillChecks.expectedFields(written))
-          : w);
+      Reference.Expected written =
+          new Reference.Expected(e.key(), e.end(), e.count(), point.values(), point.stressLevel());
+      stored.replaceAll(
+          p ->
+              p.source().equals(source) && p.id().equals(id) && p.time() == e.pointTime()
+                  ? new InfluxPoints.Point(
+                      id, source, p.time(), point.values(), point.stressLevel())
+                  : p);
+      writes.replaceAll(
+          w ->
+              w.source().equals(source) && w.id().equals(id) && w.time() == e.pointTime()
+                  ? new InfluxWriteRecorder.Write(
+                      w.receivedAt(), source, id, w.time(), DrillChecks.expectedFields(written))
+                  : w);
     }
 
     DrillReport report() {
-      DrillObservations.Pipeline pipeline = started
-          ? new DrillObservations.Pipeline(reference, 0, stored, writes, deadLetters, 0, 12, 10, 2)
-          : null;
-      DrillObservations.Shadow shadow = started ? new DrillObservations.Shadow(W + 90_000, shadowPoints,
-          new ModeWatcher.Activation(Instant.ofEpochMilli(W + 90_000), Instant.ofEpochMilli(W + 90_400),
-              Instant.ofEpochMilli(W + 90_600), 120, 12, "running", null)) : null;
-      DrillObservations.Launcher launcher = new DrillObservations.Launcher("fallback-launcher.jar", 4242,
-          "/work/main/examples/target/drill-fallback.log", exitCode, log, metrics);
-      DrillObservations observed = new DrillObservations(DrillSettings.ci(), List.of("+   1.0 s  servers up"),
-          Duration.ofSeconds(80), null, pipeline, scenarios, shadow, launcher, unreadable);
+      DrillObservations.Pipeline pipeline =
+          started
+              ? new DrillObservations.Pipeline(
+                  reference, 0, stored, writes, deadLetters, 0, 12, 10, 2)
+              : null;
+      DrillObservations.Shadow shadow =
+          started
+              ? new DrillObservations.Shadow(
+                  W + 90_000,
+                  shadowPoints,
+                  new ModeWatcher.Activation(
+                      Instant.ofEpochMilli(W + 90_000),
+                      Instant.ofEpochMilli(W + 90_400),
+                      Instant.ofEpochMilli(W + 90_600),
+                      120,
+                      12,
+                      "running",
+                      null))
+              : null;
+      DrillObservations.Launcher launcher =
+          new DrillObservations.Launcher(
+              "fallback-launcher.jar",
+              4242,
+              "/work/main/examples/target/drill-fallback.log",
+              exitCode,
+              log,
+              metrics);
+      DrillObservations observed =
+          new DrillObservations(
+              DrillSettings.ci(),
+              List.of("+   1.0 s  servers up"),
+              Duration.ofSeconds(80),
+              null,
+              pipeline,
+              scenarios,
+              shadow,
+              launcher,
+              unreadable);
       return DrillChecks.report(observed, errors::add);
     }
   }

@@ -11,33 +11,72 @@ import org.junit.jupiter.api.Test;
 
 class DrillReportTest {
 
-  private static final DrillReport.Timings CANCEL = new DrillReport.Timings("cancel", Duration.ofMillis(4_000),
-      Duration.ofMillis(8_100), 2_560, Duration.ofMillis(3_800), Duration.ofSeconds(4), 24,
-      Duration.ofMillis(420), Duration.ofMillis(1_730));
+  private static final DrillReport.Timings CANCEL =
+      new DrillReport.Timings(
+          "cancel",
+          Duration.ofMillis(4_000),
+          Duration.ofMillis(8_100),
+          2_560,
+          Duration.ofMillis(3_800),
+          Duration.ofSeconds(4),
+          24,
+          Duration.ofMillis(420),
+          Duration.ofMillis(1_730));
 
   @Test
   void allChecksPassing_passes_andRendersTablesAndTimeline() {
-    DrillReport report = new DrillReport("title", List.of(
-        DrillReport.Check.equal("missing windows (due, no point)", 0, 0),
-        DrillReport.Check.info("overlap (both sources, equal values)", "3", "reported")),
-        List.of(CANCEL), List.of("+   1.0 s  something"), List.of(), Duration.ofSeconds(80), null);
+    DrillReport report =
+        new DrillReport(
+            "title",
+            List.of(
+                DrillReport.Check.equal("missing windows (due, no point)", 0, 0),
+                DrillReport.Check.info("overlap (both sources, equal values)", "3", "reported")),
+            List.of(CANCEL),
+            List.of("+   1.0 s  something"),
+            List.of(),
+            Duration.ofSeconds(80),
+            null);
 
     assertThat(report.passed()).isTrue();
     assertThat(report.value("missing windows (due, no point)")).isEqualTo("0");
-    assertThat(report.render()).contains("RESULT: PASS", "2,560 rec in 3.8 s = 674/s", "something", "0.4 s", "1.7 s");
-    assertThat(report.markdown()).contains("| missing windows (due, no point) | 0 | 0 | PASS |", "**Result: PASS**",
-        "| 24 | 0.4 s | 1.7 s |");
+    assertThat(report.render())
+        .contains("RESULT: PASS", "2,560 rec in 3.8 s = 674/s", "something", "0.4 s", "1.7 s");
+    assertThat(report.markdown())
+        .contains(
+            "| missing windows (due, no point) | 0 | 0 | PASS |",
+            "**Result: PASS**",
+            "| 24 | 0.4 s | 1.7 s |");
   }
 
   @Test
   void missedGoal_isShownButDoesNotFail_whileAFailedBoundFails() {
-    DrillReport goalMissed = new DrillReport("t", List.of(
-        DrillReport.Check.that("cancel: trigger -> first batch read", "1.4 s", "< 5.0 s", true),
-        DrillReport.Check.goal("cancel: trigger -> first batch read (goal)", "1.4 s", "< 1.0 s (DESIGN §9)", false)),
-        List.of(), List.of(), List.of(), Duration.ZERO, null);
-    DrillReport boundFailed = new DrillReport("t", List.of(
-        DrillReport.Check.that("cancel: trigger -> first batch read", "31.0 s", "< 5.0 s", false)),
-        List.of(), List.of(), List.of(), Duration.ZERO, null);
+    DrillReport goalMissed =
+        new DrillReport(
+            "t",
+            List.of(
+                DrillReport.Check.that(
+                    "cancel: trigger -> first batch read", "1.4 s", "< 5.0 s", true),
+                DrillReport.Check.goal(
+                    "cancel: trigger -> first batch read (goal)",
+                    "1.4 s",
+                    "< 1.0 s (DESIGN §9)",
+                    false)),
+            List.of(),
+            List.of(),
+            List.of(),
+            Duration.ZERO,
+            null);
+    DrillReport boundFailed =
+        new DrillReport(
+            "t",
+            List.of(
+                DrillReport.Check.that(
+                    "cancel: trigger -> first batch read", "31.0 s", "< 5.0 s", false)),
+            List.of(),
+            List.of(),
+            List.of(),
+            Duration.ZERO,
+            null);
 
     assertThat(goalMissed.passed()).isTrue();
     assertThat(goalMissed.render()).contains("GOAL MISSED", "RESULT: PASS");
@@ -47,12 +86,16 @@ class DrillReportTest {
 
   @Test
   void activation_ofStatus_isParsedLeniently() throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
 
-    ModeWatcher.Activation full = ModeWatcher.Activation.parse(json.readTree("{\"started_at\":\"2025-01-01T00:00:00Z\","
-        + "\"first_batch_at\":\"2025-01-01T00:00:00.300Z\",\"first_write_at\":null,\"records_read\":12,"
-        + "\"points_written\":0,\"loop\":\"failing\",\"last_error\":{\"stage\":\"process\",\"message\":\"503\","
-        + "\"at\":\"2025-01-01T00:00:01Z\"}}"));
+    ModeWatcher.Activation full =
+        ModeWatcher.Activation.parse(
+            json.readTree(
+                "{\"started_at\":\"2025-01-01T00:00:00Z\","
+                    + "\"first_batch_at\":\"2025-01-01T00:00:00.300Z\",\"first_write_at\":null,\"records_read\":12,"
+                    + "\"points_written\":0,\"loop\":\"failing\",\"last_error\":{\"stage\":\"process\",\"message\":\"503\","
+                    + "\"at\":\"2025-01-01T00:00:01Z\"}}"));
 
     assertThat(full.toFirstBatch()).isEqualTo(Duration.ofMillis(300));
     assertThat(full.toFirstWrite()).isNull();
@@ -64,9 +107,10 @@ class DrillReportTest {
 
   @Test
   void prometheusText_sumsEveryLabelSet_absentIsNull() {
-    String text = "# HELP fallback_errors_total errors\n# TYPE fallback_errors_total counter\n"
-        + "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n"
-        + "fallback_errors_total_other 5.0\nfallback_mode 1.0\n";
+    String text =
+        "# HELP fallback_errors_total errors\n# TYPE fallback_errors_total counter\n"
+            + "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n"
+            + "fallback_errors_total_other 5.0\nfallback_mode 1.0\n";
 
     var samples = LauncherProcess.samples(text);
 
@@ -77,10 +121,24 @@ class DrillReportTest {
 
   @Test
   void oneFailingCheck_orAnEarlyStop_fails() {
-    DrillReport failing = new DrillReport("t", List.of(DrillReport.Check.equal("missing", 2, 0)), List.of(),
-        List.of(), List.of("missing x"), Duration.ZERO, null);
-    DrillReport stopped = new DrillReport("t", List.of(DrillReport.Check.equal("missing", 0, 0)), List.of(),
-        List.of(), List.of(), Duration.ZERO, "no hand-back within 60.0 s");
+    DrillReport failing =
+        new DrillReport(
+            "t",
+            List.of(DrillReport.Check.equal("missing", 2, 0)),
+            List.of(),
+            List.of(),
+            List.of("missing x"),
+            Duration.ZERO,
+            null);
+    DrillReport stopped =
+        new DrillReport(
+            "t",
+            List.of(DrillReport.Check.equal("missing", 0, 0)),
+            List.of(),
+            List.of(),
+            List.of(),
+            Duration.ZERO,
+            "no hand-back within 60.0 s");
 
     assertThat(failing.passed()).isFalse();
     assertThat(failing.render()).contains("FAIL", "missing x");
@@ -99,6 +157,7 @@ class DrillReportTest {
     assertThat(ci.report()).isEqualTo(Path.of("/tmp/r.md"));
     assertThat(demo.nurses()).isEqualTo(3);
     assertThat(demo.inputRate()).isEqualTo(96);
-    assertThatThrownBy(() -> DrillSettings.parse("--fast")).hasMessageContaining("unknown option '--fast'");
+    assertThatThrownBy(() -> DrillSettings.parse("--fast"))
+        .hasMessageContaining("unknown option '--fast'");
   }
 }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The primary alone: the real Flink job on the test kit's cluster, fed by the sensor producer, writes
- * exactly the reference's points, and a cancel + restore from its retained checkpoint loses nothing.
+ * The primary alone: the real Flink job on the test kit's cluster, fed by the sensor producer,
+ * writes exactly the reference's points, and a cancel + restore from its retained checkpoint loses
+ * nothing.
  */
 class FlinkPrimaryJobIT {
 
@@ -42,17 +43,25 @@ class FlinkPrimaryJobIT {
   }
 
   @Test
-  void backlog_everyDueWindowEqualsTheReference_alsoAfterCancelAndRestoreFromCheckpoint() throws Exception {
+  void backlog_everyDueWindowEqualsTheReference_alsoAfterCancelAndRestoreFromCheckpoint()
+      throws Exception {
     KAFKA.broker().createTopic("stress-topic", 2);
     INFLUX.server().createDatabase("flink_sink");
     long origin = (System.currentTimeMillis() / 1000) * 1000 - 120_000;
     FlinkPrimaryJob.Settings settings =
-        FlinkPrimaryJob.Settings.of(KAFKA.broker().bootstrapServers(), model.predictUrl(), INFLUX.server().url(),
+        FlinkPrimaryJob.Settings.of(
+                KAFKA.broker().bootstrapServers(),
+                model.predictUrl(),
+                INFLUX.server().url(),
                 checkpoints)
             .withCheckpointInterval(Duration.ofSeconds(1));
 
     try (SensorProducer producer =
-        SensorProducer.builder(KAFKA.broker().bootstrapServers()).nurses(4).origin(origin).nullRate(0.01).build()) {
+        SensorProducer.builder(KAFKA.broker().bootstrapServers())
+            .nurses(4)
+            .origin(origin)
+            .nullRate(0.01)
+            .build()) {
       producer.produceUntil(origin + 40_000);
       FlinkPrimaryJob job = FlinkPrimaryJob.start(FLINK.cluster(), settings);
 
@@ -99,12 +108,17 @@ class FlinkPrimaryJobIT {
   }
 
   private static long committedTotal() throws Exception {
-    return KAFKA.broker().admin().listConsumerGroupOffsets("flink-consumer").partitionsToOffsetAndMetadata().get()
-        .entrySet().stream()
+    return KAFKA
+        .broker()
+        .admin()
+        .listConsumerGroupOffsets("flink-consumer")
+        .partitionsToOffsetAndMetadata()
+        .get()
+        .entrySet()
+        .stream()
         .filter(e -> e.getKey().topic().equals("stress-topic"))
         .map(java.util.Map.Entry::getValue)
         .mapToLong(OffsetAndMetadata::offset)
         .sum();
   }
-
 }

@@ -112,7 +112,8 @@ class ModelServiceTest {
   }
 
   private static HttpResponse<String> get(String url, String client) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
     if (client != null) {
       request.header(ModelService.CLIENT_HEADER, client);
     }

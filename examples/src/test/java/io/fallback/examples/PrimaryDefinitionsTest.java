@@ -13,8 +13,8 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the primary and the fallback honest: Flink's window assignment and the example job's aggregate
- * compute what the fallback's core definitions and the drill's reference compute.
+ * Keeps the primary and the fallback honest: Flink's window assignment and the example job's
+ * aggregate compute what the fallback's core definitions and the drill's reference compute.
  */
 class PrimaryDefinitionsTest {
 
@@ -23,18 +23,20 @@ class PrimaryDefinitionsTest {
   @Test
   void flinkTumblingWindowStart_equalsCoreWindowSpec_includingNegativeAndEdgeTimes() {
     SplittableRandom random = new SplittableRandom(1);
-    List<Long> times = new ArrayList<>(List.of(0L, 4_999L, 5_000L, -1L, -5_000L, -5_001L, Long.MAX_VALUE / 2));
+    List<Long> times =
+        new ArrayList<>(List.of(0L, 4_999L, 5_000L, -1L, -5_000L, -5_001L, Long.MAX_VALUE / 2));
     for (int i = 0; i < 10_000; i++) {
       times.add(random.nextLong(-4_000_000_000_000L, 4_000_000_000_000L));
     }
 
     TumblingEventTimeWindows flink = TumblingEventTimeWindows.of(Duration.ofSeconds(5));
-    WindowAssigner.WindowAssignerContext context = new WindowAssigner.WindowAssignerContext() {
-      @Override
-      public long getCurrentProcessingTime() {
-        return 0;
-      }
-    };
+    WindowAssigner.WindowAssignerContext context =
+        new WindowAssigner.WindowAssignerContext() {
+          @Override
+          public long getCurrentProcessingTime() {
+            return 0;
+          }
+        };
 
     for (long t : times) {
       TimeWindow window = flink.assignWindows(null, t, context).iterator().next();

@@ -10,26 +10,51 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checks the metric names and labels a PromQL expression uses against what a real scrape of
- * {@code GET /metrics} exposes, for want of a Prometheus server in the build: every metric selector must
- * name a sample that the scrape has; every label matcher a label that metric has (an {@code =} matcher with
- * a literal value also one of its values); every label of {@code by (...)}, {@code without (...)} and of
- * the legend ({@code {{label}}}) one of the expression's metrics has. {@code instance} and {@code job} are
- * allowed everywhere: Prometheus adds them to every scraped series.
+ * Checks the metric names and labels a PromQL expression uses against what a real scrape of {@code
+ * GET /metrics} exposes, for want of a Prometheus server in the build: every metric selector must
+ * name a sample that the scrape has; every label matcher a label that metric has (an {@code =}
+ * matcher with a literal value also one of its values); every label of {@code by (...)}, {@code
+ * without (...)} and of the legend ({@code {{label}}}) one of the expression's metrics has. {@code
+ * instance} and {@code job} are allowed everywhere: Prometheus adds them to every scraped series.
  *
- * <p>Not a PromQL parser: functions, aggregations, operators, numbers, durations and Grafana variables
- * ({@code $name}) are skipped, which is all the dashboard uses.
+ * <p>Not a PromQL parser: functions, aggregations, operators, numbers, durations and Grafana
+ * variables ({@code $name}) are skipped, which is all the dashboard uses.
  */
 final class PromQlCheck {
 
   private static final Set<String> KEYWORDS =
-      Set.of("by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset",
+      Set.of(
+          "by",
+          "without",
+          "on",
+          "ignoring",
+          "group_left",
+          "group_right",
+          "bool",
+          "and",
+          "or",
+          "unless",
+          "offset",
           // aggregation operators, which may be followed by by (...) before their parenthesis
-          "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "topk", "bottomk", "quantile",
-          "count_values", "limitk", "limit_ratio");
-  private static final Set<String> LABEL_LISTS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right");
+          "sum",
+          "avg",
+          "min",
+          "max",
+          "count",
+          "group",
+          "stddev",
+          "stdvar",
+          "topk",
+          "bottomk",
+          "quantile",
+          "count_values",
+          "limitk",
+          "limit_ratio");
+  private static final Set<String> LABEL_LISTS =
+      Set.of("by", "without", "on", "ignoring", "group_left", "group_right");
   private static final Set<String> TARGET_LABELS = Set.of("instance", "job");
-  private static final Pattern LEGEND_LABEL = Pattern.compile("\\{\\{\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*}}");
+  private static final Pattern LEGEND_LABEL =
+      Pattern.compile("\\{\\{\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*}}");
 
   /** sample name -> label name -> values seen */
   private final Map<String, Map<String, Set<String>>> series = new LinkedHashMap<>();
@@ -46,16 +71,20 @@ final class PromQlCheck {
       }
       int brace = line.indexOf('{');
       int space = line.indexOf(' ');
-      String name = brace >= 0 && brace < space ? line.substring(0, brace) : line.substring(0, space);
+      String name =
+          brace >= 0 && brace < space ? line.substring(0, brace) : line.substring(0, space);
       Map<String, Set<String>> labels = series.computeIfAbsent(name, n -> new LinkedHashMap<>());
       if (brace >= 0 && brace < space) {
-        new Cursor(line, brace).matchers()
+        new Cursor(line, brace)
+            .matchers()
             .forEach(m -> labels.computeIfAbsent(m[0], k -> new LinkedHashSet<>()).add(m[2]));
       }
     }
   }
 
-  /** @return the sample names of the scrape */
+  /**
+   * @return the sample names of the scrape
+   */
   Set<String> names() {
     return series.keySet();
   }
@@ -119,7 +148,8 @@ final class PromQlCheck {
     for (String label : used) {
       boolean known =
           TARGET_LABELS.contains(label)
-              || metrics.stream().anyMatch(n -> series.containsKey(n) && series.get(n).containsKey(label));
+              || metrics.stream()
+                  .anyMatch(n -> series.containsKey(n) && series.get(n).containsKey(label));
       if (!known) {
         problems.add("label " + label + " is on none of " + metrics);
       }
@@ -127,7 +157,8 @@ final class PromQlCheck {
     return problems;
   }
 
-  private static void matcher(String metric, Map<String, Set<String>> labels, String[] m, List<String> problems) {
+  private static void matcher(
+      String metric, Map<String, Set<String>> labels, String[] m, List<String> problems) {
     String label = m[0];
     String op = m[1];
     String value = m[2];
@@ -137,7 +168,16 @@ final class PromQlCheck {
     if (!labels.containsKey(label)) {
       problems.add("metric " + metric + " has no label " + label);
     } else if (op.equals("=") && !value.contains("$") && !labels.get(label).contains(value)) {
-      problems.add("metric " + metric + " has no " + label + "=\"" + value + "\" (only " + labels.get(label) + ")");
+      problems.add(
+          "metric "
+              + metric
+              + " has no "
+              + label
+              + "=\""
+              + value
+              + "\" (only "
+              + labels.get(label)
+              + ")");
     }
   }
 

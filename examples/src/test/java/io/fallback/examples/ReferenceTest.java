@@ -11,10 +11,11 @@ class ReferenceTest {
 
   @Test
   void means_areFloatOfDoubleSums_withNullsCountedAsZero() {
-    List<SensorProducer.Sent> sent = List.of(
-        sent(0, reading("A", T0 + 10, 1f, 100f, 1f)),
-        sent(0, reading("A", T0 + 4_999, null, 90f, 5f)),
-        sent(0, reading("A", T0 + 5_000, 3f, 70f, 0.5f)));
+    List<SensorProducer.Sent> sent =
+        List.of(
+            sent(0, reading("A", T0 + 10, 1f, 100f, 1f)),
+            sent(0, reading("A", T0 + 4_999, null, 90f, 5f)),
+            sent(0, reading("A", T0 + 5_000, 3f, 70f, 0.5f)));
 
     Reference reference = Reference.ofDefaults(sent);
 
@@ -29,11 +30,12 @@ class ReferenceTest {
 
   @Test
   void due_followsTheSlowestPartitionsWatermark() {
-    List<SensorProducer.Sent> sent = List.of(
-        sent(0, reading("A", T0, 1f, 70f, 1f)),
-        sent(0, reading("A", T0 + 20_000, 1f, 70f, 1f)),
-        sent(1, reading("B", T0 + 1_000, 1f, 70f, 1f)),
-        sent(1, reading("B", T0 + 10_000, 1f, 70f, 1f)));
+    List<SensorProducer.Sent> sent =
+        List.of(
+            sent(0, reading("A", T0, 1f, 70f, 1f)),
+            sent(0, reading("A", T0 + 20_000, 1f, 70f, 1f)),
+            sent(1, reading("B", T0 + 1_000, 1f, 70f, 1f)),
+            sent(1, reading("B", T0 + 10_000, 1f, 70f, 1f)));
 
     Reference reference = Reference.ofDefaults(sent);
 

@@ -31,13 +31,16 @@ class SensorGeneratorTest {
 
     List<SensorReading> readings = take(g, 32 * 120);
 
-    assertThat(readings).allSatisfy(r -> {
-      assertThat(r.hr()).isBetween(60f, 130f);
-      assertThat(r.eda()).isBetween(0.1f, 5f);
-      assertThat(r.temp()).isBetween(30f, 36f);
-      assertThat(r.x()).isBetween(-128f, 127f);
-    });
-    assertThat(readings.stream().mapToDouble(SensorReading::hr).max().orElseThrow()).isGreaterThan(110);
+    assertThat(readings)
+        .allSatisfy(
+            r -> {
+              assertThat(r.hr()).isBetween(60f, 130f);
+              assertThat(r.eda()).isBetween(0.1f, 5f);
+              assertThat(r.temp()).isBetween(30f, 36f);
+              assertThat(r.x()).isBetween(-128f, 127f);
+            });
+    assertThat(readings.stream().mapToDouble(SensorReading::hr).max().orElseThrow())
+        .isGreaterThan(110);
     assertThat(readings.stream().mapToDouble(SensorReading::hr).min().orElseThrow()).isLessThan(80);
   }
 
@@ -66,7 +69,8 @@ class SensorGeneratorTest {
 
     long nulls = readings.stream().filter(r -> r.hr() == null).count();
     assertThat(nulls).as("about 10 %% of 2000 readings").isBetween(150L, 250L);
-    SensorReading withNull = readings.stream().filter(r -> r.hr() == null).findFirst().orElseThrow();
+    SensorReading withNull =
+        readings.stream().filter(r -> r.hr() == null).findFirst().orElseThrow();
     assertThat(withNull.valueOrZero(4)).isZero();
   }
 
@@ -86,7 +90,8 @@ class SensorGeneratorTest {
   @Test
   void avroDatum_roundTripsWithNullsAndTheSeedsDatetimeLayout() throws IOException {
     SensorAvro avro = new SensorAvro();
-    SensorReading reading = new SensorReading("E4", ORIGIN + 123, 1.5f, null, -3f, 0.25f, 88.5f, null);
+    SensorReading reading =
+        new SensorReading("E4", ORIGIN + 123, 1.5f, null, -3f, 0.25f, 88.5f, null);
 
     GenericRecord decoded = avro.decode(avro.encode(reading));
 

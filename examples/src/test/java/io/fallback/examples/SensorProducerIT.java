@@ -45,12 +45,18 @@ class SensorProducerIT {
 
     assertThat(sent).hasSize(5 * 64);
     assertThat(records).hasSize(5 * 64);
-    assertThat(records.stream().map(ConsumerRecord::partition).distinct()).containsExactlyInAnyOrder(0, 1);
+    assertThat(records.stream().map(ConsumerRecord::partition).distinct())
+        .containsExactlyInAnyOrder(0, 1);
     Map<String, Integer> partitionOfKey =
-        records.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::partition, (a, b) -> {
-          assertThat(a).as("one partition per key").isEqualTo(b);
-          return a;
-        }));
+        records.stream()
+            .collect(
+                Collectors.toMap(
+                    ConsumerRecord::key,
+                    ConsumerRecord::partition,
+                    (a, b) -> {
+                      assertThat(a).as("one partition per key").isEqualTo(b);
+                      return a;
+                    }));
     assertThat(partitionOfKey).hasSize(5);
     SensorAvro avro = new SensorAvro();
     for (ConsumerRecord<String, byte[]> r : records) {
@@ -93,10 +99,11 @@ class SensorProducerIT {
       consumer.seekToBeginning(consumer.assignment());
       await("all " + expected + " records read back")
           .atMost(Duration.ofSeconds(30))
-          .until(() -> {
-            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            return records.size() >= expected;
-          });
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= expected;
+              });
     }
     return records;
   }

@@ -5,10 +5,11 @@ import java.util.List;
 /**
  * Turns a batch of inputs into outputs: in the product, completed windows into scored points.
  *
- * <p>Contract: all or nothing. Either every input yields its output, or the call throws and the loop
- * retries the same inputs later. Never invent an output to get past a failure (the earlier version wrote
- * a made-up stress level when the model service was down). The same inputs may be passed again after a
- * failure, so the call must not have side effects that a retry would duplicate.
+ * <p>Contract: all or nothing. Either every input yields its output, or the call throws and the
+ * loop retries the same inputs later. Never invent an output to get past a failure (the earlier
+ * version wrote a made-up stress level when the model service was down). The same inputs may be
+ * passed again after a failure, so the call must not have side effects that a retry would
+ * duplicate.
  *
  * <p>Called from the single loop thread; implementations may fan out internally.
  *

@@ -7,9 +7,10 @@ import java.util.Map;
 /**
  * Where the fallback loop reads its input (the Kafka consumer in production).
  *
- * <p>Life cycle: {@link #open} once, then any number of {@link #poll}, {@link #commit},
- * {@link #deadLetter} and {@link #hold} calls, then {@link #close}. All calls come from the single loop
- * thread; implementations need not be thread-safe, except {@link #wakeup()}, which any thread may call.
+ * <p>Life cycle: {@link #open} once, then any number of {@link #poll}, {@link #commit}, {@link
+ * #deadLetter} and {@link #hold} calls, then {@link #close}. All calls come from the single loop
+ * thread; implementations need not be thread-safe, except {@link #wakeup()}, which any thread may
+ * call.
  *
  * @param <I> the decoded record type
  */
@@ -25,8 +26,8 @@ public interface BatchSource<I> extends AutoCloseable {
   void open(PartitionListener listener);
 
   /**
-   * Returns the next records, at most the configured batch size, waiting at most the configured batch
-   * timeout. An empty list is a normal answer. Records of one partition come in offset order.
+   * Returns the next records, at most the configured batch size, waiting at most the configured
+   * batch timeout. An empty list is a normal answer. Records of one partition come in offset order.
    * Records that cannot be decoded never appear here: the source dead-letters them itself.
    *
    * @return the records read, possibly empty
@@ -34,11 +35,11 @@ public interface BatchSource<I> extends AutoCloseable {
   List<SourceRecord<I>> poll();
 
   /**
-   * Like {@link #poll()}, but returns (possibly empty) after at most {@code maxWait}, so that the loop can
-   * commit on time while a batch is still being collected. A source that collects a batch until it is
-   * full or its batch timeout has passed since its first record keeps what it collected so far for the
-   * next call instead of returning a partial batch early. The default ignores {@code maxWait} and calls
-   * {@link #poll()}.
+   * Like {@link #poll()}, but returns (possibly empty) after at most {@code maxWait}, so that the
+   * loop can commit on time while a batch is still being collected. A source that collects a batch
+   * until it is full or its batch timeout has passed since its first record keeps what it collected
+   * so far for the next call instead of returning a partial batch early. The default ignores {@code
+   * maxWait} and calls {@link #poll()}.
    *
    * @param maxWait the longest this call may block; zero or positive
    * @return the records of a complete batch, possibly empty
@@ -58,8 +59,9 @@ public interface BatchSource<I> extends AutoCloseable {
   void commit(Map<Integer, Checkpoint> checkpoints);
 
   /**
-   * Moves a record that must not be processed (for example late for a window already written) to the
-   * dead-letter destination with a reason. Must be durable before the next {@link #commit} returns.
+   * Moves a record that must not be processed (for example late for a window already written) to
+   * the dead-letter destination with a reason. Must be durable before the next {@link #commit}
+   * returns.
    *
    * @param record the record
    * @param reason a short machine-readable reason, such as {@code late}
@@ -67,9 +69,9 @@ public interface BatchSource<I> extends AutoCloseable {
   void deadLetter(SourceRecord<I> record, String reason);
 
   /**
-   * Keeps the source alive for about {@code duration} without delivering records, while the loop holds a
-   * batch it could not process or write (backpressure). Kafka pauses its partitions and keeps polling so
-   * that the group does not evict it. Returns early on {@link #wakeup()}.
+   * Keeps the source alive for about {@code duration} without delivering records, while the loop
+   * holds a batch it could not process or write (backpressure). Kafka pauses its partitions and
+   * keeps polling so that the group does not evict it. Returns early on {@link #wakeup()}.
    *
    * @param duration how long to wait
    */
@@ -78,9 +80,7 @@ public interface BatchSource<I> extends AutoCloseable {
   /** Makes a blocked {@link #poll} or {@link #hold} return soon. Thread-safe. */
   void wakeup();
 
-  /**
-   * Releases the source. Called after the loop's last {@link #commit}. Idempotent.
-   */
+  /** Releases the source. Called after the loop's last {@link #commit}. Idempotent. */
   @Override
   void close();
 }

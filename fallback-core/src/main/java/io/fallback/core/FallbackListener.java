@@ -12,8 +12,8 @@ import java.util.Map;
  * seed's log lines and into metrics. Core itself never logs.
  *
  * <p>Every method has a default that does nothing (or forwards, as documented). Methods are called
- * synchronously from the supervisor's thread (checks, transitions), a probe's thread
- * ({@link #probeFailed}) or the loop's thread (batches, activation), so they must be fast and must not
+ * synchronously from the supervisor's thread (checks, transitions), a probe's thread ({@link
+ * #probeFailed}) or the loop's thread (batches, activation), so they must be fast and must not
  * throw; an exception thrown by a listener is caught and ignored by the caller so it cannot break
  * processing. Implementations must be thread-safe, since these threads call concurrently.
  */
@@ -43,8 +43,8 @@ public interface FallbackListener {
   default void checkFailed(Throwable error) {}
 
   /**
-   * A health probe or latency source threw instead of answering. The check still counts it: a health
-   * probe as unhealthy, a latency source as no evidence. Called on the probe's thread.
+   * A health probe or latency source threw instead of answering. The check still counts it: a
+   * health probe as unhealthy, a latency source as no evidence. Called on the probe's thread.
    *
    * @param probe the {@code name()} of the probe or latency source
    * @param error what it threw, any {@link Throwable} (an {@link Error} included)
@@ -65,18 +65,18 @@ public interface FallbackListener {
   default void fallbackStopping() {}
 
   /**
-   * The fallback loop has stopped and closed its source ({@code Returned to primary processing path}
-   * when it was a hand-back).
+   * The fallback loop has stopped and closed its source ({@code Returned to primary processing
+   * path} when it was a hand-back).
    *
-   * @param failure the error that ended the loop when it is not retried (it happened while stopping),
-   *     or {@code null} after a requested stop; a failure that is retried arrives as
+   * @param failure the error that ended the loop when it is not retried (it happened while
+   *     stopping), or {@code null} after a requested stop; a failure that is retried arrives as
    *     {@link #fallbackFailed} instead
    */
   default void fallbackStopped(Throwable failure) {}
 
   /**
-   * The fallback could not be activated: building its loop threw (for example a
-   * {@link NoClassDefFoundError} from a broken package). Nothing runs; the activation is retried after
+   * The fallback could not be activated: building its loop threw (for example a {@link
+   * NoClassDefFoundError} from a broken package). Nothing runs; the activation is retried after
    * {@code retryIn}, with a growing backoff. Not followed by {@link #fallbackStopped}.
    *
    * @param error what was thrown, any {@link Throwable}
@@ -86,12 +86,14 @@ public interface FallbackListener {
   default void activationFailed(Throwable error, int attempt, Duration retryIn) {}
 
   /**
-   * The running fallback loop failed (it threw, or returned without being asked to stop) and has closed
-   * its source. Nothing runs; a fresh loop is started after {@code retryIn}, with a growing backoff.
-   * The default forwards to {@link #fallbackStopped(Throwable)}, as before retries existed.
+   * The running fallback loop failed (it threw, or returned without being asked to stop) and has
+   * closed its source. Nothing runs; a fresh loop is started after {@code retryIn}, with a growing
+   * backoff. The default forwards to {@link #fallbackStopped(Throwable)}, as before retries
+   * existed.
    *
    * @param error what ended the loop, any {@link Throwable}
-   * @param attempt 1 for the first failure of this activation (or the first after a long healthy run)
+   * @param attempt 1 for the first failure of this activation (or the first after a long healthy
+   *     run)
    * @param retryIn when the loop is started again
    */
   default void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
@@ -99,9 +101,9 @@ public interface FallbackListener {
   }
 
   /**
-   * After failed attempts ({@link #activationFailed}, {@link #fallbackFailed}), a new loop was built and
-   * is running. Not called for the first attempt of an activation, which {@link #fallbackStarting}
-   * announces.
+   * After failed attempts ({@link #activationFailed}, {@link #fallbackFailed}), a new loop was
+   * built and is running. Not called for the first attempt of an activation, which {@link
+   * #fallbackStarting} announces.
    *
    * @param attempt the number of this attempt, {@code >= 2}
    */
@@ -133,8 +135,9 @@ public interface FallbackListener {
   default void batchWritten(int outputs, Duration took) {}
 
   /**
-   * A stage failed; the batch is held and retried after {@code retryIn}. Only {@link RuntimeException}s
-   * are held and retried this way; anything else ends the loop ({@link #fallbackFailed}).
+   * A stage failed; the batch is held and retried after {@code retryIn}. Only {@link
+   * RuntimeException}s are held and retried this way; anything else ends the loop ({@link
+   * #fallbackFailed}).
    *
    * @param stage which stage
    * @param cause the error

@@ -3,11 +3,11 @@ package io.fallback.core;
 /**
  * Tells whether the primary processor is up and processing.
  *
- * <p>Contract: return {@link Health#healthy(String)} only when the primary is processing; every other
- * answer, including an exception, counts as {@link Health.Status#UNHEALTHY}. The supervisor bounds each
- * call with a timeout, and a call that does not return in time counts as unhealthy with the reason
- * "probe timed out". The reason string ends up in transition events and logs, so it should say what was
- * wrong ("job nurse-stress is CANCELED"), not only that something was.
+ * <p>Contract: return {@link Health#healthy(String)} only when the primary is processing; every
+ * other answer, including an exception, counts as {@link Health.Status#UNHEALTHY}. The supervisor
+ * bounds each call with a timeout, and a call that does not return in time counts as unhealthy with
+ * the reason "probe timed out". The reason string ends up in transition events and logs, so it
+ * should say what was wrong ("job nurse-stress is CANCELED"), not only that something was.
  *
  * <p>Called from one supervisor thread at a time, possibly a different thread on each call.
  */

@@ -7,8 +7,8 @@ import java.util.Set;
  * What the primary has already written, read from the sink, so that a takeover starts at the first
  * window the primary has not written and skips exactly those it has (DESIGN section 5).
  *
- * <p>Implementations query the destination (InfluxDB) and may throw on failure; the caller then falls
- * back to the safe choice (write everything, an identical rewrite is harmless).
+ * <p>Implementations query the destination (InfluxDB) and may throw on failure; the caller then
+ * falls back to the safe choice (write everything, an identical rewrite is harmless).
  */
 public interface PrimaryProgress {
 

@@ -6,10 +6,10 @@ import java.util.List;
  * Where outputs go (InfluxDB in production).
  *
  * <p>Contract: {@link #write} returns normally only when every output is durably accepted by the
- * destination; the loop commits input offsets right after that. On any doubt it throws, and the loop
- * keeps the batch and writes it again later, so writing the same outputs twice must be harmless
- * (InfluxDB point identity is measurement, tag set and timestamp). A sink may retry internally; it must
- * not drop outputs to make progress.
+ * destination; the loop commits input offsets right after that. On any doubt it throws, and the
+ * loop keeps the batch and writes it again later, so writing the same outputs twice must be
+ * harmless (InfluxDB point identity is measurement, tag set and timestamp). A sink may retry
+ * internally; it must not drop outputs to make progress.
  *
  * <p>Called from the single loop thread.
  *

@@ -14,18 +14,21 @@ import java.util.regex.Pattern;
  * configuration).
  *
  * <p>The compact constructor validates every component and reports every bad one, one line each,
- * naming the configuration key; the launcher's configuration loader reports these messages as they are.
+ * naming the configuration key; the launcher's configuration loader reports these messages as they
+ * are.
  *
  * @param restUrl {@code monitoring.flink_rest_url}: the JobManager's REST address; default {@code
  *     http://jobmanager:8081}
  * @param jobName {@code monitoring.flink_job_name}: the primary job's name; empty (default) with an
  *     empty {@code jobId} means any running job, as the seed did
- * @param jobId {@code monitoring.flink_job_id}: the primary job's id (32 hex digits), instead of a name
- * @param mode {@code monitoring.health_probe}: {@code flink_rest} (default) or {@code legacy_overview}; the launcher handles {@code none} by not creating a probe
+ * @param jobId {@code monitoring.flink_job_id}: the primary job's id (32 hex digits), instead of a
+ *     name
+ * @param mode {@code monitoring.health_probe}: {@code flink_rest} (default) or {@code
+ *     legacy_overview}; the launcher handles {@code none} by not creating a probe
  * @param maxCheckpointAge {@code monitoring.max_checkpoint_age_seconds}: the latest completed
  *     checkpoint must be younger than this when the job checkpoints; empty (the default of {@link
- *     #builder}) means three times the job's checkpoint interval, at least 60 s; zero turns the check
- *     off. The launcher passes the key's value (default 600 s), and 0 as empty
+ *     #builder}) means three times the job's checkpoint interval, at least 60 s; zero turns the
+ *     check off. The launcher passes the key's value (default 600 s), and 0 as empty
  * @param timeout {@code monitoring.probe_timeout_seconds}: bound of one whole check (all its
  *     requests); default 10 s
  */
@@ -68,7 +71,10 @@ public record FlinkProbeSettings(
         return valueOf(value.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "monitoring.health_probe must be one of flink_rest, legacy_overview, but was '" + value + "'", e);
+            "monitoring.health_probe must be one of flink_rest, legacy_overview, but was '"
+                + value
+                + "'",
+            e);
       }
     }
 
@@ -101,23 +107,35 @@ public record FlinkProbeSettings(
     if (scheme == null
         || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
         || restUrl.getRawAuthority() == null) {
-      errors.add("monitoring.flink_rest_url must be an http:// or https:// URL with a host, but was '" + restUrl + "'");
+      errors.add(
+          "monitoring.flink_rest_url must be an http:// or https:// URL with a host, but was '"
+              + restUrl
+              + "'");
     }
     jobName = jobName.map(String::strip).filter(s -> !s.isEmpty());
     jobId = jobId.map(String::strip).filter(s -> !s.isEmpty());
     if (jobId.isPresent() && !JOB_ID.matcher(jobId.get()).matches()) {
-      errors.add("monitoring.flink_job_id must be a Flink job id (32 hex digits), but was '" + jobId.get() + "'");
+      errors.add(
+          "monitoring.flink_job_id must be a Flink job id (32 hex digits), but was '"
+              + jobId.get()
+              + "'");
     } else if (jobName.isPresent() && jobId.isPresent()) {
-      errors.add("set at most one of monitoring.flink_job_name ('" + jobName.get()
-          + "') and monitoring.flink_job_id ('" + jobId.get().toLowerCase(Locale.ROOT) + "')");
+      errors.add(
+          "set at most one of monitoring.flink_job_name ('"
+              + jobName.get()
+              + "') and monitoring.flink_job_id ('"
+              + jobId.get().toLowerCase(Locale.ROOT)
+              + "')");
     }
     jobId = jobId.map(s -> s.toLowerCase(Locale.ROOT));
     if (maxCheckpointAge.isPresent() && maxCheckpointAge.get().isNegative()) {
-      errors.add("monitoring.max_checkpoint_age_seconds must be >= 0 (0 = off), but was "
-          + maxCheckpointAge.get().toMillis() / 1000.0);
+      errors.add(
+          "monitoring.max_checkpoint_age_seconds must be >= 0 (0 = off), but was "
+              + maxCheckpointAge.get().toMillis() / 1000.0);
     }
     if (timeout.isNegative() || timeout.isZero()) {
-      errors.add("monitoring.probe_timeout_seconds must be > 0, but was " + timeout.toMillis() / 1000.0);
+      errors.add(
+          "monitoring.probe_timeout_seconds must be > 0, but was " + timeout.toMillis() / 1000.0);
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", errors));
@@ -125,8 +143,8 @@ public record FlinkProbeSettings(
   }
 
   /**
-   * The defaults: {@code http://jobmanager:8081}, any running job, mode {@code flink_rest}, checkpoint age
-   * derived from the job's interval, 10 s timeout.
+   * The defaults: {@code http://jobmanager:8081}, any running job, mode {@code flink_rest},
+   * checkpoint age derived from the job's interval, 10 s timeout.
    *
    * @return the default settings
    */
@@ -219,8 +237,13 @@ public record FlinkProbeSettings(
      * @throws IllegalArgumentException naming the configuration key of a bad value
      */
     public FlinkProbeSettings build() {
-      return new FlinkProbeSettings(restUrl, Optional.ofNullable(jobName), Optional.ofNullable(jobId), mode,
-          Optional.ofNullable(maxCheckpointAge), timeout);
+      return new FlinkProbeSettings(
+          restUrl,
+          Optional.ofNullable(jobName),
+          Optional.ofNullable(jobId),
+          mode,
+          Optional.ofNullable(maxCheckpointAge),
+          timeout);
     }
   }
 }

@@ -24,17 +24,18 @@ import java.util.stream.Collectors;
 /**
  * Tells whether the primary Flink job is processing, from the JobManager's REST API.
  *
- * <p>In mode {@link FlinkProbeSettings.Mode#FLINK_REST} a check is healthy only when all of these hold:
+ * <p>In mode {@link FlinkProbeSettings.Mode#FLINK_REST} a check is healthy only when all of these
+ * hold:
  *
  * <ul>
- *   <li>the configured job (by name or id; with neither, the newest RUNNING job, as the seed took any)
- *       is listed by {@code /jobs/overview} as RUNNING;
+ *   <li>the configured job (by name or id; with neither, the newest RUNNING job, as the seed took
+ *       any) is listed by {@code /jobs/overview} as RUNNING;
  *   <li>all its vertices are RUNNING ({@code /jobs/<id>});
- *   <li>its {@code numRestarts} job metric ({@code /jobs/<id>/metrics?get=numRestarts}) has not risen
- *       since the previous check. Flink 2.2's job details carry no restart count; the metric is the
- *       scheduler's own counter, refreshed in the REST metric store every {@code
- *       metrics.fetcher.update-interval} (10 s by default), so a restart is reported up to that much
- *       later, once;
+ *   <li>its {@code numRestarts} job metric ({@code /jobs/<id>/metrics?get=numRestarts}) has not
+ *       risen since the previous check. Flink 2.2's job details carry no restart count; the metric
+ *       is the scheduler's own counter, refreshed in the REST metric store every {@code
+ *       metrics.fetcher.update-interval} (10 s by default), so a restart is reported up to that
+ *       much later, once;
  *   <li>when the job checkpoints ({@code /jobs/<id>/checkpoints/config} has a finite interval), its
  *       latest completed checkpoint ({@code /jobs/<id>/checkpoints}) is younger than {@link
  *       FlinkProbeSettings#maxCheckpointAge()}, or, before the first one, the job started less than
@@ -42,12 +43,12 @@ import java.util.stream.Collectors;
  *       failures right after a start.
  * </ul>
  *
- * <p>Every failed condition is named in the reason, for example {@code job nurse-stress is CANCELED},
- * {@code no job named nurse-stress}, {@code vertex Source: kafka is INITIALIZING}, {@code restarts
- * rose from 1 to 2}, {@code last checkpoint 95s old > 60s}, {@code JobManager unreachable at ...},
- * {@code timed out after 10s (...)}, {@code unparseable response to GET ...: '...'}. Mode {@link
- * FlinkProbeSettings.Mode#LEGACY_OVERVIEW} keeps the seed's rule: healthy when {@code /overview}
- * reports {@code jobs-running > 0}.
+ * <p>Every failed condition is named in the reason, for example {@code job nurse-stress is
+ * CANCELED}, {@code no job named nurse-stress}, {@code vertex Source: kafka is INITIALIZING},
+ * {@code restarts rose from 1 to 2}, {@code last checkpoint 95s old > 60s}, {@code JobManager
+ * unreachable at ...}, {@code timed out after 10s (...)}, {@code unparseable response to GET ...:
+ * '...'}. Mode {@link FlinkProbeSettings.Mode#LEGACY_OVERVIEW} keeps the seed's rule: healthy when
+ * {@code /overview} reports {@code jobs-running > 0}.
  *
  * <p>All requests of one check share {@link FlinkProbeSettings#timeout()}. {@link #check()} never
  * throws. Checkpoint ages are measured with the injected clock against the JobManager's timestamps.
@@ -70,10 +71,11 @@ public final class FlinkRestHealthProbe implements HealthProbe {
   private FlinkRestHealthProbe(FlinkProbeSettings settings, InstantSource clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(settings.timeout())
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(settings.timeout())
+            .build();
     String url = settings.restUrl().toString();
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
@@ -112,7 +114,8 @@ public final class FlinkRestHealthProbe implements HealthProbe {
   /**
    * Checks the primary once.
    *
-   * @return healthy, or unhealthy with every failed condition in the reason; never null, never throws
+   * @return healthy, or unhealthy with every failed condition in the reason; never null, never
+   *     throws
    */
   @Override
   public Health check() {
@@ -212,22 +215,33 @@ public final class FlinkRestHealthProbe implements HealthProbe {
     }
     // A job resubmitted under the same name leaves its old, cancelled runs in the list: prefer the
     // live one (RUNNING first), then the newest.
-    Comparator<Job> preference = Comparator
-        .comparing((Job j) -> !j.state().equals("RUNNING"))
-        .thenComparing(j -> TERMINAL.contains(j.state()))
-        .thenComparing(Comparator.comparingLong(Job::startTime).reversed());
+    Comparator<Job> preference =
+        Comparator.comparing((Job j) -> !j.state().equals("RUNNING"))
+            .thenComparing(j -> TERMINAL.contains(j.state()))
+            .thenComparing(Comparator.comparingLong(Job::startTime).reversed());
     return candidates.stream().min(preference);
   }
 
   private String notFound(List<Job> jobs) {
-    String what = settings.jobId().map(id -> "no job with id " + id)
-        .or(() -> settings.jobName().map(name -> "no job named " + name))
-        .orElse("no job on the cluster");
+    String what =
+        settings
+            .jobId()
+            .map(id -> "no job with id " + id)
+            .or(() -> settings.jobName().map(name -> "no job named " + name))
+            .orElse("no job on the cluster");
     if (jobs.isEmpty()) {
-      return settings.jobId().isEmpty() && settings.jobName().isEmpty() ? what : what + " (no jobs on the cluster)";
+      return settings.jobId().isEmpty() && settings.jobName().isEmpty()
+          ? what
+          : what + " (no jobs on the cluster)";
     }
-    return what + " (jobs: " + jobs.stream().limit(5).map(j -> j.name() + " " + j.state())
-        .collect(Collectors.joining(", ")) + (jobs.size() > 5 ? ", ..." : "") + ")";
+    return what
+        + " (jobs: "
+        + jobs.stream()
+            .limit(5)
+            .map(j -> j.name() + " " + j.state())
+            .collect(Collectors.joining(", "))
+        + (jobs.size() > 5 ? ", ..." : "")
+        + ")";
   }
 
   private OptionalLong restarts(Job job, Deadline deadline) throws RestFailure {
@@ -270,26 +284,36 @@ public final class FlinkRestHealthProbe implements HealthProbe {
     if (notRunning.isEmpty()) {
       facts.add(vertices.size() + "/" + vertices.size() + " vertices RUNNING");
     } else {
-      problems.add(notRunning.get(0)
-          + (notRunning.size() > 1 ? " (and " + (notRunning.size() - 1) + " more vertices not RUNNING)" : ""));
+      problems.add(
+          notRunning.get(0)
+              + (notRunning.size() > 1
+                  ? " (and " + (notRunning.size() - 1) + " more vertices not RUNNING)"
+                  : ""));
     }
   }
 
-  private void checkCheckpoints(Job job, Deadline deadline, List<String> problems, List<String> facts)
-      throws RestFailure {
+  private void checkCheckpoints(
+      Job job, Deadline deadline, List<String> problems, List<String> facts) throws RestFailure {
     if (settings.maxCheckpointAge().map(Duration::isZero).orElse(false)) {
       return;
     }
     String configPath = "/jobs/" + job.id() + "/checkpoints/config";
     Optional<JsonNode> config = getIfPresent(configPath, deadline);
     // Flink 2.2 reports interval Long.MAX_VALUE for a job without checkpointing; older ones a 404
-    long interval = config.map(c -> c.path("interval").asLong(Long.MAX_VALUE)).orElse(Long.MAX_VALUE);
+    long interval =
+        config.map(c -> c.path("interval").asLong(Long.MAX_VALUE)).orElse(Long.MAX_VALUE);
     if (interval <= 0 || interval == Long.MAX_VALUE) {
       facts.add("checkpointing off");
       return;
     }
-    Duration maxAge = settings.maxCheckpointAge().orElseGet(() -> max(
-        Duration.ofMillis(interval).multipliedBy(DERIVED_CHECKPOINT_AGE_INTERVALS), MIN_DERIVED_CHECKPOINT_AGE));
+    Duration maxAge =
+        settings
+            .maxCheckpointAge()
+            .orElseGet(
+                () ->
+                    max(
+                        Duration.ofMillis(interval).multipliedBy(DERIVED_CHECKPOINT_AGE_INTERVALS),
+                        MIN_DERIVED_CHECKPOINT_AGE));
     String path = "/jobs/" + job.id() + "/checkpoints";
     JsonNode stats = get(path, deadline);
     JsonNode latest = stats.get("latest");
@@ -301,8 +325,12 @@ public final class FlinkRestHealthProbe implements HealthProbe {
     if (completed == null || completed.isNull()) {
       Duration running = Duration.ofMillis(Math.max(0, nowMillis - job.startTime()));
       if (job.startTime() > 0 && running.compareTo(maxAge) > 0) {
-        problems.add("no completed checkpoint since the job started " + seconds(running) + " ago (max "
-            + Texts.duration(maxAge) + ")");
+        problems.add(
+            "no completed checkpoint since the job started "
+                + seconds(running)
+                + " ago (max "
+                + Texts.duration(maxAge)
+                + ")");
       } else {
         facts.add("no checkpoint completed yet");
       }
@@ -326,13 +354,21 @@ public final class FlinkRestHealthProbe implements HealthProbe {
   private JsonNode get(String path, Deadline deadline) throws RestFailure {
     HttpResponse<String> response = send(path, deadline);
     if (response.statusCode() < 200 || response.statusCode() > 299) {
-      throw new RestFailure("JobManager answered HTTP " + response.statusCode() + " to GET " + path + ": "
-          + Texts.excerpt(flinkError(response.body())));
+      throw new RestFailure(
+          "JobManager answered HTTP "
+              + response.statusCode()
+              + " to GET "
+              + path
+              + ": "
+              + Texts.excerpt(flinkError(response.body())));
     }
     return parse(path, response.body());
   }
 
-  /** Like {@link #get} but an error status (other than a timeout or no answer) means "not available". */
+  /**
+   * Like {@link #get} but an error status (other than a timeout or no answer) means "not
+   * available".
+   */
   private Optional<JsonNode> getIfPresent(String path, Deadline deadline) throws RestFailure {
     HttpResponse<String> response = send(path, deadline);
     if (response.statusCode() < 200 || response.statusCode() > 299) {
@@ -346,11 +382,12 @@ public final class FlinkRestHealthProbe implements HealthProbe {
     if (remaining.isZero()) {
       throw timedOut(path);
     }
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-        .timeout(remaining)
-        .header("Accept", "application/json")
-        .GET()
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(remaining)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (HttpTimeoutException e) {
@@ -389,7 +426,8 @@ public final class FlinkRestHealthProbe implements HealthProbe {
   }
 
   private RestFailure timedOut(String path) {
-    return new RestFailure("timed out after " + Texts.duration(settings.timeout()) + " (GET " + base + path + ")");
+    return new RestFailure(
+        "timed out after " + Texts.duration(settings.timeout()) + " (GET " + base + path + ")");
   }
 
   private static RestFailure unparseable(String path, String body) {

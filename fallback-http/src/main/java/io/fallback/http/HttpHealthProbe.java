@@ -14,9 +14,9 @@ import java.util.Objects;
 /**
  * A generic probe: {@code GET <url>}; healthy when the answer has a 2xx status within the timeout.
  *
- * <p>Use it for a primary that exposes a plain health endpoint. Any failure is answered as unhealthy
- * with the reason ("GET http://... answered 503: ...", "... unreachable: ConnectException",
- * "... timed out after 10s"); {@link #check()} does not throw.
+ * <p>Use it for a primary that exposes a plain health endpoint. Any failure is answered as
+ * unhealthy with the reason ("GET http://... answered 503: ...", "... unreachable:
+ * ConnectException", "... timed out after 10s"); {@link #check()} does not throw.
  *
  * <p>This class is thread-safe.
  */
@@ -47,12 +47,14 @@ public final class HttpHealthProbe implements HealthProbe {
     Objects.requireNonNull(url, "url");
     String scheme = url.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      throw new IllegalArgumentException("url must be an http:// or https:// URL, but was '" + url + "'");
+      throw new IllegalArgumentException(
+          "url must be an http:// or https:// URL, but was '" + url + "'");
     }
-    HttpClient http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(timeout)
-        .build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout)
+            .build();
     return new HttpHealthProbe(http, url, timeout);
   }
 
@@ -70,7 +72,8 @@ public final class HttpHealthProbe implements HealthProbe {
       if (status >= 200 && status <= 299) {
         return Health.healthy("GET " + url + " answered " + status);
       }
-      return Health.unhealthy("GET " + url + " answered " + status + ": " + Texts.excerpt(response.body()));
+      return Health.unhealthy(
+          "GET " + url + " answered " + status + ": " + Texts.excerpt(response.body()));
     } catch (HttpTimeoutException e) {
       return Health.unhealthy("GET " + url + " timed out after " + Texts.duration(timeout));
     } catch (IOException e) {

@@ -18,9 +18,9 @@ import java.util.Objects;
  *   <li>{@value #NONE_VALUE}: {@link Kind#NONE}, no check.
  * </ul>
  *
- * <p>{@link #of(String, URI)} is the one place this rule is stated: {@link ModelServiceSettings.Builder}
- * asks it, and the launcher's configuration loader reports the builder's message. Immutable and
- * thread-safe.
+ * <p>{@link #of(String, URI)} is the one place this rule is stated: {@link
+ * ModelServiceSettings.Builder} asks it, and the launcher's configuration loader reports the
+ * builder's message. Immutable and thread-safe.
  *
  * @param kind what the check does
  * @param url the URL to GET for {@link Kind#GET}; null for the other kinds
@@ -46,7 +46,8 @@ public record ModelHealthCheck(Kind kind, URI url) {
   /**
    * Validates the components.
    *
-   * @throws NullPointerException if {@code kind} is null, or {@code url} is null for {@link Kind#GET}
+   * @throws NullPointerException if {@code kind} is null, or {@code url} is null for {@link
+   *     Kind#GET}
    * @throws IllegalArgumentException if {@code url} is given for another kind, or is not http(s)
    */
   public ModelHealthCheck {
@@ -54,10 +55,12 @@ public record ModelHealthCheck(Kind kind, URI url) {
     if (kind == Kind.GET) {
       Objects.requireNonNull(url, "url");
       if (!isHttpUrl(url)) {
-        throw new IllegalArgumentException("must be an http:// or https:// URL with a host, but was '" + url + "'");
+        throw new IllegalArgumentException(
+            "must be an http:// or https:// URL with a host, but was '" + url + "'");
       }
     } else if (url != null) {
-      throw new IllegalArgumentException("a " + kind + " check has no URL, but was given '" + url + "'");
+      throw new IllegalArgumentException(
+          "a " + kind + " check has no URL, but was given '" + url + "'");
     }
   }
 
@@ -94,7 +97,8 @@ public record ModelHealthCheck(Kind kind, URI url) {
    * Reads a value of {@code ml_service.health_endpoint}.
    *
    * @param value the configured value; null when the key is absent
-   * @param endpoint the predict endpoint ({@code ml_service.endpoint}), which a path resolves against
+   * @param endpoint the predict endpoint ({@code ml_service.endpoint}), which a path resolves
+   *     against
    * @return the check
    * @throws IllegalArgumentException saying what is allowed (the message does not name the key, so
    *     that callers can prefix it in their own style)
@@ -111,8 +115,10 @@ public record ModelHealthCheck(Kind kind, URI url) {
     try {
       if (v.startsWith("/")) {
         if (!isHttpUrl(endpoint)) {
-          throw new IllegalArgumentException("a path needs ml_service.endpoint to be an http(s) URL, but it was '"
-              + endpoint + "'");
+          throw new IllegalArgumentException(
+              "a path needs ml_service.endpoint to be an http(s) URL, but it was '"
+                  + endpoint
+                  + "'");
         }
         return get(new URI(endpoint.getScheme() + "://" + endpoint.getRawAuthority() + v));
       }
@@ -124,12 +130,17 @@ public record ModelHealthCheck(Kind kind, URI url) {
       // reported below, with what is allowed
     }
     // YAML reads an unquoted off or no as false: say how to turn the check off
-    String hint = v.equalsIgnoreCase("false") || v.equalsIgnoreCase("off") || v.equalsIgnoreCase("no")
-        ? " (to turn the check off, write " + NONE_VALUE + ")"
-        : "";
+    String hint =
+        v.equalsIgnoreCase("false") || v.equalsIgnoreCase("off") || v.equalsIgnoreCase("no")
+            ? " (to turn the check off, write " + NONE_VALUE + ")"
+            : "";
     throw new IllegalArgumentException(
         "must be a path such as /health (on ml_service.endpoint's host and port), an http:// or https:// URL, or "
-            + NONE_VALUE + " to skip the check, but was '" + value + "'" + hint);
+            + NONE_VALUE
+            + " to skip the check, but was '"
+            + value
+            + "'"
+            + hint);
   }
 
   private static boolean isHttpUrl(URI uri) {

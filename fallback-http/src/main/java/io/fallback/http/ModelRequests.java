@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The model service's request and answer formats: a {@code GET} of the endpoint with one query parameter
- * per configured window field ({@code ml_service.query_parameters}, each the field's mean as a float), and
- * an answer {@code {"stress_level_prediction": "2"}}.
+ * The model service's request and answer formats: a {@code GET} of the endpoint with one query
+ * parameter per configured window field ({@code ml_service.query_parameters}, each the field's mean
+ * as a float), and an answer {@code {"stress_level_prediction": "2"}}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -38,8 +38,12 @@ final class ModelRequests {
       int index = fieldNames.indexOf(e.getValue());
       if (index < 0) {
         throw new IllegalArgumentException(
-            "ml_service.query_parameters maps '" + e.getKey() + "' to field '" + e.getValue()
-                + "', which is not one of the window fields " + fieldNames);
+            "ml_service.query_parameters maps '"
+                + e.getKey()
+                + "' to field '"
+                + e.getValue()
+                + "', which is not one of the window fields "
+                + fieldNames);
       }
       encodedNames[i] = URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8);
       fieldIndexes[i] = index;
@@ -49,12 +53,16 @@ final class ModelRequests {
     this.prefix = endpoint + (settings.endpoint().getRawQuery() == null ? "?" : "&");
   }
 
-  /** @return the endpoint followed by {@code ?} or {@code &}, ready for parameters */
+  /**
+   * @return the endpoint followed by {@code ?} or {@code &}, ready for parameters
+   */
   String prefix() {
     return prefix;
   }
 
-  /** @return the URL-encoded parameter names, in order (a copy) */
+  /**
+   * @return the URL-encoded parameter names, in order (a copy)
+   */
   String[] encodedNames() {
     return encodedNames.clone();
   }
@@ -69,8 +77,13 @@ final class ModelRequests {
       }
       int field = fieldIndexes[i];
       if (field >= window.size()) {
-        throw new IllegalArgumentException("window " + window.key() + " has " + window.size()
-            + " fields, but ml_service.query_parameters needs field #" + field);
+        throw new IllegalArgumentException(
+            "window "
+                + window.key()
+                + " has "
+                + window.size()
+                + " fields, but ml_service.query_parameters needs field #"
+                + field);
       }
       sb.append(encodedNames[i]).append('=').append(Float.toString(window.mean(field)));
     }
@@ -87,14 +100,15 @@ final class ModelRequests {
     String body = response.body();
     if (status < 200 || status > 299) {
       boolean retryable = status == 429 || status >= 500;
-      throw new ModelServiceException("HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
+      throw new ModelServiceException(
+          "HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
     }
     return parsePrediction(body);
   }
 
   /**
-   * Parses {@code {"stress_level_prediction": "2"}}; a JSON number is accepted too, as long as it is
-   * an integer.
+   * Parses {@code {"stress_level_prediction": "2"}}; a JSON number is accepted too, as long as it
+   * is an integer.
    *
    * @throws ModelServiceException (not retryable) if the body is not such an object
    */

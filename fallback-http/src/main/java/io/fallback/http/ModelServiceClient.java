@@ -26,8 +26,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,26 +38,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Client of the stress-prediction model service: {@code GET <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..}
- * answered by {@code {"stress_level_prediction": "2"}}.
+ * Client of the stress-prediction model service: {@code GET
+ * <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..} answered by {@code {"stress_level_prediction":
+ * "2"}}.
  *
  * <p>Every attempt is bounded by {@link ModelServiceSettings#timeout()}; failed attempts (refused
- * connection, timeout, HTTP 429 or 5xx) are retried up to {@link ModelServiceSettings#retryAttempts()}
- * tries in total with exponential backoff and jitter; a circuit breaker stops calling a service that
- * keeps failing and lets one trial call through after {@link ModelServiceSettings#circuitBreakerOpen()}.
- * Retries, timeout and breaker are Failsafe policies. At most {@link
- * ModelServiceSettings#maxConcurrency()} calls are in flight at once, across all callers of one client.
+ * connection, timeout, HTTP 429 or 5xx) are retried up to {@link
+ * ModelServiceSettings#retryAttempts()} tries in total with exponential backoff and jitter; a
+ * circuit breaker stops calling a service that keeps failing and lets one trial call through after
+ * {@link ModelServiceSettings#circuitBreakerOpen()}. Retries, timeout and breaker are Failsafe
+ * policies. At most {@link ModelServiceSettings#maxConcurrency()} calls are in flight at once,
+ * across all callers of one client.
  *
  * <p>This client never invents a prediction: a window that cannot be scored fails the whole call
- * ({@link ModelServiceException}), and the failure is logged once as {@code Error calling ML service}
- * with its cause. A malformed answer (not JSON, no {@code stress_level_prediction}, not an integer) is
- * an error quoting the start of the body, and is not retried within the call.
+ * ({@link ModelServiceException}), and the failure is logged once as {@code Error calling ML
+ * service} with its cause. A malformed answer (not JSON, no {@code stress_level_prediction}, not an
+ * integer) is an error quoting the start of the body, and is not retried within the call.
  *
- * <p>Query parameter values are the window means as {@link Float#toString(float)} writes them, which
- * is what the primary job sends.
+ * <p>Query parameter values are the window means as {@link Float#toString(float)} writes them,
+ * which is what the primary job sends.
  *
- * <p>This class is thread-safe. It owns its HTTP client and threads (one per call in flight, at most
- * {@code max_concurrency}; idle ones end); {@link #close()} releases them.
+ * <p>This class is thread-safe. It owns its HTTP client and threads (one per call in flight, at
+ * most {@code max_concurrency}; idle ones end); {@link #close()} releases them.
  */
 public final class ModelServiceClient implements AutoCloseable {
 
@@ -85,44 +87,65 @@ public final class ModelServiceClient implements AutoCloseable {
     this.requests = new ModelRequests(settings, fieldNames);
 
     // The HttpClient's own threads (I/O, parsing): they never block.
-    this.executor = Executors.newFixedThreadPool(
-        Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads("ml-service-io-"));
+    this.executor =
+        Executors.newFixedThreadPool(
+            Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())),
+            daemonThreads("ml-service-io-"));
     // One thread per call in flight, blocked in HttpClient.send. Not sendAsync: sendAsync completes
-    // every response through CompletableFuture's default async pool, which on a machine with 2 cores
-    // or fewer (common-pool parallelism 1) starts a new Thread per response; that thread start was
-    // most of the CPU a call cost here, and capped a 2-core machine at ~1 400 calls/s.
+    // every response through CompletableFuture's default async pool, which on a machine with 2
+    // cores or fewer (common-pool parallelism 1) starts a new Thread per response; that thread
+    // start was most of the CPU a call cost here, and capped a 2-core machine at ~1 400 calls/s.
     // Separate from `executor`: blocked callers must not starve the HttpClient of its threads.
     int maxConcurrency = settings.maxConcurrency();
-    this.callers = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), daemonThreads("ml-service-call-"));
+    this.callers =
+        new ThreadPoolExecutor(
+            maxConcurrency,
+            maxConcurrency,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemonThreads("ml-service-call-"));
     this.callers.allowCoreThreadTimeOut(true);
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(settings.timeout())
-        .executor(executor)
-        .build();
-    this.breaker = CircuitBreaker.<Integer>builder()
-        .withFailureThreshold(settings.circuitBreakerFailures())
-        .withDelay(settings.circuitBreakerOpen())
-        .withSuccessThreshold(1)
-        .onOpen(e -> LOG.warn(
-            "ML service circuit breaker opened after {} consecutive failures; no calls for {}",
-            settings.circuitBreakerFailures(), Texts.duration(settings.circuitBreakerOpen())))
-        .onHalfOpen(e -> LOG.info("ML service circuit breaker half-open: trying one call"))
-        .onClose(e -> LOG.info("ML service circuit breaker closed: calls resume"))
-        .build();
-    RetryPolicyBuilder<Integer> retry = RetryPolicy.<Integer>builder()
-        .withMaxAttempts(settings.retryAttempts())
-        .abortOn(CircuitBreakerOpenException.class)
-        .abortIf((result, failure) -> !isRetryable(failure))
-        .onFailedAttempt(e -> {
-          if (!(unwrap(e.getLastException()) instanceof CircuitBreakerOpenException)) {
-            lastFailure.set(reason(e.getLastException()));
-          }
-        })
-        .onRetry(e -> LOG.warn("ML service call failed (try {}/{}), retrying: {}",
-            e.getAttemptCount(), settings.retryAttempts(), reason(e.getLastException())));
-    if (settings.retryBackoff().compareTo(settings.retryMaxBackoff()) < 0 && !settings.retryBackoff().isZero()) {
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(settings.timeout())
+            .executor(executor)
+            .build();
+    this.breaker =
+        CircuitBreaker.<Integer>builder()
+            .withFailureThreshold(settings.circuitBreakerFailures())
+            .withDelay(settings.circuitBreakerOpen())
+            .withSuccessThreshold(1)
+            .onOpen(
+                e ->
+                    LOG.warn(
+                        "ML service circuit breaker opened after {} consecutive failures; no calls for {}",
+                        settings.circuitBreakerFailures(),
+                        Texts.duration(settings.circuitBreakerOpen())))
+            .onHalfOpen(e -> LOG.info("ML service circuit breaker half-open: trying one call"))
+            .onClose(e -> LOG.info("ML service circuit breaker closed: calls resume"))
+            .build();
+    RetryPolicyBuilder<Integer> retry =
+        RetryPolicy.<Integer>builder()
+            .withMaxAttempts(settings.retryAttempts())
+            .abortOn(CircuitBreakerOpenException.class)
+            .abortIf((result, failure) -> !isRetryable(failure))
+            .onFailedAttempt(
+                e -> {
+                  if (!(unwrap(e.getLastException()) instanceof CircuitBreakerOpenException)) {
+                    lastFailure.set(reason(e.getLastException()));
+                  }
+                })
+            .onRetry(
+                e ->
+                    LOG.warn(
+                        "ML service call failed (try {}/{}), retrying: {}",
+                        e.getAttemptCount(),
+                        settings.retryAttempts(),
+                        reason(e.getLastException())));
+    if (settings.retryBackoff().compareTo(settings.retryMaxBackoff()) < 0
+        && !settings.retryBackoff().isZero()) {
       retry.withBackoff(settings.retryBackoff(), settings.retryMaxBackoff()).withJitter(JITTER);
     } else if (!settings.retryBackoff().isZero()) {
       retry.withDelay(settings.retryBackoff()).withJitter(JITTER);
@@ -130,7 +153,8 @@ public final class ModelServiceClient implements AutoCloseable {
     Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
     this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
-    this.healthCheck = new ModelServiceHealth(settings, http, requests.prefix(), requests.encodedNames());
+    this.healthCheck =
+        new ModelServiceHealth(settings, http, requests.prefix(), requests.encodedNames());
   }
 
   /**
@@ -169,9 +193,10 @@ public final class ModelServiceClient implements AutoCloseable {
   }
 
   /**
-   * Scores windows in parallel, up to {@link ModelServiceSettings#maxConcurrency()} calls in flight,
-   * one call per window. All or nothing: if any window cannot be scored, the calls still running are
-   * cancelled, the failure is logged as {@code Error calling ML service}, and this method throws.
+   * Scores windows in parallel, up to {@link ModelServiceSettings#maxConcurrency()} calls in
+   * flight, one call per window. All or nothing: if any window cannot be scored, the calls still
+   * running are cancelled, the failure is logged as {@code Error calling ML service}, and this
+   * method throws.
    *
    * @param windows the windows; may be empty
    * @return one scored window per input, in input order
@@ -211,14 +236,17 @@ public final class ModelServiceClient implements AutoCloseable {
           throw e;
         }
         executions.add(execution);
-        CompletableFuture<Integer> completion = execution.whenComplete((prediction, error) -> {
-          permits.release();
-          if (error == null) {
-            predictions[index] = prediction;
-          } else if (failure.compareAndSet(null, failureOf(window, attempts.get(), error))) {
-            failed.complete(null);
-          }
-        });
+        CompletableFuture<Integer> completion =
+            execution.whenComplete(
+                (prediction, error) -> {
+                  permits.release();
+                  if (error == null) {
+                    predictions[index] = prediction;
+                  } else if (failure.compareAndSet(
+                      null, failureOf(window, attempts.get(), error))) {
+                    failed.complete(null);
+                  }
+                });
         completions.add(completion);
         if (i == 0 && n > 1 && !breaker.isClosed()) {
           // A half-open breaker lets one trial call through: make it this one, alone, rather than
@@ -230,22 +258,32 @@ public final class ModelServiceClient implements AutoCloseable {
           }
         }
       }
-      CompletableFuture<Void> all = CompletableFuture.allOf(completions.toArray(CompletableFuture[]::new));
+      CompletableFuture<Void> all =
+          CompletableFuture.allOf(completions.toArray(CompletableFuture[]::new));
       CompletableFuture.anyOf(all, failed).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      failure.compareAndSet(null, new ModelServiceException("ML service: interrupted while scoring", e));
+      failure.compareAndSet(
+          null, new ModelServiceException("ML service: interrupted while scoring", e));
     } catch (ExecutionException e) {
       // allOf failed: the callback that set `failure` ran before, nothing else to record
-      failure.compareAndSet(null, new ModelServiceException("ML service: " + reason(e.getCause()), e.getCause()));
+      failure.compareAndSet(
+          null, new ModelServiceException("ML service: " + reason(e.getCause()), e.getCause()));
     }
     ModelServiceException error = failure.get();
     if (error != null) {
       executions.forEach(execution -> execution.cancel(true));
-      int scored = (int) completions.stream().filter(c -> c.isDone() && !c.isCompletedExceptionally()).count();
-      // the caller holds the batch and logs it once (the launcher: one WARN line "Error calling ML service")
-      LOG.debug("Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
-          error.getMessage(), scored, n, error);
+      int scored =
+          (int)
+              completions.stream().filter(c -> c.isDone() && !c.isCompletedExceptionally()).count();
+      // the caller holds the batch and logs it once (the launcher: one WARN line "Error calling ML
+      // service")
+      LOG.debug(
+          "Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
+          error.getMessage(),
+          scored,
+          n,
+          error);
       throw error;
     }
     List<ScoredWindow> out = new ArrayList<>(n);
@@ -260,18 +298,19 @@ public final class ModelServiceClient implements AutoCloseable {
    * ModelServiceSettings#timeout()}; no retry, and the circuit breaker neither gates nor counts it.
    *
    * <ul>
-   *   <li>{@link ModelHealthCheck.Kind#PREDICT} (the default): {@code GET <endpoint>?x=0.0&y=0.0&..}
-   *       with every configured query parameter {@code 0.0}. Healthy when the service is there: a 2xx
-   *       answer carrying a prediction (working), or 400, 422 or 429 (it refused the probe's values or
-   *       is busy, said so in the reason). Unhealthy otherwise: a 2xx without a prediction, any other
-   *       status (404: wrong path; 401/403: we cannot call it; 5xx: failing), a refused connection or
-   *       a timeout.
+   *   <li>{@link ModelHealthCheck.Kind#PREDICT} (the default): {@code GET
+   *       <endpoint>?x=0.0&y=0.0&..} with every configured query parameter {@code 0.0}. Healthy
+   *       when the service is there: a 2xx answer carrying a prediction (working), or 400, 422 or
+   *       429 (it refused the probe's values or is busy, said so in the reason). Unhealthy
+   *       otherwise: a 2xx without a prediction, any other status (404: wrong path; 401/403: we
+   *       cannot call it; 5xx: failing), a refused connection or a timeout.
    *   <li>{@link ModelHealthCheck.Kind#GET}: {@code GET} the health URL; healthy on a 2xx answer.
-   *   <li>{@link ModelHealthCheck.Kind#NONE}: nothing is sent; healthy, with the reason "not checked".
+   *   <li>{@link ModelHealthCheck.Kind#NONE}: nothing is sent; healthy, with the reason "not
+   *       checked".
    * </ul>
    *
-   * @return the health, never null; failures are answered as unhealthy with the reason, which starts
-   *     with {@code GET <url>}
+   * @return the health, never null; failures are answered as unhealthy with the reason, which
+   *     starts with {@code GET <url>}
    * @throws IllegalStateException if the client is closed
    */
   public Health health() {
@@ -294,7 +333,8 @@ public final class ModelServiceClient implements AutoCloseable {
       if (!callers.awaitTermination(settings.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
         callers.shutdownNow();
       }
-      if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!executor.awaitTermination(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {
@@ -315,17 +355,19 @@ public final class ModelServiceClient implements AutoCloseable {
   }
 
   private CompletableFuture<Integer> call(WindowResult window, AtomicInteger attempts) {
-    HttpRequest request = HttpRequest.newBuilder(requestUri(window))
-        .timeout(settings.timeout())
-        .header("Accept", "application/json")
-        .GET()
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(requestUri(window))
+            .timeout(settings.timeout())
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     // Blocking send on a `callers` thread (see the constructor); the Timeout interrupts it, and an
     // interrupted send cancels its exchange.
-    return failsafe.getAsync(() -> {
-      attempts.incrementAndGet();
-      return ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
-    });
+    return failsafe.getAsync(
+        () -> {
+          attempts.incrementAndGet();
+          return ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
+        });
   }
 
   /**
@@ -340,16 +382,27 @@ public final class ModelServiceClient implements AutoCloseable {
   private ModelServiceException failureOf(WindowResult window, int attempts, Throwable error) {
     Throwable cause = unwrap(error);
     String tries = attempts == 1 ? "1 try" : attempts + " tries";
-    String message = "window " + window.key() + " [" + window.start() + ", " + window.end() + ") "
-        + (attempts == 0 ? "not sent: " : "failed after " + tries + ": ") + reason(cause);
+    String message =
+        "window "
+            + window.key()
+            + " ["
+            + window.start()
+            + ", "
+            + window.end()
+            + ") "
+            + (attempts == 0 ? "not sent: " : "failed after " + tries + ": ")
+            + reason(cause);
     return new ModelServiceException(message, cause);
   }
 
   private String reason(Throwable error) {
     Throwable t = unwrap(error);
     if (t instanceof CircuitBreakerOpenException) {
-      return "circuit breaker open after " + settings.circuitBreakerFailures()
-          + " consecutive failures (last: " + lastFailure.get() + "); next trial within "
+      return "circuit breaker open after "
+          + settings.circuitBreakerFailures()
+          + " consecutive failures (last: "
+          + lastFailure.get()
+          + "); next trial within "
           + Texts.duration(settings.circuitBreakerOpen());
     }
     if (t instanceof TimeoutExceededException || t instanceof HttpTimeoutException) {

@@ -12,24 +12,26 @@ import java.util.Objects;
 /**
  * How to call the stress-prediction model service ({@code ml_service.*} in the configuration).
  *
- * <p>The compact constructor validates every component and reports every bad one, one line each, naming
- * the configuration key, for example {@code "ml_service.retry_attempts must be >= 1 (total tries), but was
- * 0"}; the launcher's configuration loader reports these messages as they are. Each component below names
- * the YAML key the launcher reads it from; the two retry delays have no key (the launcher keeps their
- * defaults).
+ * <p>The compact constructor validates every component and reports every bad one, one line each,
+ * naming the configuration key, for example {@code "ml_service.retry_attempts must be >= 1 (total
+ * tries), but was 0"}; the launcher's configuration loader reports these messages as they are. Each
+ * component below names the YAML key the launcher reads it from; the two retry delays have no key
+ * (the launcher keeps their defaults).
  *
  * @param endpoint {@code ml_service.endpoint}: the prediction URL, called as {@code GET
  *     <endpoint>?x=..&y=..}; required, http or https
- * @param healthCheck {@code ml_service.health_endpoint}: how {@link ModelServiceClient#health()} checks
- *     the service; default {@link ModelHealthCheck#predict()}, one predict request with probe values
+ * @param healthCheck {@code ml_service.health_endpoint}: how {@link ModelServiceClient#health()}
+ *     checks the service; default {@link ModelHealthCheck#predict()}, one predict request with
+ *     probe values
  * @param timeout {@code ml_service.timeout_seconds}: bound of one attempt (connect, request and
  *     response); default 10 s
  * @param retryAttempts {@code ml_service.retry_attempts}: total tries per window, the first one
  *     included (the seed's loop); default 3
- * @param retryBackoff delay before the first retry, doubled for each further retry, with 25 % jitter;
- *     default 200 ms; no configuration key (messages call it {@code ml_service.retry_backoff_ms})
- * @param retryMaxBackoff cap of the retry delay; default 5 s; no configuration key (messages call it
- *     {@code ml_service.retry_max_backoff_ms})
+ * @param retryBackoff delay before the first retry, doubled for each further retry, with 25 %
+ *     jitter; default 200 ms; no configuration key (messages call it {@code
+ *     ml_service.retry_backoff_ms})
+ * @param retryMaxBackoff cap of the retry delay; default 5 s; no configuration key (messages call
+ *     it {@code ml_service.retry_max_backoff_ms})
  * @param maxConcurrency {@code ml_service.max_concurrency}: calls in flight at most; default 32
  * @param circuitBreakerFailures {@code ml_service.circuit_breaker_failures}: consecutive failed
  *     attempts that open the circuit breaker; default 5
@@ -86,23 +88,31 @@ public record ModelServiceSettings(
     if (retryBackoff.isNegative()) {
       errors.add("ml_service.retry_backoff_ms must be >= 0, but was " + retryBackoff.toMillis());
     } else if (retryMaxBackoff.compareTo(retryBackoff) < 0 || retryMaxBackoff.isZero()) {
-      errors.add("ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms ("
-          + retryBackoff.toMillis() + "), but was " + retryMaxBackoff.toMillis());
+      errors.add(
+          "ml_service.retry_max_backoff_ms must be > 0 and >= ml_service.retry_backoff_ms ("
+              + retryBackoff.toMillis()
+              + "), but was "
+              + retryMaxBackoff.toMillis());
     }
     if (maxConcurrency < 1) {
       errors.add("ml_service.max_concurrency must be >= 1, but was " + maxConcurrency);
     }
     if (circuitBreakerFailures < 1) {
-      errors.add("ml_service.circuit_breaker_failures must be >= 1, but was " + circuitBreakerFailures);
+      errors.add(
+          "ml_service.circuit_breaker_failures must be >= 1, but was " + circuitBreakerFailures);
     }
     requirePositive(errors, "ml_service.circuit_breaker_open_seconds", circuitBreakerOpen);
     if (queryParameters.isEmpty()) {
       errors.add("ml_service.query_parameters must not be empty");
     }
     for (Map.Entry<String, String> e : queryParameters.entrySet()) {
-      if (e.getKey() == null || e.getKey().isBlank() || e.getValue() == null || e.getValue().isBlank()) {
-        errors.add("ml_service.query_parameters must map non-empty names to non-empty field names, but was "
-            + queryParameters);
+      if (e.getKey() == null
+          || e.getKey().isBlank()
+          || e.getValue() == null
+          || e.getValue().isBlank()) {
+        errors.add(
+            "ml_service.query_parameters must map non-empty names to non-empty field names, but was "
+                + queryParameters);
         break;
       }
     }
@@ -114,8 +124,8 @@ public record ModelServiceSettings(
 
   /**
    * The seed's settings for an endpoint: 10 s timeout, 3 tries, 32 calls in flight, the breaker
-   * opening after 5 consecutive failures for 30 s, the seed's query parameters, and the health checked
-   * with one predict request (the seed's service has no health path).
+   * opening after 5 consecutive failures for 30 s, the seed's query parameters, and the health
+   * checked with one predict request (the seed's service has no health path).
    *
    * @param endpoint the prediction URL ({@code ml_service.endpoint})
    * @return the settings
@@ -179,10 +189,10 @@ public record ModelServiceSettings(
     }
 
     /**
-     * Sets {@code ml_service.health_endpoint}, read by {@link ModelHealthCheck#of(String, URI)} when the
-     * settings are built: null (the default) for one predict request with probe values, a path such as
-     * {@code /health} on the endpoint's scheme, host and port, an http(s) URL, or {@value
-     * ModelHealthCheck#NONE_VALUE}.
+     * Sets {@code ml_service.health_endpoint}, read by {@link ModelHealthCheck#of(String, URI)}
+     * when the settings are built: null (the default) for one predict request with probe values, a
+     * path such as {@code /health} on the endpoint's scheme, host and port, an http(s) URL, or
+     * {@value ModelHealthCheck#NONE_VALUE}.
      *
      * @param healthEndpoint the configured value, or null
      * @return this builder
@@ -215,7 +225,8 @@ public record ModelServiceSettings(
     }
 
     /**
-     * Sets the retry delays (no configuration key: the launcher keeps the defaults, 200 ms and 5 s).
+     * Sets the retry delays (no configuration key: the launcher keeps the defaults, 200 ms and 5
+     * s).
      *
      * @param first delay before the first retry
      * @param max cap of the delay
@@ -278,17 +289,18 @@ public record ModelServiceSettings(
         errors.add("ml_service.health_endpoint " + e.getMessage());
       }
       try {
-        ModelServiceSettings settings = new ModelServiceSettings(
-            endpoint,
-            healthCheck,
-            timeout,
-            retryAttempts,
-            retryBackoff,
-            retryMaxBackoff,
-            maxConcurrency,
-            circuitBreakerFailures,
-            circuitBreakerOpen,
-            queryParameters);
+        ModelServiceSettings settings =
+            new ModelServiceSettings(
+                endpoint,
+                healthCheck,
+                timeout,
+                retryAttempts,
+                retryBackoff,
+                retryMaxBackoff,
+                maxConcurrency,
+                circuitBreakerFailures,
+                circuitBreakerOpen,
+                queryParameters);
         if (errors.isEmpty()) {
           return settings;
         }

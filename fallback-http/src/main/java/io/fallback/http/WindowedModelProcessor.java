@@ -12,9 +12,9 @@ import java.util.Objects;
  *
  * <p>The windows come from core's windowing stage; this processor only scores them, in parallel
  * through the {@link ModelServiceClient} (bounded by {@code ml_service.max_concurrency}). All or
- * nothing: if any window cannot be scored, {@link #process(List)} throws and returns nothing, so the
- * loop neither writes nor commits the batch and retries the same windows later. No prediction is ever
- * made up. A retry repeats only idempotent GET calls.
+ * nothing: if any window cannot be scored, {@link #process(List)} throws and returns nothing, so
+ * the loop neither writes nor commits the batch and retries the same windows later. No prediction
+ * is ever made up. A retry repeats only idempotent GET calls.
  *
  * <p>This class is thread-safe. It does not own the client: whoever created the client closes it.
  */

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class FlinkRestHealthProbeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Pattern RESTARTS_ROSE = Pattern.compile("restarts rose from (\\d+) to (\\d+)");
+  private static final Pattern RESTARTS_ROSE =
+      Pattern.compile("restarts rose from (\\d+) to (\\d+)");
 
   private static FlinkCluster flink;
 
@@ -55,29 +56,35 @@ class FlinkRestHealthProbeIT {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
     env.setParallelism(1);
     env.enableCheckpointing(500);
-    env.fromSequence(0, Long.MAX_VALUE).name("sequence")
-        .map(map).name("slow map")
-        .sinkTo(new DiscardingSink<>()).name("discard");
+    env.fromSequence(0, Long.MAX_VALUE)
+        .name("sequence")
+        .map(map)
+        .name("slow map")
+        .sinkTo(new DiscardingSink<>())
+        .name("discard");
     return flink.submit(env, name);
   }
 
   private static FlinkRestHealthProbe probe(String jobName) {
-    return FlinkRestHealthProbe.of(FlinkProbeSettings.builder(URI.create(flink.restUrl()))
-        .jobName(jobName)
-        .timeout(Duration.ofSeconds(5))
-        .build());
+    return FlinkRestHealthProbe.of(
+        FlinkProbeSettings.builder(URI.create(flink.restUrl()))
+            .jobName(jobName)
+            .timeout(Duration.ofSeconds(5))
+            .build());
   }
 
-  private static Health awaitHealth(FlinkRestHealthProbe probe, String expectation, Predicate<Health> condition) {
+  private static Health awaitHealth(
+      FlinkRestHealthProbe probe, String expectation, Predicate<Health> condition) {
     AtomicReference<Health> last = new AtomicReference<>();
     await(expectation)
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(() -> {
-          Health health = probe.check();
-          last.set(health);
-          assertThat(condition).as("%s, last answer: %s", expectation, health).accepts(health);
-        });
+        .untilAsserted(
+            () -> {
+              Health health = probe.check();
+              last.set(health);
+              assertThat(condition).as("%s, last answer: %s", expectation, health).accepts(health);
+            });
     return last.get();
   }
 
@@ -87,9 +94,12 @@ class FlinkRestHealthProbeIT {
     try {
       flink.awaitStatus(job, JobStatus.RUNNING, WAIT);
 
-      Health health = awaitHealth(probe("nurse-stress-running"), "the running job is healthy", Health::isHealthy);
+      Health health =
+          awaitHealth(
+              probe("nurse-stress-running"), "the running job is healthy", Health::isHealthy);
 
-      assertThat(health.reason()).startsWith("job nurse-stress-running (" + job + ") is RUNNING: ")
+      assertThat(health.reason())
+          .startsWith("job nurse-stress-running (" + job + ") is RUNNING: ")
           .contains("1/1 vertices RUNNING");
     } finally {
       flink.cancel(job);
@@ -106,8 +116,11 @@ class FlinkRestHealthProbeIT {
     flink.cancel(job);
     flink.awaitStatus(job, JobStatus.CANCELED, WAIT);
 
-    Health health = awaitHealth(probe, "the cancelled job is unhealthy", h -> !h.isHealthy()
-        && h.reason().equals("job nurse-stress-cancel is CANCELED"));
+    Health health =
+        awaitHealth(
+            probe,
+            "the cancelled job is unhealthy",
+            h -> !h.isHealthy() && h.reason().equals("job nurse-stress-cancel is CANCELED"));
     assertThat(health.status()).isEqualTo(Health.Status.UNHEALTHY);
   }
 
@@ -122,8 +135,11 @@ class FlinkRestHealthProbeIT {
       flink.awaitStatus(job, JobStatus.RUNNING, WAIT);
       FlinkRestHealthProbe probe = probe("nurse-stress-flaky");
 
-      Health health = awaitHealth(probe, "a restart is reported as rising restarts",
-          h -> !h.isHealthy() && RESTARTS_ROSE.matcher(h.reason()).find());
+      Health health =
+          awaitHealth(
+              probe,
+              "a restart is reported as rising restarts",
+              h -> !h.isHealthy() && RESTARTS_ROSE.matcher(h.reason()).find());
 
       Matcher m = RESTARTS_ROSE.matcher(health.reason());
       assertThat(m.find()).isTrue();
@@ -138,8 +154,11 @@ class FlinkRestHealthProbeIT {
     JobID job = submit("some-other-job", new Slow(), new Configuration());
     try {
       flink.awaitStatus(job, JobStatus.RUNNING, WAIT);
-      FlinkRestHealthProbe probe = FlinkRestHealthProbe.of(FlinkProbeSettings.builder(URI.create(flink.restUrl()))
-          .mode(FlinkProbeSettings.Mode.LEGACY_OVERVIEW).build());
+      FlinkRestHealthProbe probe =
+          FlinkRestHealthProbe.of(
+              FlinkProbeSettings.builder(URI.create(flink.restUrl()))
+                  .mode(FlinkProbeSettings.Mode.LEGACY_OVERVIEW)
+                  .build());
 
       Health health = awaitHealth(probe, "legacy mode counts running jobs", Health::isHealthy);
 
@@ -157,20 +176,29 @@ class FlinkRestHealthProbeIT {
     }
     Duration timeout = Duration.ofSeconds(1);
 
-    Health refused = FlinkRestHealthProbe.of(FlinkProbeSettings.builder(URI.create("http://127.0.0.1:" + closedPort))
-        .jobName("nurse-stress").timeout(timeout).build()).check();
+    Health refused =
+        FlinkRestHealthProbe.of(
+                FlinkProbeSettings.builder(URI.create("http://127.0.0.1:" + closedPort))
+                    .jobName("nurse-stress")
+                    .timeout(timeout)
+                    .build())
+            .check();
 
     assertThat(refused.isHealthy()).isFalse();
-    assertThat(refused.reason()).startsWith("JobManager unreachable at http://127.0.0.1:" + closedPort);
+    assertThat(refused.reason())
+        .startsWith("JobManager unreachable at http://127.0.0.1:" + closedPort);
 
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       URI url = URI.create("http://127.0.0.1:" + silent.getLocalPort());
       long start = System.nanoTime();
 
-      Health hung = FlinkRestHealthProbe.of(FlinkProbeSettings.builder(url).jobName("nurse-stress").timeout(timeout).build())
-          .check();
+      Health hung =
+          FlinkRestHealthProbe.of(
+                  FlinkProbeSettings.builder(url).jobName("nurse-stress").timeout(timeout).build())
+              .check();
 
-      assertThat(hung).isEqualTo(Health.unhealthy("timed out after 1s (GET " + url + "/jobs/overview)"));
+      assertThat(hung)
+          .isEqualTo(Health.unhealthy("timed out after 1s (GET " + url + "/jobs/overview)"));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.plusSeconds(2));
     }
   }

@@ -18,10 +18,13 @@ class HttpHealthProbeTest {
       server.handler(exchange -> new Reply(204, ""));
       HttpHealthProbe probe = HttpHealthProbe.of(server.uri("/health"), Duration.ofSeconds(2));
 
-      assertThat(probe.check()).isEqualTo(Health.healthy("GET " + server.uri("/health") + " answered 204"));
+      assertThat(probe.check())
+          .isEqualTo(Health.healthy("GET " + server.uri("/health") + " answered 204"));
 
       server.handler(exchange -> new Reply(503, "draining"));
-      assertThat(probe.check()).isEqualTo(Health.unhealthy("GET " + server.uri("/health") + " answered 503: 'draining'"));
+      assertThat(probe.check())
+          .isEqualTo(
+              Health.unhealthy("GET " + server.uri("/health") + " answered 503: 'draining'"));
     }
   }
 
@@ -43,8 +46,11 @@ class HttpHealthProbeTest {
       port = socket.getLocalPort();
     }
 
-    Health health = HttpHealthProbe.of(URI.create("http://127.0.0.1:" + port + "/"), Duration.ofSeconds(1)).check();
+    Health health =
+        HttpHealthProbe.of(URI.create("http://127.0.0.1:" + port + "/"), Duration.ofSeconds(1))
+            .check();
 
-    assertThat(health.reason()).startsWith("GET http://127.0.0.1:" + port + "/ unreachable: ConnectException");
+    assertThat(health.reason())
+        .startsWith("GET http://127.0.0.1:" + port + "/ unreachable: ConnectException");
   }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ModelHealthCheckTest {
 
-  private static final URI ENDPOINT = URI.create("http://model.internal:5000/model/api/predict?v=2");
+  private static final URI ENDPOINT =
+      URI.create("http://model.internal:5000/model/api/predict?v=2");
 
   @ParameterizedTest(name = "''{0}'' -> {1} {2}")
   @CsvSource(
@@ -33,12 +34,16 @@ class ModelHealthCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"health", "NONE", "", " ", "ftp://host/health", "http:///nohost", "/bad path"})
+  @ValueSource(
+      strings = {"health", "NONE", "", " ", "ftp://host/health", "http:///nohost", "/bad path"})
   void otherValues_areRejectedSayingWhatIsAllowed(String value) {
     assertThatThrownBy(() -> ModelHealthCheck.of(value, ENDPOINT))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("must be a path such as /health (on ml_service.endpoint's host and port), an http:// or https://"
-            + " URL, or none to skip the check, but was '" + value + "'");
+        .hasMessage(
+            "must be a path such as /health (on ml_service.endpoint's host and port), an http:// or https://"
+                + " URL, or none to skip the check, but was '"
+                + value
+                + "'");
   }
 
   @ParameterizedTest

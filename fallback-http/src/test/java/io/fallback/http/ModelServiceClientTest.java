@@ -59,7 +59,11 @@ class ModelServiceClientTest {
   }
 
   static WindowResult window(String key, float x) {
-    return new WindowResult(key, 1_700_000_000_000L, 1_700_000_005_000L, 160,
+    return new WindowResult(
+        key,
+        1_700_000_000_000L,
+        1_700_000_005_000L,
+        160,
         new float[] {x, -0.25f, 1.0E-4f, 0.31415927f, 72.5f, 36.6f});
   }
 
@@ -102,9 +106,11 @@ class ModelServiceClientTest {
   @Test
   void serverError_thenSuccess_isRetried() {
     AtomicInteger calls = new AtomicInteger();
-    server.handler(exchange -> calls.incrementAndGet() == 1
-        ? new Reply(500, "boom")
-        : Reply.ok("{\"stress_level_prediction\": \"3\"}"));
+    server.handler(
+        exchange ->
+            calls.incrementAndGet() == 1
+                ? new Reply(500, "boom")
+                : Reply.ok("{\"stress_level_prediction\": \"3\"}"));
     ModelServiceClient c = client(settings().build());
 
     int prediction = c.predict(window("nurse-1", 0.1f));
@@ -127,11 +133,13 @@ class ModelServiceClientTest {
 
   @Test
   void slowService_timesOutWithinTheTimeout() {
-    server.handler(exchange -> {
-      release.await(30, TimeUnit.SECONDS);
-      return Reply.ok("{\"stress_level_prediction\": \"2\"}");
-    });
-    ModelServiceClient c = client(settings().timeout(Duration.ofMillis(300)).retryAttempts(1).build());
+    server.handler(
+        exchange -> {
+          release.await(30, TimeUnit.SECONDS);
+          return Reply.ok("{\"stress_level_prediction\": \"2\"}");
+        });
+    ModelServiceClient c =
+        client(settings().timeout(Duration.ofMillis(300)).retryAttempts(1).build());
     long startNanos = System.nanoTime();
 
     assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
@@ -146,25 +154,30 @@ class ModelServiceClientTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    ModelServiceClient c = client(ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + closedPort + "/p"))
-        .retryAttempts(2).retryBackoff(Duration.ofMillis(5), Duration.ofMillis(5)).build());
+    ModelServiceClient c =
+        client(
+            ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + closedPort + "/p"))
+                .retryAttempts(2)
+                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(5))
+                .build());
 
     assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
         .isInstanceOf(ModelServiceException.class)
-        .hasMessageContaining("failed after 2 tries: unreachable at http://127.0.0.1:" + closedPort + "/p")
+        .hasMessageContaining(
+            "failed after 2 tries: unreachable at http://127.0.0.1:" + closedPort + "/p")
         .hasMessageContaining("ConnectException");
   }
 
   @Test
   void repeatedFailures_openTheCircuit_thenItHalfOpensAndCloses() {
     AtomicInteger mode = new AtomicInteger(500);
-    server.handler(exchange -> mode.get() == 500
-        ? new Reply(500, "down")
-        : Reply.ok("{\"stress_level_prediction\": \"4\"}"));
-    ModelServiceClient c = client(settings()
-        .retryAttempts(1)
-        .circuitBreaker(3, Duration.ofMillis(500))
-        .build());
+    server.handler(
+        exchange ->
+            mode.get() == 500
+                ? new Reply(500, "down")
+                : Reply.ok("{\"stress_level_prediction\": \"4\"}"));
+    ModelServiceClient c =
+        client(settings().retryAttempts(1).circuitBreaker(3, Duration.ofMillis(500)).build());
     for (int i = 0; i < 3; i++) {
       assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).hasMessageContaining("HTTP 500");
     }
@@ -172,8 +185,9 @@ class ModelServiceClientTest {
     assertThat(c.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
         .isInstanceOf(ModelServiceException.class)
-        .hasMessageContaining("window nurse-1 [1700000000000, 1700000005000) not sent: "
-            + "circuit breaker open after 3 consecutive failures (last: HTTP 500: 'down'); next trial within 500ms");
+        .hasMessageContaining(
+            "window nurse-1 [1700000000000, 1700000005000) not sent: "
+                + "circuit breaker open after 3 consecutive failures (last: HTTP 500: 'down'); next trial within 500ms");
     assertThat(server.hits()).as("an open breaker does not call the service").isEqualTo(3);
 
     mode.set(200);
@@ -189,20 +203,22 @@ class ModelServiceClientTest {
   @Test
   void failedTrialCall_reopensTheCircuit() {
     server.handler(exchange -> new Reply(500, "still down"));
-    ModelServiceClient c = client(settings().retryAttempts(1).circuitBreaker(1, Duration.ofMillis(200)).build());
+    ModelServiceClient c =
+        client(settings().retryAttempts(1).circuitBreaker(1, Duration.ofMillis(200)).build());
     assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).hasMessageContaining("HTTP 500");
 
     await("the breaker half-opens and lets one trial call through")
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> {
-          try {
-            c.predict(window("nurse-1", 0.1f));
-            return false;
-          } catch (ModelServiceException e) {
-            return server.hits() == 2;
-          }
-        });
+        .until(
+            () -> {
+              try {
+                c.predict(window("nurse-1", 0.1f));
+                return false;
+              } catch (ModelServiceException e) {
+                return server.hits() == 2;
+              }
+            });
 
     assertThat(c.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
   }
@@ -230,25 +246,33 @@ class ModelServiceClientTest {
 
   @Test
   void parsePrediction_rejectsAnythingButAnIntegerPrediction() {
-    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \" 2 \"}")).isEqualTo(2);
-    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.0}")).isEqualTo(2);
+    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \" 2 \"}"))
+        .isEqualTo(2);
+    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.0}"))
+        .isEqualTo(2);
     assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"0\"}")).isZero();
 
     assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"prediction\": \"2\"}"))
         .hasMessage("malformed response (no stress_level_prediction): '{\"prediction\": \"2\"}'");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"high\"}"))
+    assertThatThrownBy(
+            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"high\"}"))
         .hasMessageContaining("stress_level_prediction is not numeric");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.5}"))
+    assertThatThrownBy(
+            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.5}"))
         .hasMessageContaining("stress_level_prediction is not an integer");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": null}"))
+    assertThatThrownBy(
+            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": null}"))
         .hasMessageContaining("no stress_level_prediction");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": [2]}"))
+    assertThatThrownBy(
+            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": [2]}"))
         .hasMessageContaining("is not a number");
     assertThatThrownBy(() -> ModelServiceClient.parsePrediction("[2]"))
         .hasMessageContaining("not a JSON object");
     assertThatThrownBy(() -> ModelServiceClient.parsePrediction(""))
         .hasMessageContaining("<empty body>");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"2\"} trailing"))
+    assertThatThrownBy(
+            () ->
+                ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"2\"} trailing"))
         .hasMessageContaining("not JSON");
     assertThatThrownBy(() -> ModelServiceClient.parsePrediction("x".repeat(1000)))
         .hasMessageContaining("...' (1000 chars)");
@@ -257,10 +281,11 @@ class ModelServiceClientTest {
   @Test
   void scoreAll_keepsAtMostMaxConcurrencyCallsInFlight() throws Exception {
     java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-    server.handler(exchange -> {
-      gate.await(); // hold every call until the test has seen how many are in flight at once
-      return Reply.ok("{\"stress_level_prediction\": \"1\"}");
-    });
+    server.handler(
+        exchange -> {
+          gate.await(); // hold every call until the test has seen how many are in flight at once
+          return Reply.ok("{\"stress_level_prediction\": \"1\"}");
+        });
     ModelServiceClient c = client(settings().maxConcurrency(4).build());
     List<WindowResult> windows = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -300,7 +325,8 @@ class ModelServiceClientTest {
       System.setErr(original);
     }
 
-    // issue 11: each held retry logged an ERROR line with a stack trace here and another in the launcher
+    // issue 11: each held retry logged an ERROR line with a stack trace here and another in the
+    // launcher
     assertThat(captured.toString(StandardCharsets.UTF_8))
         .doesNotContain("ERROR io.fallback.http.ModelServiceClient")
         .doesNotContain("\tat io.fallback");
@@ -308,9 +334,11 @@ class ModelServiceClientTest {
 
   @Test
   void health_byDefault_sendsOnePredictRequestWithZeroes_healthyOnAPrediction() {
-    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/model/api/predict")
-        ? Reply.ok("{\"stress_level_prediction\": \"1\"}")
-        : new Reply(404, "nope"));
+    server.handler(
+        exchange ->
+            exchange.getRequestURI().getPath().equals("/model/api/predict")
+                ? Reply.ok("{\"stress_level_prediction\": \"1\"}")
+                : new Reply(404, "nope"));
     ModelServiceClient c = client(settings().build());
 
     Health health = c.health();
@@ -318,8 +346,11 @@ class ModelServiceClientTest {
     assertThat(c.settings().healthCheck()).isEqualTo(ModelHealthCheck.predict());
     assertThat(server.queries()).containsExactly("x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0");
     assertThat(health.isHealthy()).isTrue();
-    assertThat(health.reason()).isEqualTo("GET " + server.uri("/model/api/predict")
-        + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 answered 200 with prediction 1");
+    assertThat(health.reason())
+        .isEqualTo(
+            "GET "
+                + server.uri("/model/api/predict")
+                + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 answered 200 with prediction 1");
   }
 
   @Test
@@ -342,24 +373,32 @@ class ModelServiceClientTest {
     Health health = c.health();
 
     assertThat(health.isHealthy()).isTrue();
-    assertThat(health.reason()).endsWith("answered 422: the service is there but refused the probe's values: 'hr must be > 0'");
+    assertThat(health.reason())
+        .endsWith(
+            "answered 422: the service is there but refused the probe's values: 'hr must be > 0'");
   }
 
   @Test
   void health_byDefault_wrongPathErrorOrNoPrediction_isUnhealthy() {
     ModelServiceClient c = client(settings().build());
-    String get = "GET " + server.uri("/model/api/predict") + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0";
+    String get =
+        "GET " + server.uri("/model/api/predict") + "?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0";
 
     server.handler(exchange -> new Reply(404, "nope"));
-    assertThat(c.health()).isEqualTo(Health.unhealthy(
-        get + " answered 404 (is the path of ml_service.endpoint right?): 'nope'"));
+    assertThat(c.health())
+        .isEqualTo(
+            Health.unhealthy(
+                get + " answered 404 (is the path of ml_service.endpoint right?): 'nope'"));
 
     server.handler(exchange -> new Reply(503, "loading"));
     assertThat(c.health()).isEqualTo(Health.unhealthy(get + " answered 503: 'loading'"));
 
     server.handler(exchange -> Reply.ok("<html>hello</html>"));
-    assertThat(c.health()).isEqualTo(Health.unhealthy(
-        get + " answered 200 without a prediction: malformed response (not JSON): '<html>hello</html>'"));
+    assertThat(c.health())
+        .isEqualTo(
+            Health.unhealthy(
+                get
+                    + " answered 200 without a prediction: malformed response (not JSON): '<html>hello</html>'"));
   }
 
   @Test
@@ -368,29 +407,39 @@ class ModelServiceClientTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    ModelServiceClient c = client(ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + port + "/predict"))
-        .timeout(Duration.ofSeconds(2)).build());
+    ModelServiceClient c =
+        client(
+            ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + port + "/predict"))
+                .timeout(Duration.ofSeconds(2))
+                .build());
 
     Health health = c.health();
 
     assertThat(health.isHealthy()).isFalse();
-    assertThat(health.reason()).startsWith("GET http://127.0.0.1:" + port
-        + "/predict?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 unreachable: ConnectException");
+    assertThat(health.reason())
+        .startsWith(
+            "GET http://127.0.0.1:"
+                + port
+                + "/predict?x=0.0&y=0.0&z=0.0&eda=0.0&hr=0.0&temp=0.0 unreachable: ConnectException");
   }
 
   @Test
   void health_withAHealthPath_getsItOnTheEndpointsHost_healthyOn2xx() {
-    server.handler(exchange -> exchange.getRequestURI().getPath().equals("/ready")
-        ? Reply.ok("{\"status\": \"ok\"}")
-        : new Reply(404, "nope"));
+    server.handler(
+        exchange ->
+            exchange.getRequestURI().getPath().equals("/ready")
+                ? Reply.ok("{\"status\": \"ok\"}")
+                : new Reply(404, "nope"));
     ModelServiceClient c = client(settings().healthEndpoint("/ready").build());
 
     assertThat(c.settings().healthCheck()).isEqualTo(ModelHealthCheck.get(server.uri("/ready")));
-    assertThat(c.health()).isEqualTo(Health.healthy("GET " + server.uri("/ready") + " answered 200"));
+    assertThat(c.health())
+        .isEqualTo(Health.healthy("GET " + server.uri("/ready") + " answered 200"));
     assertThat(server.queries()).isEmpty();
 
     server.handler(exchange -> new Reply(503, "loading"));
-    assertThat(c.health().reason()).isEqualTo("GET " + server.uri("/ready") + " answered 503: 'loading'");
+    assertThat(c.health().reason())
+        .isEqualTo("GET " + server.uri("/ready") + " answered 503: 'loading'");
   }
 
   @Test
@@ -399,7 +448,8 @@ class ModelServiceClientTest {
 
     Health health = c.health();
 
-    assertThat(health).isEqualTo(Health.healthy("not checked (ml_service.health_endpoint is none)"));
+    assertThat(health)
+        .isEqualTo(Health.healthy("not checked (ml_service.health_endpoint is none)"));
     assertThat(server.hits()).isZero();
   }
 
@@ -409,7 +459,8 @@ class ModelServiceClientTest {
     c.close();
     c.close();
 
-    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> c.predict(window("nurse-1", 0.1f)))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -418,7 +469,8 @@ class ModelServiceClientTest {
 
     assertThatThrownBy(() -> ModelServiceClient.of(s, WindowSpec.NURSE_FIELDS))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("ml_service.query_parameters maps 'bpm' to field 'PULSE', which is not one of the window fields "
-            + "[X, Y, Z, EDA, HR, TEMP]");
+        .hasMessage(
+            "ml_service.query_parameters maps 'bpm' to field 'PULSE', which is not one of the window fields "
+                + "[X, Y, Z, EDA, HR, TEMP]");
   }
 }

@@ -15,7 +15,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real local HTTP server (JDK {@code HttpServer} on 127.0.0.1, ephemeral port) with a swappable handler. */
+/**
+ * A real local HTTP server (JDK {@code HttpServer} on 127.0.0.1, ephemeral port) with a swappable
+ * handler.
+ */
 final class StubServer implements AutoCloseable {
 
   /** What the server answers. */
@@ -33,7 +36,8 @@ final class StubServer implements AutoCloseable {
 
   static {
     // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm and
-    // the client's delayed ACK add ~40 ms to every answer, which would measure the stub, not the client.
+    // the client's delayed ACK add ~40 ms to every answer, which would measure the stub, not the
+    // client.
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 

@@ -27,19 +27,21 @@ class WindowedModelProcessorTest {
   void start() throws Exception {
     server = StubServer.start();
     // the stub model predicts floor(x) mod 3: each window gets its own, checkable answer
-    server.handler(exchange -> {
-      String query = exchange.getRequestURI().getRawQuery();
-      float x = Float.parseFloat(query.substring(2, query.indexOf('&')));
-      return Reply.ok("{\"stress_level_prediction\": \"" + ((int) x) % 3 + "\"}");
-    });
-    client = ModelServiceClient.of(
-        ModelServiceSettings.builder(server.uri("/model/api/predict"))
-            .retryAttempts(2)
-            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(10))
-            .maxConcurrency(8)
-            .circuitBreaker(5, Duration.ofMillis(300))
-            .build(),
-        WindowSpec.NURSE_FIELDS);
+    server.handler(
+        exchange -> {
+          String query = exchange.getRequestURI().getRawQuery();
+          float x = Float.parseFloat(query.substring(2, query.indexOf('&')));
+          return Reply.ok("{\"stress_level_prediction\": \"" + ((int) x) % 3 + "\"}");
+        });
+    client =
+        ModelServiceClient.of(
+            ModelServiceSettings.builder(server.uri("/model/api/predict"))
+                .retryAttempts(2)
+                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(10))
+                .maxConcurrency(8)
+                .circuitBreaker(5, Duration.ofMillis(300))
+                .build(),
+            WindowSpec.NURSE_FIELDS);
   }
 
   @AfterEach
@@ -51,8 +53,13 @@ class WindowedModelProcessorTest {
   private static List<WindowResult> windows(int n) {
     List<WindowResult> windows = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      windows.add(new WindowResult("nurse-" + i % 17, 5000L * i, 5000L * i + 5000, 10,
-          new float[] {i, 0.5f, -1.25f, 0.1f, 80f, 36.5f}));
+      windows.add(
+          new WindowResult(
+              "nurse-" + i % 17,
+              5000L * i,
+              5000L * i + 5000,
+              10,
+              new float[] {i, 0.5f, -1.25f, 0.1f, 80f, 36.5f}));
     }
     return windows;
   }
@@ -73,17 +80,19 @@ class WindowedModelProcessorTest {
 
   @Test
   void oneWindowFailingPermanently_failsTheWholeBatch_andReturnsNothing() {
-    server.handler(exchange -> {
-      String query = exchange.getRequestURI().getRawQuery();
-      return query.startsWith("x=13.0&")
-          ? new Reply(500, "model crashed on this input")
-          : Reply.ok("{\"stress_level_prediction\": \"1\"}");
-    });
+    server.handler(
+        exchange -> {
+          String query = exchange.getRequestURI().getRawQuery();
+          return query.startsWith("x=13.0&")
+              ? new Reply(500, "model crashed on this input")
+              : Reply.ok("{\"stress_level_prediction\": \"1\"}");
+        });
     AtomicReference<List<ScoredWindow>> result = new AtomicReference<>();
 
     assertThatThrownBy(() -> result.set(WindowedModelProcessor.of(client).process(windows(30))))
         .isInstanceOf(ModelServiceException.class)
-        .hasMessageContaining("window nurse-13 [65000, 70000) failed after 2 tries: HTTP 500: 'model crashed on this input'");
+        .hasMessageContaining(
+            "window nurse-13 [65000, 70000) failed after 2 tries: HTTP 500: 'model crashed on this input'");
     assertThat(result.get()).as("no scored window without a real prediction").isNull();
   }
 
@@ -93,11 +102,13 @@ class WindowedModelProcessorTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    try (ModelServiceClient down = ModelServiceClient.of(
-        ModelServiceSettings.builder(URI.create("http://127.0.0.1:" + closedPort + "/model/api/predict"))
-            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(10))
-            .build(),
-        WindowSpec.NURSE_FIELDS)) {
+    try (ModelServiceClient down =
+        ModelServiceClient.of(
+            ModelServiceSettings.builder(
+                    URI.create("http://127.0.0.1:" + closedPort + "/model/api/predict"))
+                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(10))
+                .build(),
+            WindowSpec.NURSE_FIELDS)) {
       AtomicReference<List<ScoredWindow>> result = new AtomicReference<>();
 
       assertThatThrownBy(() -> result.set(WindowedModelProcessor.of(down).process(windows(100))))
@@ -120,10 +131,11 @@ class WindowedModelProcessorTest {
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(50))
         .ignoreException(ModelServiceException.class)
-        .until(() -> {
-          scored.set(processor.process(windows));
-          return true;
-        });
+        .until(
+            () -> {
+              scored.set(processor.process(windows));
+              return true;
+            });
 
     assertThat(scored.get()).extracting(ScoredWindow::stressLevel).containsOnly(2).hasSize(5);
   }

@@ -13,22 +13,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary's latency as the age of its newest point: {@code now - time of the newest point the primary
- * wrote} in {@link InfluxSettings#primaryMeasurement()}, where the primary's points are those selected by
- * {@link InfluxSettings#primarySource()} (default: {@code source} absent or not the fallback's
- * {@link InfluxSettings#sourceTag()}). The fallback's own writes therefore never make the primary look
- * fresh. One query per call: {@code SELECT last(<primary_stress_field>) FROM <primary_measurement> WHERE
- * <primary filter>}, bounded by {@link InfluxSettings#timeout()}.
+ * The primary's latency as the age of its newest point: {@code now - time of the newest point the
+ * primary wrote} in {@link InfluxSettings#primaryMeasurement()}, where the primary's points are
+ * those selected by {@link InfluxSettings#primarySource()} (default: {@code source} absent or not
+ * the fallback's {@link InfluxSettings#sourceTag()}). The fallback's own writes therefore never
+ * make the primary look fresh. One query per call: {@code SELECT last(<primary_stress_field>) FROM
+ * <primary_measurement> WHERE <primary filter>}, bounded by {@link InfluxSettings#timeout()}.
  *
- * <p>Idle guard (DESIGN section 10): with a newest-input supplier, the age counts only while the input
- * holds a record newer than the primary's newest point; otherwise the primary has written everything
- * there is and the latency is zero. The supplier returns the time of the newest input record (for
- * example the Kafka record timestamp, assumed close to the event time), empty when there is no input at
- * all, and throws when it cannot tell. Without a supplier the age is reported as is, so an idle input
- * looks like a growing latency.
+ * <p>Idle guard (DESIGN section 10): with a newest-input supplier, the age counts only while the
+ * input holds a record newer than the primary's newest point; otherwise the primary has written
+ * everything there is and the latency is zero. The supplier returns the time of the newest input
+ * record (for example the Kafka record timestamp, assumed close to the event time), empty when
+ * there is no input at all, and throws when it cannot tell. Without a supplier the age is reported
+ * as is, so an idle input looks like a growing latency.
  *
- * <p>No evidence (empty) when the query fails, the measurement does not exist yet, the primary has no
- * point, or the supplier throws. A point time in the future (clock skew) gives zero.
+ * <p>No evidence (empty) when the query fails, the measurement does not exist yet, the primary has
+ * no point, or the supplier throws. A point time in the future (clock skew) gives zero.
  *
  * <p>This class is thread-safe.
  */
@@ -42,12 +42,20 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
   private final String query;
 
   InfluxFreshnessLatencySource(
-      InfluxQueryClient client, InfluxSettings settings, InstantSource clock, Supplier<Optional<Instant>> newestInput) {
+      InfluxQueryClient client,
+      InfluxSettings settings,
+      InstantSource clock,
+      Supplier<Optional<Instant>> newestInput) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.newestInput = newestInput;
-    this.query = "SELECT last(" + InfluxQl.ident(settings.primaryField()) + ") FROM " + InfluxQl.primaryFrom(settings)
-        + " WHERE " + InfluxQl.primaryFilter(settings);
+    this.query =
+        "SELECT last("
+            + InfluxQl.ident(settings.primaryField())
+            + ") FROM "
+            + InfluxQl.primaryFrom(settings)
+            + " WHERE "
+            + InfluxQl.primaryFilter(settings);
   }
 
   /**
@@ -68,7 +76,8 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
    *
    * @param settings where the primary writes and how to tell its points
    * @param clock the launcher's clock
-   * @param newestInput time of the newest input record; empty when there is none; throws when unknown
+   * @param newestInput time of the newest input record; empty when there is none; throws when
+   *     unknown
    * @return the source
    */
   public static InfluxFreshnessLatencySource of(
@@ -76,7 +85,10 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(newestInput, "newestInput");
     return new InfluxFreshnessLatencySource(
-        new InfluxQueryClient(settings, InfluxHttp.newClient(settings)), settings, clock, newestInput);
+        new InfluxQueryClient(settings, InfluxHttp.newClient(settings)),
+        settings,
+        clock,
+        newestInput);
   }
 
   /**
@@ -90,7 +102,9 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
     try {
       newestPoint = newestPrimaryPoint();
     } catch (RuntimeException e) {
-      LOG.debug("InfluxDB freshness check failed, no evidence: {}", e.getMessage()); // the launcher reports the outage, throttled
+      LOG.debug(
+          "InfluxDB freshness check failed, no evidence: {}",
+          e.getMessage()); // the launcher reports the outage, throttled
       return Optional.empty();
     }
     if (newestPoint.isEmpty()) {
@@ -130,7 +144,9 @@ public final class InfluxFreshnessLatencySource implements LatencySource {
     return newest == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(newest));
   }
 
-  /** @return {@code influx_freshness} */
+  /**
+   * @return {@code influx_freshness}
+   */
   @Override
   public String name() {
     return "influx_freshness";

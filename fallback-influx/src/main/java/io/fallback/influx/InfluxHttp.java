@@ -42,7 +42,9 @@ final class InfluxHttp {
       if (e.getValue() == null || e.getValue().isEmpty()) {
         continue;
       }
-      sb.append(sep).append(e.getKey()).append('=')
+      sb.append(sep)
+          .append(e.getKey())
+          .append('=')
           .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
       sep = '&';
     }
@@ -58,15 +60,16 @@ final class InfluxHttp {
       settings.token().ifPresent(t -> request.header("Authorization", "Token " + t));
     } else if (settings.username().isPresent()) {
       String pair = settings.username().get() + ":" + settings.password().orElse("");
-      request.header("Authorization",
+      request.header(
+          "Authorization",
           "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
     }
     return request;
   }
 
   /**
-   * The server's error text from an error body: 1.x {@code {"error":"..."}}, 2.x
-   * {@code {"code":"invalid","message":"..."}}, else the body itself, shortened.
+   * The server's error text from an error body: 1.x {@code {"error":"..."}}, 2.x {@code
+   * {"code":"invalid","message":"..."}}, else the body itself, shortened.
    */
   static String serverMessage(String body) {
     if (body == null || body.isBlank()) {

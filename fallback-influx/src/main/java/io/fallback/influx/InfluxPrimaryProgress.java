@@ -10,20 +10,21 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the primary has written, read back from InfluxDB: its points in
- * {@link InfluxSettings#primaryMeasurement()} selected by the primary filter (see
- * {@link InfluxFreshnessLatencySource}), keyed by {@link InfluxSettings#primaryIdTag()}, found through
- * {@link InfluxSettings#primaryField()}. Works for both shapes: {@code nurse_stress} with {@code id},
- * {@code source} and {@code stress_level}, and the seed's {@code flink_events} with tag {@code id} only
- * and field {@code stressLevel}.
+ * What the primary has written, read back from InfluxDB: its points in {@link
+ * InfluxSettings#primaryMeasurement()} selected by the primary filter (see {@link
+ * InfluxFreshnessLatencySource}), keyed by {@link InfluxSettings#primaryIdTag()}, found through
+ * {@link InfluxSettings#primaryField()}. Works for both shapes: {@code nurse_stress} with {@code
+ * id}, {@code source} and {@code stress_level}, and the seed's {@code flink_events} with tag {@code
+ * id} only and field {@code stressLevel}.
  *
- * <p>Each method is one query bounded by {@link InfluxSettings#timeout()} and throws
- * {@link InfluxQueryException} on failure. This class is thread-safe.
+ * <p>Each method is one query bounded by {@link InfluxSettings#timeout()} and throws {@link
+ * InfluxQueryException} on failure. This class is thread-safe.
  */
 public final class InfluxPrimaryProgress implements PrimaryProgress {
 
   /** InfluxDB's time range, 1677-09-21 to 2262-04-11, in epoch milliseconds. */
   static final long MIN_TIME_MS = -9_223_372_036_854L;
+
   static final long MAX_TIME_MS = 9_223_372_036_854L;
 
   private final InfluxQueryClient client;
@@ -46,7 +47,8 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
   public static InfluxPrimaryProgress of(InfluxSettings settings, WindowSpec spec) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(spec, "spec");
-    return new InfluxPrimaryProgress(new InfluxQueryClient(settings, InfluxHttp.newClient(settings)), settings, spec);
+    return new InfluxPrimaryProgress(
+        new InfluxQueryClient(settings, InfluxHttp.newClient(settings)), settings, spec);
   }
 
   /**
@@ -57,8 +59,15 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
    */
   @Override
   public Map<String, Long> newestPointPerKey() {
-    String q = "SELECT last(" + InfluxQl.ident(settings.primaryField()) + ") FROM " + InfluxQl.primaryFrom(settings)
-        + " WHERE " + InfluxQl.primaryFilter(settings) + " GROUP BY " + InfluxQl.ident(settings.primaryIdTag());
+    String q =
+        "SELECT last("
+            + InfluxQl.ident(settings.primaryField())
+            + ") FROM "
+            + InfluxQl.primaryFrom(settings)
+            + " WHERE "
+            + InfluxQl.primaryFilter(settings)
+            + " GROUP BY "
+            + InfluxQl.ident(settings.primaryIdTag());
     Map<String, Long> newest = new HashMap<>();
     for (Series s : client.query(q)) {
       String key = s.tags().get(settings.primaryIdTag());
@@ -73,8 +82,8 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
   }
 
   /**
-   * The primary's points with a time in {@code [fromMillis, toMillis)}, as windows: start = point time
-   * + 1 ms - window size.
+   * The primary's points with a time in {@code [fromMillis, toMillis)}, as windows: start = point
+   * time + 1 ms - window size.
    *
    * @param fromMillis inclusive lower bound of the point time
    * @param toMillis exclusive upper bound of the point time
@@ -83,16 +92,27 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
    */
   @Override
   public Set<WindowId> writtenWindows(long fromMillis, long toMillis) {
-    // bounds outside InfluxDB's time range make the query fail ("overflowed duration"); no point lies there
+    // bounds outside InfluxDB's time range make the query fail ("overflowed duration"); no point
+    // lies there
     long from = Math.max(fromMillis, MIN_TIME_MS);
     long to = Math.min(toMillis, MAX_TIME_MS);
     if (from >= to) {
       return Set.of();
     }
-    String q = "SELECT " + InfluxQl.ident(settings.primaryField()) + " FROM " + InfluxQl.primaryFrom(settings)
-        + " WHERE " + InfluxQl.primaryFilter(settings)
-        + " AND time >= " + from + "ms AND time < " + to + "ms"
-        + " GROUP BY " + InfluxQl.ident(settings.primaryIdTag());
+    String q =
+        "SELECT "
+            + InfluxQl.ident(settings.primaryField())
+            + " FROM "
+            + InfluxQl.primaryFrom(settings)
+            + " WHERE "
+            + InfluxQl.primaryFilter(settings)
+            + " AND time >= "
+            + from
+            + "ms AND time < "
+            + to
+            + "ms"
+            + " GROUP BY "
+            + InfluxQl.ident(settings.primaryIdTag());
     Set<WindowId> windows = new HashSet<>();
     for (Series s : client.query(q)) {
       String key = s.tags().get(settings.primaryIdTag());

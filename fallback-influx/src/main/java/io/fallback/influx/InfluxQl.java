@@ -17,14 +17,15 @@ final class InfluxQl {
 
   /** {@code "rp"."measurement"} of the primary, or just the measurement for the default policy. */
   static String primaryFrom(InfluxSettings s) {
-    return s.retentionPolicy().map(rp -> ident(rp) + ".").orElse("") + ident(s.primaryMeasurement());
+    return s.retentionPolicy().map(rp -> ident(rp) + ".").orElse("")
+        + ident(s.primaryMeasurement());
   }
 
   /**
-   * The condition that selects the primary's points: {@code "source" = '<primary_source>'} when set,
-   * else {@code ("source" != '<ours>' OR "source" = '')}: another source or none (on InfluxDB 1.x an
-   * absent tag compares equal to the empty string). Unqualified, {@code "source"} resolves to the tag,
-   * or to the field when the points carry the source as a field.
+   * The condition that selects the primary's points: {@code "source" = '<primary_source>'} when
+   * set, else {@code ("source" != '<ours>' OR "source" = '')}: another source or none (on InfluxDB
+   * 1.x an absent tag compares equal to the empty string). Unqualified, {@code "source"} resolves
+   * to the tag, or to the field when the points carry the source as a field.
    */
   static String primaryFilter(InfluxSettings s) {
     String source = ident(LineProtocolEncoder.SOURCE_KEY);

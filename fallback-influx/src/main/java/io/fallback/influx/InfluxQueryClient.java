@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs InfluxQL through {@code GET /query} (chunked, epoch milliseconds) and returns its series. For 2.x
- * settings the same endpoint of the 1.x compatibility API is used, with the token header and
- * {@link InfluxSettings#database()} as the mapped database. Thread-safe.
+ * Runs InfluxQL through {@code GET /query} (chunked, epoch milliseconds) and returns its series.
+ * For 2.x settings the same endpoint of the 1.x compatibility API is used, with the token header
+ * and {@link InfluxSettings#database()} as the mapped database. Thread-safe.
  */
 final class InfluxQueryClient {
 
@@ -51,32 +51,37 @@ final class InfluxQueryClient {
     params.put("chunk_size", Integer.toString(CHUNK_SIZE));
     params.put("q", influxQl);
     URI uri = InfluxHttp.uri(settings.url(), "/query", params);
-    HttpRequest request = InfluxHttp.authenticate(HttpRequest.newBuilder(uri), settings)
-        .timeout(settings.timeout())
-        .header("Accept", "application/json")
-        .GET()
-        .build();
+    HttpRequest request =
+        InfluxHttp.authenticate(HttpRequest.newBuilder(uri), settings)
+            .timeout(settings.timeout())
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     HttpResponse<String> response;
     try {
       response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpTimeoutException e) {
       throw failure("no answer within " + settings.timeout().toMillis() + " ms", influxQl, e);
     } catch (IOException e) {
-      throw failure("cannot reach " + settings.url() + ": " + V1WriteTransport.describe(e), influxQl, e);
+      throw failure(
+          "cannot reach " + settings.url() + ": " + V1WriteTransport.describe(e), influxQl, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw failure("interrupted", influxQl, e);
     }
     if (response.statusCode() / 100 != 2) {
-      throw failure("HTTP " + response.statusCode() + ": " + InfluxHttp.serverMessage(response.body()),
-          influxQl, null);
+      throw failure(
+          "HTTP " + response.statusCode() + ": " + InfluxHttp.serverMessage(response.body()),
+          influxQl,
+          null);
     }
     return parse(response.body(), influxQl);
   }
 
   static List<Series> parse(String body, String influxQl) {
     List<Series> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> chunks = InfluxHttp.JSON.readerFor(JsonNode.class).readValues(body)) {
+    try (MappingIterator<JsonNode> chunks =
+        InfluxHttp.JSON.readerFor(JsonNode.class).readValues(body)) {
       while (chunks.hasNextValue()) {
         JsonNode chunk = chunks.nextValue();
         if (chunk.hasNonNull("error")) {
@@ -88,13 +93,20 @@ final class InfluxQueryClient {
           }
           for (JsonNode series : result.path("series")) {
             Map<String, String> tags = new HashMap<>();
-            series.path("tags").properties().forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
+            series
+                .path("tags")
+                .properties()
+                .forEach(e -> tags.put(e.getKey(), e.getValue().asText()));
             List<String> columns = new ArrayList<>();
             series.path("columns").forEach(c -> columns.add(c.asText()));
             List<JsonNode> rows = new ArrayList<>();
             series.path("values").forEach(rows::add);
-            out.add(new Series(series.path("name").asText(), Collections.unmodifiableMap(tags),
-                List.copyOf(columns), rows));
+            out.add(
+                new Series(
+                    series.path("name").asText(),
+                    Collections.unmodifiableMap(tags),
+                    List.copyOf(columns),
+                    rows));
           }
         }
       }
@@ -105,6 +117,7 @@ final class InfluxQueryClient {
   }
 
   private static InfluxQueryException failure(String what, String influxQl, Throwable cause) {
-    return new InfluxQueryException("InfluxDB query failed: " + what + " (query: " + influxQl + ")", cause);
+    return new InfluxQueryException(
+        "InfluxDB query failed: " + what + " (query: " + influxQl + ")", cause);
   }
 }

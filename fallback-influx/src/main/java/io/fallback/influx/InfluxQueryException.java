@@ -1,8 +1,8 @@
 package io.fallback.influx;
 
 /**
- * An InfluxQL query that failed: no answer, a non-2xx answer, or an error in the result. The message
- * names the query and never contains credentials.
+ * An InfluxQL query that failed: no answer, a non-2xx answer, or an error in the result. The
+ * message names the query and never contains credentials.
  */
 public final class InfluxQueryException extends RuntimeException {
 

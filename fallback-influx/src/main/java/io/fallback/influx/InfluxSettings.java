@@ -10,60 +10,64 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything the InfluxDB adapters need: where to write, how to authenticate, the shape of the points,
- * where the primary writes, and the retry bounds. Immutable and validated on construction, which reports
- * every bad component, one line each, naming its configuration key, the bad value and what is allowed;
- * the launcher's configuration loader reports these messages as they are. Secrets (password, token) are
- * never part of {@link #toString()} or of any message.
+ * Everything the InfluxDB adapters need: where to write, how to authenticate, the shape of the
+ * points, where the primary writes, and the retry bounds. Immutable and validated on construction,
+ * which reports every bad component, one line each, naming its configuration key, the bad value and
+ * what is allowed; the launcher's configuration loader reports these messages as they are. Secrets
+ * (password, token) are never part of {@link #toString()} or of any message.
  *
  * <p>Each component below names the YAML key the launcher reads it from and the default of {@link
- * #builder()}. Components marked "no key" keep their default in the launcher; messages still name them
- * ({@code influxdb.max_retries}, ...).
+ * #builder()}. Components marked "no key" keep their default in the launcher; messages still name
+ * them ({@code influxdb.max_retries}, ...).
  *
  * <p>{@code source_as_field} trade-off: with the source as a tag (default), the primary's and the
- * fallback's points for the same window are two series, so a window written by both appears twice in a
- * query that does not group by source (the dashboard's view), but each source's output stays visible
- * and countable. With the source as a field, a window written by both sources is one point (series =
- * measurement + id, same timestamp): the later write wins, overlap disappears from queries, but you can no
- * longer tell from the data that both wrote it, and the primary's filter must then use a field (the
- * primary must also write {@code source} as a field, and a primary point later overwritten by the
- * fallback no longer counts as the primary's).
+ * fallback's points for the same window are two series, so a window written by both appears twice
+ * in a query that does not group by source (the dashboard's view), but each source's output stays
+ * visible and countable. With the source as a field, a window written by both sources is one point
+ * (series = measurement + id, same timestamp): the later write wins, overlap disappears from
+ * queries, but you can no longer tell from the data that both wrote it, and the primary's filter
+ * must then use a field (the primary must also write {@code source} as a field, and a primary point
+ * later overwritten by the fallback no longer counts as the primary's).
  *
  * @param url {@code influxdb.url}: base URL of the server, {@code http} or {@code https}; required
  * @param apiVersion {@code influxdb.api_version}: which write API to use; default 1
- * @param database {@code influxdb.database}: 1.x database written to and queried (required for 1); for
- *     2.x the database name queries use through the 1.x compatibility API (a DBRP mapping), the bucket
- *     when not set
- * @param retentionPolicy {@code influxdb.retention_policy}: 1.x retention policy, empty for the default
+ * @param database {@code influxdb.database}: 1.x database written to and queried (required for 1);
+ *     for 2.x the database name queries use through the 1.x compatibility API (a DBRP mapping), the
+ *     bucket when not set
+ * @param retentionPolicy {@code influxdb.retention_policy}: 1.x retention policy, empty for the
+ *     default
  * @param username {@code influxdb.username}: 1.x user, empty for no authentication
- * @param password 1.x password, a secret read from the variable named by {@code influxdb.password_env}
- *     or from {@code influxdb.password_file} (messages say {@code influxdb.password}); empty for none
+ * @param password 1.x password, a secret read from the variable named by {@code
+ *     influxdb.password_env} or from {@code influxdb.password_file} (messages say {@code
+ *     influxdb.password}); empty for none
  * @param org {@code influxdb.org}: 2.x organisation; required for 2
  * @param bucket {@code influxdb.bucket}: 2.x bucket; required for 2
- * @param token 2.x API token, a secret read from the variable named by {@code influxdb.token_env} or
- *     from {@code influxdb.token_file} (messages say {@code influxdb.token}); required for 2
+ * @param token 2.x API token, a secret read from the variable named by {@code influxdb.token_env}
+ *     or from {@code influxdb.token_file} (messages say {@code influxdb.token}); required for 2
  * @param measurement {@code influxdb.measurement}: the measurement the fallback writes; default
  *     {@code nurse_stress}
- * @param sourceTag {@code influxdb.source_tag}: the value of {@code source} on the fallback's points;
- *     default {@code dask-fallback}
- * @param sourceAsField {@code influxdb.source_as_field}: write {@code source} as a string field instead
- *     of a tag; default false
- * @param primaryMeasurement {@code influxdb.primary_measurement}: the measurement the primary writes;
- *     default the measurement
- * @param primarySource {@code influxdb.primary_source}: the {@code source} value of the primary's points;
- *     empty (default) means "absent or not {@code sourceTag}"
- * @param primaryIdTag {@code influxdb.primary_id_tag}: the tag holding the key (nurse id) in the primary's
- *     points; default {@code id}
- * @param primaryField {@code influxdb.primary_stress_field}: the stress-level field every primary point has,
- *     used to find its points; default {@code stress_level} (the seed's own Flink job wrote
- *     {@code stressLevel})
- * @param chunkSize {@code influxdb.chunk_size}: points per write request, 1 to 1000000; default 5000
+ * @param sourceTag {@code influxdb.source_tag}: the value of {@code source} on the fallback's
+ *     points; default {@code dask-fallback}
+ * @param sourceAsField {@code influxdb.source_as_field}: write {@code source} as a string field
+ *     instead of a tag; default false
+ * @param primaryMeasurement {@code influxdb.primary_measurement}: the measurement the primary
+ *     writes; default the measurement
+ * @param primarySource {@code influxdb.primary_source}: the {@code source} value of the primary's
+ *     points; empty (default) means "absent or not {@code sourceTag}"
+ * @param primaryIdTag {@code influxdb.primary_id_tag}: the tag holding the key (nurse id) in the
+ *     primary's points; default {@code id}
+ * @param primaryField {@code influxdb.primary_stress_field}: the stress-level field every primary
+ *     point has, used to find its points; default {@code stress_level} (the seed's own Flink job
+ *     wrote {@code stressLevel})
+ * @param chunkSize {@code influxdb.chunk_size}: points per write request, 1 to 1000000; default
+ *     5000
  * @param maxRetries no key: retries of one request after its first try, 0 disables them; default 20
- * @param maxRetryDuration {@code influxdb.max_retry_seconds}: how long one request is retried at most;
- *     default 60 s
+ * @param maxRetryDuration {@code influxdb.max_retry_seconds}: how long one request is retried at
+ *     most; default 60 s
  * @param initialBackoff no key: first retry delay, doubled per retry, with jitter; default 100 ms
  * @param maxBackoff no key: largest retry delay, before up to 25 % jitter; default 5 s
- * @param timeout {@code influxdb.timeout_seconds}: bound of one HTTP request (write or query); default 10 s
+ * @param timeout {@code influxdb.timeout_seconds}: bound of one HTTP request (write or query);
+ *     default 10 s
  */
 public record InfluxSettings(
     URI url,
@@ -91,8 +95,10 @@ public record InfluxSettings(
 
   /** Default {@code influxdb.measurement}. */
   public static final String DEFAULT_MEASUREMENT = "nurse_stress";
+
   /** Default {@code influxdb.source_tag}. */
   public static final String DEFAULT_SOURCE_TAG = "dask-fallback";
+
   /** Default {@code influxdb.chunk_size}. */
   public static final int DEFAULT_CHUNK_SIZE = 5000;
 
@@ -100,7 +106,9 @@ public record InfluxSettings(
   public enum ApiVersion {
     /** InfluxDB 1.x: {@code POST /write?db=&rp=&precision=ms}, optional user and password. */
     V1,
-    /** InfluxDB 2.x (and 1.8+ with its 2.x API): {@code POST /api/v2/write}, org, bucket and token. */
+    /**
+     * InfluxDB 2.x (and 1.8+ with its 2.x API): {@code POST /api/v2/write}, org, bucket and token.
+     */
     V2;
 
     /**
@@ -114,7 +122,9 @@ public record InfluxSettings(
       return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
         case "1", "v1" -> V1;
         case "2", "v2" -> V2;
-        default -> throw new IllegalArgumentException("influxdb.api_version must be 1 or 2, but was '" + value + "'");
+        default ->
+            throw new IllegalArgumentException(
+                "influxdb.api_version must be 1 or 2, but was '" + value + "'");
       };
     }
   }
@@ -123,7 +133,8 @@ public record InfluxSettings(
    * Validates the components and reports every invalid one.
    *
    * @throws NullPointerException for a null component
-   * @throws IllegalArgumentException naming the key and value of each invalid component, one per line
+   * @throws IllegalArgumentException naming the key and value of each invalid component, one per
+   *     line
    */
   public InfluxSettings {
     Objects.requireNonNull(url, "url");
@@ -142,10 +153,14 @@ public record InfluxSettings(
     List<String> errors = new ArrayList<>();
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-      errors.add("influxdb.url must be an http:// or https:// URL with a host, but was '" + url + "'");
+      errors.add(
+          "influxdb.url must be an http:// or https:// URL with a host, but was '" + url + "'");
     } else if (url.getRawQuery() != null || url.getRawUserInfo() != null) {
-      errors.add("influxdb.url must not contain a query or user info (use influxdb.username and "
-          + "influxdb.password), but was '" + redact(url) + "'");
+      errors.add(
+          "influxdb.url must not contain a query or user info (use influxdb.username and "
+              + "influxdb.password), but was '"
+              + redact(url)
+              + "'");
     }
     retentionPolicy = blankToEmpty(retentionPolicy);
     username = blankToEmpty(username);
@@ -181,15 +196,26 @@ public record InfluxSettings(
     }
     requirePositive(errors, timeout, "influxdb.timeout_seconds", timeout.toMillis() / 1000.0);
     boolean retryValid =
-        requirePositive(errors, maxRetryDuration, "influxdb.max_retry_seconds", maxRetryDuration.toMillis() / 1000.0);
-    if (requirePositive(errors, initialBackoff, "influxdb.retry_initial_backoff_ms", initialBackoff.toMillis())) {
+        requirePositive(
+            errors,
+            maxRetryDuration,
+            "influxdb.max_retry_seconds",
+            maxRetryDuration.toMillis() / 1000.0);
+    if (requirePositive(
+        errors, initialBackoff, "influxdb.retry_initial_backoff_ms", initialBackoff.toMillis())) {
       if (maxBackoff.compareTo(initialBackoff) <= 0) {
-        errors.add("influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms ("
-            + initialBackoff.toMillis() + "), but was " + maxBackoff.toMillis());
+        errors.add(
+            "influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms ("
+                + initialBackoff.toMillis()
+                + "), but was "
+                + maxBackoff.toMillis());
       }
       if (retryValid && initialBackoff.compareTo(maxRetryDuration) >= 0) {
-        errors.add("influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds ("
-            + maxRetryDuration.toMillis() / 1000.0 + " s), but was " + initialBackoff.toMillis());
+        errors.add(
+            "influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds ("
+                + maxRetryDuration.toMillis() / 1000.0
+                + " s), but was "
+                + initialBackoff.toMillis());
       }
     }
     if (!errors.isEmpty()) {
@@ -253,15 +279,51 @@ public record InfluxSettings(
   /** Secrets masked. */
   @Override
   public String toString() {
-    return "InfluxSettings[url=" + url + ", apiVersion=" + apiVersion + ", database=" + database
-        + ", retentionPolicy=" + retentionPolicy.orElse("") + ", username=" + username.orElse("")
-        + ", password=" + mask(password) + ", org=" + org.orElse("") + ", bucket=" + bucket.orElse("")
-        + ", token=" + mask(token) + ", measurement=" + measurement + ", sourceTag=" + sourceTag
-        + ", sourceAsField=" + sourceAsField + ", primaryMeasurement=" + primaryMeasurement
-        + ", primarySource=" + primarySource.orElse("(absent or not " + sourceTag + ")")
-        + ", primaryIdTag=" + primaryIdTag + ", primaryField=" + primaryField + ", chunkSize=" + chunkSize
-        + ", maxRetries=" + maxRetries + ", maxRetryDuration=" + maxRetryDuration
-        + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff + ", timeout=" + timeout + "]";
+    return "InfluxSettings[url="
+        + url
+        + ", apiVersion="
+        + apiVersion
+        + ", database="
+        + database
+        + ", retentionPolicy="
+        + retentionPolicy.orElse("")
+        + ", username="
+        + username.orElse("")
+        + ", password="
+        + mask(password)
+        + ", org="
+        + org.orElse("")
+        + ", bucket="
+        + bucket.orElse("")
+        + ", token="
+        + mask(token)
+        + ", measurement="
+        + measurement
+        + ", sourceTag="
+        + sourceTag
+        + ", sourceAsField="
+        + sourceAsField
+        + ", primaryMeasurement="
+        + primaryMeasurement
+        + ", primarySource="
+        + primarySource.orElse("(absent or not " + sourceTag + ")")
+        + ", primaryIdTag="
+        + primaryIdTag
+        + ", primaryField="
+        + primaryField
+        + ", chunkSize="
+        + chunkSize
+        + ", maxRetries="
+        + maxRetries
+        + ", maxRetryDuration="
+        + maxRetryDuration
+        + ", initialBackoff="
+        + initialBackoff
+        + ", maxBackoff="
+        + maxBackoff
+        + ", timeout="
+        + timeout
+        + "]";
   }
 
   private static String mask(Optional<String> secret) {
@@ -291,7 +353,8 @@ public record InfluxSettings(
   }
 
   /** Adds an error unless {@code d} is positive; returns whether it is. */
-  private static boolean requirePositive(List<String> errors, Duration d, String key, Object shown) {
+  private static boolean requirePositive(
+      List<String> errors, Duration d, String key, Object shown) {
     if (d.isZero() || d.isNegative()) {
       errors.add(key + " must be > 0, but was " + shown);
       return false;
@@ -299,9 +362,7 @@ public record InfluxSettings(
     return true;
   }
 
-  /**
-   * Builds {@link InfluxSettings}. Unset values take the documented defaults. Not thread-safe.
-   */
+  /** Builds {@link InfluxSettings}. Unset values take the documented defaults. Not thread-safe. */
   public static final class Builder {
     private URI url;
     private String rawUrl;
@@ -355,16 +416,19 @@ public record InfluxSettings(
       return this;
     }
 
-    /** @param retentionPolicy {@code influxdb.retention_policy}, null for the default @return this builder */
+    /**
+     * @param retentionPolicy {@code influxdb.retention_policy}, null for the default @return this
+     *     builder
+     */
     public Builder retentionPolicy(String retentionPolicy) {
       this.retentionPolicy = retentionPolicy;
       return this;
     }
 
     /**
-     * Sets the 1.x credentials; the password is a secret (from {@code influxdb.password_env} or {@code
-     * influxdb.password_file}). @param username {@code influxdb.username}, null for none @param password
-     * null for none @return this builder
+     * Sets the 1.x credentials; the password is a secret (from {@code influxdb.password_env} or
+     * {@code influxdb.password_file}). @param username {@code influxdb.username}, null for
+     * none @param password null for none @return this builder
      */
     public Builder credentials(String username, String password) {
       this.username = username;
@@ -385,7 +449,9 @@ public record InfluxSettings(
     }
 
     /**
-     * Sets the 2.x API token, a secret (from {@code influxdb.token_env} or {@code influxdb.token_file}).
+     * Sets the 2.x API token, a secret (from {@code influxdb.token_env} or {@code
+     * influxdb.token_file}).
+     *
      * @param token the token @return this builder
      */
     public Builder token(String token) {
@@ -393,44 +459,63 @@ public record InfluxSettings(
       return this;
     }
 
-    /** Sets {@code influxdb.measurement}. @param measurement the measurement written @return this builder */
+    /**
+     * Sets {@code influxdb.measurement}. @param measurement the measurement written @return this
+     * builder
+     */
     public Builder measurement(String measurement) {
       this.measurement = measurement;
       return this;
     }
 
-    /** Sets {@code influxdb.source_tag}. @param sourceTag the fallback's source value @return this builder */
+    /**
+     * Sets {@code influxdb.source_tag}. @param sourceTag the fallback's source value @return this
+     * builder
+     */
     public Builder sourceTag(String sourceTag) {
       this.sourceTag = sourceTag;
       return this;
     }
 
-    /** @param sourceAsField {@code influxdb.source_as_field}: source as a field, not a tag @return this builder */
+    /**
+     * @param sourceAsField {@code influxdb.source_as_field}: source as a field, not a tag @return
+     *     this builder
+     */
     public Builder sourceAsField(boolean sourceAsField) {
       this.sourceAsField = sourceAsField;
       return this;
     }
 
-    /** @param primaryMeasurement {@code influxdb.primary_measurement}, null for the measurement @return this builder */
+    /**
+     * @param primaryMeasurement {@code influxdb.primary_measurement}, null for the
+     *     measurement @return this builder
+     */
     public Builder primaryMeasurement(String primaryMeasurement) {
       this.primaryMeasurement = primaryMeasurement;
       return this;
     }
 
-    /** @param primarySource {@code influxdb.primary_source}, null for "absent or not ours" @return this builder */
+    /**
+     * @param primarySource {@code influxdb.primary_source}, null for "absent or not ours" @return
+     *     this builder
+     */
     public Builder primarySource(String primarySource) {
       this.primarySource = primarySource;
       return this;
     }
 
-    /** @param primaryIdTag {@code influxdb.primary_id_tag}, the primary's key tag @return this builder */
+    /**
+     * @param primaryIdTag {@code influxdb.primary_id_tag}, the primary's key tag @return this
+     *     builder
+     */
     public Builder primaryIdTag(String primaryIdTag) {
       this.primaryIdTag = primaryIdTag;
       return this;
     }
 
     /**
-     * @param primaryField {@code influxdb.primary_stress_field}, the stress-level field every primary point has
+     * @param primaryField {@code influxdb.primary_stress_field}, the stress-level field every
+     *     primary point has
      * @return this builder
      */
     public Builder primaryField(String primaryField) {
@@ -438,19 +523,26 @@ public record InfluxSettings(
       return this;
     }
 
-    /** Sets {@code influxdb.chunk_size}. @param chunkSize points per request @return this builder */
+    /**
+     * Sets {@code influxdb.chunk_size}. @param chunkSize points per request @return this builder
+     */
     public Builder chunkSize(int chunkSize) {
       this.chunkSize = chunkSize;
       return this;
     }
 
-    /** @param maxRetries retries of one request after its first try (no configuration key) @return this builder */
+    /**
+     * @param maxRetries retries of one request after its first try (no configuration key) @return
+     *     this builder
+     */
     public Builder maxRetries(int maxRetries) {
       this.maxRetries = maxRetries;
       return this;
     }
 
-    /** @param maxRetryDuration {@code influxdb.max_retry_seconds} @return this builder */
+    /**
+     * @param maxRetryDuration {@code influxdb.max_retry_seconds} @return this builder
+     */
     public Builder maxRetryDuration(Duration maxRetryDuration) {
       this.maxRetryDuration = maxRetryDuration;
       return this;
@@ -458,6 +550,7 @@ public record InfluxSettings(
 
     /**
      * Sets the retry delays (no configuration key). @param initialBackoff the first retry delay
+     *
      * @param maxBackoff the largest retry delay @return this builder
      */
     public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
@@ -466,7 +559,10 @@ public record InfluxSettings(
       return this;
     }
 
-    /** Sets {@code influxdb.timeout_seconds}. @param timeout bound of one HTTP request @return this builder */
+    /**
+     * Sets {@code influxdb.timeout_seconds}. @param timeout bound of one HTTP request @return this
+     * builder
+     */
     public Builder timeout(Duration timeout) {
       this.timeout = timeout;
       return this;
@@ -482,24 +578,47 @@ public record InfluxSettings(
       URI u = url;
       if (u == null) {
         if (rawUrl == null || rawUrl.isBlank()) {
-          throw new IllegalArgumentException("influxdb.url is required, for example http://influxdb:8086");
+          throw new IllegalArgumentException(
+              "influxdb.url is required, for example http://influxdb:8086");
         }
         try {
           u = new URI(rawUrl.trim());
         } catch (URISyntaxException e) {
           throw new IllegalArgumentException(
               "influxdb.url must be an http:// or https:// URL, but was '"
-                  + rawUrl.replaceAll("//[^/@]*@", "//****@") + "' (" + e.getReason() + ")");
+                  + rawUrl.replaceAll("//[^/@]*@", "//****@")
+                  + "' ("
+                  + e.getReason()
+                  + ")");
         }
       }
-      String primary = primaryMeasurement == null || primaryMeasurement.isBlank()
-          ? measurement
-          : primaryMeasurement;
-      return new InfluxSettings(u, apiVersion, database, Optional.ofNullable(retentionPolicy),
-          Optional.ofNullable(username), Optional.ofNullable(password), Optional.ofNullable(org),
-          Optional.ofNullable(bucket), Optional.ofNullable(token), measurement, sourceTag, sourceAsField,
-          primary, Optional.ofNullable(primarySource), primaryIdTag, primaryField, chunkSize, maxRetries,
-          maxRetryDuration, initialBackoff, maxBackoff, timeout);
+      String primary =
+          primaryMeasurement == null || primaryMeasurement.isBlank()
+              ? measurement
+              : primaryMeasurement;
+      return new InfluxSettings(
+          u,
+          apiVersion,
+          database,
+          Optional.ofNullable(retentionPolicy),
+          Optional.ofNullable(username),
+          Optional.ofNullable(password),
+          Optional.ofNullable(org),
+          Optional.ofNullable(bucket),
+          Optional.ofNullable(token),
+          measurement,
+          sourceTag,
+          sourceAsField,
+          primary,
+          Optional.ofNullable(primarySource),
+          primaryIdTag,
+          primaryField,
+          chunkSize,
+          maxRetries,
+          maxRetryDuration,
+          initialBackoff,
+          maxBackoff,
+          timeout);
     }
   }
 }

@@ -3,13 +3,13 @@ package io.fallback.influx;
 import java.util.Optional;
 
 /**
- * A write that InfluxDB did not acknowledge. Thrown by {@link InfluxSink#write}; the points of the batch
- * may be partly written, so the caller keeps the whole batch (rewriting a point is harmless).
+ * A write that InfluxDB did not acknowledge. Thrown by {@link InfluxSink#write}; the points of the
+ * batch may be partly written, so the caller keeps the whole batch (rewriting a point is harmless).
  *
- * <p>{@link #retryable()} tells the two cases apart: {@code true} when the server was unreachable, slow
- * or answered 5xx until the sink's retry bound ran out (writing again later may succeed); {@code false}
- * when the server rejected a point (4xx): writing the same point again will fail the same way, and
- * {@link #rejectedPoint()} names it. The message never contains credentials.
+ * <p>{@link #retryable()} tells the two cases apart: {@code true} when the server was unreachable,
+ * slow or answered 5xx until the sink's retry bound ran out (writing again later may succeed);
+ * {@code false} when the server rejected a point (4xx): writing the same point again will fail the
+ * same way, and {@link #rejectedPoint()} names it. The message never contains credentials.
  */
 public final class InfluxWriteException extends RuntimeException {
 
@@ -19,7 +19,8 @@ public final class InfluxWriteException extends RuntimeException {
   private final boolean retryable;
   private final String rejectedPoint;
 
-  InfluxWriteException(String message, int status, boolean retryable, String rejectedPoint, Throwable cause) {
+  InfluxWriteException(
+      String message, int status, boolean retryable, String rejectedPoint, Throwable cause) {
     super(message, cause);
     this.status = status;
     this.retryable = retryable;

@@ -17,21 +17,24 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Encodes a {@link ScoredWindow} as one line of InfluxDB line protocol, millisecond precision:
  *
- * <pre>nurse_stress,id=&lt;key&gt;,source=dask-fallback EDA=0.25,HR=72.5,TEMP=33.1,X=..,Y=..,Z=..,stress_level=2i &lt;end-1ms&gt;</pre>
+ * <pre>
+ * nurse_stress,id=&lt;key&gt;,source=dask-fallback EDA=0.25,HR=72.5,TEMP=33.1,X=..,Y=..,Z=..,stress_level=2i &lt;end-1ms&gt;
+ * </pre>
  *
- * <p>Pure (no I/O), apart from the transport. Escaping of the measurement, tag keys and values and field
- * keys is done by {@code influxdb-client-java}'s {@link Point}: the series prefix of each key and every
- * field key are produced by {@code Point} once and cached. Field values are formatted here, because
- * {@code Point} formats a {@code float} through {@code double} ({@code 0.1f} becomes
- * {@code 0.10000000149011612}): a mean is written as the shortest decimal that reads back as the same
- * float32 (the Schubfach algorithm, identical to {@code Float.toString} on Java 19+, taken from
- * jackson-core because Java 17's {@code Float.toString} is not always the shortest), in plain notation
- * (no exponent) with at least one fraction digit. The result is byte for byte what {@code Point} writes
- * when given that decimal as a {@code BigDecimal}: fields sorted by key, non-finite means left out (line
- * protocol cannot carry NaN or infinity), {@code stress_level} an integer ({@code 2i}).
+ * <p>Pure (no I/O), apart from the transport. Escaping of the measurement, tag keys and values and
+ * field keys is done by {@code influxdb-client-java}'s {@link Point}: the series prefix of each key
+ * and every field key are produced by {@code Point} once and cached. Field values are formatted
+ * here, because {@code Point} formats a {@code float} through {@code double} ({@code 0.1f} becomes
+ * {@code 0.10000000149011612}): a mean is written as the shortest decimal that reads back as the
+ * same float32 (the Schubfach algorithm, identical to {@code Float.toString} on Java 19+, taken
+ * from jackson-core because Java 17's {@code Float.toString} is not always the shortest), in plain
+ * notation (no exponent) with at least one fraction digit. The result is byte for byte what {@code
+ * Point} writes when given that decimal as a {@code BigDecimal}: fields sorted by key, non-finite
+ * means left out (line protocol cannot carry NaN or infinity), {@code stress_level} an integer
+ * ({@code 2i}).
  *
- * <p>A primary job that wants to write exactly the fallback's values can use this class or
- * {@link #formatFloat(float)}.
+ * <p>A primary job that wants to write exactly the fallback's values can use this class or {@link
+ * #formatFloat(float)}.
  *
  * <p>This class is thread-safe.
  */
@@ -39,8 +42,10 @@ public final class LineProtocolEncoder {
 
   /** The tag (and field) key of the key (nurse id). */
   public static final String ID_KEY = "id";
+
   /** The tag (or field) key of the source. */
   public static final String SOURCE_KEY = "source";
+
   /** The integer field holding the model's prediction. */
   public static final String STRESS_LEVEL_FIELD = "stress_level";
 
@@ -52,12 +57,18 @@ public final class LineProtocolEncoder {
   private final String sourceTag;
   private final boolean sourceAsField;
   private final int fieldCount;
-  /** Field indexes in output order; {@link #STRESS} and {@link #SOURCE} mark the two extra fields. */
+
+  /**
+   * Field indexes in output order; {@link #STRESS} and {@link #SOURCE} mark the two extra fields.
+   */
   private final int[] order;
+
   /** Escaped {@code key=} per output position. */
   private final String[] keyPrefixes;
+
   /** {@code source="..."}, escaped, when the source is a field. */
   private final String sourceFieldValue;
+
   private final Map<String, String> seriesPrefixes = new ConcurrentHashMap<>();
 
   /**
@@ -67,8 +78,8 @@ public final class LineProtocolEncoder {
    * @param sourceTag the source value written on every point
    * @param sourceAsField true to write {@code source} as a string field instead of a tag
    * @param fieldNames names of the window means, in {@link WindowResult#mean(int)} order
-   * @throws IllegalArgumentException for a blank name or a field name used twice (including
-   *     {@code stress_level}, and {@code source} when it is a field)
+   * @throws IllegalArgumentException for a blank name or a field name used twice (including {@code
+   *     stress_level}, and {@code source} when it is a field)
    */
   public LineProtocolEncoder(
       String measurement, String sourceTag, boolean sourceAsField, List<String> fieldNames) {
@@ -88,7 +99,8 @@ public final class LineProtocolEncoder {
       sorted.put(name, i);
     }
     if (!seen.add(STRESS_LEVEL_FIELD)) {
-      throw new IllegalArgumentException("field name '" + STRESS_LEVEL_FIELD + "' is reserved for the prediction");
+      throw new IllegalArgumentException(
+          "field name '" + STRESS_LEVEL_FIELD + "' is reserved for the prediction");
     }
     sorted.put(STRESS_LEVEL_FIELD, STRESS);
     if (sourceAsField) {
@@ -128,7 +140,8 @@ public final class LineProtocolEncoder {
    *
    * @param window the scored window
    * @return one line of line protocol
-   * @throws IllegalArgumentException when the window has a different number of means than field names
+   * @throws IllegalArgumentException when the window has a different number of means than field
+   *     names
    */
   public String encode(ScoredWindow window) {
     StringBuilder sb = new StringBuilder(160);
@@ -141,13 +154,20 @@ public final class LineProtocolEncoder {
    *
    * @param sb where to append
    * @param window the scored window
-   * @throws IllegalArgumentException when the window has a different number of means than field names
+   * @throws IllegalArgumentException when the window has a different number of means than field
+   *     names
    */
   void appendTo(StringBuilder sb, ScoredWindow window) {
     WindowResult w = window.window();
     if (w.size() != fieldCount) {
       throw new IllegalArgumentException(
-          "window of key " + w.key() + " has " + w.size() + " means, but " + fieldCount + " field names are configured");
+          "window of key "
+              + w.key()
+              + " has "
+              + w.size()
+              + " means, but "
+              + fieldCount
+              + " field names are configured");
     }
     sb.append(seriesPrefix(w.key())).append(' ');
     boolean first = true;
@@ -212,8 +232,8 @@ public final class LineProtocolEncoder {
   }
 
   /**
-   * The shortest decimal that reads back as {@code value} (as a float32), in plain notation with at least
-   * one fraction digit: {@code 0.1f} gives {@code 0.1}, {@code 1e-5f} gives {@code 0.00001},
+   * The shortest decimal that reads back as {@code value} (as a float32), in plain notation with at
+   * least one fraction digit: {@code 0.1f} gives {@code 0.1}, {@code 1e-5f} gives {@code 0.00001},
    * {@code 100f} gives {@code 100.0}, {@code -0f} gives {@code 0.0}.
    *
    * @param value a finite float

@@ -4,10 +4,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the line a 4xx answer is about, so the error names the point. InfluxDB says
- * {@code unable to parse '<line>': <reason>} for a malformed line and
- * {@code field type conflict: input field "F" on measurement "M" is type T, already exists as type U}
- * for a type clash; for any other rejection the chunk's first line is named as such.
+ * Finds the line a 4xx answer is about, so the error names the point. InfluxDB says {@code unable
+ * to parse '<line>': <reason>} for a malformed line and {@code field type conflict: input field "F"
+ * on measurement "M" is type T, already exists as type U} for a type clash; for any other rejection
+ * the chunk's first line is named as such.
  */
 final class RejectedPoints {
 
@@ -54,7 +54,9 @@ final class RejectedPoints {
       if (i < 0) {
         return false;
       }
-      if (i > 0 && (line.charAt(i - 1) == ' ' || line.charAt(i - 1) == ',') && !escaped(line, i - 1)) {
+      if (i > 0
+          && (line.charAt(i - 1) == ' ' || line.charAt(i - 1) == ',')
+          && !escaped(line, i - 1)) {
         return true;
       }
       from = i + 1;

@@ -11,8 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * InfluxDB 1.x: {@code POST /write?db=&rp=&precision=ms} with {@code java.net.http}; user and password
- * as basic auth (never in the URL).
+ * InfluxDB 1.x: {@code POST /write?db=&rp=&precision=ms} with {@code java.net.http}; user and
+ * password as basic auth (never in the URL).
  */
 final class V1WriteTransport implements WriteTransport {
 
@@ -32,20 +32,23 @@ final class V1WriteTransport implements WriteTransport {
 
   @Override
   public void write(String body) {
-    HttpRequest request = InfluxHttp.authenticate(HttpRequest.newBuilder(writeUri), settings)
-        .timeout(settings.timeout())
-        .header("Content-Type", "text/plain; charset=utf-8")
-        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-        .build();
+    HttpRequest request =
+        InfluxHttp.authenticate(HttpRequest.newBuilder(writeUri), settings)
+            .timeout(settings.timeout())
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build();
     HttpResponse<String> response;
     try {
       response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpTimeoutException e) {
-      throw new TransportException(-1, true,
-          "no answer from " + describe() + " within " + settings.timeout().toMillis() + " ms", e);
+      throw new TransportException(
+          -1,
+          true,
+          "no answer from " + describe() + " within " + settings.timeout().toMillis() + " ms",
+          e);
     } catch (IOException e) {
-      throw new TransportException(-1, true,
-          "cannot reach " + describe() + ": " + describe(e), e);
+      throw new TransportException(-1, true, "cannot reach " + describe() + ": " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(-1, false, "interrupted while writing to " + describe(), e);
@@ -54,8 +57,11 @@ final class V1WriteTransport implements WriteTransport {
     if (status / 100 == 2) {
       return;
     }
-    throw new TransportException(status, InfluxHttp.retryableStatus(status),
-        "HTTP " + status + " from " + describe() + ": " + InfluxHttp.serverMessage(response.body()), null);
+    throw new TransportException(
+        status,
+        InfluxHttp.retryableStatus(status),
+        "HTTP " + status + " from " + describe() + ": " + InfluxHttp.serverMessage(response.body()),
+        null);
   }
 
   static String describe(Throwable e) {
@@ -65,8 +71,12 @@ final class V1WriteTransport implements WriteTransport {
 
   @Override
   public String describe() {
-    return "InfluxDB 1.x at " + settings.url() + " (database " + settings.database()
-        + settings.retentionPolicy().map(rp -> ", retention policy " + rp).orElse("") + ")";
+    return "InfluxDB 1.x at "
+        + settings.url()
+        + " (database "
+        + settings.database()
+        + settings.retentionPolicy().map(rp -> ", retention policy " + rp).orElse("")
+        + ")";
   }
 
   @Override

@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.OkHttpClient;
 
 /**
- * InfluxDB 2.x: {@code POST /api/v2/write?org=&bucket=&precision=ms} with {@code Authorization: Token},
- * through {@code influxdb-client-java}'s blocking write API (never the batching {@code WriteApi}, which
- * drops points when its buffer overflows and reports failures on a callback thread).
+ * InfluxDB 2.x: {@code POST /api/v2/write?org=&bucket=&precision=ms} with {@code Authorization:
+ * Token}, through {@code influxdb-client-java}'s blocking write API (never the batching {@code
+ * WriteApi}, which drops points when its buffer overflows and reports failures on a callback
+ * thread).
  */
 final class V2WriteTransport implements WriteTransport {
 
@@ -30,21 +31,23 @@ final class V2WriteTransport implements WriteTransport {
     this.org = settings.org().orElseThrow();
     this.bucket = settings.bucket().orElseThrow();
     // retries belong to the sink: OkHttp must not silently repeat a request
-    OkHttpClient.Builder http = new OkHttpClient.Builder()
-        .connectTimeout(settings.timeout())
-        .readTimeout(settings.timeout())
-        .writeTimeout(settings.timeout())
-        .callTimeout(settings.timeout())
-        .retryOnConnectionFailure(false);
-    InfluxDBClientOptions options = InfluxDBClientOptions.builder()
-        .url(settings.url().toString())
-        .authenticateToken(settings.token().orElseThrow().toCharArray())
-        .org(org)
-        .bucket(bucket)
-        .precision(WritePrecision.MS)
-        .okHttpClient(http)
-        .logLevel(LogLevel.NONE)
-        .build();
+    OkHttpClient.Builder http =
+        new OkHttpClient.Builder()
+            .connectTimeout(settings.timeout())
+            .readTimeout(settings.timeout())
+            .writeTimeout(settings.timeout())
+            .callTimeout(settings.timeout())
+            .retryOnConnectionFailure(false);
+    InfluxDBClientOptions options =
+        InfluxDBClientOptions.builder()
+            .url(settings.url().toString())
+            .authenticateToken(settings.token().orElseThrow().toCharArray())
+            .org(org)
+            .bucket(bucket)
+            .precision(WritePrecision.MS)
+            .okHttpClient(http)
+            .logLevel(LogLevel.NONE)
+            .build();
     this.client = InfluxDBClientFactory.create(options);
     this.api = client.getWriteApiBlocking();
   }
@@ -60,13 +63,21 @@ final class V2WriteTransport implements WriteTransport {
         if (cause instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
           throw new TransportException(-1, false, "interrupted while writing to " + describe(), e);
         }
-        throw new TransportException(-1, true,
-            "cannot reach " + describe() + ": " + V1WriteTransport.describe(cause), e);
+        throw new TransportException(
+            -1, true, "cannot reach " + describe() + ": " + V1WriteTransport.describe(cause), e);
       }
       Object message = e.errorBody().get("message");
       String text = message != null ? message.toString() : e.getMessage();
-      throw new TransportException(status, InfluxHttp.retryableStatus(status),
-          "HTTP " + status + " from " + describe() + ": " + InfluxHttp.shorten(String.valueOf(text)), null);
+      throw new TransportException(
+          status,
+          InfluxHttp.retryableStatus(status),
+          "HTTP "
+              + status
+              + " from "
+              + describe()
+              + ": "
+              + InfluxHttp.shorten(String.valueOf(text)),
+          null);
     }
   }
 

@@ -14,10 +14,13 @@ final class CountingTransport implements WriteTransport {
   }
 
   static InfluxSink sink(InfluxSettings settings, CountingTransport[] out) {
-    CountingTransport counting = new CountingTransport(new V1WriteTransport(settings, InfluxHttp.newClient(settings)));
+    CountingTransport counting =
+        new CountingTransport(new V1WriteTransport(settings, InfluxHttp.newClient(settings)));
     out[0] = counting;
-    return new InfluxSink(settings,
-        LineProtocolEncoder.of(settings, io.fallback.core.window.WindowSpec.ofDefaults()), counting);
+    return new InfluxSink(
+        settings,
+        LineProtocolEncoder.of(settings, io.fallback.core.window.WindowSpec.ofDefaults()),
+        counting);
   }
 
   @Override

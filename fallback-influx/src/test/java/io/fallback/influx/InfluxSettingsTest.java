@@ -39,24 +39,40 @@ class InfluxSettingsTest {
   @Test
   void primaryMeasurement_followsTheMeasurement_unlessSet() {
     assertThat(v1().measurement("m2").build().primaryMeasurement()).isEqualTo("m2");
-    assertThat(v1().measurement("m2").primaryMeasurement("flink_events").build().primaryMeasurement())
+    assertThat(
+            v1().measurement("m2").primaryMeasurement("flink_events").build().primaryMeasurement())
         .isEqualTo("flink_events");
   }
 
   @Test
   void toString_masksPasswordAndToken() {
     InfluxSettings v1 = v1().credentials("admin", "s3cret-pw").build();
-    InfluxSettings v2 = InfluxSettings.builder().url("http://x:8086").apiVersion(ApiVersion.V2)
-        .org("o").bucket("b").token("t0k3n-value").build();
+    InfluxSettings v2 =
+        InfluxSettings.builder()
+            .url("http://x:8086")
+            .apiVersion(ApiVersion.V2)
+            .org("o")
+            .bucket("b")
+            .token("t0k3n-value")
+            .build();
 
-    assertThat(v1.toString()).contains("admin").contains("password=****").doesNotContain("s3cret-pw");
+    assertThat(v1.toString())
+        .contains("admin")
+        .contains("password=****")
+        .doesNotContain("s3cret-pw");
     assertThat(v2.toString()).contains("token=****").doesNotContain("t0k3n-value");
   }
 
   @Test
   void v2_defaultsTheQueryDatabaseToTheBucket() {
-    InfluxSettings s = InfluxSettings.builder().url("https://x").apiVersion(ApiVersion.V2)
-        .org("o").bucket("flink_sink/autogen").token("t").build();
+    InfluxSettings s =
+        InfluxSettings.builder()
+            .url("https://x")
+            .apiVersion(ApiVersion.V2)
+            .org("o")
+            .bucket("flink_sink/autogen")
+            .token("t")
+            .build();
 
     assertThat(s.database()).isEqualTo("flink_sink/autogen");
   }
@@ -75,7 +91,8 @@ class InfluxSettingsTest {
 
   @Test
   void toBuilder_roundTrips() {
-    InfluxSettings s = v1().credentials("u", "p").retentionPolicy("rp").chunkSize(10).sourceAsField(true).build();
+    InfluxSettings s =
+        v1().credentials("u", "p").retentionPolicy("rp").chunkSize(10).sourceAsField(true).build();
 
     assertThat(s.toBuilder().build()).isEqualTo(s);
   }
@@ -91,31 +108,33 @@ class InfluxSettingsTest {
   @Test
   void passwordWithoutUser_isRejected() {
     assertThatThrownBy(() -> v1().credentials(null, "pw").build())
-        .hasMessageContaining("influxdb.password").hasMessageContaining("influxdb.username")
+        .hasMessageContaining("influxdb.password")
+        .hasMessageContaining("influxdb.username")
         .hasMessageNotContaining("pw'");
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
-      "influxdb.url is required",
-      "influxdb.url must be an http:// or https:// URL with a host, but was 'ftp://x'",
-      "influxdb.url must be an http:// or https:// URL, but was 'http://a b'",
-      "influxdb.database must not be blank, but was ''",
-      "influxdb.measurement must not be blank, but was ' '",
-      "influxdb.source_tag must not be blank",
-      "influxdb.primary_id_tag must not be blank",
-      "influxdb.primary_stress_field must not be blank",
-      "influxdb.chunk_size must be between 1 and 1000000, but was 0",
-      "influxdb.max_retries must be >= 0, but was -1",
-      "influxdb.timeout_seconds must be > 0, but was 0.0",
-      "influxdb.max_retry_seconds must be > 0, but was -1.0",
-      "influxdb.retry_initial_backoff_ms must be > 0, but was 0",
-      "influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms (500), but was 500",
-      "influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds (1.0 s), but was 2000",
-      "influxdb.org is required when influxdb.api_version is 2",
-      "influxdb.bucket is required when influxdb.api_version is 2",
-      "influxdb.token is required when influxdb.api_version is 2",
-  })
+  @ValueSource(
+      strings = {
+        "influxdb.url is required",
+        "influxdb.url must be an http:// or https:// URL with a host, but was 'ftp://x'",
+        "influxdb.url must be an http:// or https:// URL, but was 'http://a b'",
+        "influxdb.database must not be blank, but was ''",
+        "influxdb.measurement must not be blank, but was ' '",
+        "influxdb.source_tag must not be blank",
+        "influxdb.primary_id_tag must not be blank",
+        "influxdb.primary_stress_field must not be blank",
+        "influxdb.chunk_size must be between 1 and 1000000, but was 0",
+        "influxdb.max_retries must be >= 0, but was -1",
+        "influxdb.timeout_seconds must be > 0, but was 0.0",
+        "influxdb.max_retry_seconds must be > 0, but was -1.0",
+        "influxdb.retry_initial_backoff_ms must be > 0, but was 0",
+        "influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms (500), but was 500",
+        "influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds (1.0 s), but was 2000",
+        "influxdb.org is required when influxdb.api_version is 2",
+        "influxdb.bucket is required when influxdb.api_version is 2",
+        "influxdb.token is required when influxdb.api_version is 2",
+      })
   void invalidValue_isRejected_withAMessageNamingTheKey(String expected) {
     UnaryOperator<InfluxSettings.Builder> breakIt = breaker(expected);
 
@@ -153,7 +172,9 @@ class InfluxSettingsTest {
       case "influxdb.retry_initial_backoff_ms":
         return expected.contains("> 0")
             ? b -> b.backoff(Duration.ZERO, Duration.ofSeconds(1))
-            : b -> b.maxRetryDuration(Duration.ofSeconds(1)).backoff(Duration.ofSeconds(2), Duration.ofSeconds(3));
+            : b ->
+                b.maxRetryDuration(Duration.ofSeconds(1))
+                    .backoff(Duration.ofSeconds(2), Duration.ofSeconds(3));
       case "influxdb.retry_max_backoff_ms":
         return b -> b.backoff(Duration.ofMillis(500), Duration.ofMillis(500));
       case "influxdb.org":
@@ -169,17 +190,25 @@ class InfluxSettingsTest {
 
   @Test
   void v2WithoutOrgBucketAndToken_reportsEachAtOnce() {
-    assertThatThrownBy(() -> InfluxSettings.builder().url("http://x:8086").apiVersion(ApiVersion.V2).build())
-        .hasMessage("influxdb.org is required when influxdb.api_version is 2\n"
-            + "influxdb.bucket is required when influxdb.api_version is 2\n"
-            + "influxdb.token is required when influxdb.api_version is 2");
+    assertThatThrownBy(
+            () -> InfluxSettings.builder().url("http://x:8086").apiVersion(ApiVersion.V2).build())
+        .hasMessage(
+            "influxdb.org is required when influxdb.api_version is 2\n"
+                + "influxdb.bucket is required when influxdb.api_version is 2\n"
+                + "influxdb.token is required when influxdb.api_version is 2");
   }
 
   @Test
   void severalInvalidValues_areReportedAtOnce_butARetryBoundIsNotAlsoComparedWhenItIsInvalid() {
-    assertThatThrownBy(() -> v1().chunkSize(0).timeout(Duration.ZERO).maxRetryDuration(Duration.ofSeconds(-1)).build())
-        .hasMessage("influxdb.chunk_size must be between 1 and 1000000, but was 0\n"
-            + "influxdb.timeout_seconds must be > 0, but was 0.0\n"
-            + "influxdb.max_retry_seconds must be > 0, but was -1.0");
+    assertThatThrownBy(
+            () ->
+                v1().chunkSize(0)
+                    .timeout(Duration.ZERO)
+                    .maxRetryDuration(Duration.ofSeconds(-1))
+                    .build())
+        .hasMessage(
+            "influxdb.chunk_size must be between 1 and 1000000, but was 0\n"
+                + "influxdb.timeout_seconds must be > 0, but was 0.0\n"
+                + "influxdb.max_retry_seconds must be > 0, but was -1.0");
   }
 }

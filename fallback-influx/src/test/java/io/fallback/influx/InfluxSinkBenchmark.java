@@ -6,9 +6,9 @@ import io.fallback.testkit.InfluxDbServer;
 import java.util.List;
 
 /**
- * Write throughput of {@link InfluxSink} to a local influxd 1.6.7 started by the test kit: encodes and
- * writes N points (default 200 000, 17 keys, 5 s windows) in batches of 20 000 (chunks of 5 000), and
- * prints points/s. Not a test; run it with
+ * Write throughput of {@link InfluxSink} to a local influxd 1.6.7 started by the test kit: encodes
+ * and writes N points (default 200 000, 17 keys, 5 s windows) in batches of 20 000 (chunks of 5
+ * 000), and prints points/s. Not a test; run it with
  *
  * <pre>./mvnw -B -pl fallback-influx test-compile exec:java -Dexec.args="200000"</pre>
  *
@@ -46,11 +46,13 @@ public final class InfluxSinkBenchmark {
 
     try (InfluxDbServer server = InfluxDbServer.start()) {
       server.createDatabase("bench");
-      InfluxSettings settings = InfluxSettings.builder().url(server.url()).database("bench").chunkSize(chunk).build();
+      InfluxSettings settings =
+          InfluxSettings.builder().url(server.url()).database("bench").chunkSize(chunk).build();
       LineProtocolEncoder encoder = LineProtocolEncoder.of(settings, WindowSpec.ofDefaults());
 
       encode(encoder, warmup);
-      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      java.lang.management.ThreadMXBean threads =
+          java.lang.management.ManagementFactory.getThreadMXBean();
       long encodeCpu = threads.getCurrentThreadCpuTime();
       long encodeStart = System.nanoTime();
       long chars = encode(encoder, windows);
@@ -66,14 +68,23 @@ public final class InfluxSinkBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double sinkCpuMicros = (threads.getCurrentThreadCpuTime() - cpu) / 1e3 / points;
-        String count = server.query("bench",
-            "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE time >= 1700000000000ms", "ms");
-        System.out.printf("encode only (warm): %,d points in %.2f s = %,.0f points/s, %.2f CPU-us/point "
-            + "(%.0f bytes/point)%n", points, encodeSeconds, points / encodeSeconds, encodeCpuMicros,
+        String count =
+            server.query(
+                "bench",
+                "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE time >= 1700000000000ms",
+                "ms");
+        System.out.printf(
+            "encode only (warm): %,d points in %.2f s = %,.0f points/s, %.2f CPU-us/point "
+                + "(%.0f bytes/point)%n",
+            points,
+            encodeSeconds,
+            points / encodeSeconds,
+            encodeCpuMicros,
             (double) chars / points);
-        System.out.printf("InfluxSink -> influxd 1.6.7: %,d points in %.2f s = %,.0f points/s "
-            + "(batches of %,d, chunks of %,d), caller thread %.2f CPU-us/point%n", points, seconds, points / seconds,
-            batch, chunk, sinkCpuMicros);
+        System.out.printf(
+            "InfluxSink -> influxd 1.6.7: %,d points in %.2f s = %,.0f points/s "
+                + "(batches of %,d, chunks of %,d), caller thread %.2f CPU-us/point%n",
+            points, seconds, points / seconds, batch, chunk, sinkCpuMicros);
         System.out.println("count in InfluxDB: " + count);
       }
 
@@ -95,10 +106,13 @@ public final class InfluxSinkBenchmark {
         transport.write(body);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("baseline, pre-encoded POSTs: %,d points in %.2f s = %,.0f points/s%n",
+      System.out.printf(
+          "baseline, pre-encoded POSTs: %,d points in %.2f s = %,.0f points/s%n",
           points, seconds, points / seconds);
       try {
-        System.out.println("load average: " + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+        System.out.println(
+            "load average: "
+                + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
       } catch (java.io.IOException e) {
         System.out.println("load average: unknown");
       }

@@ -32,8 +32,10 @@ class InfluxSinkV1ProtocolTest {
   }
 
   private InfluxSink sink(InfluxSettings.Builder b) {
-    sink = InfluxSink.of(b.url(server.url() + "/").backoff(Duration.ofMillis(5), Duration.ofMillis(20)).build(),
-        WindowSpec.ofDefaults());
+    sink =
+        InfluxSink.of(
+            b.url(server.url() + "/").backoff(Duration.ofMillis(5), Duration.ofMillis(20)).build(),
+            WindowSpec.ofDefaults());
     return sink;
   }
 
@@ -43,16 +45,25 @@ class InfluxSinkV1ProtocolTest {
 
   @Test
   void write_postsToWrite_withDbRpAndMsPrecision_andBasicAuth_neverThePasswordInTheUrl() {
-    sink(settings().retentionPolicy("one week").credentials("fallback", PASSWORD)).write(TestWindows.many(2, 2, 0));
+    sink(settings().retentionPolicy("one week").credentials("fallback", PASSWORD))
+        .write(TestWindows.many(2, 2, 0));
 
     Request r = server.requests().get(0);
     assertThat(r.method()).isEqualTo("POST");
     assertThat(r.path()).isEqualTo("/write");
-    assertThat(r.query()).containsOnlyKeys("db", "rp", "precision")
-        .containsEntry("db", "flink sink").containsEntry("rp", "one week").containsEntry("precision", "ms");
-    assertThat(r.header("Authorization")).isEqualTo("Basic " + Base64.getEncoder()
-        .encodeToString(("fallback:" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
-    assertThat(r.body()).startsWith("nurse_stress,id=nurse-0,source=dask-fallback ").endsWith(" 4999\n");
+    assertThat(r.query())
+        .containsOnlyKeys("db", "rp", "precision")
+        .containsEntry("db", "flink sink")
+        .containsEntry("rp", "one week")
+        .containsEntry("precision", "ms");
+    assertThat(r.header("Authorization"))
+        .isEqualTo(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString(("fallback:" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
+    assertThat(r.body())
+        .startsWith("nurse_stress,id=nurse-0,source=dask-fallback ")
+        .endsWith(" 4999\n");
   }
 
   @Test
@@ -69,7 +80,8 @@ class InfluxSinkV1ProtocolTest {
     InfluxSink s = sink(settings().credentials("fallback", PASSWORD));
 
     assertThatThrownBy(() -> s.write(TestWindows.many(2, 2, 0)))
-        .isInstanceOfSatisfying(InfluxWriteException.class, e -> assertThat(e.rejectedPoint()).contains("x y="))
+        .isInstanceOfSatisfying(
+            InfluxWriteException.class, e -> assertThat(e.rejectedPoint()).contains("x y="))
         .hasMessageContaining("HTTP 400")
         .hasMessageContaining("missing field value")
         .hasMessageNotContaining(PASSWORD);
@@ -78,7 +90,9 @@ class InfluxSinkV1ProtocolTest {
 
   @Test
   void serverErrorAndTooManyRequests_areRetried() {
-    server.answer(Answer.json(500, "{\"error\":\"timeout\"}"), Answer.json(429, "{\"error\":\"slow down\"}"),
+    server.answer(
+        Answer.json(500, "{\"error\":\"timeout\"}"),
+        Answer.json(429, "{\"error\":\"slow down\"}"),
         Answer.noContent());
 
     sink(settings()).write(TestWindows.many(1, 1, 0));
@@ -90,12 +104,20 @@ class InfluxSinkV1ProtocolTest {
   void slowServer_timesOut_andIsRetried_thenGivesUp() throws IOException {
     // a listening socket that never answers: the backlog accepts the connection, nobody reads
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        InfluxSink slow = InfluxSink.of(InfluxSettings.builder().url("http://127.0.0.1:" + silent.getLocalPort())
-            .database("db").timeout(Duration.ofMillis(200)).maxRetries(1)
-            .backoff(Duration.ofMillis(5), Duration.ofMillis(20)).build(), WindowSpec.ofDefaults())) {
+        InfluxSink slow =
+            InfluxSink.of(
+                InfluxSettings.builder()
+                    .url("http://127.0.0.1:" + silent.getLocalPort())
+                    .database("db")
+                    .timeout(Duration.ofMillis(200))
+                    .maxRetries(1)
+                    .backoff(Duration.ofMillis(5), Duration.ofMillis(20))
+                    .build(),
+                WindowSpec.ofDefaults())) {
 
       assertThatThrownBy(() -> slow.write(TestWindows.many(1, 1, 0)))
-          .isInstanceOfSatisfying(InfluxWriteException.class, e -> assertThat(e.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              InfluxWriteException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("giving up after 2 attempts")
           .hasMessageContaining("no answer");
     }

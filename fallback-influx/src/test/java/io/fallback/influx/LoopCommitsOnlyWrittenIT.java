@@ -21,7 +21,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -30,8 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The core loop with the real InfluxSink while influxd goes down mid-stream: at every commit, every
- * window the commit claims as written is in InfluxDB (offsets checked against points), and in the end
- * every window is there exactly once.
+ * window the commit claims as written is in InfluxDB (offsets checked against points), and in the
+ * end every window is there exactly once.
  */
 class LoopCommitsOnlyWrittenIT {
 
@@ -60,7 +59,13 @@ class LoopCommitsOnlyWrittenIT {
         long claimed = expectedWindowsEndingBy(c.emittedThrough());
         long present = countPoints(server, c.emittedThrough());
         if (present < claimed) {
-          violations.add("commit through " + c.emittedThrough() + " claims " + claimed + " windows, InfluxDB has " + present);
+          violations.add(
+              "commit through "
+                  + c.emittedThrough()
+                  + " claims "
+                  + claimed
+                  + " windows, InfluxDB has "
+                  + present);
         }
       }
       commits.incrementAndGet();
@@ -68,7 +73,10 @@ class LoopCommitsOnlyWrittenIT {
     }
   }
 
-  /** Windows of the produced stream (KEYS keys, one record per 100 ms) that end at or before {@code end}. */
+  /**
+   * Windows of the produced stream (KEYS keys, one record per 100 ms) that end at or before {@code
+   * end}.
+   */
   private static long expectedWindowsEndingBy(long end) {
     long windows = Math.max(0, (end - T0) / SPEC.size().toMillis());
     return windows * KEYS;
@@ -78,7 +86,8 @@ class LoopCommitsOnlyWrittenIT {
     try {
       String where = before == Long.MAX_VALUE ? "" : " WHERE time < " + before + "ms";
       List<InfluxQueryClient.Series> series =
-          InfluxSinkIT.query(server, "loop", "SELECT count(\"stress_level\") FROM \"nurse_stress\"" + where);
+          InfluxSinkIT.query(
+              server, "loop", "SELECT count(\"stress_level\") FROM \"nurse_stress\"" + where);
       return series.isEmpty() ? 0 : series.get(0).rows().get(0).get(1).asLong();
     } catch (RuntimeException e) {
       return -1; // influxd down: the commit must not have happened, checked by the caller
@@ -90,12 +99,20 @@ class LoopCommitsOnlyWrittenIT {
     InfluxDbServer server = INFLUX.server();
     server.createDatabase("loop");
     InfluxSettings settings =
-        InfluxSettings.builder().url(server.url()).database("loop").timeout(Duration.ofSeconds(1))
-            .maxRetries(3).maxRetryDuration(Duration.ofSeconds(2)).backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+        InfluxSettings.builder()
+            .url(server.url())
+            .database("loop")
+            .timeout(Duration.ofSeconds(1))
+            .maxRetries(3)
+            .maxRetryDuration(Duration.ofSeconds(2))
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
             .build();
     InMemoryBatchSource.Log<Reading> log = new InMemoryBatchSource.Log<>(1);
     CheckingSource source =
-        new CheckingSource(new InMemoryBatchSource<>(log, 200, d -> LockSupport.parkNanos(Math.min(d.toNanos(), 50_000_000))), server);
+        new CheckingSource(
+            new InMemoryBatchSource<>(
+                log, 200, d -> LockSupport.parkNanos(Math.min(d.toNanos(), 50_000_000))),
+            server);
     AtomicInteger failures = new AtomicInteger();
     FallbackListener listener =
         new FallbackListener() {
@@ -106,29 +123,48 @@ class LoopCommitsOnlyWrittenIT {
         };
     try (InfluxSink sink = InfluxSink.of(settings, SPEC)) {
       FallbackLoop<ScoredWindow> loop =
-          new FallbackLoop<>(source, new WindowStage(SPEC), windows -> score(windows), sink, listener,
-              InstantSource.system(), new LoopSettings(Duration.ZERO, Duration.ofMillis(200), Duration.ofSeconds(1)));
+          new FallbackLoop<>(
+              source,
+              new WindowStage(SPEC),
+              windows -> score(windows),
+              sink,
+              listener,
+              InstantSource.system(),
+              new LoopSettings(Duration.ZERO, Duration.ofMillis(200), Duration.ofSeconds(1)));
       Thread thread = new Thread(loop, "loop-under-test");
       thread.start();
 
       produce(log, 0, SECONDS / 2);
-      await("first half written").atMost(Duration.ofSeconds(30))
-          .until(() -> countPoints(server, Long.MAX_VALUE) >= expectedWindowsEndingBy(T0 + (SECONDS / 2 - 10) * 1000L));
+      await("first half written")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  countPoints(server, Long.MAX_VALUE)
+                      >= expectedWindowsEndingBy(T0 + (SECONDS / 2 - 10) * 1000L));
       server.stop();
       produce(log, SECONDS / 2, SECONDS);
-      await("the loop fails and holds while influxd is down").atMost(Duration.ofSeconds(30))
+      await("the loop fails and holds while influxd is down")
+          .atMost(Duration.ofSeconds(30))
           .until(() -> failures.get() >= 2);
       int commitsWhileDown = source.commits.get();
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> source.commits.get() == commitsWhileDown);
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> source.commits.get() == commitsWhileDown);
       server.restart();
-      await("everything written after the restart").atMost(Duration.ofSeconds(60))
-          .until(() -> countPoints(server, Long.MAX_VALUE) == expectedWindowsEndingBy(T0 + (SECONDS - 10) * 1000L));
+      await("everything written after the restart")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  countPoints(server, Long.MAX_VALUE)
+                      == expectedWindowsEndingBy(T0 + (SECONDS - 10) * 1000L));
       loop.requestStop();
       await().atMost(Duration.ofSeconds(30)).until(() -> !thread.isAlive());
     }
 
     assertThat(source.violations).isEmpty();
-    // the watermark (last event time - 5 s out-of-orderness) has passed the end of all but the last 2 windows
+    // the watermark (last event time - 5 s out-of-orderness) has passed the end of all but the last
+    // 2 windows
     assertThat(log.committed().get(0).emittedThrough()).isEqualTo(T0 + (SECONDS - 10) * 1000L);
     assertThat(countPoints(server, Long.MAX_VALUE)).isEqualTo((long) (SECONDS / 5 - 2) * KEYS);
   }
@@ -142,9 +178,11 @@ class LoopCommitsOnlyWrittenIT {
   private static void produce(InMemoryBatchSource.Log<Reading> log, int fromSecond, int toSecond) {
     for (int tenth = fromSecond * 10; tenth < toSecond * 10; tenth++) {
       for (int k = 0; k < KEYS; k++) {
-        log.append(0, new Reading("nurse-" + k, T0 + tenth * 100L, new float[] {k, tenth % 7, 1, 2, 70 + k, 33}));
+        log.append(
+            0,
+            new Reading(
+                "nurse-" + k, T0 + tenth * 100L, new float[] {k, tenth % 7, 1, 2, 70 + k, 33}));
       }
     }
   }
-
 }

@@ -22,7 +22,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class RecordingHttpServer implements AutoCloseable {
 
-  record Request(String method, String path, Map<String, String> query, Map<String, List<String>> headers,
+  record Request(
+      String method,
+      String path,
+      Map<String, String> query,
+      Map<String, List<String>> headers,
       String body) {
     String header(String name) {
       for (Map.Entry<String, List<String>> e : headers.entrySet()) {
@@ -54,21 +58,29 @@ final class RecordingHttpServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    server.createContext("/", exchange -> {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      URI uri = exchange.getRequestURI();
-      requests.add(new Request(exchange.getRequestMethod(), uri.getPath(), parse(uri.getRawQuery()),
-          Map.copyOf(exchange.getRequestHeaders()), body));
-      Answer answer = next();
-      if (answer.contentType() != null) {
-        exchange.getResponseHeaders().add("Content-Type", answer.contentType());
-      }
-      byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          URI uri = exchange.getRequestURI();
+          requests.add(
+              new Request(
+                  exchange.getRequestMethod(),
+                  uri.getPath(),
+                  parse(uri.getRawQuery()),
+                  Map.copyOf(exchange.getRequestHeaders()),
+                  body));
+          Answer answer = next();
+          if (answer.contentType() != null) {
+            exchange.getResponseHeaders().add("Content-Type", answer.contentType());
+          }
+          byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+          }
+        });
     server.start();
   }
 
@@ -80,7 +92,9 @@ final class RecordingHttpServer implements AutoCloseable {
   }
 
   private synchronized Answer next() {
-    return script.size() > 1 ? script.removeFirst() : script.isEmpty() ? Answer.noContent() : script.peekFirst();
+    return script.size() > 1
+        ? script.removeFirst()
+        : script.isEmpty() ? Answer.noContent() : script.peekFirst();
   }
 
   String url() {
@@ -100,7 +114,9 @@ final class RecordingHttpServer implements AutoCloseable {
       int eq = pair.indexOf('=');
       String k = eq < 0 ? pair : pair.substring(0, eq);
       String v = eq < 0 ? "" : pair.substring(eq + 1);
-      out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+      out.put(
+          URLDecoder.decode(k, StandardCharsets.UTF_8),
+          URLDecoder.decode(v, StandardCharsets.UTF_8));
     }
     return out;
   }

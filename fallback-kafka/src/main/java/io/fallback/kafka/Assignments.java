@@ -24,14 +24,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The partitions a {@link KafkaBatchSource} reads, as the group assigns and revokes them.
  *
- * <p>An assigned partition is paused and its start chosen at once, inside the rebalance callback, by
- * {@link StartPositions}; then it is reported to the {@link PartitionListener} and resumed (unless the
- * source is holding, which resumes it when the hold ends). If choosing fails, the partition stays paused
- * ("pending") and {@link #retry} tries again at the next poll. A revoked or lost partition is reported to
- * the listener (not after the source closed: the loop has finished by then) and its collected records are
- * dropped: they sit after the committed offset, and whoever reads the partition next reads them again.
+ * <p>An assigned partition is paused and its start chosen at once, inside the rebalance callback,
+ * by {@link StartPositions}; then it is reported to the {@link PartitionListener} and resumed
+ * (unless the source is holding, which resumes it when the hold ends). If choosing fails, the
+ * partition stays paused ("pending") and {@link #retry} tries again at the next poll. A revoked or
+ * lost partition is reported to the listener (not after the source closed: the loop has finished by
+ * then) and its collected records are dropped: they sit after the committed offset, and whoever
+ * reads the partition next reads them again.
  *
- * <p>Not thread-safe: the source's thread only (the consumer calls the callbacks from inside its poll).
+ * <p>Not thread-safe: the source's thread only (the consumer calls the callbacks from inside its
+ * poll).
  */
 final class Assignments implements ConsumerRebalanceListener {
 
@@ -47,8 +49,10 @@ final class Assignments implements ConsumerRebalanceListener {
 
   /** Assigned, start not chosen yet; paused. */
   private final Set<TopicPartition> pending = new HashSet<>();
+
   /** Reported to the listener as assigned. */
   private final Set<Integer> active = new HashSet<>();
+
   private boolean holding;
 
   /**
@@ -148,16 +152,22 @@ final class Assignments implements ConsumerRebalanceListener {
       if (!mayFail) {
         throw e;
       }
-      LOG.warn("cannot resolve assigned partitions yet ({}); handing over what was read first", e.toString());
+      LOG.warn(
+          "cannot resolve assigned partitions yet ({}); handing over what was read first",
+          e.toString());
     }
   }
 
-  /** Chooses the start of every pending partition, seeks, reports it, resumes it; on failure they stay pending. */
+  /**
+   * Chooses the start of every pending partition, seeks, reports it, resumes it; on failure they
+   * stay pending.
+   */
   private void resolve() {
     Map<TopicPartition, OffsetAndMetadata> own = starts.committed(consumer, pending);
     Map<TopicPartition, OffsetAndMetadata> primary = starts.primaryOffsets();
     for (TopicPartition tp : sorted(pending)) {
-      StartPositions.StartPosition start = starts.choose(consumer, tp, own.get(tp), primary.get(tp));
+      StartPositions.StartPosition start =
+          starts.choose(consumer, tp, own.get(tp), primary.get(tp));
       if (!start.alreadyWritten().isEmpty()) {
         listener.alreadyWritten(start.alreadyWritten());
       }
@@ -172,8 +182,9 @@ final class Assignments implements ConsumerRebalanceListener {
   }
 
   /**
-   * Whether the consumer has read up to the end of every partition it reads, as the last fetch responses
-   * told it ({@code currentLag}, no request). A partition whose lag is not known yet is not caught up.
+   * Whether the consumer has read up to the end of every partition it reads, as the last fetch
+   * responses told it ({@code currentLag}, no request). A partition whose lag is not known yet is
+   * not caught up.
    */
   boolean caughtUp() {
     for (TopicPartition tp : consumer.assignment()) {
@@ -188,21 +199,25 @@ final class Assignments implements ConsumerRebalanceListener {
     return true;
   }
 
-  /** @return whether the partition is being read (assigned and its start chosen) */
+  /**
+   * @return whether the partition is being read (assigned and its start chosen)
+   */
   boolean isActive(int partition) {
     return active.contains(partition);
   }
 
-  /** @return whether the partition waits for its start to be chosen */
+  /**
+   * @return whether the partition waits for its start to be chosen
+   */
   boolean isPending(TopicPartition tp) {
     return pending.contains(tp);
   }
 
   /**
-   * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this member
-   * while the loop holds a batch, then resumes the partitions being read. Records that arrive anyway (a
-   * partition assigned and started during the poll) are sought back, to be read again. Returns early when
-   * a wakeup is requested, and takes it.
+   * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this
+   * member while the loop holds a batch, then resumes the partitions being read. Records that
+   * arrive anyway (a partition assigned and started during the poll) are sought back, to be read
+   * again. Returns early when a wakeup is requested, and takes it.
    */
   void hold(Duration duration, Wakeup wakeup) {
     holding = true;

@@ -3,11 +3,12 @@ package io.fallback.kafka;
 import org.apache.avro.Schema;
 
 /**
- * Reads the Avro binary encoding straight from a byte array: zig-zag varints, little-endian floats and
- * doubles, length-prefixed strings, and skips a value of any schema. It replaces Avro's
- * {@code BinaryDecoder} on the hot path (see {@link AvroReadingDecoder} for the measurement). Every read is bounds-checked: a truncated or corrupt value raises
- * {@link DecodeException} ({@code undecodable}), never an unchecked exception or a huge allocation.
- * Avro's {@code GenericDatumReader} is the reference the tests compare it with.
+ * Reads the Avro binary encoding straight from a byte array: zig-zag varints, little-endian floats
+ * and doubles, length-prefixed strings, and skips a value of any schema. It replaces Avro's {@code
+ * BinaryDecoder} on the hot path (see {@link AvroReadingDecoder} for the measurement). Every read
+ * is bounds-checked: a truncated or corrupt value raises {@link DecodeException} ({@code
+ * undecodable}), never an unchecked exception or a huge allocation. Avro's {@code
+ * GenericDatumReader} is the reference the tests compare it with.
  *
  * <p>Not thread-safe; reused for every record by one decoder.
  */
@@ -24,12 +25,16 @@ final class AvroBinaryReader {
     this.limit = value.length;
   }
 
-  /** @return bytes read so far */
+  /**
+   * @return bytes read so far
+   */
   int position() {
     return pos;
   }
 
-  /** @return the array being read */
+  /**
+   * @return the array being read
+   */
   byte[] buffer() {
     return buf;
   }
@@ -67,7 +72,11 @@ final class AvroBinaryReader {
   float readFloat() throws DecodeException {
     need(4);
     int p = pos;
-    int bits = (buf[p] & 0xff) | (buf[p + 1] & 0xff) << 8 | (buf[p + 2] & 0xff) << 16 | (buf[p + 3] & 0xff) << 24;
+    int bits =
+        (buf[p] & 0xff)
+            | (buf[p + 1] & 0xff) << 8
+            | (buf[p + 2] & 0xff) << 16
+            | (buf[p + 3] & 0xff) << 24;
     pos = p + 4;
     return Float.intBitsToFloat(bits);
   }
@@ -75,8 +84,16 @@ final class AvroBinaryReader {
   double readDouble() throws DecodeException {
     need(8);
     int p = pos;
-    long lo = (buf[p] & 0xff) | (buf[p + 1] & 0xff) << 8 | (buf[p + 2] & 0xff) << 16 | (long) (buf[p + 3] & 0xff) << 24;
-    long hi = (buf[p + 4] & 0xff) | (buf[p + 5] & 0xff) << 8 | (buf[p + 6] & 0xff) << 16 | (long) (buf[p + 7] & 0xff) << 24;
+    long lo =
+        (buf[p] & 0xff)
+            | (buf[p + 1] & 0xff) << 8
+            | (buf[p + 2] & 0xff) << 16
+            | (long) (buf[p + 3] & 0xff) << 24;
+    long hi =
+        (buf[p + 4] & 0xff)
+            | (buf[p + 5] & 0xff) << 8
+            | (buf[p + 6] & 0xff) << 16
+            | (long) (buf[p + 7] & 0xff) << 24;
     pos = p + 8;
     return Double.longBitsToDouble(lo | hi << 32);
   }
@@ -91,7 +108,13 @@ final class AvroBinaryReader {
     if (len < 0 || len > limit - pos) {
       throw new DecodeException(
           DeadLetterReason.UNDECODABLE,
-          "not a datum of the schema: length " + len + " at byte " + pos + " of a value of " + limit + " bytes");
+          "not a datum of the schema: length "
+              + len
+              + " at byte "
+              + pos
+              + " of a value of "
+              + limit
+              + " bytes");
     }
     return (int) len;
   }
@@ -147,12 +170,14 @@ final class AvroBinaryReader {
         int branch = readInt();
         if (branch < 0 || branch >= schema.getTypes().size()) {
           throw new DecodeException(
-              DeadLetterReason.UNDECODABLE, "not a datum of the schema: union index " + branch + " out of range");
+              DeadLetterReason.UNDECODABLE,
+              "not a datum of the schema: union index " + branch + " out of range");
         }
         skip(schema.getTypes().get(branch));
         return;
       default:
-        throw new DecodeException(DeadLetterReason.UNDECODABLE, "cannot skip Avro type " + schema.getType());
+        throw new DecodeException(
+            DeadLetterReason.UNDECODABLE, "cannot skip Avro type " + schema.getType());
     }
   }
 
@@ -184,11 +209,13 @@ final class AvroBinaryReader {
 
   private DecodeException truncated() {
     return new DecodeException(
-        DeadLetterReason.UNDECODABLE, "not a datum of the schema: value ends after " + limit + " bytes");
+        DeadLetterReason.UNDECODABLE,
+        "not a datum of the schema: value ends after " + limit + " bytes");
   }
 
   private DecodeException invalid(String type) {
     return new DecodeException(
-        DeadLetterReason.UNDECODABLE, "not a datum of the schema: invalid " + type + " encoding at byte " + pos);
+        DeadLetterReason.UNDECODABLE,
+        "not a datum of the schema: invalid " + type + " encoding at byte " + pos);
   }
 }

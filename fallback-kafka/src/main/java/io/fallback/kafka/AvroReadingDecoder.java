@@ -13,26 +13,27 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 
 /**
- * Decodes raw Avro binary datums (no schema registry, no magic byte) with a plan compiled once from the
- * writer schema: for each field in schema order, whether it is the key, the timestamp, a numeric field
- * (and its index in the {@code Reading}) or skipped, and for each of its union branches the operation that
- * reads it. Decoding walks the plan over the value's bytes, reading union indexes and values directly: no
- * {@code GenericRecord}, no per-field objects, keys shared through a {@link KeyCache}, and the timestamp
- * parsed in place by {@link TimestampParser}'s fast path.
+ * Decodes raw Avro binary datums (no schema registry, no magic byte) with a plan compiled once from
+ * the writer schema: for each field in schema order, whether it is the key, the timestamp, a
+ * numeric field (and its index in the {@code Reading}) or skipped, and for each of its union
+ * branches the operation that reads it. Decoding walks the plan over the value's bytes, reading
+ * union indexes and values directly: no {@code GenericRecord}, no per-field objects, keys shared
+ * through a {@link KeyCache}, and the timestamp parsed in place by {@link TimestampParser}'s fast
+ * path.
  *
  * <p>The bytes are read by {@link AvroBinaryReader} rather than a reused Avro {@code BinaryDecoder}
- * ({@code DecoderFactory.binaryDecoder(bytes, reuse)}): decoding 100 000 distinct 59-byte nurse values in a
- * loop, the {@code BinaryDecoder} version of the same plan took about 250 ns per record on this (shared,
- * 2-core) machine and this one about 190 ns, against about 110 ns for hand-inlined code; DESIGN section 9
- * counts every 100 ns. Avro still
- * parses the schema, and its {@code GenericDatumReader} is the reference the equivalence tests compare
- * with, on random records with nulls and on schemas using every Avro type.
+ * ({@code DecoderFactory.binaryDecoder(bytes, reuse)}): decoding 100 000 distinct 59-byte nurse
+ * values in a loop, the {@code BinaryDecoder} version of the same plan took about 250 ns per record
+ * on this (shared, 2-core) machine and this one about 190 ns, against about 110 ns for hand-inlined
+ * code; DESIGN section 9 counts every 100 ns. Avro still parses the schema, and its {@code
+ * GenericDatumReader} is the reference the equivalence tests compare with, on random records with
+ * nulls and on schemas using every Avro type.
  *
- * <p>Field types accepted: numeric fields {@code float}, {@code double}, {@code int}, {@code long}, each
- * optionally in a union with {@code null} (null reads as 0); the key {@code string}, {@code int} or
- * {@code long}; the timestamp {@code string} (parsed with the configured layout) or {@code long} (epoch
- * milliseconds). Other fields may have any type; they are skipped. Bytes after the last field are ignored,
- * as Avro's own {@code GenericDatumReader} ignores them.
+ * <p>Field types accepted: numeric fields {@code float}, {@code double}, {@code int}, {@code long},
+ * each optionally in a union with {@code null} (null reads as 0); the key {@code string}, {@code
+ * int} or {@code long}; the timestamp {@code string} (parsed with the configured layout) or {@code
+ * long} (epoch milliseconds). Other fields may have any type; they are skipped. Bytes after the
+ * last field are ignored, as Avro's own {@code GenericDatumReader} ignores them.
  *
  * <p>Not thread-safe: one instance per consumer thread.
  */
@@ -46,7 +47,8 @@ final class AvroReadingDecoder implements ReadingDecoder {
   private static final int TIMESTAMP = 2;
   private static final int VALUE = 3;
 
-  // operations of the plan, one per (field, union branch): a tableswitch, no enum switch on the hot path
+  // operations of the plan, one per (field, union branch): a tableswitch, no enum switch on the hot
+  // path
   private static final int OP_NULL = 0;
   private static final int OP_FLOAT = 1;
   private static final int OP_DOUBLE = 2;
@@ -85,7 +87,8 @@ final class AvroReadingDecoder implements ReadingDecoder {
     this.valueCount = valueFields.size();
     if (schema.getType() != Schema.Type.RECORD) {
       throw new IllegalArgumentException(
-          "processing.schema_file must hold an Avro record schema, but its type is " + schema.getType());
+          "processing.schema_file must hold an Avro record schema, but its type is "
+              + schema.getType());
     }
     List<Schema.Field> fields = schema.getFields();
     int n = fields.size();
@@ -109,7 +112,8 @@ final class AvroReadingDecoder implements ReadingDecoder {
       if (f.name().equals(keyField)) {
         kinds[i] = KEY;
         keySeen = true;
-        requireBranches(f, "processing.key_field", Schema.Type.STRING, Schema.Type.INT, Schema.Type.LONG);
+        requireBranches(
+            f, "processing.key_field", Schema.Type.STRING, Schema.Type.INT, Schema.Type.LONG);
       } else if (f.name().equals(timestampField)) {
         kinds[i] = TIMESTAMP;
         tsSeen = true;
@@ -119,7 +123,12 @@ final class AvroReadingDecoder implements ReadingDecoder {
         targets[i] = valueIndex;
         valueSeen[valueIndex] = true;
         requireBranches(
-            f, "the numeric field", Schema.Type.FLOAT, Schema.Type.DOUBLE, Schema.Type.INT, Schema.Type.LONG);
+            f,
+            "the numeric field",
+            Schema.Type.FLOAT,
+            Schema.Type.DOUBLE,
+            Schema.Type.INT,
+            Schema.Type.LONG);
       } else {
         kinds[i] = SKIP;
       }
@@ -130,16 +139,27 @@ final class AvroReadingDecoder implements ReadingDecoder {
     }
     List<String> problems = new ArrayList<>();
     if (!keySeen) {
-      problems.add("processing.key_field '" + keyField + "' is not a field of schema " + schema.getFullName());
+      problems.add(
+          "processing.key_field '"
+              + keyField
+              + "' is not a field of schema "
+              + schema.getFullName());
     }
     if (timestampField != null && !tsSeen) {
       problems.add(
-          "processing.timestamp_field '" + timestampField + "' is not a field of schema "
-              + schema.getFullName() + " (use kafka_timestamp for the Kafka record timestamp)");
+          "processing.timestamp_field '"
+              + timestampField
+              + "' is not a field of schema "
+              + schema.getFullName()
+              + " (use kafka_timestamp for the Kafka record timestamp)");
     }
     for (int v = 0; v < valueSeen.length; v++) {
       if (!valueSeen[v]) {
-        problems.add("numeric field '" + valueFields.get(v) + "' is not a field of schema " + schema.getFullName());
+        problems.add(
+            "numeric field '"
+                + valueFields.get(v)
+                + "' is not a field of schema "
+                + schema.getFullName());
       }
     }
     if (!problems.isEmpty()) {
@@ -187,14 +207,16 @@ final class AvroReadingDecoder implements ReadingDecoder {
   /**
    * Parses a schema file.
    *
-   * @throws IllegalArgumentException naming {@code processing.schema_file} if it cannot be read or parsed
+   * @throws IllegalArgumentException naming {@code processing.schema_file} if it cannot be read or
+   *     parsed
    */
   static Schema loadSchema(Path file) {
     try {
       return new Schema.Parser().parse(Files.readString(file));
     } catch (IOException | SchemaParseException e) {
       throw new IllegalArgumentException(
-          "processing.schema_file " + file + " is not a readable Avro schema: " + e.getMessage(), e);
+          "processing.schema_file " + file + " is not a readable Avro schema: " + e.getMessage(),
+          e);
     }
   }
 
@@ -225,7 +247,8 @@ final class AvroReadingDecoder implements ReadingDecoder {
         }
         switch (fieldOps[branch]) {
           case OP_NULL:
-            break; // a null number adds 0 (the array is zeroed); a null key or timestamp stays absent
+            break; // a null number adds 0 (the array is zeroed); a null key or timestamp stays
+          // absent
           case OP_FLOAT:
             values[targets[i]] = in.readFloat();
             break;
@@ -270,13 +293,15 @@ final class AvroReadingDecoder implements ReadingDecoder {
       if (!e.reason().equals(DeadLetterReason.UNDECODABLE)) {
         throw e;
       }
-      throw new DecodeException(DeadLetterReason.UNDECODABLE, "field " + fieldNames[i] + ": " + e.getMessage());
+      throw new DecodeException(
+          DeadLetterReason.UNDECODABLE, "field " + fieldNames[i] + ": " + e.getMessage());
     }
     if (key == null) {
       throw new DecodeException(DeadLetterReason.MISSING_KEY, "field " + keyField + " is null");
     }
     if (!tsPresent) {
-      throw new DecodeException(DeadLetterReason.MISSING_TIMESTAMP, "field " + timestampField + " is null");
+      throw new DecodeException(
+          DeadLetterReason.MISSING_TIMESTAMP, "field " + timestampField + " is null");
     }
     if (tsIsString) {
       ts = timestamps.parse(value, tsOffset, tsLen);
@@ -284,7 +309,10 @@ final class AvroReadingDecoder implements ReadingDecoder {
     return new Reading(key, ts, values);
   }
 
-  /** The operation decoding one branch of a field; the types were checked by {@code requireBranches}. */
+  /**
+   * The operation decoding one branch of a field; the types were checked by {@code
+   * requireBranches}.
+   */
   private static int op(int kind, Schema.Type type) {
     if (type == Schema.Type.NULL) {
       return OP_NULL;
@@ -295,7 +323,9 @@ final class AvroReadingDecoder implements ReadingDecoder {
             ? OP_FLOAT
             : type == Schema.Type.DOUBLE ? OP_DOUBLE : type == Schema.Type.INT ? OP_INT : OP_LONG;
       case KEY:
-        return type == Schema.Type.STRING ? OP_KEY_STRING : type == Schema.Type.INT ? OP_KEY_INT : OP_KEY_LONG;
+        return type == Schema.Type.STRING
+            ? OP_KEY_STRING
+            : type == Schema.Type.INT ? OP_KEY_INT : OP_KEY_LONG;
       case TIMESTAMP:
         return type == Schema.Type.STRING ? OP_TS_STRING : OP_TS_LONG;
       default:
@@ -316,7 +346,12 @@ final class AvroReadingDecoder implements ReadingDecoder {
       }
       if (!ok) {
         throw new IllegalArgumentException(
-            role + " '" + f.name() + "' has Avro type " + s + "; allowed: null and "
+            role
+                + " '"
+                + f.name()
+                + "' has Avro type "
+                + s
+                + "; allowed: null and "
                 + java.util.Arrays.toString(allowed));
       }
     }

@@ -10,18 +10,19 @@ import java.util.function.IntPredicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The batch a {@link KafkaBatchSource} is collecting, across poll calls, and the one it handed over last.
+ * The batch a {@link KafkaBatchSource} is collecting, across poll calls, and the one it handed over
+ * last.
  *
  * <p>Records are decoded as they join ({@link #offer}); a record that cannot be decoded goes to the
- * dead-letter publisher and does not join. Records beyond {@code batch_size} wait in a leftover queue for
- * the next batch. The batch is {@linkplain #ready ready} when it is full, when the batch timeout has
- * passed since its first record, or when the source was catching up and has caught up. Records of a
- * revoked partition are {@linkplain #drop dropped}: they sit after the committed offset and whoever reads
- * the partition next reads them again. The raw records of the batch handed over last stay available to
- * {@link #findHanded} for dead-lettering.
+ * dead-letter publisher and does not join. Records beyond {@code batch_size} wait in a leftover
+ * queue for the next batch. The batch is {@linkplain #ready ready} when it is full, when the batch
+ * timeout has passed since its first record, or when the source was catching up and has caught up.
+ * Records of a revoked partition are {@linkplain #drop dropped}: they sit after the committed
+ * offset and whoever reads the partition next reads them again. The raw records of the batch handed
+ * over last stay available to {@link #findHanded} for dead-lettering.
  *
- * <p>Time arrives as {@link System#nanoTime()}-style values, so tests need no clock. Not thread-safe: the
- * source's thread only.
+ * <p>Time arrives as {@link System#nanoTime()}-style values, so tests need no clock. Not
+ * thread-safe: the source's thread only.
  */
 final class BatchCollector {
 
@@ -76,8 +77,9 @@ final class BatchCollector {
 
   private void accept(ConsumerRecord<byte[], byte[]> r, long nowNanos) {
     if (!active.test(r.partition())) {
-      // unreachable in practice (unresolved partitions are paused, revoked ones dropped); dropping is safe
-      // either way: a pending partition is sought to its start position, a revoked one is re-read by its owner
+      // unreachable in practice (unresolved partitions are paused, revoked ones dropped); dropping
+      // is safe either way: a pending partition is sought to its start position, a revoked one is
+      // re-read by its owner
       return;
     }
     Reading reading;
@@ -98,22 +100,30 @@ final class BatchCollector {
     collectingRaw.add(r);
   }
 
-  /** @return records collected and not handed over */
+  /**
+   * @return records collected and not handed over
+   */
   int size() {
     return collecting.size();
   }
 
-  /** @return whether records wait beyond the current batch */
+  /**
+   * @return whether records wait beyond the current batch
+   */
   boolean hasLeftover() {
     return !leftover.isEmpty();
   }
 
-  /** @return whether the batch is full */
+  /**
+   * @return whether the batch is full
+   */
   boolean full() {
     return collecting.size() >= batchSize;
   }
 
-  /** @return whether the batch timeout has passed since the first record of a non-empty batch */
+  /**
+   * @return whether the batch timeout has passed since the first record of a non-empty batch
+   */
   boolean timedOut(long nowNanos) {
     return !collecting.isEmpty() && nowNanos - collectingSince >= batchTimeoutNanos;
   }
@@ -121,11 +131,13 @@ final class BatchCollector {
   /**
    * The time the current batch may still wait, bounded by {@code otherwise}.
    *
-   * @return nanoseconds until the batch times out, or {@code otherwise} when that is sooner or the batch is
-   *     empty
+   * @return nanoseconds until the batch times out, or {@code otherwise} when that is sooner or the
+   *     batch is empty
    */
   long remainingNanos(long nowNanos, long otherwise) {
-    return collecting.isEmpty() ? otherwise : Math.min(otherwise, collectingSince + batchTimeoutNanos - nowNanos);
+    return collecting.isEmpty()
+        ? otherwise
+        : Math.min(otherwise, collectingSince + batchTimeoutNanos - nowNanos);
   }
 
   /** Drops the collected and leftover records of {@code partitions}. */
@@ -146,7 +158,10 @@ final class BatchCollector {
     collectingRaw = keptRaw;
   }
 
-  /** Hands the batch over and starts a new one; the raw records stay findable until the next hand-over. */
+  /**
+   * Hands the batch over and starts a new one; the raw records stay findable until the next
+   * hand-over.
+   */
   List<SourceRecord<Reading>> handOver() {
     List<SourceRecord<Reading>> out = collecting;
     handedRaw = collectingRaw;
@@ -157,8 +172,8 @@ final class BatchCollector {
   }
 
   /**
-   * Finds a record of the batch handed over last; the loop dead-letters in batch order, so scanning from a
-   * cursor is linear overall.
+   * Finds a record of the batch handed over last; the loop dead-letters in batch order, so scanning
+   * from a cursor is linear overall.
    *
    * @return the raw record, or null
    */

@@ -4,20 +4,20 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Splits the passthrough client properties ({@code kafka.properties.*}) between the clients this module
- * creates: a key known to a client's configuration (security, SASL, timeouts...) goes to every client that
- * knows it; a key prefixed {@code consumer.}, {@code producer.} or {@code admin.} goes, without the prefix,
- * to that client only and wins over the unprefixed one; any other key goes to the consumer alone (the
- * Kafka client logs it as unknown). Stateless and thread-safe.
+ * Splits the passthrough client properties ({@code kafka.properties.*}) between the clients this
+ * module creates: a key known to a client's configuration (security, SASL, timeouts...) goes to
+ * every client that knows it; a key prefixed {@code consumer.}, {@code producer.} or {@code admin.}
+ * goes, without the prefix, to that client only and wins over the unprefixed one; any other key
+ * goes to the consumer alone (the Kafka client logs it as unknown). Stateless and thread-safe.
  */
 final class ClientConfigs {
 
@@ -72,16 +72,17 @@ final class ClientConfigs {
   }
 
   /**
-   * The fallback consumer's configuration: the pass-through properties, then what the source relies on
-   * ({@code enable.auto.commit} false, with a WARN once if asked for true; {@code group.id}; client
-   * {@code auto.offset.reset} earliest; {@code max.poll.records} at most {@code batch_size}; a blank
-   * {@code group.instance.id} removed; the cooperative sticky assignor unless {@code group.protocol} is
-   * {@code consumer}).
+   * The fallback consumer's configuration: the pass-through properties, then what the source relies
+   * on ({@code enable.auto.commit} false, with a WARN once if asked for true; {@code group.id};
+   * client {@code auto.offset.reset} earliest; {@code max.poll.records} at most {@code batch_size};
+   * a blank {@code group.instance.id} removed; the cooperative sticky assignor unless {@code
+   * group.protocol} is {@code consumer}).
    *
    * @throws IllegalArgumentException if {@code max.poll.records} is not an integer
    */
   static Map<String, Object> fallbackConsumer(KafkaSourceSettings settings) {
-    Map<String, Object> config = ClientConfigs.consumer(settings.bootstrapServers(), settings.clientProperties());
+    Map<String, Object> config =
+        ClientConfigs.consumer(settings.bootstrapServers(), settings.clientProperties());
     Object autoCommit = config.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
     if (autoCommit != null
         && Boolean.parseBoolean(String.valueOf(autoCommit).trim())
@@ -111,7 +112,8 @@ final class ClientConfigs {
     Object protocol = config.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
     if (protocol == null || !String.valueOf(protocol).trim().equalsIgnoreCase("consumer")) {
       config.putIfAbsent(
-          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          CooperativeStickyAssignor.class.getName());
     }
     return config;
   }

@@ -5,24 +5,26 @@ import java.util.Optional;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 
 /**
- * The commit metadata format of the fallback group: the part of a {@link Checkpoint} that the offset
- * alone does not carry.
+ * The commit metadata format of the fallback group: the part of a {@link Checkpoint} that the
+ * offset alone does not carry.
  *
  * <pre>
  *   fb1;e=&lt;emittedThrough&gt;;r=&lt;readThrough&gt;
  * </pre>
  *
  * <ul>
- *   <li>{@code fb1}: format name and version. A reader that sees another prefix ignores the metadata.</li>
- *   <li>{@code e}: {@link Checkpoint#emittedThrough()} in epoch milliseconds (decimal, may be negative), or
- *       {@code -} for {@link Checkpoint#NONE} (no window written yet).</li>
- *   <li>{@code r}: {@link Checkpoint#readThrough()}, a decimal offset {@code >= offset}.</li>
+ *   <li>{@code fb1}: format name and version. A reader that sees another prefix ignores the
+ *       metadata.
+ *   <li>{@code e}: {@link Checkpoint#emittedThrough()} in epoch milliseconds (decimal, may be
+ *       negative), or {@code -} for {@link Checkpoint#NONE} (no window written yet).
+ *   <li>{@code r}: {@link Checkpoint#readThrough()}, a decimal offset {@code >= offset}.
  * </ul>
  *
- * <p>Example: {@code fb1;e=1764086405000;r=120345}, at most 48 characters, far below Kafka's default
- * {@code offset.metadata.max.bytes} of 4096. The offset itself is the committed offset. Metadata that is
- * missing, of another format (for example written by another tool under the same group) or malformed
- * restores as {@code Checkpoint(offset, NONE, offset)}: nothing known to be written, nothing skipped.
+ * <p>Example: {@code fb1;e=1764086405000;r=120345}, at most 48 characters, far below Kafka's
+ * default {@code offset.metadata.max.bytes} of 4096. The offset itself is the committed offset.
+ * Metadata that is missing, of another format (for example written by another tool under the same
+ * group) or malformed restores as {@code Checkpoint(offset, NONE, offset)}: nothing known to be
+ * written, nothing skipped.
  *
  * <p>Stateless and thread-safe.
  */
@@ -40,7 +42,10 @@ public final class CommitMetadata {
    * @return the metadata string
    */
   public static String format(Checkpoint checkpoint) {
-    String e = checkpoint.emittedThrough() == Checkpoint.NONE ? "-" : Long.toString(checkpoint.emittedThrough());
+    String e =
+        checkpoint.emittedThrough() == Checkpoint.NONE
+            ? "-"
+            : Long.toString(checkpoint.emittedThrough());
     return PREFIX + ";e=" + e + ";r=" + checkpoint.readThrough();
   }
 
@@ -72,7 +77,8 @@ public final class CommitMetadata {
    *
    * @param offset the committed offset, {@code >= 0}
    * @param metadata the metadata, possibly null or foreign
-   * @return the checkpoint; {@code Checkpoint(offset, NONE, offset)} for missing or foreign metadata
+   * @return the checkpoint; {@code Checkpoint(offset, NONE, offset)} for missing or foreign
+   *     metadata
    */
   public static Checkpoint parse(long offset, String metadata) {
     Checkpoint plain = new Checkpoint(offset, Checkpoint.NONE, offset);

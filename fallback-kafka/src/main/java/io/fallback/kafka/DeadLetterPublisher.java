@@ -28,21 +28,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends records that must not be processed to the dead-letter topic ({@code processing.dlq_topic}), with
- * the original key, value and headers plus headers naming the reason, the error and the source position
- * ({@link KafkaBatchSource#HEADER_REASON} and the others).
+ * Sends records that must not be processed to the dead-letter topic ({@code processing.dlq_topic}),
+ * with the original key, value and headers plus headers naming the reason, the error and the source
+ * position ({@link KafkaBatchSource#HEADER_REASON} and the others).
  *
- * <p>Sends are asynchronous. A send that fails, in the caller or in the producer's callback, never throws
- * there: the letter is kept and {@link #flush()} re-sends it, and fails if it still cannot be sent, so the
- * caller commits no offset before its dead letters are durable. Each dead letter is logged at WARN with
- * reason, partition and offset, at most once per {@link #LOG_INTERVAL} per reason (the others are counted
- * and summarised in the next line).
+ * <p>Sends are asynchronous. A send that fails, in the caller or in the producer's callback, never
+ * throws there: the letter is kept and {@link #flush()} re-sends it, and fails if it still cannot
+ * be sent, so the caller commits no offset before its dead letters are durable. Each dead letter is
+ * logged at WARN with reason, partition and offset, at most once per {@link #LOG_INTERVAL} per
+ * reason (the others are counted and summarised in the next line).
  *
- * <p>Thread safety: {@link #send} and {@link #flush} from the source's thread; the counters from any thread.
+ * <p>Thread safety: {@link #send} and {@link #flush} from the source's thread; the counters from
+ * any thread.
  */
 final class DeadLetterPublisher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBatchSource.class);
+
   /** Least time between two log lines about dead letters of one reason. */
   static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
 
@@ -51,14 +53,19 @@ final class DeadLetterPublisher implements AutoCloseable {
   private final Function<Map<String, Object>, Producer<byte[], byte[]>> producers;
   private Producer<byte[], byte[]> producer;
 
-  private final ConcurrentLinkedQueue<ProducerRecord<byte[], byte[]>> failed = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<ProducerRecord<byte[], byte[]>> failed =
+      new ConcurrentLinkedQueue<>();
   private volatile Exception lastFailure;
   private final LongAdder sendFailures = new LongAdder();
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
   private final LogThrottle throttle = new LogThrottle(LOG_INTERVAL);
 
   DeadLetterPublisher(KafkaSourceSettings settings, Supplier<Admin> admin) {
-    this(settings, admin, config -> new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
+    this(
+        settings,
+        admin,
+        config ->
+            new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()));
   }
 
   /** With another producer (tests); {@code producers} gets the producer's configuration. */
@@ -71,7 +78,10 @@ final class DeadLetterPublisher implements AutoCloseable {
     this.producers = producers;
   }
 
-  /** Dead-letters {@code raw} with {@code reason} and a human-readable {@code message}; never throws. */
+  /**
+   * Dead-letters {@code raw} with {@code reason} and a human-readable {@code message}; never
+   * throws.
+   */
   void send(ConsumerRecord<byte[], byte[]> raw, String reason, String message) {
     RecordHeaders headers = new RecordHeaders();
     for (Header h : raw.headers()) {
@@ -86,7 +96,9 @@ final class DeadLetterPublisher implements AutoCloseable {
         new ProducerRecord<>(
             settings.dlqTopic(),
             null,
-            raw.timestamp() < 0 ? null : raw.timestamp(), // no timestamp (-1) is refused by the producer
+            raw.timestamp() < 0
+                ? null
+                : raw.timestamp(), // no timestamp (-1) is refused by the producer
             raw.key(),
             raw.value(),
             headers);
@@ -98,7 +110,13 @@ final class DeadLetterPublisher implements AutoCloseable {
   private void log(ConsumerRecord<byte[], byte[]> raw, String reason, String message) {
     OptionalLong suppressed = throttle.occurred(reason, System.nanoTime());
     if (suppressed.isEmpty()) {
-      LOG.debug("dead letter {}-{}@{}: {}: {}", raw.topic(), raw.partition(), raw.offset(), reason, message);
+      LOG.debug(
+          "dead letter {}-{}@{}: {}: {}",
+          raw.topic(),
+          raw.partition(),
+          raw.offset(),
+          reason,
+          message);
       return;
     }
     LOG.warn(
@@ -110,7 +128,11 @@ final class DeadLetterPublisher implements AutoCloseable {
         message,
         suppressed.getAsLong() == 0
             ? ""
-            : " (and " + suppressed.getAsLong() + " more " + reason + " record(s) since the last such line)");
+            : " (and "
+                + suppressed.getAsLong()
+                + " more "
+                + reason
+                + " record(s) since the last such line)");
   }
 
   private void send(ProducerRecord<byte[], byte[]> letter) {
@@ -151,7 +173,10 @@ final class DeadLetterPublisher implements AutoCloseable {
       for (ProducerRecord<byte[], byte[]> r; (r = failed.poll()) != null; ) {
         retry.add(r);
       }
-      LOG.warn("re-sending {} dead letter(s) that failed: {}", retry.size(), String.valueOf(lastFailure));
+      LOG.warn(
+          "re-sending {} dead letter(s) that failed: {}",
+          retry.size(),
+          String.valueOf(lastFailure));
       retry.forEach(this::send);
       if (producer != null) {
         producer.flush();
@@ -159,7 +184,10 @@ final class DeadLetterPublisher implements AutoCloseable {
     }
     if (!failed.isEmpty()) {
       throw new KafkaSourceException(
-          failed.size() + " dead letter(s) to " + settings.dlqTopic() + " could not be sent; not committing",
+          failed.size()
+              + " dead letter(s) to "
+              + settings.dlqTopic()
+              + " could not be sent; not committing",
           lastFailure);
     }
   }
@@ -167,7 +195,8 @@ final class DeadLetterPublisher implements AutoCloseable {
   private Producer<byte[], byte[]> producer() {
     if (producer == null) {
       ensureTopic();
-      Map<String, Object> config = ClientConfigs.producer(settings.bootstrapServers(), settings.clientProperties());
+      Map<String, Object> config =
+          ClientConfigs.producer(settings.bootstrapServers(), settings.clientProperties());
       config.put(ProducerConfig.ACKS_CONFIG, "all");
       config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
@@ -177,12 +206,16 @@ final class DeadLetterPublisher implements AutoCloseable {
     return producer;
   }
 
-  /** Creates the dead-letter topic with the broker's defaults if it does not exist (brokers may forbid auto-creation). */
+  /**
+   * Creates the dead-letter topic with the broker's defaults if it does not exist (brokers may
+   * forbid auto-creation).
+   */
   private void ensureTopic() {
     try {
       admin
           .get()
-          .createTopics(List.of(new NewTopic(settings.dlqTopic(), Optional.empty(), Optional.empty())))
+          .createTopics(
+              List.of(new NewTopic(settings.dlqTopic(), Optional.empty(), Optional.empty())))
           .all()
           .get(30, java.util.concurrent.TimeUnit.SECONDS);
       LOG.info("created dead-letter topic {}", settings.dlqTopic());

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Decodes one JSON object per record value ({@code processing.format: json}) with Jackson's streaming
- * parser: numeric fields as numbers or null (null reads as 0), the key as a string or number, the
- * timestamp as a string in the configured layout or a number of epoch milliseconds. Unknown fields are
- * skipped. Not thread-safe: one instance per consumer thread.
+ * Decodes one JSON object per record value ({@code processing.format: json}) with Jackson's
+ * streaming parser: numeric fields as numbers or null (null reads as 0), the key as a string or
+ * number, the timestamp as a string in the configured layout or a number of epoch milliseconds.
+ * Unknown fields are skipped. Not thread-safe: one instance per consumer thread.
  */
 final class JsonReadingDecoder implements ReadingDecoder {
 
@@ -29,7 +29,10 @@ final class JsonReadingDecoder implements ReadingDecoder {
   private final TimestampParser timestamps;
 
   JsonReadingDecoder(
-      String keyField, String timestampField, TimestampParser timestamps, List<String> valueFields) {
+      String keyField,
+      String timestampField,
+      TimestampParser timestamps,
+      List<String> valueFields) {
     this.keyField = Objects.requireNonNull(keyField, "keyField");
     this.timestampField = timestampField;
     this.timestamps = Objects.requireNonNull(timestamps, "timestamps");
@@ -60,7 +63,8 @@ final class JsonReadingDecoder implements ReadingDecoder {
         String name = p.currentName();
         JsonToken v = p.nextToken();
         if (v == null) {
-          throw new DecodeException(DeadLetterReason.UNDECODABLE, "truncated JSON after field " + name);
+          throw new DecodeException(
+              DeadLetterReason.UNDECODABLE, "truncated JSON after field " + name);
         }
         Integer slot = slots.get(name);
         if (slot == null) {
@@ -69,7 +73,8 @@ final class JsonReadingDecoder implements ReadingDecoder {
           if (v == JsonToken.VALUE_STRING || v.isNumeric()) {
             key = p.getText();
           } else if (v != JsonToken.VALUE_NULL) {
-            throw new DecodeException(DeadLetterReason.UNDECODABLE, "field " + name + " is " + v + ", not a string");
+            throw new DecodeException(
+                DeadLetterReason.UNDECODABLE, "field " + name + " is " + v + ", not a string");
           }
         } else if (slot == TIMESTAMP) {
           if (v == JsonToken.VALUE_STRING) {
@@ -84,17 +89,20 @@ final class JsonReadingDecoder implements ReadingDecoder {
         } else if (v.isNumeric()) {
           values[slot] = p.getFloatValue();
         } else if (v != JsonToken.VALUE_NULL) {
-          throw new DecodeException(DeadLetterReason.UNDECODABLE, "field " + name + " is " + v + ", not a number");
+          throw new DecodeException(
+              DeadLetterReason.UNDECODABLE, "field " + name + " is " + v + ", not a number");
         }
       }
       if (t != JsonToken.END_OBJECT) {
-        throw new DecodeException(DeadLetterReason.UNDECODABLE, "unexpected " + t + " in the JSON object");
+        throw new DecodeException(
+            DeadLetterReason.UNDECODABLE, "unexpected " + t + " in the JSON object");
       }
     } catch (IOException e) {
       throw new DecodeException(DeadLetterReason.UNDECODABLE, "not valid JSON: " + e.getMessage());
     }
     if (key == null) {
-      throw new DecodeException(DeadLetterReason.MISSING_KEY, "field " + keyField + " is absent or null");
+      throw new DecodeException(
+          DeadLetterReason.MISSING_KEY, "field " + keyField + " is absent or null");
     }
     if (!tsPresent) {
       throw new DecodeException(

@@ -29,37 +29,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fallback's Kafka consumer: a {@link BatchSource} of decoded {@link Reading}s that loses nothing,
- * writes no window twice and starts where the primary stopped (DESIGN sections 5 and 7). It composes:
+ * The fallback's Kafka consumer: a {@link BatchSource} of decoded {@link Reading}s that loses
+ * nothing, writes no window twice and starts where the primary stopped (DESIGN sections 5 and 7).
+ * It composes:
  *
  * <ul>
- *   <li>the consumer, in its own group ({@code kafka.group_id}), {@code subscribe()}d to {@code kafka.topic},
- *       configured by {@link ClientConfigs#fallbackConsumer} (pass-through properties; auto-commit always
- *       off; static membership when {@code group.instance.id} is set);
- *   <li>{@link Assignments}: partitions as the group assigns and revokes them, each started at once in the
- *       rebalance callback by {@link StartPositions} (own offsets, a rewind from the primary group's, or
- *       {@code kafka.auto_offset_reset}, where {@code latest} is the end at the trigger, {@link
- *       KafkaBatchSourceKafkaBatchSourceBuilder#activatedAt});
- *   <li>{@link BatchCollector}: the batch collected across polls, handed over when full, when {@code
- *       processing.batch_timeout_seconds} have passed since its first record, or, while catching up (after
- *       the start, a new assignment, or falling behind), as soon as the end of the log is reached;
- *   <li>a {@link ReadingDecoder} ({@code processing.format}: raw Avro datum through a decode plan compiled
- *       once, or JSON; event time from {@code processing.timestamp_field}, or the record timestamp);
- *   <li>{@link DeadLetterPublisher}: undecodable records and those the loop passes to {@link #deadLetter}
- *       go to {@code processing.dlq_topic}, durable before the next {@link #commit} returns;
- *   <li>{@link PrimaryOffsetsHandBack}, on {@link #close} with {@code handoff.advance_primary_offsets}.
+ *   <li>the consumer, in its own group ({@code kafka.group_id}), {@code subscribe()}d to {@code
+ *       kafka.topic}, configured by {@link ClientConfigs#fallbackConsumer} (pass-through
+ *       properties; auto-commit always off; static membership when {@code group.instance.id} is
+ *       set);
+ *   <li>{@link Assignments}: partitions as the group assigns and revokes them, each started at once
+ *       in the rebalance callback by {@link StartPositions} (own offsets, a rewind from the primary
+ *       group's, or {@code kafka.auto_offset_reset}, where {@code latest} is the end at the
+ *       trigger, {@link KafkaBatchSourceKafkaBatchSourceBuilder#activatedAt});
+ *   <li>{@link BatchCollector}: the batch collected across polls, handed over when full, when
+ *       {@code processing.batch_timeout_seconds} have passed since its first record, or, while
+ *       catching up (after the start, a new assignment, or falling behind), as soon as the end of
+ *       the log is reached;
+ *   <li>a {@link ReadingDecoder} ({@code processing.format}: raw Avro datum through a decode plan
+ *       compiled once, or JSON; event time from {@code processing.timestamp_field}, or the record
+ *       timestamp);
+ *   <li>{@link DeadLetterPublisher}: undecodable records and those the loop passes to {@link
+ *       #deadLetter} go to {@code processing.dlq_topic}, durable before the next {@link #commit}
+ *       returns;
+ *   <li>{@link PrimaryOffsetsHandBack}, on {@link #close} with {@code
+ *       handoff.advance_primary_offsets}.
  * </ul>
  *
- * <p>{@link #commit} flushes the dead letters, then {@code commitSync}s, per owned partition, {@link
- * Checkpoint#offset()} with {@link CommitMetadata} ({@code fb1;e=<emittedThrough>;r=<readThrough>}), which
- * restores the checkpoint on the next assignment. {@link #hold} pauses every partition and polls, so the
- * group keeps this member while the loop holds a batch; records that arrive anyway are sought back.
- * {@link #wakeup} makes a blocked poll or hold return. {@link #close} is idempotent: dead-letter producer,
- * hand-back, then the consumer (leaving the group, also as a static member) and the other clients, each
- * with a timeout.
+ * <p>{@link #commit} flushes the dead letters, then {@code commitSync}s, per owned partition,
+ * {@link Checkpoint#offset()} with {@link CommitMetadata} ({@code
+ * fb1;e=<emittedThrough>;r=<readThrough>}), which restores the checkpoint on the next assignment.
+ * {@link #hold} pauses every partition and polls, so the group keeps this member while the loop
+ * holds a batch; records that arrive anyway are sought back. {@link #wakeup} makes a blocked poll
+ * or hold return. {@link #close} is idempotent: dead-letter producer, hand-back, then the consumer
+ * (leaving the group, also as a static member) and the other clients, each with a timeout.
  *
- * <p>Thread safety: like every {@link BatchSource}, used by one loop thread; {@link #wakeup} and the
- * counters may be called from any thread.
+ * <p>Thread safety: like every {@link BatchSource}, used by one loop thread; {@link #wakeup} and
+ * the counters may be called from any thread.
  */
 public final class KafkaBatchSource implements BatchSource<Reading> {
 
@@ -67,12 +73,16 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   /** Header names of a dead letter. */
   public static final String HEADER_REASON = "fallback.reason";
+
   /** The error message. */
   public static final String HEADER_ERROR = "fallback.error";
+
   /** The input topic. */
   public static final String HEADER_TOPIC = "fallback.source.topic";
+
   /** The input partition, decimal. */
   public static final String HEADER_PARTITION = "fallback.source.partition";
+
   /** The input offset, decimal. */
   public static final String HEADER_OFFSET = "fallback.source.offset";
 
@@ -93,9 +103,11 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   /** The batch being collected across polls, and the one handed over last. */
   private final BatchCollector batch;
+
   /**
-   * Whether the source is catching up with the end of the log: from the start (a take-over) and each
-   * new assignment, or after falling behind, until a batch is handed over because the end was reached.
+   * Whether the source is catching up with the end of the log: from the start (a take-over) and
+   * each new assignment, or after falling behind, until a batch is handed over because the end was
+   * reached.
    */
   private boolean catchingUp = true;
 
@@ -109,7 +121,14 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     Instant activatedAt = b.activatedAt != null ? b.activatedAt : b.clock.instant();
     this.starts =
         new StartPositions(
-            settings, b.spec, b.progress, b.clock, apiTimeout, activatedAt, this::admin, this::reader);
+            settings,
+            b.spec,
+            b.progress,
+            b.clock,
+            apiTimeout,
+            activatedAt,
+            this::admin,
+            this::reader);
     this.deadLetters = new DeadLetterPublisher(settings, this::admin);
     this.batch =
         new BatchCollector(
@@ -121,8 +140,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   /**
-   * A builder for a source reading with {@code settings} and windows of {@code spec} (whose field names
-   * order the decoded values and whose size and out-of-orderness drive the rewind on takeover).
+   * A builder for a source reading with {@code settings} and windows of {@code spec} (whose field
+   * names order the decoded values and whose size and out-of-orderness drive the rewind on
+   * takeover).
    *
    * @param settings the Kafka settings
    * @param spec the window spec
@@ -133,8 +153,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   }
 
   /**
-   * A source with the system clock and no {@link PrimaryProgress} (the windows the primary wrote are not
-   * queried: after a takeover they are written again, identically).
+   * A source with the system clock and no {@link PrimaryProgress} (the windows the primary wrote
+   * are not queried: after a takeover they are written again, identically).
    *
    * @param settings the Kafka settings
    * @param spec the window spec
@@ -145,11 +165,10 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return builder(settings, spec).build();
   }
 
-
   /**
-   * Creates the consumer and subscribes; with {@code kafka.auto_offset_reset: latest}, first notes the
-   * end offsets of the topic (the "latest" of this activation). Partitions are reported from inside later
-   * {@link #poll}s, as soon as the group assigns them.
+   * Creates the consumer and subscribes; with {@code kafka.auto_offset_reset: latest}, first notes
+   * the end offsets of the topic (the "latest" of this activation). Partitions are reported from
+   * inside later {@link #poll}s, as soon as the group assigns them.
    *
    * @throws IllegalStateException if already opened or closed
    * @throws org.apache.kafka.common.KafkaException if the client cannot be created
@@ -169,7 +188,13 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     this.consumer = c;
     this.assignments =
         new Assignments(
-            settings.topic(), c, starts, listener, batch::drop, () -> catchingUp = true, () -> closed);
+            settings.topic(),
+            c,
+            starts,
+            listener,
+            batch::drop,
+            () -> catchingUp = true,
+            () -> closed);
     opened = true;
     starts.snapshotEnds(c);
     if (wakeup.requested()) {
@@ -180,12 +205,13 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         "Kafka source subscribed to {} as group {}{} (batch_size {}, batch_timeout {} s, dlq {})",
         settings.topic(),
         settings.groupId(),
-        Optional.ofNullable(config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)).map(id -> ", static member " + id).orElse(""),
+        Optional.ofNullable(config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+            .map(id -> ", static member " + id)
+            .orElse(""),
         settings.batchSize(),
         settings.batchTimeout().toMillis() / 1000.0,
         settings.dlqTopic());
   }
-
 
   /**
    * Waits for a complete batch for at most {@code processing.batch_timeout_seconds}; see {@link
@@ -201,15 +227,15 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
 
   /**
    * Returns the batch being collected once it holds {@code processing.batch_size} records, {@code
-   * processing.batch_timeout_seconds} have passed since its first record, or the source was catching up
-   * with the end of the log and has reached it; or earlier on {@link #wakeup};
-   * otherwise returns an empty list after {@code maxWait}, keeping what it collected for the next call.
-   * Undecodable records are dead-lettered here and do not appear.
+   * processing.batch_timeout_seconds} have passed since its first record, or the source was
+   * catching up with the end of the log and has reached it; or earlier on {@link #wakeup};
+   * otherwise returns an empty list after {@code maxWait}, keeping what it collected for the next
+   * call. Undecodable records are dead-lettered here and do not appear.
    *
    * @param maxWait the longest this call blocks
    * @throws IllegalStateException if not open
-   * @throws org.apache.kafka.common.KafkaException on a client failure while no record is collected; the
-   *     loop retries
+   * @throws org.apache.kafka.common.KafkaException on a client failure while no record is
+   *     collected; the loop retries
    */
   @Override
   public List<SourceRecord<Reading>> poll(Duration maxWait) {
@@ -220,7 +246,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     batch.takeLeftover(System.nanoTime());
     while (true) {
       long now = System.nanoTime();
-      boolean drained = catchingUp && batch.size() > 0 && !batch.hasLeftover() && assignments.caughtUp();
+      boolean drained =
+          catchingUp && batch.size() > 0 && !batch.hasLeftover() && assignments.caughtUp();
       if (batch.full() || batch.timedOut(now) || drained || wakeup.requested()) {
         wakeup.clear();
         if (drained) {
@@ -238,11 +265,15 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       } catch (WakeupException e) {
         continue; // requested: handed over at the top of the loop
       } catch (RuntimeException e) {
-        // the consumer's position is past the records collected so far: deliver them, fail next time
+        // the consumer's position is past the records collected so far: deliver them, fail next
+        // time
         if (batch.size() == 0) {
           throw e;
         }
-        LOG.warn("poll failed after {} records; handing those over first: {}", batch.size(), e.toString());
+        LOG.warn(
+            "poll failed after {} records; handing those over first: {}",
+            batch.size(),
+            e.toString());
         return handOver();
       }
       long received = System.nanoTime();
@@ -250,7 +281,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         batch.offer(r, received);
       }
       if (!records.isEmpty() && !catchingUp && !assignments.caughtUp()) {
-        catchingUp = true; // fell behind (a burst): hand over once the end is reached, not after the timeout
+        catchingUp =
+            true; // fell behind (a burst): hand over once the end is reached, not after the timeout
       }
       assignments.retry(batch.size() > 0 || batch.hasLeftover());
     }
@@ -262,10 +294,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return out;
   }
 
-
   /**
-   * Flushes the dead letters, then commits synchronously the checkpoints of the partitions still owned,
-   * with {@link CommitMetadata}. Checkpoints of other partitions are ignored.
+   * Flushes the dead letters, then commits synchronously the checkpoints of the partitions still
+   * owned, with {@link CommitMetadata}. Checkpoints of other partitions are ignored.
    *
    * @throws KafkaSourceException if a dead letter could not be sent (nothing is committed)
    * @throws org.apache.kafka.common.KafkaException if the commit failed
@@ -278,7 +309,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     for (Map.Entry<Integer, Checkpoint> e : checkpoints.entrySet()) {
       if (assignments.isActive(e.getKey())) {
         offsets.put(
-            new TopicPartition(settings.topic(), e.getKey()), CommitMetadata.toOffsetAndMetadata(e.getValue()));
+            new TopicPartition(settings.topic(), e.getKey()),
+            CommitMetadata.toOffsetAndMetadata(e.getValue()));
       }
     }
     if (offsets.isEmpty()) {
@@ -295,13 +327,12 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     }
   }
 
-
   /**
-   * Sends the original bytes of a record of the last batch to the dead-letter topic. Durable before the
-   * next {@link #commit} returns.
+   * Sends the original bytes of a record of the last batch to the dead-letter topic. Durable before
+   * the next {@link #commit} returns.
    *
-   * @throws IllegalArgumentException if the record was not returned by the last {@link #poll} and cannot
-   *     be read again
+   * @throws IllegalArgumentException if the record was not returned by the last {@link #poll} and
+   *     cannot be read again
    */
   @Override
   public void deadLetter(SourceRecord<Reading> record, String reason) {
@@ -325,11 +356,10 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     return raw;
   }
 
-
   /**
-   * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this member,
-   * then resumes. Returns early on {@link #wakeup}. Before {@link #open} (or after a failed one) it simply
-   * waits.
+   * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this
+   * member, then resumes. Returns early on {@link #wakeup}. Before {@link #open} (or after a failed
+   * one) it simply waits.
    */
   @Override
   public void hold(Duration duration) {
@@ -347,11 +377,11 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     wakeup.request(consumer);
   }
 
-
   /**
-   * Flushes and closes the dead-letter producer, performs the hand-back if configured, and closes the
-   * clients, each bounded by a timeout; the consumer leaves the group (also as a static member), so its
-   * partitions move on at once. Idempotent; never throws for a client that fails to close.
+   * Flushes and closes the dead-letter producer, performs the hand-back if configured, and closes
+   * the clients, each bounded by a timeout; the consumer leaves the group (also as a static
+   * member), so its partitions move on at once. Idempotent; never throws for a client that fails to
+   * close.
    */
   @Override
   public void close() {
@@ -365,7 +395,10 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         try {
           PrimaryOffsetsHandBack.run(admin(), settings, apiTimeout);
         } catch (RuntimeException e) {
-          LOG.warn("hand-back: could not advance the offsets of primary group {}", settings.primaryGroupId(), e);
+          LOG.warn(
+              "hand-back: could not advance the offsets of primary group {}",
+              settings.primaryGroupId(),
+              e);
         }
       }
     } finally {
@@ -376,7 +409,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
             () ->
                 c.close(
                     CloseOptions.timeout(closeTimeout)
-                        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
+                        .withGroupMembershipOperation(
+                            CloseOptions.GroupMembershipOperation.LEAVE_GROUP)));
       }
       if (reader != null) {
         closeQuietly("timestamp reader", reader::close);
@@ -385,35 +419,45 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         closeQuietly("admin client", () -> admin.close(closeTimeout));
       }
       LOG.info(
-          "Kafka source closed: {} records decoded, dead letters {}", recordsDecoded(), deadLettered());
+          "Kafka source closed: {} records decoded, dead letters {}",
+          recordsDecoded(),
+          deadLettered());
     }
   }
 
-
-  /** @return records decoded and returned by {@link #poll} since creation; thread-safe */
+  /**
+   * @return records decoded and returned by {@link #poll} since creation; thread-safe
+   */
   public long recordsDecoded() {
     return decoded.sum();
   }
 
-  /** @return dead letters sent (or being sent) since creation, per reason, sorted; thread-safe */
+  /**
+   * @return dead letters sent (or being sent) since creation, per reason, sorted; thread-safe
+   */
   public Map<String, Long> deadLettered() {
     return deadLetters.counts();
   }
 
-  /** @return dead-letter sends that failed (each is re-sent before the next commit); thread-safe */
+  /**
+   * @return dead-letter sends that failed (each is re-sent before the next commit); thread-safe
+   */
   public long deadLetterSendFailures() {
     return deadLetters.sendFailures();
   }
 
-  /** @return the settings of this source */
+  /**
+   * @return the settings of this source
+   */
   public KafkaSourceSettings settings() {
     return settings;
   }
 
-
   private Admin admin() {
     if (admin == null) {
-      admin = Admin.create(ClientConfigs.admin(settings.bootstrapServers(), settings.clientProperties()));
+      admin =
+          Admin.create(
+              ClientConfigs.admin(settings.bootstrapServers(), settings.clientProperties()));
     }
     return admin;
   }

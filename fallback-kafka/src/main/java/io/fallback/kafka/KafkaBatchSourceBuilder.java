@@ -7,9 +7,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
 
-/**
- * Builds a {@link KafkaBatchSource} ({@link KafkaBatchSource#builder}). Not thread-safe.
- */
+/** Builds a {@link KafkaBatchSource} ({@link KafkaBatchSource#builder}). Not thread-safe. */
 public final class KafkaBatchSourceBuilder {
   final KafkaSourceSettings settings;
   final WindowSpec spec;
@@ -49,8 +47,8 @@ public final class KafkaBatchSourceBuilder {
   /**
    * The moment the fallback became responsible (the trigger): with {@code kafka.auto_offset_reset:
    * latest}, partitions no group has committed start at their end as of this moment, so nothing
-   * produced after the trigger is skipped. Default: the clock's time when {@link #build()} is called
-   * (the launcher builds a source per activation, at the activation).
+   * produced after the trigger is skipped. Default: the clock's time when {@link #build()} is
+   * called (the launcher builds a source per activation, at the activation).
    *
    * @param at the activation time
    * @return this builder
@@ -61,7 +59,8 @@ public final class KafkaBatchSourceBuilder {
   }
 
   /**
-   * The bound of each blocking Kafka request (committed offsets, commits, admin calls); default 30 s.
+   * The bound of each blocking Kafka request (committed offsets, commits, admin calls); default 30
+   * s.
    *
    * @param timeout positive
    * @return this builder

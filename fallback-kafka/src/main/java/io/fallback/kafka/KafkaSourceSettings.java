@@ -13,9 +13,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything the Kafka adapters need, read once from the YAML configuration. Immutable; validated in
- * the constructor, which reports every invalid value at once, one line each, starting with its YAML key;
- * the launcher's configuration loader reports these messages as they are.
+ * Everything the Kafka adapters need, read once from the YAML configuration. Immutable; validated
+ * in the constructor, which reports every invalid value at once, one line each, starting with its
+ * YAML key; the launcher's configuration loader reports these messages as they are.
  *
  * <table>
  *   <caption>Components, YAML keys and defaults</caption>
@@ -127,7 +127,8 @@ public record KafkaSourceSettings(
   /**
    * Validates every component and reports all problems together.
    *
-   * @throws IllegalArgumentException listing each invalid value with its YAML key and what is allowed
+   * @throws IllegalArgumentException listing each invalid value with its YAML key and what is
+   *     allowed
    */
   public KafkaSourceSettings {
     clientProperties =
@@ -163,7 +164,10 @@ public record KafkaSourceSettings(
       } catch (IllegalArgumentException e) {
         errors.add(
             "processing.timestamp_format must be a DateTimeFormatter pattern, but was "
-                + timestampFormat + " (" + e.getMessage() + ")");
+                + timestampFormat
+                + " ("
+                + e.getMessage()
+                + ")");
       }
     }
     if (format == null) {
@@ -200,24 +204,44 @@ public record KafkaSourceSettings(
   }
 
   /**
-   * The settings with secret client properties masked ({@code sasl.jaas.config}, {@code ssl.keystore.key}
-   * and any name holding {@code password}, {@code secret} or {@code user.info}), so that logging them
-   * leaks nothing.
+   * The settings with secret client properties masked ({@code sasl.jaas.config}, {@code
+   * ssl.keystore.key} and any name holding {@code password}, {@code secret} or {@code user.info}),
+   * so that logging them leaks nothing.
    */
   @Override
   public String toString() {
     Map<String, Object> shown = new java.util.TreeMap<>();
     clientProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "****" : v));
-    return "KafkaSourceSettings[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", groupId="
-        + groupId + ", autoOffsetReset=" + autoOffsetReset + ", batchSize=" + batchSize + ", batchTimeout="
-        + batchTimeout + ", dlqTopic=" + dlqTopic + ", format=" + format + ", primaryGroupId=" + primaryGroupId
-        + ", clientProperties=" + shown + "]";
+    return "KafkaSourceSettings[bootstrapServers="
+        + bootstrapServers
+        + ", topic="
+        + topic
+        + ", groupId="
+        + groupId
+        + ", autoOffsetReset="
+        + autoOffsetReset
+        + ", batchSize="
+        + batchSize
+        + ", batchTimeout="
+        + batchTimeout
+        + ", dlqTopic="
+        + dlqTopic
+        + ", format="
+        + format
+        + ", primaryGroupId="
+        + primaryGroupId
+        + ", clientProperties="
+        + shown
+        + "]";
   }
 
   static boolean isSecret(String property) {
     String p = property.toLowerCase(java.util.Locale.ROOT);
-    return p.endsWith("sasl.jaas.config") || p.endsWith("ssl.keystore.key") || p.contains("password")
-        || p.contains("secret") || p.contains("user.info");
+    return p.endsWith("sasl.jaas.config")
+        || p.endsWith("ssl.keystore.key")
+        || p.contains("password")
+        || p.contains("secret")
+        || p.contains("user.info");
   }
 
   /**
@@ -266,7 +290,8 @@ public record KafkaSourceSettings(
 
   private static void requireText(List<String> errors, String key, String value) {
     if (value == null || value.isBlank()) {
-      errors.add(key + " must not be empty, but was " + (value == null ? "null" : "'" + value + "'"));
+      errors.add(
+          key + " must not be empty, but was " + (value == null ? "null" : "'" + value + "'"));
     }
   }
 
@@ -295,91 +320,121 @@ public record KafkaSourceSettings(
 
     private Builder() {}
 
-    /** @param v {@code kafka.bootstrap_servers} @return this builder */
+    /**
+     * @param v {@code kafka.bootstrap_servers} @return this builder
+     */
     public Builder bootstrapServers(String v) {
       this.bootstrapServers = v;
       return this;
     }
 
-    /** @param v {@code kafka.topic} @return this builder */
+    /**
+     * @param v {@code kafka.topic} @return this builder
+     */
     public Builder topic(String v) {
       this.topic = v;
       return this;
     }
 
-    /** @param v {@code kafka.group_id} @return this builder */
+    /**
+     * @param v {@code kafka.group_id} @return this builder
+     */
     public Builder groupId(String v) {
       this.groupId = v;
       return this;
     }
 
-    /** @param v {@code kafka.auto_offset_reset} @return this builder */
+    /**
+     * @param v {@code kafka.auto_offset_reset} @return this builder
+     */
     public Builder autoOffsetReset(OffsetReset v) {
       this.autoOffsetReset = v;
       return this;
     }
 
-    /** @param v {@code processing.batch_size} @return this builder */
+    /**
+     * @param v {@code processing.batch_size} @return this builder
+     */
     public Builder batchSize(int v) {
       this.batchSize = v;
       return this;
     }
 
-    /** @param v {@code processing.batch_timeout_seconds} @return this builder */
+    /**
+     * @param v {@code processing.batch_timeout_seconds} @return this builder
+     */
     public Builder batchTimeout(Duration v) {
       this.batchTimeout = v;
       return this;
     }
 
-    /** @param v {@code processing.dlq_topic}; null for {@code <topic>.dlq} @return this builder */
+    /**
+     * @param v {@code processing.dlq_topic}; null for {@code <topic>.dlq} @return this builder
+     */
     public Builder dlqTopic(String v) {
       this.dlqTopic = v;
       return this;
     }
 
-    /** @param v {@code processing.key_field} @return this builder */
+    /**
+     * @param v {@code processing.key_field} @return this builder
+     */
     public Builder keyField(String v) {
       this.keyField = v;
       return this;
     }
 
-    /** @param v {@code processing.timestamp_field} @return this builder */
+    /**
+     * @param v {@code processing.timestamp_field} @return this builder
+     */
     public Builder timestampField(String v) {
       this.timestampField = v;
       return this;
     }
 
-    /** @param v {@code processing.timestamp_format} @return this builder */
+    /**
+     * @param v {@code processing.timestamp_format} @return this builder
+     */
     public Builder timestampFormat(String v) {
       this.timestampFormat = v;
       return this;
     }
 
-    /** @param v {@code processing.format} @return this builder */
+    /**
+     * @param v {@code processing.format} @return this builder
+     */
     public Builder format(RecordFormat v) {
       this.format = v;
       return this;
     }
 
-    /** @param v {@code processing.schema_file}; null for the built-in schema @return this builder */
+    /**
+     * @param v {@code processing.schema_file}; null for the built-in schema @return this builder
+     */
     public Builder schemaFile(Path v) {
       this.schemaFile = v;
       return this;
     }
 
-    /** @param v {@code monitoring.primary_group_id} @return this builder */
+    /**
+     * @param v {@code monitoring.primary_group_id} @return this builder
+     */
     public Builder primaryGroupId(String v) {
       this.primaryGroupId = v;
       return this;
     }
 
-    /** @param v {@code handoff.advance_primary_offsets} @return this builder */
+    /**
+     * @param v {@code handoff.advance_primary_offsets} @return this builder
+     */
     public Builder advancePrimaryOffsets(boolean v) {
       this.advancePrimaryOffsets = v;
       return this;
     }
 
-    /** @param v {@code handoff.rewind_margin_seconds} @return this builder */
+    /**
+     * @param v {@code handoff.rewind_margin_seconds} @return this builder
+     */
     public Builder rewindMargin(Duration v) {
       this.rewindMargin = v;
       return this;
@@ -397,7 +452,9 @@ public record KafkaSourceSettings(
       return this;
     }
 
-    /** @param v all passthrough client properties (replaces earlier ones) @return this builder */
+    /**
+     * @param v all passthrough client properties (replaces earlier ones) @return this builder
+     */
     public Builder clientProperties(Map<String, ?> v) {
       this.clientProperties = new LinkedHashMap<>(v);
       return this;

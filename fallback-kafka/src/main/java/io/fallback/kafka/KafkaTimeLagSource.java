@@ -22,26 +22,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary's processing latency as the time lag of its consumer group: {@code now} minus the Kafka
- * timestamp of the first record the group has not committed, the maximum over the topic's partitions.
- * Flink commits its group's offsets on each completed checkpoint, so this measures Flink itself, without
- * reading its output: the fallback's own writes can never make the primary look fresher (DESIGN section
- * 10). Its floor is the checkpoint interval.
+ * The primary's processing latency as the time lag of its consumer group: {@code now} minus the
+ * Kafka timestamp of the first record the group has not committed, the maximum over the topic's
+ * partitions. Flink commits its group's offsets on each completed checkpoint, so this measures
+ * Flink itself, without reading its output: the fallback's own writes can never make the primary
+ * look fresher (DESIGN section 10). Its floor is the checkpoint interval.
  *
  * <ul>
  *   <li>A partition whose committed offset is at or past its end offset has lag zero: an idle topic
- *       never looks late.</li>
- *   <li>A group that never committed an offset of the topic gives no evidence (empty): a primary that
- *       has not checkpointed yet cannot be told from one that is not running. A partition without a
- *       committed offset, while others have one, is left out for the same reason.</li>
+ *       never looks late.
+ *   <li>A group that never committed an offset of the topic gives no evidence (empty): a primary
+ *       that has not checkpointed yet cannot be told from one that is not running. A partition
+ *       without a committed offset, while others have one, is left out for the same reason.
  *   <li>Any failure (the broker unreachable, the record not readable within the timeout) gives no
- *       evidence (empty), after a DEBUG log line.</li>
+ *       evidence (empty), after a DEBUG log line.
  * </ul>
  *
- * <p>Reads with an admin client (committed and end offsets) and an {@code assign()}-only consumer that
- * has no group (the record at the committed offset), both created on first use and reused; every call is
- * bounded by the timeout. The Kafka timestamp is the producer's CreateTime unless the topic uses
- * LogAppendTime.
+ * <p>Reads with an admin client (committed and end offsets) and an {@code assign()}-only consumer
+ * that has no group (the record at the committed offset), both created on first use and reused;
+ * every call is bounded by the timeout. The Kafka timestamp is the producer's CreateTime unless the
+ * topic uses LogAppendTime.
  *
  * <p>Thread-safe: calls are serialised.
  */
@@ -70,8 +70,8 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
   }
 
   /**
-   * The lag of the primary group ({@code monitoring.primary_group_id}) on {@code kafka.topic}, with the
-   * passthrough client properties of {@code settings}.
+   * The lag of the primary group ({@code monitoring.primary_group_id}) on {@code kafka.topic}, with
+   * the passthrough client properties of {@code settings}.
    *
    * @param settings the Kafka settings
    * @param clock the time source
@@ -110,7 +110,8 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed;
       try {
-        committed = get(admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(), deadline);
+        committed =
+            get(admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(), deadline);
       } catch (ExecutionException e) {
         if (e.getCause() instanceof GroupIdNotFoundException) {
           return Optional.empty();
@@ -130,7 +131,8 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
       }
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       positions.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      Map<TopicPartition, ListOffsetsResultInfo> ends = get(admin().listOffsets(latest).all(), deadline);
+      Map<TopicPartition, ListOffsetsResultInfo> ends =
+          get(admin().listOffsets(latest).all(), deadline);
       long now = clock.millis();
       long maxLag = 0;
       for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
@@ -139,9 +141,13 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
           continue;
         }
         long remaining = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-        OptionalLong ts = reader().timestampAt(e.getKey(), e.getValue(), Duration.ofMillis(remaining));
+        OptionalLong ts =
+            reader().timestampAt(e.getKey(), e.getValue(), Duration.ofMillis(remaining));
         if (ts.isEmpty()) {
-          LOG.debug("cannot read {} at offset {} within the timeout: no evidence", e.getKey(), e.getValue());
+          LOG.debug(
+              "cannot read {} at offset {} within the timeout: no evidence",
+              e.getKey(),
+              e.getValue());
           return Optional.empty();
         }
         maxLag = Math.max(maxLag, now - ts.getAsLong());
@@ -156,7 +162,9 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
     }
   }
 
-  /** @return {@code kafka_lag} */
+  /**
+   * @return {@code kafka_lag}
+   */
   @Override
   public String name() {
     return "kafka_lag";
@@ -226,19 +234,26 @@ public final class KafkaTimeLagSource implements LatencySource, AutoCloseable {
       this.topic = Objects.requireNonNull(topic, "topic");
     }
 
-    /** @param group the consumer group to measure @return this builder */
+    /**
+     * @param group the consumer group to measure @return this builder
+     */
     public Builder group(String group) {
       this.group = Objects.requireNonNull(group, "group");
       return this;
     }
 
-    /** @param properties passthrough client properties (as {@code kafka.properties}) @return this builder */
+    /**
+     * @param properties passthrough client properties (as {@code kafka.properties}) @return this
+     *     builder
+     */
     public Builder clientProperties(Map<String, Object> properties) {
       this.clientProperties = java.util.Collections.unmodifiableMap(new HashMap<>(properties));
       return this;
     }
 
-    /** @param clock the time source for "now" @return this builder */
+    /**
+     * @param clock the time source for "now" @return this builder
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

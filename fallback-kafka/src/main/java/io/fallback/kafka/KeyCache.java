@@ -4,9 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Maps the UTF-8 bytes of a key to a shared {@code String}, so the hot path decodes each distinct key
- * once instead of once per record (a topic has few keys: 17 nurses). An open-addressing table of fixed
- * capacity; once it is three-quarters full, further keys are simply decoded each time. Not thread-safe.
+ * Maps the UTF-8 bytes of a key to a shared {@code String}, so the hot path decodes each distinct
+ * key once instead of once per record (a topic has few keys: 17 nurses). An open-addressing table
+ * of fixed capacity; once it is three-quarters full, further keys are simply decoded each time. Not
+ * thread-safe.
  */
 final class KeyCache {
 

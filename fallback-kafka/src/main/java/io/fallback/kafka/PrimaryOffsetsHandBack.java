@@ -14,11 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hand-back of {@code handoff.advance_primary_offsets: true}: when the fallback stops, if the primary
- * group has no active member (Flink's {@code KafkaSource} uses {@code assign()}, so it has none), its
- * committed offsets are moved forward to the fallback group's where those are ahead, so a primary that
- * restarts from committed offsets does not redo the fallback's work. With active members it refuses and
- * logs a WARN with their count.
+ * The hand-back of {@code handoff.advance_primary_offsets: true}: when the fallback stops, if the
+ * primary group has no active member (Flink's {@code KafkaSource} uses {@code assign()}, so it has
+ * none), its committed offsets are moved forward to the fallback group's where those are ahead, so
+ * a primary that restarts from committed offsets does not redo the fallback's work. With active
+ * members it refuses and logs a WARN with their count.
  *
  * <p>Stateless; thread-safe.
  */
@@ -38,40 +38,54 @@ final class PrimaryOffsetsHandBack {
     int members;
     try {
       ConsumerGroupDescription group =
-          StartPositions.await(admin.describeConsumerGroups(List.of(primary)).describedGroups().get(primary), timeout);
+          StartPositions.await(
+              admin.describeConsumerGroups(List.of(primary)).describedGroups().get(primary),
+              timeout);
       members = group.members().size();
     } catch (GroupIdNotFoundException e) {
       members = 0;
     }
     if (members > 0) {
       LOG.warn(
-          "hand-back: primary group {} has {} active member(s); not moving its committed offsets", primary, members);
+          "hand-back: primary group {} has {} active member(s); not moving its committed offsets",
+          primary,
+          members);
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> ours =
-        StartPositions.await(admin.listConsumerGroupOffsets(settings.groupId()).partitionsToOffsetAndMetadata(), timeout);
+        StartPositions.await(
+            admin.listConsumerGroupOffsets(settings.groupId()).partitionsToOffsetAndMetadata(),
+            timeout);
     Map<TopicPartition, OffsetAndMetadata> theirs;
     try {
-      theirs = StartPositions.await(admin.listConsumerGroupOffsets(primary).partitionsToOffsetAndMetadata(), timeout);
+      theirs =
+          StartPositions.await(
+              admin.listConsumerGroupOffsets(primary).partitionsToOffsetAndMetadata(), timeout);
     } catch (GroupIdNotFoundException e) {
       theirs = Map.of();
     }
     Map<TopicPartition, OffsetAndMetadata> advance = toAdvance(settings.topic(), ours, theirs);
     if (advance.isEmpty()) {
-      LOG.info("hand-back: primary group {} is at or ahead of the fallback's offsets; nothing to move", primary);
+      LOG.info(
+          "hand-back: primary group {} is at or ahead of the fallback's offsets; nothing to move",
+          primary);
       return;
     }
     StartPositions.await(admin.alterConsumerGroupOffsets(primary, advance).all(), timeout);
     LOG.info(
-        "hand-back: advanced the committed offsets of primary group {} ({})", primary, describe(advance, theirs));
+        "hand-back: advanced the committed offsets of primary group {} ({})",
+        primary,
+        describe(advance, theirs));
   }
 
   /**
-   * The partitions of {@code topic} where our committed offset is ahead of the primary's (or the primary
-   * has none), with our offset and no metadata, in partition order.
+   * The partitions of {@code topic} where our committed offset is ahead of the primary's (or the
+   * primary has none), with our offset and no metadata, in partition order.
    */
   static Map<TopicPartition, OffsetAndMetadata> toAdvance(
-      String topic, Map<TopicPartition, OffsetAndMetadata> ours, Map<TopicPartition, OffsetAndMetadata> theirs) {
+      String topic,
+      Map<TopicPartition, OffsetAndMetadata> ours,
+      Map<TopicPartition, OffsetAndMetadata> theirs) {
     Map<Integer, OffsetAndMetadata> mine = new TreeMap<>();
     ours.forEach(
         (tp, oam) -> {
@@ -91,15 +105,20 @@ final class PrimaryOffsetsHandBack {
   }
 
   private static String describe(
-      Map<TopicPartition, OffsetAndMetadata> advance, Map<TopicPartition, OffsetAndMetadata> theirs) {
+      Map<TopicPartition, OffsetAndMetadata> advance,
+      Map<TopicPartition, OffsetAndMetadata> theirs) {
     StringBuilder moved = new StringBuilder();
     advance.forEach(
         (tp, oam) -> {
           OffsetAndMetadata before = theirs.get(tp);
-          moved.append(moved.length() == 0 ? "" : ", ")
-              .append("partition ").append(tp.partition()).append(": ")
+          moved
+              .append(moved.length() == 0 ? "" : ", ")
+              .append("partition ")
+              .append(tp.partition())
+              .append(": ")
               .append(before == null ? "none" : Long.toString(before.offset()))
-              .append(" -> ").append(oam.offset());
+              .append(" -> ")
+              .append(oam.offset());
         });
     return moved.toString();
   }

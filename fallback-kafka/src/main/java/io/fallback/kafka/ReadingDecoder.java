@@ -27,15 +27,16 @@ interface ReadingDecoder {
    */
   static void requireValue(byte[] value) throws DecodeException {
     if (value == null) {
-      throw new DecodeException(DeadLetterReason.UNDECODABLE, "the record has no value (tombstone)");
+      throw new DecodeException(
+          DeadLetterReason.UNDECODABLE, "the record has no value (tombstone)");
     }
   }
 
   /**
    * The decoder the settings ask for: {@code processing.format} JSON, or a raw Avro datum of {@code
-   * processing.schema_file} (or the built-in nurse schema) through a decode plan compiled once; the event
-   * time from {@code processing.timestamp_field}, or the record timestamp; values in the order of {@code
-   * spec}'s field names.
+   * processing.schema_file} (or the built-in nurse schema) through a decode plan compiled once; the
+   * event time from {@code processing.timestamp_field}, or the record timestamp; values in the
+   * order of {@code spec}'s field names.
    *
    * @throws IllegalArgumentException if the schema does not fit the settings
    */
@@ -46,7 +47,11 @@ interface ReadingDecoder {
       return new JsonReadingDecoder(settings.keyField(), tsField, timestamps, spec.fieldNames());
     }
     Schema schema =
-        settings.schemaFileIfSet().map(AvroReadingDecoder::loadSchema).orElseGet(AvroReadingDecoder::nurseSchema);
-    return AvroReadingDecoder.compile(schema, settings.keyField(), tsField, timestamps, spec.fieldNames());
+        settings
+            .schemaFileIfSet()
+            .map(AvroReadingDecoder::loadSchema)
+            .orElseGet(AvroReadingDecoder::nurseSchema);
+    return AvroReadingDecoder.compile(
+        schema, settings.keyField(), tsField, timestamps, spec.fieldNames());
   }
 }

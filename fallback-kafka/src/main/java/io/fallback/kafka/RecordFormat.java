@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** How the values on the input topic are encoded ({@code processing.format}). */
 public enum RecordFormat {
-  /** One raw Avro binary datum per value: no schema registry, no magic byte (the nurse producer). */
+  /**
+   * One raw Avro binary datum per value: no schema registry, no magic byte (the nurse producer).
+   */
   AVRO,
   /** One JSON object per value, field names as in the Avro schema. */
   JSON;
@@ -24,7 +26,8 @@ public enum RecordFormat {
         }
       }
     }
-    throw new IllegalArgumentException("processing.format must be one of avro, json, but was " + value);
+    throw new IllegalArgumentException(
+        "processing.format must be one of avro, json, but was " + value);
   }
 
   /**

@@ -14,16 +14,17 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads the Kafka timestamp of the record at an offset, with an {@code assign()}-only consumer that has
- * no group (it commits nothing and joins nothing). Used for the rewind on takeover and by the time-lag
- * source. Not thread-safe; callers serialise access.
+ * Reads the Kafka timestamp of the record at an offset, with an {@code assign()}-only consumer that
+ * has no group (it commits nothing and joins nothing). Used for the rewind on takeover and by the
+ * time-lag source. Not thread-safe; callers serialise access.
  */
 final class RecordTimestampReader implements AutoCloseable {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
 
   RecordTimestampReader(String bootstrapServers, Map<String, Object> passthrough) {
-    Map<String, Object> config = new HashMap<>(ClientConfigs.consumer(bootstrapServers, passthrough));
+    Map<String, Object> config =
+        new HashMap<>(ClientConfigs.consumer(bootstrapServers, passthrough));
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
@@ -31,12 +32,13 @@ final class RecordTimestampReader implements AutoCloseable {
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fallback-timestamp-reader");
-    this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /**
-   * The timestamp of the first record at or after {@code offset} (the record itself, unless the offset
-   * falls on a gap: a transaction marker or a compacted record).
+   * The timestamp of the first record at or after {@code offset} (the record itself, unless the
+   * offset falls on a gap: a transaction marker or a compacted record).
    *
    * @return the timestamp, or empty if none arrived within {@code timeout}
    */
@@ -60,7 +62,8 @@ final class RecordTimestampReader implements AutoCloseable {
         if (remainingMs <= 0) {
           return null;
         }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(Math.min(remainingMs, 500)));
+        ConsumerRecords<byte[], byte[]> records =
+            consumer.poll(Duration.ofMillis(Math.min(remainingMs, 500)));
         for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
           if (r.offset() >= offset) {
             return r;

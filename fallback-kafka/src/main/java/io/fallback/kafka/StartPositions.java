@@ -33,16 +33,17 @@ import org.slf4j.LoggerFactory;
  * Chooses where each assigned partition starts (DESIGN §5 "Handoff"), and seeks the consumer there.
  *
  * <ol>
- *   <li><b>Own offsets ahead</b>: the fallback group committed, at or beyond the primary group's offset (or
- *       the primary group has none): start there and restore the committed checkpoint.
- *   <li><b>Primary ahead</b>: rewind from the primary's offset P to the first record whose timestamp is at
- *       or after tP − window − out-of-orderness − rewind margin, restore a checkpoint that counts the
- *       window holding that time as emitted, and report the windows the primary already wrote there.
- *   <li><b>Neither</b>: {@code kafka.auto_offset_reset}. {@code earliest} is the log start; {@code latest}
- *       means the end of the partition <em>at the moment of the trigger</em> (the activation), not when
- *       the assignment arrives: the end offsets taken when the source opened, or earlier where the first
- *       record timestamped at or after the activation comes earlier. Records produced after the trigger
- *       are never skipped.
+ *   <li><b>Own offsets ahead</b>: the fallback group committed, at or beyond the primary group's
+ *       offset (or the primary group has none): start there and restore the committed checkpoint.
+ *   <li><b>Primary ahead</b>: rewind from the primary's offset P to the first record whose
+ *       timestamp is at or after tP − window − out-of-orderness − rewind margin, restore a
+ *       checkpoint that counts the window holding that time as emitted, and report the windows the
+ *       primary already wrote there.
+ *   <li><b>Neither</b>: {@code kafka.auto_offset_reset}. {@code earliest} is the log start; {@code
+ *       latest} means the end of the partition <em>at the moment of the trigger</em> (the
+ *       activation), not when the assignment arrives: the end offsets taken when the source opened,
+ *       or earlier where the first record timestamped at or after the activation comes earlier.
+ *       Records produced after the trigger are never skipped.
  * </ol>
  *
  * <p>Used on the source's thread only, from the rebalance callback or a poll.
@@ -86,9 +87,9 @@ final class StartPositions {
   }
 
   /**
-   * With {@code latest}, remembers the end offsets of every partition of the topic now (called when the
-   * source opens, right after the trigger). Best effort: on failure, {@code latest} falls back to the first
-   * record timestamped at or after the activation.
+   * With {@code latest}, remembers the end offsets of every partition of the topic now (called when
+   * the source opens, right after the trigger). Best effort: on failure, {@code latest} falls back
+   * to the first record timestamped at or after the activation.
    */
   void snapshotEnds(Consumer<byte[], byte[]> c) {
     if (settings.autoOffsetReset() != KafkaSourceSettings.OffsetReset.LATEST) {
@@ -111,9 +112,9 @@ final class StartPositions {
   }
 
   /**
-   * The primary group's committed offsets on the topic. A failure is retried by the caller; after {@value
-   * #PRIMARY_LOOKUP_ATTEMPTS} failures in a row it gives up (WARN) and returns none rather than never
-   * starting.
+   * The primary group's committed offsets on the topic. A failure is retried by the caller; after
+   * {@value #PRIMARY_LOOKUP_ATTEMPTS} failures in a row it gives up (WARN) and returns none rather
+   * than never starting.
    *
    * @throws KafkaSourceException on a failure that is to be retried
    */
@@ -121,7 +122,10 @@ final class StartPositions {
     try {
       Map<TopicPartition, OffsetAndMetadata> offsets =
           await(
-              admin.get().listConsumerGroupOffsets(settings.primaryGroupId()).partitionsToOffsetAndMetadata(),
+              admin
+                  .get()
+                  .listConsumerGroupOffsets(settings.primaryGroupId())
+                  .partitionsToOffsetAndMetadata(),
               apiTimeout);
       primaryLookupFailures = 0;
       Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
@@ -138,8 +142,13 @@ final class StartPositions {
       primaryLookupFailures++;
       if (primaryLookupFailures < PRIMARY_LOOKUP_ATTEMPTS) {
         throw new KafkaSourceException(
-            "cannot read the committed offsets of primary group " + settings.primaryGroupId()
-                + " (attempt " + primaryLookupFailures + " of " + PRIMARY_LOOKUP_ATTEMPTS + ")",
+            "cannot read the committed offsets of primary group "
+                + settings.primaryGroupId()
+                + " (attempt "
+                + primaryLookupFailures
+                + " of "
+                + PRIMARY_LOOKUP_ATTEMPTS
+                + ")",
             e);
       }
       LOG.warn(
@@ -155,7 +164,10 @@ final class StartPositions {
 
   /** Seeks {@code tp} to its start and returns what to restore. */
   StartPosition choose(
-      Consumer<byte[], byte[]> c, TopicPartition tp, OffsetAndMetadata own, OffsetAndMetadata primary) {
+      Consumer<byte[], byte[]> c,
+      TopicPartition tp,
+      OffsetAndMetadata own,
+      OffsetAndMetadata primary) {
     int p = tp.partition();
     if (own != null && (primary == null || own.offset() >= primary.offset())) {
       c.seek(tp, own.offset());
@@ -195,7 +207,10 @@ final class StartPositions {
     return new StartPosition(Optional.empty(), Set.of());
   }
 
-  /** The end offset at the activation: the snapshot, or the first record at or after it, whichever is first. */
+  /**
+   * The end offset at the activation: the snapshot, or the first record at or after it, whichever
+   * is first.
+   */
   private long latestAtActivation(Consumer<byte[], byte[]> c, TopicPartition tp) {
     long endNow = retryingWakeup(() -> c.endOffsets(List.of(tp), apiTimeout)).get(tp);
     Map<TopicPartition, OffsetAndTimestamp> found =
@@ -229,12 +244,19 @@ final class StartPositions {
     } else {
       if (from < end || end > begin) {
         throw new KafkaSourceException(
-            "partition " + p + ": cannot read the record at offset " + from + " within " + apiTimeout, null);
+            "partition "
+                + p
+                + ": cannot read the record at offset "
+                + from
+                + " within "
+                + apiTimeout,
+            null);
       }
       tP = clock.millis();
     }
     long size = spec.size().toMillis();
-    long target = tP - size - spec.maxOutOfOrderness().toMillis() - settings.rewindMargin().toMillis();
+    long target =
+        tP - size - spec.maxOutOfOrderness().toMillis() - settings.rewindMargin().toMillis();
     Map<TopicPartition, OffsetAndTimestamp> found =
         retryingWakeup(() -> c.offsetsForTimes(Map.of(tp, target), apiTimeout));
     OffsetAndTimestamp at = found.get(tp);
@@ -275,20 +297,24 @@ final class StartPositions {
   }
 
   /** The committed offsets of our own group for {@code tps}. */
-  Map<TopicPartition, OffsetAndMetadata> committed(Consumer<byte[], byte[]> c, Collection<TopicPartition> tps) {
+  Map<TopicPartition, OffsetAndMetadata> committed(
+      Consumer<byte[], byte[]> c, Collection<TopicPartition> tps) {
     Set<TopicPartition> set = Set.copyOf(tps);
     return retryingWakeup(() -> c.committed(set, apiTimeout));
   }
 
   static String describe(Checkpoint c) {
     return "emitted through "
-        + (c.emittedThrough() == Checkpoint.NONE ? "-" : Instant.ofEpochMilli(c.emittedThrough()).toString())
-        + ", read through " + c.readThrough();
+        + (c.emittedThrough() == Checkpoint.NONE
+            ? "-"
+            : Instant.ofEpochMilli(c.emittedThrough()).toString())
+        + ", read through "
+        + c.readThrough();
   }
 
   /**
-   * Waits for an admin request, bounded by {@code timeout}; a failure is rethrown as the request's own
-   * unchecked exception or a {@link KafkaSourceException}.
+   * Waits for an admin request, bounded by {@code timeout}; a failure is rethrown as the request's
+   * own unchecked exception or a {@link KafkaSourceException}.
    */
   static <T> T await(KafkaFuture<T> future, Duration timeout) {
     try {

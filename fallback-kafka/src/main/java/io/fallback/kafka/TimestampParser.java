@@ -11,12 +11,13 @@ import java.util.Objects;
 /**
  * Parses a string event time into epoch milliseconds, read as UTC.
  *
- * <p>For the producer's layout {@code yyyy-MM-dd HH:mm:ss.SSS} a hand-written fast path reads the digits
- * at their fixed positions straight from the bytes, validating every character and field range (month,
- * day of that month, hour, minute, second); DESIGN section 9 measured a {@code DateTimeFormatter} at about
- * 0.5 µs per record, which alone caps the loop. Anything the fast path does not accept, and every other
- * layout, goes through a {@link DateTimeFormatter} with {@link ResolverStyle#STRICT} (so both paths
- * reject, for example, February 30), which also provides the error message.
+ * <p>For the producer's layout {@code yyyy-MM-dd HH:mm:ss.SSS} a hand-written fast path reads the
+ * digits at their fixed positions straight from the bytes, validating every character and field
+ * range (month, day of that month, hour, minute, second); DESIGN section 9 measured a {@code
+ * DateTimeFormatter} at about 0.5 µs per record, which alone caps the loop. Anything the fast path
+ * does not accept, and every other layout, goes through a {@link DateTimeFormatter} with {@link
+ * ResolverStyle#STRICT} (so both paths reject, for example, February 30), which also provides the
+ * error message.
  *
  * <p>Immutable and thread-safe.
  */
@@ -51,7 +52,9 @@ final class TimestampParser {
         pattern, formatter, KafkaSourceSettings.DEFAULT_TIMESTAMP_FORMAT.equals(pattern));
   }
 
-  /** @return the configured pattern */
+  /**
+   * @return the configured pattern
+   */
   String pattern() {
     return pattern;
   }
@@ -182,7 +185,10 @@ final class TimestampParser {
     return era * 146_097 + doe - 719_468;
   }
 
-  /** {@code y} (year of era) needs an era under STRICT resolution; {@code u} (proleptic year) does not. */
+  /**
+   * {@code y} (year of era) needs an era under STRICT resolution; {@code u} (proleptic year) does
+   * not.
+   */
   private static String strictYears(String pattern) {
     StringBuilder out = new StringBuilder(pattern.length());
     boolean quoted = false;

@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 
 /**
- * A stop request for a source's blocking calls: it wakes the consumer's poll and a plain wait alike, and
- * stays requested until the blocked call (or the next one) has seen it.
+ * A stop request for a source's blocking calls: it wakes the consumer's poll and a plain wait
+ * alike, and stays requested until the blocked call (or the next one) has seen it.
  *
  * <p>Thread-safe: {@link #request} from any thread, the rest from the source's thread.
  */
@@ -26,7 +26,9 @@ final class Wakeup {
     }
   }
 
-  /** @return whether a wakeup is requested and not yet taken */
+  /**
+   * @return whether a wakeup is requested and not yet taken
+   */
   boolean requested() {
     return requested;
   }

@@ -32,7 +32,11 @@ class AvroBinaryReaderTest {
   void primitives_readAsAvroWritesThem() throws Exception {
     SplittableRandom random = new SplittableRandom(5);
     for (int i = 0; i < 10_000; i++) {
-      int n = i < 10 ? new int[] {0, -1, 1, Integer.MIN_VALUE, Integer.MAX_VALUE, 63, 64, -64, -65, 8191}[i] : random.nextInt();
+      int n =
+          i < 10
+              ? new int[] {0, -1, 1, Integer.MIN_VALUE, Integer.MAX_VALUE, 63, 64, -64, -65, 8191}
+                  [i]
+              : random.nextInt();
       long l = i < 3 ? new long[] {Long.MIN_VALUE, Long.MAX_VALUE, 0}[i] : random.nextLong();
       float f = (float) random.nextDouble(-1e6, 1e6);
       double d = random.nextDouble();
@@ -56,7 +60,9 @@ class AvroBinaryReaderTest {
       assertThat(reader.readFloat()).isEqualTo(f);
       assertThat(reader.readDouble()).isEqualTo(d);
       int len = reader.readLength();
-      assertThat(new String(reader.buffer(), reader.position(), len, java.nio.charset.StandardCharsets.UTF_8))
+      assertThat(
+              new String(
+                  reader.buffer(), reader.position(), len, java.nio.charset.StandardCharsets.UTF_8))
           .isEqualTo("héllo");
     }
   }
@@ -64,9 +70,20 @@ class AvroBinaryReaderTest {
   @Test
   void blockEncodedArraysAndMaps_skippedBySize() throws Exception {
     Schema schema =
-        SchemaBuilder.record("R").fields()
-            .name("list").type().array().items().stringType().noDefault()
-            .name("tags").type().map().values().longType().noDefault()
+        SchemaBuilder.record("R")
+            .fields()
+            .name("list")
+            .type()
+            .array()
+            .items()
+            .stringType()
+            .noDefault()
+            .name("tags")
+            .type()
+            .map()
+            .values()
+            .longType()
+            .noDefault()
             .requiredInt("after")
             .endRecord();
     GenericRecord r = new GenericData.Record(schema);
@@ -91,7 +108,8 @@ class AvroBinaryReaderTest {
     reader.reset(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1});
 
     assertThatThrownBy(reader::readInt)
-        .isInstanceOfSatisfying(DecodeException.class, x -> assertThat(x.reason()).isEqualTo("undecodable"))
+        .isInstanceOfSatisfying(
+            DecodeException.class, x -> assertThat(x.reason()).isEqualTo("undecodable"))
         .hasMessageContaining("invalid int");
   }
 

@@ -28,7 +28,8 @@ class AvroReadingDecoderTest {
       TimestampParser.of(KafkaSourceSettings.DEFAULT_TIMESTAMP_FORMAT);
 
   private final AvroReadingDecoder decoder =
-      AvroReadingDecoder.compile(NurseRecords.SCHEMA, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS);
+      AvroReadingDecoder.compile(
+          NurseRecords.SCHEMA, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS);
 
   @Test
   void randomRecordsWithNulls_decodeAsGenericDatumReaderReadsThem() throws Exception {
@@ -45,7 +46,8 @@ class AvroReadingDecoderTest {
         values[1] = Float.MAX_VALUE;
         values[2] = -0f;
       }
-      String id = random.nextInt(10) == 0 ? "nurse-ü-" + random.nextInt(3000) : "n" + random.nextInt(17);
+      String id =
+          random.nextInt(10) == 0 ? "nurse-ü-" + random.nextInt(3000) : "n" + random.nextInt(17);
       byte[] bytes =
           NurseRecords.encode(
               NurseRecords.record(id, t0 + random.nextLong(0, 5L * 365 * 86_400_000), values));
@@ -86,7 +88,8 @@ class AvroReadingDecoderTest {
       assertThatThrownBy(() -> decoder.decode(truncated, -1))
           .as("truncated to %d bytes", len)
           .isInstanceOfSatisfying(
-              DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNDECODABLE));
+              DecodeException.class,
+              e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNDECODABLE));
     }
   }
 
@@ -117,7 +120,8 @@ class AvroReadingDecoderTest {
 
     assertThatThrownBy(() -> decoder.decode(bytes, -1))
         .isInstanceOfSatisfying(
-            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNDECODABLE))
+            DecodeException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNDECODABLE))
         .hasMessageContaining("union index 3");
   }
 
@@ -128,7 +132,8 @@ class AvroReadingDecoderTest {
 
     assertThatThrownBy(() -> decoder.decode(NurseRecords.encode(r), -1))
         .isInstanceOfSatisfying(
-            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.MISSING_KEY));
+            DecodeException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.MISSING_KEY));
   }
 
   @Test
@@ -138,7 +143,8 @@ class AvroReadingDecoderTest {
 
     assertThatThrownBy(() -> decoder.decode(NurseRecords.encode(r), -1))
         .isInstanceOfSatisfying(
-            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.MISSING_TIMESTAMP));
+            DecodeException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.MISSING_TIMESTAMP));
   }
 
   @Test
@@ -148,16 +154,26 @@ class AvroReadingDecoderTest {
 
     assertThatThrownBy(() -> decoder.decode(NurseRecords.encode(r), -1))
         .isInstanceOfSatisfying(
-            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.BAD_TIMESTAMP))
+            DecodeException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.BAD_TIMESTAMP))
         .hasMessageContaining("2024-02-30 10:00:00.000");
   }
 
   @Test
   void kafkaTimestamp_usedWhenConfigured() throws Exception {
     Schema noTime =
-        SchemaBuilder.record("R").fields().optionalFloat("X").optionalFloat("Y").optionalFloat("Z")
-            .optionalFloat("EDA").optionalFloat("HR").optionalFloat("TEMP").requiredString("id").endRecord();
-    AvroReadingDecoder d = AvroReadingDecoder.compile(noTime, "id", null, TIMESTAMPS, WindowSpec.NURSE_FIELDS);
+        SchemaBuilder.record("R")
+            .fields()
+            .optionalFloat("X")
+            .optionalFloat("Y")
+            .optionalFloat("Z")
+            .optionalFloat("EDA")
+            .optionalFloat("HR")
+            .optionalFloat("TEMP")
+            .requiredString("id")
+            .endRecord();
+    AvroReadingDecoder d =
+        AvroReadingDecoder.compile(noTime, "id", null, TIMESTAMPS, WindowSpec.NURSE_FIELDS);
     GenericRecord r = new GenericData.Record(noTime);
     r.put("id", "a");
     r.put("HR", 70f);
@@ -169,26 +185,64 @@ class AvroReadingDecoderTest {
 
   @Test
   void otherTypesAndSkippedFields_decodeAsGenericDatumReaderReadsThem() throws Exception {
-    Schema inner = SchemaBuilder.record("Inner").fields().requiredString("s").requiredLong("l").endRecord();
+    Schema inner =
+        SchemaBuilder.record("Inner").fields().requiredString("s").requiredLong("l").endRecord();
     Schema schema =
-        SchemaBuilder.record("Wide").fields()
-            .name("tags").type().map().values().stringType().noDefault()
+        SchemaBuilder.record("Wide")
+            .fields()
+            .name("tags")
+            .type()
+            .map()
+            .values()
+            .stringType()
+            .noDefault()
             .requiredDouble("X")
-            .name("list").type().array().items().intType().noDefault()
+            .name("list")
+            .type()
+            .array()
+            .items()
+            .intType()
+            .noDefault()
             .requiredInt("Y")
-            .name("in").type(inner).noDefault()
+            .name("in")
+            .type(inner)
+            .noDefault()
             .requiredLong("Z")
-            .name("blob").type().bytesType().noDefault()
-            .name("fx").type().fixed("F4").size(4).noDefault()
-            .name("color").type().enumeration("Color").symbols("RED", "GREEN").noDefault()
+            .name("blob")
+            .type()
+            .bytesType()
+            .noDefault()
+            .name("fx")
+            .type()
+            .fixed("F4")
+            .size(4)
+            .noDefault()
+            .name("color")
+            .type()
+            .enumeration("Color")
+            .symbols("RED", "GREEN")
+            .noDefault()
             .optionalDouble("EDA")
-            .name("flag").type().booleanType().noDefault()
-            .name("HR").type().unionOf().nullType().and().intType().and().doubleType().endUnion().noDefault()
+            .name("flag")
+            .type()
+            .booleanType()
+            .noDefault()
+            .name("HR")
+            .type()
+            .unionOf()
+            .nullType()
+            .and()
+            .intType()
+            .and()
+            .doubleType()
+            .endUnion()
+            .noDefault()
             .requiredFloat("TEMP")
             .requiredLong("nurse")
             .requiredLong("ts")
             .endRecord();
-    AvroReadingDecoder d = AvroReadingDecoder.compile(schema, "nurse", "ts", TIMESTAMPS, WindowSpec.NURSE_FIELDS);
+    AvroReadingDecoder d =
+        AvroReadingDecoder.compile(schema, "nurse", "ts", TIMESTAMPS, WindowSpec.NURSE_FIELDS);
     GenericDatumReader<GenericRecord> generic = new GenericDatumReader<>(schema);
     SplittableRandom random = new SplittableRandom(11);
     for (int i = 0; i < 2_000; i++) {
@@ -208,7 +262,9 @@ class AvroReadingDecoderTest {
       r.put("EDA", random.nextBoolean() ? null : random.nextDouble());
       r.put("flag", random.nextBoolean());
       int hr = random.nextInt(3);
-      r.put("HR", hr == 0 ? null : hr == 1 ? (Object) random.nextInt(200) : (Object) random.nextDouble());
+      r.put(
+          "HR",
+          hr == 0 ? null : hr == 1 ? (Object) random.nextInt(200) : (Object) random.nextDouble());
       r.put("TEMP", (float) random.nextDouble());
       r.put("nurse", random.nextLong(100));
       r.put("ts", random.nextLong(0, 2_000_000_000_000L));
@@ -224,16 +280,20 @@ class AvroReadingDecoderTest {
         expected[f] = v == null ? 0f : ((Number) v).floatValue();
       }
       assertThat(viaPlan)
-          .isEqualTo(new Reading(viaAvro.get("nurse").toString(), (Long) viaAvro.get("ts"), expected));
+          .isEqualTo(
+              new Reading(viaAvro.get("nurse").toString(), (Long) viaAvro.get("ts"), expected));
     }
   }
 
   @Test
   void schemaWithoutAField_isRejectedNamingIt() {
-    Schema schema = SchemaBuilder.record("R").fields().optionalFloat("X").requiredString("id").endRecord();
+    Schema schema =
+        SchemaBuilder.record("R").fields().optionalFloat("X").requiredString("id").endRecord();
 
     assertThatThrownBy(
-            () -> AvroReadingDecoder.compile(schema, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS))
+            () ->
+                AvroReadingDecoder.compile(
+                    schema, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("processing.timestamp_field 'datetime'")
         .hasMessageContaining("'HR'");
@@ -242,12 +302,22 @@ class AvroReadingDecoderTest {
   @Test
   void numericFieldOfWrongType_isRejected() {
     Schema schema =
-        SchemaBuilder.record("R").fields().requiredString("X").optionalFloat("Y").optionalFloat("Z")
-            .optionalFloat("EDA").optionalFloat("HR").optionalFloat("TEMP").requiredString("id")
-            .requiredString("datetime").endRecord();
+        SchemaBuilder.record("R")
+            .fields()
+            .requiredString("X")
+            .optionalFloat("Y")
+            .optionalFloat("Z")
+            .optionalFloat("EDA")
+            .optionalFloat("HR")
+            .optionalFloat("TEMP")
+            .requiredString("id")
+            .requiredString("datetime")
+            .endRecord();
 
     assertThatThrownBy(
-            () -> AvroReadingDecoder.compile(schema, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS))
+            () ->
+                AvroReadingDecoder.compile(
+                    schema, "id", "datetime", TIMESTAMPS, WindowSpec.NURSE_FIELDS))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'X'");
   }

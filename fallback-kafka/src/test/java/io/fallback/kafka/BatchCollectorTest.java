@@ -21,7 +21,8 @@ class BatchCollectorTest {
       new BatchCollector(3, 30 * SECOND, DECODER, null, partition -> partition != 9);
 
   private static ConsumerRecord<byte[], byte[]> record(int partition, long offset) {
-    return new ConsumerRecord<>("t", partition, offset, null, ("n" + partition).getBytes(StandardCharsets.UTF_8));
+    return new ConsumerRecord<>(
+        "t", partition, offset, null, ("n" + partition).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

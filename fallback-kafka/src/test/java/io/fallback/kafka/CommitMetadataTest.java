@@ -31,20 +31,32 @@ class CommitMetadataTest {
   void format_isDocumentedLayout() {
     assertThat(CommitMetadata.format(new Checkpoint(10, 1_764_086_405_000L, 12)))
         .isEqualTo("fb1;e=1764086405000;r=12");
-    assertThat(CommitMetadata.format(new Checkpoint(10, Checkpoint.NONE, 10))).isEqualTo("fb1;e=-;r=10");
+    assertThat(CommitMetadata.format(new Checkpoint(10, Checkpoint.NONE, 10)))
+        .isEqualTo("fb1;e=-;r=10");
   }
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "flink", "fb2;e=1;r=10", "fb1;e=1", "fb1;e=x;r=10", "fb1;e=1;r=", "fb1;r=10;e=1",
-                 "fb1;e=1;r=5", "fb1;e=1;r=10;extra"})
+      strings = {
+        "",
+        "flink",
+        "fb2;e=1;r=10",
+        "fb1;e=1",
+        "fb1;e=x;r=10",
+        "fb1;e=1;r=",
+        "fb1;r=10;e=1",
+        "fb1;e=1;r=5",
+        "fb1;e=1;r=10;extra"
+      })
   void foreignOrMalformedMetadata_restoresOffsetOnly(String metadata) {
-    assertThat(CommitMetadata.parse(10, metadata)).isEqualTo(new Checkpoint(10, Checkpoint.NONE, 10));
+    assertThat(CommitMetadata.parse(10, metadata))
+        .isEqualTo(new Checkpoint(10, Checkpoint.NONE, 10));
   }
 
   @Test
   void nothingCommitted_isEmpty() {
     assertThat(CommitMetadata.parse(null)).isEmpty();
-    assertThat(CommitMetadata.parse(new OffsetAndMetadata(3))).contains(new Checkpoint(3, Checkpoint.NONE, 3));
+    assertThat(CommitMetadata.parse(new OffsetAndMetadata(3)))
+        .contains(new Checkpoint(3, Checkpoint.NONE, 3));
   }
 }

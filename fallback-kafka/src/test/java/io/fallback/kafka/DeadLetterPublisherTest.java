@@ -12,10 +12,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dead-letter publisher's failure handling, with the client library's own {@link MockProducer} as the
- * seam (the real broker path is covered by {@code KafkaBatchSourceIT}): a failed send never throws where
- * it happens and never loses the letter; the next flush re-sends it or fails, so no offset is committed
- * before its dead letters are durable.
+ * The dead-letter publisher's failure handling, with the client library's own {@link MockProducer}
+ * as the seam (the real broker path is covered by {@code KafkaBatchSourceIT}): a failed send never
+ * throws where it happens and never loses the letter; the next flush re-sends it or fails, so no
+ * offset is committed before its dead letters are durable.
  */
 class DeadLetterPublisherTest {
 
@@ -23,14 +23,19 @@ class DeadLetterPublisherTest {
       new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final DeadLetterPublisher publisher =
       new DeadLetterPublisher(
-          KafkaSourceSettings.builder().bootstrapServers("127.0.0.1:1").topic("in").groupId("g").build(),
+          KafkaSourceSettings.builder()
+              .bootstrapServers("127.0.0.1:1")
+              .topic("in")
+              .groupId("g")
+              .build(),
           () -> {
             throw new KafkaException("no admin in this test");
           },
           config -> producer);
 
   private static ConsumerRecord<byte[], byte[]> record(long offset) {
-    return new ConsumerRecord<>("in", 1, offset, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2});
+    return new ConsumerRecord<>(
+        "in", 1, offset, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2});
   }
 
   @Test
@@ -48,8 +53,11 @@ class DeadLetterPublisherTest {
     publisher.flush();
 
     assertThat(producer.history()).hasSize(1);
-    assertThat(new String(producer.history().get(0).headers().lastHeader("fallback.source.offset").value(),
-        StandardCharsets.UTF_8)).isEqualTo("7");
+    assertThat(
+            new String(
+                producer.history().get(0).headers().lastHeader("fallback.source.offset").value(),
+                StandardCharsets.UTF_8))
+        .isEqualTo("7");
     assertThat(publisher.counts()).containsEntry("undecodable", 1L);
   }
 

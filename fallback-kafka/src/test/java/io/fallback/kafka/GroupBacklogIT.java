@@ -19,7 +19,8 @@ class GroupBacklogIT {
   @Test
   void emptyTopic_hasNoNewestRecord_andNothingBehind() {
     KAFKA.broker().createTopic("backlog-empty", 2, Map.of());
-    KafkaSourceSettings settings = Harness.settings(KAFKA.bootstrapServers(), "backlog-empty", "fb-empty").build();
+    KafkaSourceSettings settings =
+        Harness.settings(KAFKA.bootstrapServers(), "backlog-empty", "fb-empty").build();
 
     try (GroupBacklog backlog = GroupBacklog.of(settings, Duration.ofSeconds(10))) {
       assertThat(backlog.partitions()).isEqualTo(2);
@@ -34,13 +35,16 @@ class GroupBacklogIT {
     KAFKA.broker().createTopic("backlog-full", 2, Map.of("retention.ms", "-1"));
     long t0 = (System.currentTimeMillis() - 600_000L) / 5_000 * 5_000;
     List<Produced> produced =
-        Harness.produce(KAFKA.bootstrapServers(), "backlog-full", Harness.nurseRecords(3, 4, 50, t0, 100));
+        Harness.produce(
+            KAFKA.bootstrapServers(), "backlog-full", Harness.nurseRecords(3, 4, 50, t0, 100));
     long newest = produced.stream().mapToLong(Produced::timestamp).max().orElseThrow();
-    KafkaSourceSettings settings = Harness.settings(KAFKA.bootstrapServers(), "backlog-full", "fb-full").build();
+    KafkaSourceSettings settings =
+        Harness.settings(KAFKA.bootstrapServers(), "backlog-full", "fb-full").build();
 
     try (GroupBacklog backlog = GroupBacklog.of(settings, Duration.ofSeconds(10))) {
       assertThat(backlog.newestRecordTime()).contains(Instant.ofEpochMilli(newest));
-      assertThat(backlog.fetch()).isEqualTo(new GroupBacklog.Counts(produced.size(), 0, produced.size()));
+      assertThat(backlog.fetch())
+          .isEqualTo(new GroupBacklog.Counts(produced.size(), 0, produced.size()));
     }
   }
 }

@@ -8,10 +8,14 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.junit.jupiter.api.Test;
 
-/** The backlog as a pure function of end offsets and the fallback group's commits with their metadata. */
+/**
+ * The backlog as a pure function of end offsets and the fallback group's commits with their
+ * metadata.
+ */
 class GroupBacklogTest {
 
-  private static GroupBacklog.Counts compute(Map<Integer, Long> ends, Map<Integer, OffsetAndMetadata> committed) {
+  private static GroupBacklog.Counts compute(
+      Map<Integer, Long> ends, Map<Integer, OffsetAndMetadata> committed) {
     Map<Integer, Checkpoint> checkpoints = new HashMap<>();
     committed.forEach((p, c) -> checkpoints.put(p, CommitMetadata.parse(c.offset(), c.metadata())));
     return GroupBacklog.compute(ends, checkpoints);
@@ -19,8 +23,8 @@ class GroupBacklogTest {
 
   @Test
   void caughtUpInstanceWithOpenWindows_isNotReportedAsBehind_butAsOpenWindowRecords() {
-    // issue 11: a caught-up instance showed 54 287 records "behind": the committed offset is the oldest
-    // record of a still-open window, and everything up to readThrough has been read
+    // issue 11: a caught-up instance showed 54 287 records "behind": the committed offset is the
+    // oldest record of a still-open window, and everything up to readThrough has been read
     Map<Integer, Long> ends = Map.of(0, 100_000L);
     Map<Integer, OffsetAndMetadata> committed =
         Map.of(0, new OffsetAndMetadata(45_713, "fb1;e=1764086405000;r=100000"));
@@ -49,7 +53,11 @@ class GroupBacklogTest {
   void commitWithoutOrWithForeignMetadata_countsEverythingAfterTheOffsetAsUnread() {
     Map<Integer, Long> ends = Map.of(0, 1_000L, 1, 1_000L);
     Map<Integer, OffsetAndMetadata> committed =
-        Map.of(0, new OffsetAndMetadata(600), 1, new OffsetAndMetadata(700, "written by another tool"));
+        Map.of(
+            0,
+            new OffsetAndMetadata(600),
+            1,
+            new OffsetAndMetadata(700, "written by another tool"));
 
     GroupBacklog.Counts counts = compute(ends, committed);
 
@@ -70,7 +78,8 @@ class GroupBacklogTest {
   @Test
   void commitBeyondTheEnd_neverCountsNegative() {
     Map<Integer, Long> ends = Map.of(0, 100L);
-    Map<Integer, OffsetAndMetadata> committed = Map.of(0, new OffsetAndMetadata(90, "fb1;e=-;r=120"));
+    Map<Integer, OffsetAndMetadata> committed =
+        Map.of(0, new OffsetAndMetadata(90, "fb1;e=-;r=120"));
 
     GroupBacklog.Counts counts = compute(ends, committed);
 

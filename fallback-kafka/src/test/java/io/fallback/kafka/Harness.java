@@ -42,7 +42,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Shared fixtures of the ITs: deterministic nurse records, a reference windowing, the real loop on a thread. */
+/**
+ * Shared fixtures of the ITs: deterministic nurse records, a reference windowing, the real loop on
+ * a thread.
+ */
 final class Harness {
 
   static final WindowSpec SPEC = WindowSpec.ofDefaults();
@@ -50,7 +53,8 @@ final class Harness {
   private Harness() {}
 
   /** One record as produced: where it landed and what it decodes to (null for a bad record). */
-  record Produced(int partition, long offset, long timestamp, byte[] key, byte[] value, Reading reading) {}
+  record Produced(
+      int partition, long offset, long timestamp, byte[] key, byte[] value, Reading reading) {}
 
   /** A record to produce. */
   record Outgoing(byte[] key, byte[] value, long timestamp, Reading reading) {}
@@ -92,8 +96,12 @@ final class Harness {
     return Integer.toString(k).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** Produces with explicit timestamps (CreateTime = event time), acks=all, and returns where each landed. */
-  static List<Produced> produce(String bootstrap, String topic, List<Outgoing> records) throws Exception {
+  /**
+   * Produces with explicit timestamps (CreateTime = event time), acks=all, and returns where each
+   * landed.
+   */
+  static List<Produced> produce(String bootstrap, String topic, List<Outgoing> records)
+      throws Exception {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -103,12 +111,15 @@ final class Harness {
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       List<Future<RecordMetadata>> futures = new ArrayList<>();
       for (Outgoing o : records) {
-        futures.add(producer.send(new ProducerRecord<>(topic, null, o.timestamp(), o.key(), o.value())));
+        futures.add(
+            producer.send(new ProducerRecord<>(topic, null, o.timestamp(), o.key(), o.value())));
       }
       for (int i = 0; i < records.size(); i++) {
         RecordMetadata m = futures.get(i).get(30, TimeUnit.SECONDS);
         Outgoing o = records.get(i);
-        out.add(new Produced(m.partition(), m.offset(), o.timestamp(), o.key(), o.value(), o.reading()));
+        out.add(
+            new Produced(
+                m.partition(), m.offset(), o.timestamp(), o.key(), o.value(), o.reading()));
       }
     }
     return out;
@@ -150,7 +161,8 @@ final class Harness {
   }
 
   /** Committed offsets of a group on a topic, by partition. */
-  static Map<Integer, OffsetAndMetadata> committed(Admin admin, String group, String topic) throws Exception {
+  static Map<Integer, OffsetAndMetadata> committed(Admin admin, String group, String topic)
+      throws Exception {
     Map<Integer, OffsetAndMetadata> out = new HashMap<>();
     admin
         .listConsumerGroupOffsets(group)
@@ -172,8 +184,10 @@ final class Harness {
   /** A sink that records what it wrote and can be told to fail. Thread-safe. */
   static final class RecordingSink implements Sink<WindowResult> {
     volatile boolean failing;
+
     /** Writes fail once this many windows were written (a process that stopped making progress). */
     volatile int capacity = Integer.MAX_VALUE;
+
     final AtomicInteger attempts = new AtomicInteger();
     private final List<WindowResult> written = new ArrayList<>();
 
@@ -208,10 +222,15 @@ final class Harness {
     final KafkaBatchSource delegate;
     final Map<Integer, Long> firstOffsets = new ConcurrentHashMap<>();
     final Map<Integer, Optional<Checkpoint>> restored = new ConcurrentHashMap<>();
-    final List<Map<Integer, Checkpoint>> commits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Map<Integer, Checkpoint>> commits =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile int commitsAllowed = Integer.MAX_VALUE;
-    /** When the last allowed commit is made, the sink accepts this many more windows, then fails. */
+
+    /**
+     * When the last allowed commit is made, the sink accepts this many more windows, then fails.
+     */
     volatile int windowsAfterLastCommit = -1;
+
     volatile int sinkSizeAtLastCommit;
     private final RecordingSink sink;
 

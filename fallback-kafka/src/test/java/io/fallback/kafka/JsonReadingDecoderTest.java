@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowSpec;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class JsonReadingDecoderTest {
 
@@ -33,7 +33,8 @@ class JsonReadingDecoderTest {
             -1);
 
     assertThat(r)
-        .isEqualTo(new Reading("15", 1_704_067_201_500L, new float[] {1.5f, 0f, -2f, 0.25f, 70f, 0f}));
+        .isEqualTo(
+            new Reading("15", 1_704_067_201_500L, new float[] {1.5f, 0f, -2f, 0.25f, 70f, 0f}));
   }
 
   @Test
@@ -59,6 +60,7 @@ class JsonReadingDecoderTest {
       })
   void badRecords_rejectedWithReason(String text, String reason) {
     assertThatThrownBy(() -> decoder.decode(json(text), -1))
-        .isInstanceOfSatisfying(DecodeException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(
+            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 }

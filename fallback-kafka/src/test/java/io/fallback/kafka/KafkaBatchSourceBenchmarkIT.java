@@ -30,20 +30,20 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Consume-decode throughput of {@link KafkaBatchSource} next to a raw {@code KafkaConsumer<byte[],
- * byte[]>} on the same backlog in the same JVM (DESIGN section 9): 2 000 000 nurse records (17 ids at
- * 32 Hz, about an hour, 59-byte Avro values) on a 2-partition topic of an in-JVM broker, drained five
- * times each, alternating. Excluded from the default build; run it with
+ * byte[]>} on the same backlog in the same JVM (DESIGN section 9): 2 000 000 nurse records (17 ids
+ * at 32 Hz, about an hour, 59-byte Avro values) on a 2-partition topic of an in-JVM broker, drained
+ * five times each, alternating. Excluded from the default build; run it with
  *
  * <pre>
  *   ./mvnw -B -pl fallback-kafka verify -Dfallback.benchmark=true \
  *       -Dit.test=KafkaBatchSourceBenchmarkIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * <p>{@code -Dbenchmark.records=N} changes the backlog size, {@code -Dbenchmark.rounds=N} the number of
- * rounds. Prints one line per drain ({@code BENCH ...}) and the median and best rates with the ratio
- * {@code source / raw}. "source" is {@code KafkaBatchSource.poll} with decoding; "source+window" also adds
- * every record to a core {@code WindowStage}. On a shared 2-core machine the figures vary from run to
- * run: compare within one run.
+ * <p>{@code -Dbenchmark.records=N} changes the backlog size, {@code -Dbenchmark.rounds=N} the
+ * number of rounds. Prints one line per drain ({@code BENCH ...}) and the median and best rates
+ * with the ratio {@code source / raw}. "source" is {@code KafkaBatchSource.poll} with decoding;
+ * "source+window" also adds every record to a core {@code WindowStage}. On a shared 2-core machine
+ * the figures vary from run to run: compare within one run.
  */
 @EnabledIfSystemProperty(named = "fallback.benchmark", matches = "true")
 class KafkaBatchSourceBenchmarkIT {
@@ -59,7 +59,8 @@ class KafkaBatchSourceBenchmarkIT {
       long produceStart = System.nanoTime();
       produce(broker.bootstrapServers(), topic, records);
       System.out.printf(
-          "BENCH produced %,d records in %.1f s%n", records, (System.nanoTime() - produceStart) / 1e9);
+          "BENCH produced %,d records in %.1f s%n",
+          records, (System.nanoTime() - produceStart) / 1e9);
 
       List<Double> raw = new ArrayList<>();
       List<Double> source = new ArrayList<>();
@@ -67,21 +68,43 @@ class KafkaBatchSourceBenchmarkIT {
       int rounds = Integer.getInteger("benchmark.rounds", 5);
       for (int round = 1; round <= rounds; round++) {
         System.gc();
-        raw.add(report("raw KafkaConsumer<byte[],byte[]>", round, records, rawDrain(broker, topic, records)));
+        raw.add(
+            report(
+                "raw KafkaConsumer<byte[],byte[]>",
+                round,
+                records,
+                rawDrain(broker, topic, records)));
         System.gc();
-        source.add(report("KafkaBatchSource.poll (decode)", round, records,
-            sourceDrain(broker, topic, records, "bench-" + round, false)));
+        source.add(
+            report(
+                "KafkaBatchSource.poll (decode)",
+                round,
+                records,
+                sourceDrain(broker, topic, records, "bench-" + round, false)));
         System.gc();
-        windowed.add(report("KafkaBatchSource.poll + WindowStage", round, records,
-            sourceDrain(broker, topic, records, "bench-w-" + round, true)));
+        windowed.add(
+            report(
+                "KafkaBatchSource.poll + WindowStage",
+                round,
+                records,
+                sourceDrain(broker, topic, records, "bench-w-" + round, true)));
       }
       System.out.printf(
           "BENCH median of %d: raw %,.0f rec/s, source %,.0f rec/s (%.2f of raw), source+window %,.0f rec/s (%.2f of raw)%n",
-          rounds, median(raw), median(source), median(source) / median(raw), median(windowed),
+          rounds,
+          median(raw),
+          median(source),
+          median(source) / median(raw),
+          median(windowed),
           median(windowed) / median(raw));
       System.out.printf(
           "BENCH best of %d: raw %,.0f rec/s, source %,.0f rec/s (%.2f of raw), source+window %,.0f rec/s (%.2f of raw)%n",
-          rounds, best(raw), best(source), best(source) / best(raw), best(windowed), best(windowed) / best(raw));
+          rounds,
+          best(raw),
+          best(source),
+          best(source) / best(raw),
+          best(windowed),
+          best(windowed) / best(raw));
     }
   }
 
@@ -101,7 +124,9 @@ class KafkaBatchSourceBenchmarkIT {
     long nanos = drain[1];
     records = (int) drain[0];
     double rate = records / (nanos / 1e9);
-    System.out.printf("BENCH round %d %-38s %,d records in %.3f s = %,.0f rec/s%n", round, what, records, nanos / 1e9, rate);
+    System.out.printf(
+        "BENCH round %d %-38s %,d records in %.3f s = %,.0f rec/s%n",
+        round, what, records, nanos / 1e9, rate);
     return rate;
   }
 
@@ -146,7 +171,8 @@ class KafkaBatchSourceBenchmarkIT {
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+      List<TopicPartition> tps =
+          List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       long count = 0;
@@ -167,7 +193,8 @@ class KafkaBatchSourceBenchmarkIT {
     }
   }
 
-  private static long[] sourceDrain(KafkaBroker broker, String topic, int records, String group, boolean window) {
+  private static long[] sourceDrain(
+      KafkaBroker broker, String topic, int records, String group, boolean window) {
     KafkaSourceSettings settings =
         KafkaSourceSettings.builder()
             .bootstrapServers(broker.bootstrapServers())
@@ -199,7 +226,8 @@ class KafkaBatchSourceBenchmarkIT {
       while (count < records && System.nanoTime() < deadline) {
         List<SourceRecord<Reading>> batch = source.poll();
         if (start == 0 && !batch.isEmpty()) {
-          // the clock starts at the first record: group join and start-position lookup are not throughput
+          // the clock starts at the first record: group join and start-position lookup are not
+          // throughput
           start = System.nanoTime();
           firstBatch = batch.size();
         }

@@ -63,7 +63,9 @@ class KafkaBatchSourceIT {
   }
 
   private static KafkaBatchSource source(KafkaSourceSettings settings) {
-    return KafkaBatchSource.builder(settings, Harness.SPEC).apiTimeout(Duration.ofSeconds(20)).build();
+    return KafkaBatchSource.builder(settings, Harness.SPEC)
+        .apiTimeout(Duration.ofSeconds(20))
+        .build();
   }
 
   @Test
@@ -76,7 +78,9 @@ class KafkaBatchSourceIT {
     KafkaBatchSource source = source(Harness.settings(bootstrap(), topic, "fb-sink-fails").build());
 
     try (RunningLoop loop = new RunningLoop(source, sink, Duration.ofMillis(100))) {
-      await("the sink was tried several times").atMost(Duration.ofSeconds(60)).until(() -> sink.attempts.get() >= 4);
+      await("the sink was tried several times")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sink.attempts.get() >= 4);
       // while the sink fails, no position beyond the first record of a partition may be committed
       for (OffsetAndMetadata oam : committed(admin(), "fb-sink-fails", topic).values()) {
         assertThat(oam.offset()).as("committed while the sink fails").isZero();
@@ -90,7 +94,10 @@ class KafkaBatchSourceIT {
           .until(() -> sink.size() >= reference.size());
       await("offsets committed after the writes")
           .atMost(Duration.ofSeconds(30))
-          .until(() -> committed(admin(), "fb-sink-fails", topic).values().stream().allMatch(o -> o.offset() > 0));
+          .until(
+              () ->
+                  committed(admin(), "fb-sink-fails", topic).values().stream()
+                      .allMatch(o -> o.offset() > 0));
     }
 
     assertThat(sink.written()).containsExactlyInAnyOrderElementsOf(reference);
@@ -100,7 +107,8 @@ class KafkaBatchSourceIT {
   }
 
   @Test
-  void consumerKilledMidStream_restartWritesEveryWindowWithoutRewritingCommittedOnes() throws Exception {
+  void consumerKilledMidStream_restartWritesEveryWindowWithoutRewritingCommittedOnes()
+      throws Exception {
     String topic = "killed";
     String group = "fb-killed";
     List<Produced> produced = topicWithRecords(topic, 2);
@@ -109,13 +117,15 @@ class KafkaBatchSourceIT {
 
     RecordingSink sink1 = new RecordingSink();
     SpySource first =
-        new SpySource(source(Harness.settings(bootstrap(), topic, group).batchSize(300).build()), sink1);
+        new SpySource(
+            source(Harness.settings(bootstrap(), topic, group).batchSize(300).build()), sink1);
     first.commitsAllowed = 6;
     first.windowsAfterLastCommit = 12;
     try (RunningLoop loop = new RunningLoop(first, sink1, Duration.ZERO)) {
       await("the first run wrote windows after its last commit")
           .atMost(Duration.ofSeconds(60))
-          .until(() -> first.commitsAllowed <= 0 && sink1.size() >= first.sinkSizeAtLastCommit + 12);
+          .until(
+              () -> first.commitsAllowed <= 0 && sink1.size() >= first.sinkSizeAtLastCommit + 12);
     }
     List<WindowResult> beforeKill = sink1.written();
     List<WindowResult> committedBeforeKill = beforeKill.subList(0, first.sinkSizeAtLastCommit);
@@ -123,7 +133,8 @@ class KafkaBatchSourceIT {
     assertThat(beforeKill.size()).isLessThan(reference.size());
 
     RecordingSink sink2 = new RecordingSink();
-    SpySource second = new SpySource(source(Harness.settings(bootstrap(), topic, group).build()), sink2);
+    SpySource second =
+        new SpySource(source(Harness.settings(bootstrap(), topic, group).build()), sink2);
     try (RunningLoop loop = new RunningLoop(second, sink2, Duration.ofMillis(100))) {
       await("every window written across both runs")
           .atMost(Duration.ofSeconds(60))
@@ -141,8 +152,7 @@ class KafkaBatchSourceIT {
     for (WindowResult w : all) {
       assertThat(w).as("written window equals the reference").isEqualTo(expected.get(id(w)));
     }
-    Set<WindowId> rewritten =
-        sink2.written().stream().map(Harness::id).collect(Collectors.toSet());
+    Set<WindowId> rewritten = sink2.written().stream().map(Harness::id).collect(Collectors.toSet());
     rewritten.retainAll(committedBeforeKill.stream().map(Harness::id).collect(Collectors.toSet()));
     assertThat(rewritten).as("windows committed before the kill, written again").isEmpty();
     assertThat(second.restored.values()).anyMatch(Optional::isPresent);
@@ -152,7 +162,8 @@ class KafkaBatchSourceIT {
   }
 
   @Test
-  void secondInstanceJoinsWhileTheFirstHolds_partitionsMoveWithoutLossOrConflict() throws Exception {
+  void secondInstanceJoinsWhileTheFirstHolds_partitionsMoveWithoutLossOrConflict()
+      throws Exception {
     String topic = "rebalance";
     String group = "fb-rebalance";
     List<Produced> produced = topicWithRecords(topic, 6);
@@ -164,9 +175,13 @@ class KafkaBatchSourceIT {
     SpySource b = new SpySource(source(Harness.settings(bootstrap(), topic, group).build()), sinkB);
 
     try (RunningLoop loopA = new RunningLoop(a, sinkA, Duration.ofMillis(100))) {
-      await("the first instance holds a batch").atMost(Duration.ofSeconds(60)).until(() -> sinkA.attempts.get() >= 2);
+      await("the first instance holds a batch")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sinkA.attempts.get() >= 2);
       try (RunningLoop loopB = new RunningLoop(b, sinkB, Duration.ofMillis(100))) {
-        await("the second instance got a partition").atMost(Duration.ofSeconds(60)).until(() -> !b.restored.isEmpty());
+        await("the second instance got a partition")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !b.restored.isEmpty());
         sinkA.failing = false;
 
         await("every window written by one of the two")
@@ -197,10 +212,12 @@ class KafkaBatchSourceIT {
     List<Outgoing> all = new ArrayList<>(good);
     byte[] valid = NurseRecords.encode(NurseRecords.deterministic("1", T0));
     Map<String, List<byte[]>> bad = new HashMap<>();
-    bad.put("undecodable", List.of(
-        new byte[] {(byte) 0xff, (byte) 0xfe, 1, 2, 3},
-        Arrays.copyOf(valid, 30),
-        "{\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8)));
+    bad.put(
+        "undecodable",
+        List.of(
+            new byte[] {(byte) 0xff, (byte) 0xfe, 1, 2, 3},
+            Arrays.copyOf(valid, 30),
+            "{\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8)));
     GenericRecord noId = NurseRecords.deterministic("1", T0 + 1000);
     noId.put("id", null);
     bad.put("missing-key", List.of(NurseRecords.encode(noId)));
@@ -227,7 +244,9 @@ class KafkaBatchSourceIT {
     KafkaBatchSource source = source(Harness.settings(bootstrap(), topic, "fb-bad").build());
 
     try (RunningLoop loop = new RunningLoop(source, sink, Duration.ofMillis(100))) {
-      await("every reference window written").atMost(Duration.ofSeconds(60)).until(() -> sink.size() >= reference.size());
+      await("every reference window written")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sink.size() >= reference.size());
     }
 
     assertThat(sink.written()).containsExactlyInAnyOrderElementsOf(reference);
@@ -278,7 +297,8 @@ class KafkaBatchSourceIT {
       tP.put(e.getKey(), atP.timestamp());
       long target = atP.timestamp() - size - ooo - 10_000;
       expectedRewind.put(
-          e.getKey(), records.stream().filter(r -> r.timestamp() >= target).findFirst().orElseThrow().offset());
+          e.getKey(),
+          records.stream().filter(r -> r.timestamp() >= target).findFirst().orElseThrow().offset());
     }
     commitAs("flink-consumer", primaryOffsets);
     // what the primary wrote: every reference window that closed before its watermark at P
@@ -302,19 +322,26 @@ class KafkaBatchSourceIT {
           public Set<WindowId> writtenWindows(long fromMillis, long toMillis) {
             queries.incrementAndGet();
             return primaryWrote.stream()
-                .filter(w -> w.windowStart() + size - 1 >= fromMillis && w.windowStart() + size - 1 < toMillis)
+                .filter(
+                    w ->
+                        w.windowStart() + size - 1 >= fromMillis
+                            && w.windowStart() + size - 1 < toMillis)
                 .collect(Collectors.toSet());
           }
         };
     RecordingSink sink = new RecordingSink();
     SpySource source =
         new SpySource(
-            KafkaBatchSource.builder(Harness.settings(bootstrap(), topic, "fb-takeover").build(), Harness.SPEC)
+            KafkaBatchSource.builder(
+                    Harness.settings(bootstrap(), topic, "fb-takeover").build(), Harness.SPEC)
                 .primaryProgress(progress)
                 .build(),
             sink);
     List<WindowResult> expectedWrites =
-        reference.stream().filter(w -> !primaryWrote.contains(id(w))).filter(w -> w.end() > tP.get(partitionOfKey.get(w.key())) - ooo).toList();
+        reference.stream()
+            .filter(w -> !primaryWrote.contains(id(w)))
+            .filter(w -> w.end() > tP.get(partitionOfKey.get(w.key())) - ooo)
+            .toList();
 
     try (RunningLoop loop = new RunningLoop(source, sink, Duration.ofMillis(100))) {
       await("every window after the primary's written")
@@ -326,7 +353,8 @@ class KafkaBatchSourceIT {
     for (Map.Entry<Integer, Long> e : expectedRewind.entrySet()) {
       Checkpoint restored = source.restored.get(e.getKey()).orElseThrow();
       assertThat(restored.offset()).isEqualTo(e.getValue());
-      assertThat(restored.readThrough()).isEqualTo(primaryOffsets.get(Harness.tp(topic, e.getKey())).offset());
+      assertThat(restored.readThrough())
+          .isEqualTo(primaryOffsets.get(Harness.tp(topic, e.getKey())).offset());
     }
     assertThat(queries.get()).isEqualTo(2);
     assertThat(sink.written()).noneMatch(w -> primaryWrote.contains(id(w)));
@@ -339,13 +367,25 @@ class KafkaBatchSourceIT {
     String topic = "hand-back";
     List<Produced> produced = topicWithRecords(topic, 7);
     List<WindowResult> reference = Harness.reference(produced);
-    commitAs("flink-hb", Map.of(Harness.tp(topic, 0), new OffsetAndMetadata(0), Harness.tp(topic, 1), new OffsetAndMetadata(0)));
+    commitAs(
+        "flink-hb",
+        Map.of(
+            Harness.tp(topic, 0),
+            new OffsetAndMetadata(0),
+            Harness.tp(topic, 1),
+            new OffsetAndMetadata(0)));
     RecordingSink sink = new RecordingSink();
     KafkaBatchSource source =
-        source(Harness.settings(bootstrap(), topic, "fb-hb").primaryGroupId("flink-hb").advancePrimaryOffsets(true).build());
+        source(
+            Harness.settings(bootstrap(), topic, "fb-hb")
+                .primaryGroupId("flink-hb")
+                .advancePrimaryOffsets(true)
+                .build());
 
     try (RunningLoop loop = new RunningLoop(source, sink, Duration.ofMillis(100))) {
-      await("every reference window written").atMost(Duration.ofSeconds(60)).until(() -> sink.size() >= reference.size());
+      await("every reference window written")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sink.size() >= reference.size());
     }
 
     Map<Integer, OffsetAndMetadata> ours = committed(admin(), "fb-hb", topic);
@@ -375,14 +415,26 @@ class KafkaBatchSourceIT {
           .until(
               () -> {
                 member.poll(Duration.ofMillis(100));
-                return !admin().describeConsumerGroups(List.of("flink-busy")).all().get().get("flink-busy").members().isEmpty();
+                return !admin()
+                    .describeConsumerGroups(List.of("flink-busy"))
+                    .all()
+                    .get()
+                    .get("flink-busy")
+                    .members()
+                    .isEmpty();
               });
       RecordingSink sink = new RecordingSink();
       KafkaBatchSource source =
-          source(Harness.settings(bootstrap(), topic, "fb-busy").primaryGroupId("flink-busy").advancePrimaryOffsets(true).build());
+          source(
+              Harness.settings(bootstrap(), topic, "fb-busy")
+                  .primaryGroupId("flink-busy")
+                  .advancePrimaryOffsets(true)
+                  .build());
 
       try (RunningLoop loop = new RunningLoop(source, sink, Duration.ofMillis(100))) {
-        await("every reference window written").atMost(Duration.ofSeconds(60)).until(() -> sink.size() >= reference.size());
+        await("every reference window written")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> sink.size() >= reference.size());
       }
 
       assertThat(committed(admin(), "flink-busy", topic)).isEmpty();

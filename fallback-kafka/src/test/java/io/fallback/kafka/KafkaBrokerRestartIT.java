@@ -46,7 +46,9 @@ class KafkaBrokerRestartIT {
     broker.createTopic(topic, 2);
     long t0 = (System.currentTimeMillis() - 600_000L) / 5_000 * 5_000;
     List<Outgoing> records = Harness.nurseRecords(3, 6, 1200, t0, 100);
-    List<Produced> produced = new ArrayList<>(Harness.produce(broker.bootstrapServers(), topic, records.subList(0, 3600)));
+    List<Produced> produced =
+        new ArrayList<>(
+            Harness.produce(broker.bootstrapServers(), topic, records.subList(0, 3600)));
     RecordingSink sink = new RecordingSink();
     KafkaSourceSettings settings =
         Harness.settings(broker.bootstrapServers(), topic, "fb-restart")
@@ -63,7 +65,8 @@ class KafkaBrokerRestartIT {
 
       broker.stop();
       broker.start();
-      produced.addAll(Harness.produce(broker.bootstrapServers(), topic, records.subList(3600, records.size())));
+      produced.addAll(
+          Harness.produce(broker.bootstrapServers(), topic, records.subList(3600, records.size())));
       Map<WindowId, WindowResult> expected = byId(Harness.reference(produced));
 
       await("every window written after the restart")

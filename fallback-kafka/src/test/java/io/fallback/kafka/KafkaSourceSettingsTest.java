@@ -65,9 +65,11 @@ class KafkaSourceSettingsTest {
         .hasMessageContaining("processing.dlq_topic must not be empty")
         .hasMessageContaining("processing.key_field must not be empty")
         .hasMessageContaining("processing.timestamp_field must not be empty")
-        .hasMessageContaining("processing.timestamp_format must be a DateTimeFormatter pattern, but was yyyy {")
+        .hasMessageContaining(
+            "processing.timestamp_format must be a DateTimeFormatter pattern, but was yyyy {")
         .hasMessageContaining("processing.format must be one of avro, json")
-        .hasMessageContaining("processing.schema_file must be an existing file, but was /nonexistent/schema.avsc")
+        .hasMessageContaining(
+            "processing.schema_file must be an existing file, but was /nonexistent/schema.avsc")
         .hasMessageContaining("monitoring.primary_group_id must not be empty")
         .hasMessageContaining("handoff.rewind_margin_seconds must be >= 0, but was -1.0");
   }
@@ -106,7 +108,8 @@ class KafkaSourceSettingsTest {
     props.put("x", 1);
 
     assertThat(s.clientProperties()).containsOnlyKeys("security.protocol");
-    assertThatThrownBy(() -> s.clientProperties().put("y", 2)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> s.clientProperties().put("y", 2))
+        .isInstanceOf(UnsupportedOperationException.class);
     assertThat(s.toBuilder().build()).isEqualTo(s);
   }
 
@@ -152,6 +155,9 @@ class KafkaSourceSettingsTest {
             .clientProperty("security.protocol", "SASL_SSL")
             .build();
 
-    assertThat(settings.toString()).doesNotContain("hunter2").doesNotContain("hunter3").contains("SASL_SSL");
+    assertThat(settings.toString())
+        .doesNotContain("hunter2")
+        .doesNotContain("hunter3")
+        .contains("SASL_SSL");
   }
 }

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 11, "take-over without dead time", against a real broker with the seed's 30 s batch timeout:
- * start positions are chosen when the partitions are assigned, a batch is handed over as soon as it is
- * full, {@code latest} means the end as of the trigger, and a drained batch is committed within the
- * commit interval rather than when the next batch times out.
+ * Issue 11, "take-over without dead time", against a real broker with the seed's 30 s batch
+ * timeout: start positions are chosen when the partitions are assigned, a batch is handed over as
+ * soon as it is full, {@code latest} means the end as of the trigger, and a drained batch is
+ * committed within the commit interval rather than when the next batch times out.
  */
 @SuppressWarnings("try") // try-with-resources stops the loop thread
 class KafkaTakeoverIT {
@@ -51,14 +51,15 @@ class KafkaTakeoverIT {
 
   private static List<Produced> topicWithRecords(String topic, int perKey) throws Exception {
     KAFKA.broker().createTopic(topic, 2, Map.of("retention.ms", "-1"));
-    return Harness.produce(KAFKA.bootstrapServers(), topic, Harness.nurseRecords(7, 6, perKey, T0, 100));
+    return Harness.produce(
+        KAFKA.bootstrapServers(), topic, Harness.nurseRecords(7, 6, perKey, T0, 100));
   }
 
   /**
-   * Defect 3 of issue 11: after the partitions were assigned, the first poll blocked for the whole batch
-   * timeout (30 s in the seed's file) before the start position was set, so every take-over started one
-   * batch timeout late. Now the start is chosen in the assignment callback and a full batch is handed
-   * over at once.
+   * Defect 3 of issue 11: after the partitions were assigned, the first poll blocked for the whole
+   * batch timeout (30 s in the seed's file) before the start position was set, so every take-over
+   * started one batch timeout late. Now the start is chosen in the assignment callback and a full
+   * batch is handed over at once.
    */
   @Test
   void takeoverOnBacklog_firstBatchIsFullAtOnce_notAfterTheBatchTimeout() throws Exception {
@@ -77,17 +78,20 @@ class KafkaTakeoverIT {
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
       assertThat(first).as("the first batch is handed over because it is full").hasSize(1_000);
-      assertThat(took).as("open -> first full batch, with a 30 s batch timeout").isLessThan(SEED_BATCH_TIMEOUT.dividedBy(2));
+      assertThat(took)
+          .as("open -> first full batch, with a 30 s batch timeout")
+          .isLessThan(SEED_BATCH_TIMEOUT.dividedBy(2));
     }
   }
 
   /**
-   * Issue 11, "a backlog never waits": a take-over backlog smaller than one batch is handed over as soon
-   * as the consumer has caught up with the end of the log; live records that arrive afterwards keep the
-   * seed's batching (full, or the batch timeout after the first record).
+   * Issue 11, "a backlog never waits": a take-over backlog smaller than one batch is handed over as
+   * soon as the consumer has caught up with the end of the log; live records that arrive afterwards
+   * keep the seed's batching (full, or the batch timeout after the first record).
    */
   @Test
-  void backlogSmallerThanABatch_handedOverOnceCaughtUp_thenLiveRecordsWaitForTheBatchTimeout() throws Exception {
+  void backlogSmallerThanABatch_handedOverOnceCaughtUp_thenLiveRecordsWaitForTheBatchTimeout()
+      throws Exception {
     String topic = "takeover-small-backlog";
     List<Produced> backlog = topicWithRecords(topic, 200); // 1 200 records, batch_size 20 000
     Duration liveTimeout = Duration.ofSeconds(3);
@@ -101,22 +105,30 @@ class KafkaTakeoverIT {
       source.open(IGNORE);
       List<SourceRecord<Reading>> first = new ArrayList<>();
       long t0 = System.nanoTime();
-      await("the backlog").atMost(Duration.ofSeconds(30)).until(() -> {
-        first.addAll(source.poll(Duration.ofMillis(100)));
-        return !first.isEmpty();
-      });
+      await("the backlog")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                first.addAll(source.poll(Duration.ofMillis(100)));
+                return !first.isEmpty();
+              });
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
       assertThat(first).as("the whole backlog, in one batch").hasSize(backlog.size());
-      assertThat(took).as("handed over when caught up, not after the batch timeout").isLessThan(liveTimeout);
+      assertThat(took)
+          .as("handed over when caught up, not after the batch timeout")
+          .isLessThan(liveTimeout);
 
       Harness.produce(KAFKA.bootstrapServers(), topic, records(T0 + 200_000, 5));
       long produced = System.nanoTime();
       List<SourceRecord<Reading>> live = new ArrayList<>();
-      await("the live records").atMost(Duration.ofSeconds(30)).until(() -> {
-        live.addAll(source.poll(Duration.ofMillis(100)));
-        return !live.isEmpty();
-      });
+      await("the live records")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                live.addAll(source.poll(Duration.ofMillis(100)));
+                return !live.isEmpty();
+              });
 
       assertThat(live).hasSize(5);
       assertThat(Duration.ofNanos(System.nanoTime() - produced))
@@ -126,11 +138,11 @@ class KafkaTakeoverIT {
   }
 
   /**
-   * Defect 3 of issue 11, the loss: with {@code latest} and no committed offsets in either group, "latest"
-   * was taken after the first poll timed out, so the records produced between the trigger and then were
-   * never read. Now latest is the end as of the trigger: records timestamped after the trigger (B) and
-   * records appended after the source opened, whatever their timestamps (C), are read; the backlog from
-   * before the trigger (A) is not.
+   * Defect 3 of issue 11, the loss: with {@code latest} and no committed offsets in either group,
+   * "latest" was taken after the first poll timed out, so the records produced between the trigger
+   * and then were never read. Now latest is the end as of the trigger: records timestamped after
+   * the trigger (B) and records appended after the source opened, whatever their timestamps (C),
+   * are read; the backlog from before the trigger (A) is not.
    */
   @Test
   void latestWithNoCommittedOffsets_readsEverythingProducedAfterTheTrigger() throws Exception {
@@ -138,7 +150,8 @@ class KafkaTakeoverIT {
     List<Produced> before = topicWithRecords(topic, 100); // A: old event times, before the trigger
     Instant trigger = Instant.now();
     List<Produced> afterTrigger =
-        Harness.produce(KAFKA.bootstrapServers(), topic, records(trigger.toEpochMilli() + 1, 40)); // B
+        Harness.produce(
+            KAFKA.bootstrapServers(), topic, records(trigger.toEpochMilli() + 1, 40)); // B
     KafkaSourceSettings settings =
         Harness.settings(KAFKA.bootstrapServers(), topic, "fb-takeover-latest")
             .autoOffsetReset(KafkaSourceSettings.OffsetReset.LATEST)
@@ -147,16 +160,20 @@ class KafkaTakeoverIT {
             .batchTimeout(Duration.ofMillis(500))
             .build();
 
-    try (KafkaBatchSource source = KafkaBatchSource.builder(settings, Harness.SPEC).activatedAt(trigger).build()) {
+    try (KafkaBatchSource source =
+        KafkaBatchSource.builder(settings, Harness.SPEC).activatedAt(trigger).build()) {
       source.open(IGNORE);
       List<Produced> afterOpen =
-          Harness.produce(KAFKA.bootstrapServers(), topic, records(T0 + 1_000, 40)); // C: old timestamps
+          Harness.produce(
+              KAFKA.bootstrapServers(), topic, records(T0 + 1_000, 40)); // C: old timestamps
       Set<String> read = new HashSet<>();
       await("the records produced after the trigger")
           .atMost(Duration.ofSeconds(30))
           .until(
               () -> {
-                source.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.partition() + "@" + r.offset()));
+                source
+                    .poll(Duration.ofMillis(200))
+                    .forEach(r -> read.add(r.partition() + "@" + r.offset()));
                 return read.size() >= afterTrigger.size() + afterOpen.size();
               });
 
@@ -167,18 +184,21 @@ class KafkaTakeoverIT {
       assertThat(read)
           .as("nothing of the backlog before the trigger")
           .doesNotContainAnyElementsOf(
-              before.stream().map(p -> p.partition() + "@" + p.offset()).collect(Collectors.toSet()));
+              before.stream()
+                  .map(p -> p.partition() + "@" + p.offset())
+                  .collect(Collectors.toSet()));
     }
   }
 
   /**
-   * Defect 4 of issue 11: a drained batch was committed only when the next poll returned, up to a batch
-   * timeout later, so a crash in that gap re-read the whole backlog. With a 30 s batch timeout and a
-   * 500 ms commit interval, the read position reaches the end of the topic in the committed metadata
-   * while the loop is still waiting for the next batch.
+   * Defect 4 of issue 11: a drained batch was committed only when the next poll returned, up to a
+   * batch timeout later, so a crash in that gap re-read the whole backlog. With a 30 s batch
+   * timeout and a 500 ms commit interval, the read position reaches the end of the topic in the
+   * committed metadata while the loop is still waiting for the next batch.
    */
   @Test
-  void drainedBacklog_committedWithinTheCommitInterval_notWhenTheNextBatchTimesOut() throws Exception {
+  void drainedBacklog_committedWithinTheCommitInterval_notWhenTheNextBatchTimesOut()
+      throws Exception {
     String topic = "takeover-commit";
     List<Produced> produced = topicWithRecords(topic, 500);
     KafkaSourceSettings settings =
@@ -201,10 +221,12 @@ class KafkaTakeoverIT {
     }
   }
 
-  private static boolean readThroughAtEnd(String topic, String group, List<Produced> produced) throws Exception {
+  private static boolean readThroughAtEnd(String topic, String group, List<Produced> produced)
+      throws Exception {
     Map<Integer, OffsetAndMetadata> committed = committed(KAFKA.broker().admin(), group, topic);
     Map<Integer, Long> ends =
-        produced.stream().collect(Collectors.toMap(Produced::partition, p -> p.offset() + 1, Math::max));
+        produced.stream()
+            .collect(Collectors.toMap(Produced::partition, p -> p.offset() + 1, Math::max));
     for (Map.Entry<Integer, Long> e : ends.entrySet()) {
       OffsetAndMetadata oam = committed.get(e.getKey());
       Optional<Checkpoint> c = oam == null ? Optional.empty() : CommitMetadata.parse(oam);

@@ -30,7 +30,12 @@ class KafkaTimeLagSourceIT {
     for (int i = 0; i < agesMillis.length; i++) {
       for (int k = 0; k < 4; k++) {
         long ts = now - agesMillis[i];
-        records.add(new Outgoing(Harness.key(k), NurseRecords.encode(NurseRecords.deterministic("" + k, ts)), ts, null));
+        records.add(
+            new Outgoing(
+                Harness.key(k),
+                NurseRecords.encode(NurseRecords.deterministic("" + k, ts)),
+                ts,
+                null));
       }
     }
     return Harness.produce(KAFKA.bootstrapServers(), topic, records);
@@ -57,7 +62,10 @@ class KafkaTimeLagSourceIT {
   }
 
   private static KafkaTimeLagSource lagOf(String topic, String group) {
-    return KafkaTimeLagSource.builder(KAFKA.bootstrapServers(), topic).group(group).timeout(Duration.ofSeconds(10)).build();
+    return KafkaTimeLagSource.builder(KAFKA.bootstrapServers(), topic)
+        .group(group)
+        .timeout(Duration.ofSeconds(10))
+        .build();
   }
 
   @Test

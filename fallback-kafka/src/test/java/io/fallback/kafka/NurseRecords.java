@@ -56,7 +56,10 @@ final class NurseRecords {
     }
   }
 
-  /** The Reading the fallback must decode from {@code record}: nulls as 0, values in window-spec order. */
+  /**
+   * The Reading the fallback must decode from {@code record}: nulls as 0, values in window-spec
+   * order.
+   */
   static Reading expected(GenericRecord record) {
     float[] values = new float[FIELDS.length];
     for (int i = 0; i < FIELDS.length; i++) {

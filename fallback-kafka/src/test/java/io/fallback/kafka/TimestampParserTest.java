@@ -18,7 +18,8 @@ class TimestampParserTest {
   private static final DateTimeFormatter REFERENCE =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-  private final TimestampParser parser = TimestampParser.of(KafkaSourceSettings.DEFAULT_TIMESTAMP_FORMAT);
+  private final TimestampParser parser =
+      TimestampParser.of(KafkaSourceSettings.DEFAULT_TIMESTAMP_FORMAT);
 
   @Test
   void randomInstants_fastPathEqualsFormatter() throws Exception {
@@ -46,8 +47,10 @@ class TimestampParserTest {
         .isEqualTo(LocalDateTime.of(2024, 2, 29, 12, 0).toInstant(ZoneOffset.UTC).toEpochMilli());
     assertThat(parser.parse("2000-02-29 00:00:00.000"))
         .isEqualTo(Instant.parse("2000-02-29T00:00:00Z").toEpochMilli());
-    assertThatThrownBy(() -> parser.parse("2023-02-29 12:00:00.000")).isInstanceOf(DecodeException.class);
-    assertThatThrownBy(() -> parser.parse("1900-02-29 12:00:00.000")).isInstanceOf(DecodeException.class);
+    assertThatThrownBy(() -> parser.parse("2023-02-29 12:00:00.000"))
+        .isInstanceOf(DecodeException.class);
+    assertThatThrownBy(() -> parser.parse("1900-02-29 12:00:00.000"))
+        .isInstanceOf(DecodeException.class);
   }
 
   @ParameterizedTest
@@ -79,7 +82,8 @@ class TimestampParserTest {
 
     assertThatThrownBy(() -> parser.parse(bytes, 0, bytes.length))
         .isInstanceOfSatisfying(
-            DecodeException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.BAD_TIMESTAMP))
+            DecodeException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.BAD_TIMESTAMP))
         .hasMessageContaining(text);
     assertThatThrownBy(() -> parser.parse(text)).isInstanceOf(DecodeException.class);
   }
@@ -93,12 +97,14 @@ class TimestampParserTest {
         .isEqualTo(Instant.parse("2024-05-06T05:08:09.123Z").toEpochMilli());
     assertThat(seconds.parse("06/05/2024 07:08:09"))
         .isEqualTo(Instant.parse("2024-05-06T07:08:09Z").toEpochMilli());
-    assertThatThrownBy(() -> seconds.parse("2024-05-06 07:08:09.000")).isInstanceOf(DecodeException.class);
+    assertThatThrownBy(() -> seconds.parse("2024-05-06 07:08:09.000"))
+        .isInstanceOf(DecodeException.class);
   }
 
   @Test
   void invalidPattern_rejected() {
-    assertThatThrownBy(() -> TimestampParser.of("yyyy-MM-dd {")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> TimestampParser.of("yyyy-MM-dd {"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

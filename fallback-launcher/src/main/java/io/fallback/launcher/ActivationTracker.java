@@ -11,18 +11,18 @@ import java.util.Locale;
 
 /**
  * Remembers, from core events, what {@code /status} shows about the current or last activation and
- * about failures, and what {@code /health/live} and {@code /health/ready} judge by: when the last check
- * completed and when the last batch was read. An activation begins at {@link #fallbackStarting()}, the
- * supervisor's decision to run the fallback; restarts after a failure belong to the same activation.
- * Thread-safe.
+ * about failures, and what {@code /health/live} and {@code /health/ready} judge by: when the last
+ * check completed and when the last batch was read. An activation begins at {@link
+ * #fallbackStarting()}, the supervisor's decision to run the fallback; restarts after a failure
+ * belong to the same activation. Thread-safe.
  */
 final class ActivationTracker implements FallbackListener {
 
   /**
    * A failure as {@code /status} shows it.
    *
-   * @param stage where: {@code activation}, {@code loop}, {@code probe}, {@code check}, or a held batch's
-   *     stage ({@code open}, {@code poll}, {@code process}, {@code write}, {@code commit})
+   * @param stage where: {@code activation}, {@code loop}, {@code probe}, {@code check}, or a held
+   *     batch's stage ({@code open}, {@code poll}, {@code process}, {@code write}, {@code commit})
    * @param message the error's type and message, with its causes, on one line
    * @param at when it was reported
    */
@@ -77,7 +77,9 @@ final class ActivationTracker implements FallbackListener {
     this.createdAt = clock.instant();
   }
 
-  /** @return what is known now */
+  /**
+   * @return what is known now
+   */
   synchronized Snapshot snapshot() {
     return new Snapshot(
         startedAt,
@@ -95,7 +97,8 @@ final class ActivationTracker implements FallbackListener {
   }
 
   @Override
-  public synchronized void checkCompleted(Observation observation, CheckVerdict verdict, ModeState state) {
+  public synchronized void checkCompleted(
+      Observation observation, CheckVerdict verdict, ModeState state) {
     lastCheckAt = clock.instant();
   }
 

@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Forwards every event to several listeners, in order; one that throws does not stop the others. Every
- * {@link FallbackListener} method is forwarded (a forgotten one would silently drop that event, so a test
- * checks that each is overridden here). Thread-safe if the listeners are.
+ * Forwards every event to several listeners, in order; one that throws does not stop the others.
+ * Every {@link FallbackListener} method is forwarded (a forgotten one would silently drop that
+ * event, so a test checks that each is overridden here). Thread-safe if the listeners are.
  */
 final class CompositeListener implements FallbackListener {
 

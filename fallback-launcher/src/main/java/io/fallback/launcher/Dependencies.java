@@ -5,9 +5,10 @@ import java.time.InstantSource;
 import java.util.Objects;
 
 /**
- * The remote dependencies of one application, each reporting its own reachability ({@link Dependency}):
- * Kafka (the latency read and the backlog sampler), InfluxDB (the freshness read and the fallback's writes),
- * the Flink REST API (the health probe) and the model service (the fallback's calls).
+ * The remote dependencies of one application, each reporting its own reachability ({@link
+ * Dependency}): Kafka (the latency read and the backlog sampler), InfluxDB (the freshness read and
+ * the fallback's writes), the Flink REST API (the health probe) and the model service (the
+ * fallback's calls).
  *
  * <p>Immutable and thread-safe.
  *

@@ -11,17 +11,18 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * One remote dependency as the launcher sees it through the reads that use it: a read that answers makes it
- * reachable; a read that fails (a latency source with no evidence, an unhealthy or throwing probe, a failed
- * backlog sample) is checked with a TCP dial, and only a dial that fails makes it unreachable, with the dial's
- * reason. So "no committed offset yet" or "job CANCELED" is not reported as a network problem. What is said,
- * and how often, is {@link Reachability}'s.
+ * One remote dependency as the launcher sees it through the reads that use it: a read that answers
+ * makes it reachable; a read that fails (a latency source with no evidence, an unhealthy or
+ * throwing probe, a failed backlog sample) is checked with a TCP dial, and only a dial that fails
+ * makes it unreachable, with the dial's reason. So "no committed offset yet" or "job CANCELED" is
+ * not reported as a network problem. What is said, and how often, is {@link Reachability}'s.
  *
- * <p>{@link #watch(LatencySource)} and {@link #watch(HealthProbe)} decorate core's interfaces without
- * changing what they answer: core stays free of logging, and the supervisor sees the same readings.
+ * <p>{@link #watch(LatencySource)} and {@link #watch(HealthProbe)} decorate core's interfaces
+ * without changing what they answer: core stays free of logging, and the supervisor sees the same
+ * readings.
  *
- * <p>Thread-safe. A dial (at most {@link TcpDial#TIMEOUT}) runs on the thread of the read that failed: a
- * probe thread or the backlog sampler, never the supervisor's or the loop's.
+ * <p>Thread-safe. A dial (at most {@link TcpDial#TIMEOUT}) runs on the thread of the read that
+ * failed: a probe thread or the backlog sampler, never the supervisor's or the loop's.
  */
 final class Dependency {
 
@@ -49,10 +50,13 @@ final class Dependency {
    */
   static Dependency of(String what, TcpDial dial, InstantSource clock) {
     return new Dependency(
-        new Reachability(what + " at " + dial.addresses(), clock, Reachability.DEFAULT_INTERVAL), dial::failure);
+        new Reachability(what + " at " + dial.addresses(), clock, Reachability.DEFAULT_INTERVAL),
+        dial::failure);
   }
 
-  /** @return the reporter */
+  /**
+   * @return the reporter
+   */
   Reachability reachability() {
     return reachability;
   }
@@ -63,8 +67,8 @@ final class Dependency {
   }
 
   /**
-   * A read through this dependency failed, or gave nothing without saying why: dial to tell whether the
-   * dependency is reachable at all.
+   * A read through this dependency failed, or gave nothing without saying why: dial to tell whether
+   * the dependency is reachable at all.
    *
    * @param effect what the failure means, for example {@code backlog unknown}
    */
@@ -94,8 +98,8 @@ final class Dependency {
   }
 
   /**
-   * Decorates a latency source: a reading is an answer; no evidence or an exception is a failed read. The
-   * reading, and any exception, pass through unchanged.
+   * Decorates a latency source: a reading is an answer; no evidence or an exception is a failed
+   * read. The reading, and any exception, pass through unchanged.
    *
    * @param source the source that reads through this dependency; its failures are reported as
    *     {@code latency <name>: no evidence}
@@ -130,8 +134,8 @@ final class Dependency {
   }
 
   /**
-   * Decorates the receiver of backlog samples: a sample with counts is an answer, one without (the query
-   * failed) a failed read. The sample is passed on first, so the dial never delays it.
+   * Decorates the receiver of backlog samples: a sample with counts is an answer, one without (the
+   * query failed) a failed read. The sample is passed on first, so the dial never delays it.
    *
    * @param next receives every sample, as before
    * @return the decorated receiver
@@ -149,9 +153,9 @@ final class Dependency {
   }
 
   /**
-   * Decorates a health probe: healthy is an answer; unhealthy or an exception is a failed read (dialled, so
-   * an unhealthy job on a reachable API is not a network problem). The answer, and any exception, pass
-   * through unchanged.
+   * Decorates a health probe: healthy is an answer; unhealthy or an exception is a failed read
+   * (dialled, so an unhealthy job on a reachable API is not a network problem). The answer, and any
+   * exception, pass through unchanged.
    *
    * @param probe the probe that reads through this dependency
    * @return the decorated probe, with the same name

@@ -7,9 +7,9 @@ import java.util.Deque;
 
 /**
  * Records read per second, from the total at each {@code /status} request: over the span since the
- * newest earlier request at least {@link #WINDOW} ago (or the oldest one kept), so the figure neither
- * depends on how often operators ask nor drops to 0 between two quick requests. Before there is a span
- * of a second, the current activation's average. Thread-safe.
+ * newest earlier request at least {@link #WINDOW} ago (or the oldest one kept), so the figure
+ * neither depends on how often operators ask nor drops to 0 between two quick requests. Before
+ * there is a span of a second, the current activation's average. Thread-safe.
  */
 final class DrainRate {
   static final Duration WINDOW = Duration.ofSeconds(60);

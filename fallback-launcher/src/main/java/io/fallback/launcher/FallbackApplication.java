@@ -5,8 +5,8 @@ import io.fallback.core.HealthProbe;
 import io.fallback.core.LatencySource;
 import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
-import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeOverride;
+import io.fallback.core.mode.ModeState;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.LoopRunner;
 import io.fallback.core.supervisor.Scheduler;
@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * model-service processor, InfluxDB sink, supervisor and the status/metrics endpoint. This is what
  * {@code java -jar fallback-launcher.jar run} runs, and what tests and the drill start in-process.
  *
- * <p>{@link #close()} is the clean shutdown of SIGTERM: stop scheduling checks, let the batch in flight
- * finish or abandon it uncommitted, commit what was written, close clients with a timeout. Thread-safe.
+ * <p>{@link #close()} is the clean shutdown of SIGTERM: stop scheduling checks, let the batch in
+ * flight finish or abandon it uncommitted, commit what was written, close clients with a timeout.
+ * Thread-safe.
  */
 public final class FallbackApplication implements AutoCloseable {
 
@@ -65,7 +66,8 @@ public final class FallbackApplication implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private boolean closed;
 
-  private FallbackApplication(FallbackConfig config, Map<String, String> environment) throws IOException {
+  private FallbackApplication(FallbackConfig config, Map<String, String> environment)
+      throws IOException {
     ConfigLoader loader = new ConfigLoader(environment);
     config.warnings().forEach(w -> LOG.warn("Config: {}", w));
     InstantSource clock = InstantSource.system();
@@ -83,9 +85,7 @@ public final class FallbackApplication implements AutoCloseable {
     LatencySource latency = latencySource(config, kafka, influx, clock, dependencies);
     HealthProbe health = healthProbe(config, dependencies);
     ModelServiceClient model =
-        ModelServiceClient.of(
-            config.modelServiceSettings(),
-            spec.fieldNames());
+        ModelServiceClient.of(config.modelServiceSettings(), spec.fieldNames());
     resources.add(model);
     InfluxSink sink = InfluxSink.of(influx, spec);
     resources.add(sink);
@@ -112,22 +112,31 @@ public final class FallbackApplication implements AutoCloseable {
     FallbackSupervisor[] holder = new FallbackSupervisor[1];
     SeedLogListener seedLog =
         new SeedLogListener(
-            () -> holder[0] == null ? io.fallback.core.mode.Mode.PRIMARY : holder[0].state().mode());
+            () ->
+                holder[0] == null ? io.fallback.core.mode.Mode.PRIMARY : holder[0].state().mode());
     ActivationTracker tracker = new ActivationTracker(clock);
-    CompositeListener listener = new CompositeListener(
-        List.of(seedLog, metrics, tracker, new ReachabilityListener(dependencies.model(), dependencies.influx())));
+    CompositeListener listener =
+        new CompositeListener(
+            List.of(
+                seedLog,
+                metrics,
+                tracker,
+                new ReachabilityListener(dependencies.model(), dependencies.influx())));
     runner =
         LoopRunner.builder(
-            () ->
-                new FallbackLoop<>(
-                    deadLetters.attach(
-                        KafkaBatchSource.builder(kafka, spec).primaryProgress(progress).clock(clock).build()),
-                    new WindowStage(spec),
-                    processor,
-                    sink,
-                    listener,
-                    clock,
-                    loopSettings))
+                () ->
+                    new FallbackLoop<>(
+                        deadLetters.attach(
+                            KafkaBatchSource.builder(kafka, spec)
+                                .primaryProgress(progress)
+                                .clock(clock)
+                                .build()),
+                        new WindowStage(spec),
+                        processor,
+                        sink,
+                        listener,
+                        clock,
+                        loopSettings))
             .listener(listener)
             .clock(clock)
             .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
@@ -150,7 +159,9 @@ public final class FallbackApplication implements AutoCloseable {
     metrics.watchLoop(runner::status);
     KafkaBacklog backlog =
         KafkaBacklog.start(
-            kafka, clock, KafkaBacklog.interval(config.monitoring().checkInterval()),
+            kafka,
+            clock,
+            KafkaBacklog.interval(config.monitoring().checkInterval()),
             dependencies.kafka().watchBacklog(metrics::backlogSampled));
     resources.add(backlog);
     Optional<String> token =
@@ -194,12 +205,16 @@ public final class FallbackApplication implements AutoCloseable {
     }
   }
 
-  /** @return the bound port of the status endpoint */
+  /**
+   * @return the bound port of the status endpoint
+   */
   public int statusPort() {
     return status.port();
   }
 
-  /** @return the supervisor's current state */
+  /**
+   * @return the supervisor's current state
+   */
   public ModeState state() {
     return supervisor.state();
   }
@@ -214,7 +229,9 @@ public final class FallbackApplication implements AutoCloseable {
     return supervisor.override(override);
   }
 
-  /** @return the metrics registry (Prometheus) */
+  /**
+   * @return the metrics registry (Prometheus)
+   */
   public PrometheusMeterRegistry registry() {
     return registry;
   }
@@ -232,7 +249,9 @@ public final class FallbackApplication implements AutoCloseable {
     LOG.info("Shutting down...");
     supervisor.close();
     if (!runner.close(CLOSE_TIMEOUT)) {
-      LOG.warn("Fallback processor did not stop within {}; abandoning its batch uncommitted", CLOSE_TIMEOUT);
+      LOG.warn(
+          "Fallback processor did not stop within {}; abandoning its batch uncommitted",
+          CLOSE_TIMEOUT);
     }
     status.close();
     scheduler.shutdownNow();
@@ -253,7 +272,10 @@ public final class FallbackApplication implements AutoCloseable {
   }
 
   private LatencySource latencySource(
-      FallbackConfig config, KafkaSourceSettings kafka, InfluxSettings influx, InstantSource clock,
+      FallbackConfig config,
+      KafkaSourceSettings kafka,
+      InfluxSettings influx,
+      InstantSource clock,
       Dependencies dependencies) {
     MonitoringConfig.LatencyMeasure choice = config.monitoring().latencySource();
     List<LatencySource> sources = new ArrayList<>();
@@ -263,12 +285,14 @@ public final class FallbackApplication implements AutoCloseable {
       sources.add(dependencies.kafka().watch(lag));
     }
     if (choice.usesInfluxFreshness()) {
-      // idle guard (DESIGN section 10): the age counts only while the topic holds input newer than the
-      // primary's newest point
+      // idle guard (DESIGN section 10): the age counts only while the topic holds input newer than
+      // the primary's newest point
       GroupBacklog topic = GroupBacklog.of(kafka, config.monitoring().probeTimeout());
       resources.add(topic);
       sources.add(
-          dependencies.influx().watch(InfluxFreshnessLatencySource.of(influx, clock, topic::newestRecordTime)));
+          dependencies
+              .influx()
+              .watch(InfluxFreshnessLatencySource.of(influx, clock, topic::newestRecordTime)));
     }
     return sources.size() == 1 ? sources.get(0) : new WorstLatency(sources);
   }
@@ -304,8 +328,8 @@ public final class FallbackApplication implements AutoCloseable {
   }
 
   /**
-   * The batch size, capped so that one batch of records fits the memory bound
-   * (n_workers x memory_limit), at an estimated 1 KiB per decoded record in flight.
+   * The batch size, capped so that one batch of records fits the memory bound (n_workers x
+   * memory_limit), at an estimated 1 KiB per decoded record in flight.
    */
   static int batchSize(FallbackConfig config) {
     int configured = config.processing().batchSize();
@@ -313,7 +337,9 @@ public final class FallbackApplication implements AutoCloseable {
     if (configured > cap) {
       LOG.warn(
           "processing.batch_size {} exceeds what dask.memory_limit allows ({} records); using {}",
-          configured, cap, cap);
+          configured,
+          cap,
+          cap);
       return (int) cap;
     }
     return configured;

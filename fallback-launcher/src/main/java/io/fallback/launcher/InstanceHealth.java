@@ -14,14 +14,15 @@ import java.util.Objects;
  * instance knows at one moment (no I/O, no clock of its own).
  *
  * <ul>
- *   <li><b>live</b>: the process runs and so do its checks. Down when the checks have stalled: no check
- *       completed for {@value #STALLED_CHECKS} check intervals plus the probe timeout (a check always
- *       completes within the probe timeout, hung probes included), counted from the start before the
- *       first check.</li>
- *   <li><b>ready</b>: the instance can do its job. Down when the checks have stalled; in fallback mode,
- *       when the loop is failing (it could not start, or crashed and waits for its retry); and in
- *       fallback mode, when it is not progressing: no batch read for longer than the progress bound
- *       while records are unread, or while the backlog is unknown (Kafka does not answer).</li>
+ *   <li><b>live</b>: the process runs and so do its checks. Down when the checks have stalled: no
+ *       check completed for {@value #STALLED_CHECKS} check intervals plus the probe timeout (a
+ *       check always completes within the probe timeout, hung probes included), counted from the
+ *       start before the first check.
+ *   <li><b>ready</b>: the instance can do its job. Down when the checks have stalled; in fallback
+ *       mode, when the loop is failing (it could not start, or crashed and waits for its retry);
+ *       and in fallback mode, when it is not progressing: no batch read for longer than the
+ *       progress bound while records are unread, or while the backlog is unknown (Kafka does not
+ *       answer).
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -29,12 +30,15 @@ import java.util.Objects;
 final class InstanceHealth {
 
   /**
-   * How long the fallback may read nothing while records wait before it is not ready: the default of
-   * {@code server.ready_progress_seconds}.
+   * How long the fallback may read nothing while records wait before it is not ready: the default
+   * of {@code server.ready_progress_seconds}.
    */
   static final Duration DEFAULT_PROGRESS_BOUND = Duration.ofMinutes(5);
 
-  /** Check intervals without a completed check (plus the probe timeout) after which checks have stalled. */
+  /**
+   * Check intervals without a completed check (plus the probe timeout) after which checks have
+   * stalled.
+   */
   static final int STALLED_CHECKS = 3;
 
   /**
@@ -63,8 +67,8 @@ final class InstanceHealth {
    *
    * @param checkInterval {@code monitoring.check_interval_seconds}
    * @param probeTimeout {@code monitoring.probe_timeout_seconds}
-   * @param progressBound how long the fallback may read nothing while records wait
-   *     ({@link #DEFAULT_PROGRESS_BOUND})
+   * @param progressBound how long the fallback may read nothing while records wait ({@link
+   *     #DEFAULT_PROGRESS_BOUND})
    * @throws IllegalArgumentException for a non-positive duration
    */
   InstanceHealth(Duration checkInterval, Duration probeTimeout, Duration progressBound) {
@@ -82,7 +86,9 @@ final class InstanceHealth {
     }
   }
 
-  /** @return how long without a completed check means the checks have stalled */
+  /**
+   * @return how long without a completed check means the checks have stalled
+   */
   Duration stalledAfter() {
     return stalledAfter;
   }
@@ -111,7 +117,11 @@ final class InstanceHealth {
    * @return the verdict
    */
   Verdict ready(
-      Instant now, Mode mode, FallbackActivity.Status loop, ActivationTracker.Snapshot events, Backlog.Sample backlog) {
+      Instant now,
+      Mode mode,
+      FallbackActivity.Status loop,
+      ActivationTracker.Snapshot events,
+      Backlog.Sample backlog) {
     List<String> reasons = new ArrayList<>();
     stalled(now, events, reasons);
     if (mode == Mode.FALLBACK && loop.state() == FallbackActivity.State.FAILING) {
@@ -140,8 +150,13 @@ final class InstanceHealth {
             backlog.counts().isPresent()
                 ? backlog.counts().get().unread() + " records are unread"
                 : "the backlog is unknown ("
-                    + backlog.sampledAt()
-                        .map(at -> "Kafka has not answered for " + seconds(Duration.between(at, now)) + " s")
+                    + backlog
+                        .sampledAt()
+                        .map(
+                            at ->
+                                "Kafka has not answered for "
+                                    + seconds(Duration.between(at, now))
+                                    + " s")
                         .orElse("Kafka has not answered yet")
                     + ")";
         reasons.add(

@@ -15,11 +15,12 @@ import java.time.format.DateTimeFormatter;
  * {"@timestamp":"2025-03-01T12:00:00.123Z","level":"WARN","logger_name":"io.fallback","thread_name":"fallback-supervisor","message":"Latency violation 1/3: 312.45s > 300s"}
  * }</pre>
  *
- * <p>The field names are those of logstash-logback-encoder, which Elasticsearch, Loki and Datadog pipelines
- * read without mapping: {@code @timestamp} (ISO-8601 in UTC, milliseconds), {@code level},
- * {@code logger_name}, {@code thread_name}, {@code message}, and {@code stack_trace} when the event carries
- * an exception: the whole trace as one JSON string, so a trace never spans several lines. Logback's own
- * {@code JsonEncoder} writes the time as epoch milliseconds and the trace as nested objects.
+ * <p>The field names are those of logstash-logback-encoder, which Elasticsearch, Loki and Datadog
+ * pipelines read without mapping: {@code @timestamp} (ISO-8601 in UTC, milliseconds), {@code
+ * level}, {@code logger_name}, {@code thread_name}, {@code message}, and {@code stack_trace} when
+ * the event carries an exception: the whole trace as one JSON string, so a trace never spans
+ * several lines. Logback's own {@code JsonEncoder} writes the time as epoch milliseconds and the
+ * trace as nested objects.
  *
  * <p>Thread-safe: Logback may call {@link #doLayout} from any thread; the method keeps no state.
  */

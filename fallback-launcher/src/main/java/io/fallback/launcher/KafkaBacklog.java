@@ -17,12 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Samples how far behind the fallback group is ({@link GroupBacklog}) on its own daemon thread,
- * {@code fallback-backlog}, every {@link #interval(Duration) check interval} (at most
- * {@link #MAX_INTERVAL}), so that neither a scrape of {@code /metrics} nor a {@code GET /status} ever waits
- * for Kafka: they read {@link #latest()}. A query takes up to three admin requests of 5 s each when Kafka
- * does not answer; the next one starts an interval after the previous one ended, so queries never pile up.
- * A failed query makes the counts unknown (empty) until one succeeds again; {@code sampledAt} keeps the
- * time of the last success.
+ * {@code fallback-backlog}, every {@link #interval(Duration) check interval} (at most {@link
+ * #MAX_INTERVAL}), so that neither a scrape of {@code /metrics} nor a {@code GET /status} ever
+ * waits for Kafka: they read {@link #latest()}. A query takes up to three admin requests of 5 s
+ * each when Kafka does not answer; the next one starts an interval after the previous one ended, so
+ * queries never pile up. A failed query makes the counts unknown (empty) until one succeeds again;
+ * {@code sampledAt} keeps the time of the last success.
  *
  * <p>The thread is created here and shut down by {@link #close()}. Thread-safe.
  */
@@ -54,7 +54,10 @@ final class KafkaBacklog implements AutoCloseable, Backlog {
    * @return the running sampler
    */
   static KafkaBacklog start(
-      KafkaSourceSettings settings, InstantSource clock, Duration interval, Consumer<Sample> onSample) {
+      KafkaSourceSettings settings,
+      InstantSource clock,
+      Duration interval,
+      Consumer<Sample> onSample) {
     GroupBacklog backlog = GroupBacklog.of(settings, REQUEST_TIMEOUT);
     return new KafkaBacklog(
         backlog::fetch,
@@ -88,7 +91,8 @@ final class KafkaBacklog implements AutoCloseable, Backlog {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.onSample = Objects.requireNonNull(onSample, "onSample");
     if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("backlog sampling interval must be > 0, but was " + interval);
+      throw new IllegalArgumentException(
+          "backlog sampling interval must be > 0, but was " + interval);
     }
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
@@ -100,16 +104,21 @@ final class KafkaBacklog implements AutoCloseable, Backlog {
             });
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.thread = executor;
-    thread.scheduleWithFixedDelay(this::sampleSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(
+        this::sampleSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** @return the latest sample, at once */
+  /**
+   * @return the latest sample, at once
+   */
   @Override
   public Sample latest() {
     return latest;
   }
 
-  /** @return how many queries have started (for tests) */
+  /**
+   * @return how many queries have started (for tests)
+   */
   long queries() {
     return queries.get();
   }

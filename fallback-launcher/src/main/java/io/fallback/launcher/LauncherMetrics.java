@@ -12,12 +12,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.InstantSource;
 
 /**
- * Every meter {@code GET /metrics} exposes, in one registry: the processor's own ({@link MetricsListener},
- * {@link DeadLetterMetrics}) and the JVM's and the process's through Micrometer's binders (memory, GC,
- * threads, class loading, CPU, uptime, open files). The application and the metrics reference test build
- * it the same way.
+ * Every meter {@code GET /metrics} exposes, in one registry: the processor's own ({@link
+ * MetricsListener}, {@link DeadLetterMetrics}) and the JVM's and the process's through Micrometer's
+ * binders (memory, GC, threads, class loading, CPU, uptime, open files). The application and the
+ * metrics reference test build it the same way.
  *
- * <p>{@link #close()} closes the GC binder (it listens to JMX notifications) and the registry. Thread-safe.
+ * <p>{@link #close()} closes the GC binder (it listens to JMX notifications) and the registry.
+ * Thread-safe.
  */
 final class LauncherMetrics implements AutoCloseable {
 
@@ -45,17 +46,23 @@ final class LauncherMetrics implements AutoCloseable {
     deadLetters = new DeadLetterMetrics(registry);
   }
 
-  /** @return the Prometheus registry that {@code /metrics} scrapes */
+  /**
+   * @return the Prometheus registry that {@code /metrics} scrapes
+   */
   PrometheusMeterRegistry registry() {
     return registry;
   }
 
-  /** @return the listener that turns core events into meters */
+  /**
+   * @return the listener that turns core events into meters
+   */
   MetricsListener events() {
     return events;
   }
 
-  /** @return the dead-letter counters */
+  /**
+   * @return the dead-letter counters
+   */
   DeadLetterMetrics deadLetters() {
     return deadLetters;
   }

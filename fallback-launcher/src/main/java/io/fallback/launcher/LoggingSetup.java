@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the {@code logging} section to Logback, once at start, over what the Logback file set: the root
- * level ({@code logging.level}) and each named logger's ({@code logging.levels}). A level set for a package
- * applies to the loggers below it that have none of their own, as in a Logback file. Only the launcher picks
- * Logback; when SLF4J is bound to something else the section is reported as not applied.
+ * Applies the {@code logging} section to Logback, once at start, over what the Logback file set:
+ * the root level ({@code logging.level}) and each named logger's ({@code logging.levels}). A level
+ * set for a package applies to the loggers below it that have none of their own, as in a Logback
+ * file. Only the launcher picks Logback; when SLF4J is bound to something else the section is
+ * reported as not applied.
  *
  * <p>Stateless; call it from the thread that starts the application.
  */
@@ -27,8 +28,10 @@ final class LoggingSetup {
   /**
    * Sets the levels the configuration names; does nothing when it names none.
    *
-   * @param config the {@code logging} section, validated (every level one of {@link LoggingConfig#LEVELS})
-   * @return whether the levels were applied (false when nothing was set or SLF4J is not bound to Logback)
+   * @param config the {@code logging} section, validated (every level one of {@link
+   *     LoggingConfig#LEVELS})
+   * @return whether the levels were applied (false when nothing was set or SLF4J is not bound to
+   *     Logback)
    */
   static boolean apply(LoggingConfig config) {
     return apply(config, LoggerFactory.getILoggerFactory());
@@ -47,19 +50,26 @@ final class LoggingSetup {
       return false;
     }
     if (!(factory instanceof LoggerContext context)) {
-      LOG.warn("logging.level and logging.levels are not applied: SLF4J is bound to {}, not Logback",
+      LOG.warn(
+          "logging.level and logging.levels are not applied: SLF4J is bound to {}, not Logback",
           factory.getClass().getName());
       return false;
     }
     List<String> applied = new ArrayList<>();
-    config.level().ifPresent(level -> {
-      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, null));
-      applied.add("root " + level);
-    });
-    config.levels().forEach((logger, level) -> {
-      context.getLogger(logger).setLevel(Level.toLevel(level, null));
-      applied.add(logger + " " + level);
-    });
+    config
+        .level()
+        .ifPresent(
+            level -> {
+              context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, null));
+              applied.add("root " + level);
+            });
+    config
+        .levels()
+        .forEach(
+            (logger, level) -> {
+              context.getLogger(logger).setLevel(Level.toLevel(level, null));
+              applied.add(logger + " " + level);
+            });
     LOG.info("Log levels from the configuration: {}", String.join(", ", applied));
     return true;
   }

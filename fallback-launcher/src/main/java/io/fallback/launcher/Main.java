@@ -21,14 +21,14 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * The command line: {@code run}, {@code validate}, {@code status}, {@code force-fallback},
- * {@code force-primary}, {@code auto}. Exit codes: 0 success, 1 failure (unreachable service, refused
+ * The command line: {@code run}, {@code validate}, {@code status}, {@code force-fallback}, {@code
+ * force-primary}, {@code auto}. Exit codes: 0 success, 1 failure (unreachable service, refused
  * request), 2 invalid configuration or usage.
  */
 @Command(
@@ -74,7 +74,12 @@ public final class Main implements Callable<Integer> {
    * @param args the arguments
    */
   public static void main(String[] args) {
-    int code = execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    int code =
+        execute(
+            args,
+            System.getenv(),
+            new PrintWriter(System.out, true),
+            new PrintWriter(System.err, true));
     if (!Launcher.shuttingDown) {
       // System.exit during shutdown hooks would block forever; the JVM is already exiting then
       System.exit(code);
@@ -90,19 +95,29 @@ public final class Main implements Callable<Integer> {
    * @param err standard error
    * @return the exit code
    */
-  public static int execute(String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
+  public static int execute(
+      String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
     Main main = new Main();
     main.environment = environment;
     CommandLine cli = new CommandLine(main);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(
-        e -> e instanceof ConfigException || e instanceof CommandLine.ParameterException ? INVALID : FAILED);
+        e ->
+            e instanceof ConfigException || e instanceof CommandLine.ParameterException
+                ? INVALID
+                : FAILED);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof ConfigException c) {
-            commandLine.getErr().println("Invalid configuration (" + c.errors().size() + " problem"
-                + (c.errors().size() == 1 ? "" : "s") + "):");
+            commandLine
+                .getErr()
+                .println(
+                    "Invalid configuration ("
+                        + c.errors().size()
+                        + " problem"
+                        + (c.errors().size() == 1 ? "" : "s")
+                        + "):");
             c.errors().forEach(m -> commandLine.getErr().println("  " + m));
             return INVALID;
           }
@@ -131,11 +146,17 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the monitor and, when needed, the fallback processor.")
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Run the monitor and, when needed, the fallback processor.")
   static final class Run implements Callable<Integer> {
     @ParentCommand Main main;
 
-    @Option(names = {"-c", "--config"}, required = true, description = "YAML configuration (the seed's config.yaml works).")
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        description = "YAML configuration (the seed's config.yaml works).")
     Path config;
 
     @Override
@@ -145,19 +166,30 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check the configuration, then that Kafka, InfluxDB, Flink and the model service answer.")
+  @Command(
+      name = "validate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check the configuration, then that Kafka, InfluxDB, Flink and the model service answer.")
   static final class Validate implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, description = "YAML configuration.")
+    @Option(
+        names = {"-c", "--config"},
+        required = true,
+        description = "YAML configuration.")
     Path config;
 
     @Option(names = "--offline", description = "Check the configuration only.")
     boolean offline;
 
-    @Option(names = "--only", split = ",", paramLabel = "DEPENDENCY",
-        description = "Check only these dependencies: kafka, influxdb, flink, ml_service (default: all).")
+    @Option(
+        names = "--only",
+        split = ",",
+        paramLabel = "DEPENDENCY",
+        description =
+            "Check only these dependencies: kafka, influxdb, flink, ml_service (default: all).")
     List<String> only;
 
     @Override
@@ -165,8 +197,12 @@ public final class Main implements Callable<Integer> {
       List<String> checked = only == null ? Connectivity.DEPENDENCIES : only;
       for (String name : checked) {
         if (!Connectivity.DEPENDENCIES.contains(name)) {
-          throw new ConfigException(List.of("--only: unknown dependency '" + name + "'; known: "
-              + String.join(", ", Connectivity.DEPENDENCIES)));
+          throw new ConfigException(
+              List.of(
+                  "--only: unknown dependency '"
+                      + name
+                      + "'; known: "
+                      + String.join(", ", Connectivity.DEPENDENCIES)));
         }
       }
       FallbackConfig cfg = main.load(config);
@@ -176,7 +212,8 @@ public final class Main implements Callable<Integer> {
       if (offline) {
         return OK;
       }
-      List<String> problems = Connectivity.check(cfg, new ConfigLoader(main.environment), out, Set.copyOf(checked));
+      List<String> problems =
+          Connectivity.check(cfg, new ConfigLoader(main.environment), out, Set.copyOf(checked));
       problems.forEach(p -> out.println("unreachable: " + p));
       return problems.isEmpty() ? OK : FAILED;
     }
@@ -187,13 +224,21 @@ public final class Main implements Callable<Integer> {
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
-    @Option(names = "--url", description = "Endpoint of the running instance (default: from --config, else http://127.0.0.1:8099).")
+    @Option(
+        names = "--url",
+        description =
+            "Endpoint of the running instance (default: from --config, else http://127.0.0.1:8099).")
     String url;
 
-    @Option(names = {"-c", "--config"}, description = "YAML configuration of the running instance.")
+    @Option(
+        names = {"-c", "--config"},
+        description = "YAML configuration of the running instance.")
     Path config;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        defaultValue = "10",
         description = "How long to wait for the answer (default: ${DEFAULT-VALUE} s).")
     double timeoutSeconds;
 
@@ -223,19 +268,39 @@ public final class Main implements Callable<Integer> {
       try {
         response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
       } catch (HttpConnectTimeoutException e) {
-        return failed("no fallback instance answered at " + base + " within 5 s (connect timed out);"
-            + " check --url or --config");
+        return failed(
+            "no fallback instance answered at "
+                + base
+                + " within 5 s (connect timed out);"
+                + " check --url or --config");
       } catch (HttpTimeoutException e) {
-        return failed(method.equals("GET")
-            ? "the request to " + base + path + " timed out after " + timeoutSeconds + " s; the instance may be overloaded"
-            : "the request to " + base + path + " timed out after " + timeoutSeconds + " s; the change may still have been"
-                + " applied: check 'fallback-launcher status'");
+        return failed(
+            method.equals("GET")
+                ? "the request to "
+                    + base
+                    + path
+                    + " timed out after "
+                    + timeoutSeconds
+                    + " s; the instance may be overloaded"
+                : "the request to "
+                    + base
+                    + path
+                    + " timed out after "
+                    + timeoutSeconds
+                    + " s; the change may still have been"
+                    + " applied: check 'fallback-launcher status'");
       } catch (ConnectException e) {
-        return failed("no fallback instance at " + base + ": connection refused; is it running, and is"
-            + " --url (or server.bind/server.port of --config) right?");
+        return failed(
+            "no fallback instance at "
+                + base
+                + ": connection refused; is it running, and is"
+                + " --url (or server.bind/server.port of --config) right?");
       } catch (IOException e) {
-        return failed("cannot reach the fallback instance at " + base + ": "
-            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        return failed(
+            "cannot reach the fallback instance at "
+                + base
+                + ": "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(response.body());
@@ -253,16 +318,22 @@ public final class Main implements Callable<Integer> {
 
     int setMode(String mode) throws Exception {
       String env = tokenEnv();
-      Optional<String> token = Optional.ofNullable(main.environment.get(env)).filter(t -> !t.isBlank());
+      Optional<String> token =
+          Optional.ofNullable(main.environment.get(env)).filter(t -> !t.isBlank());
       if (token.isEmpty()) {
-        spec.commandLine().getErr().println("Set " + env + " to the admin token of the running instance.");
+        spec.commandLine()
+            .getErr()
+            .println("Set " + env + " to the admin token of the running instance.");
         return FAILED;
       }
       return request("POST", "/mode?mode=" + mode, token);
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the mode, last check and last transition of a running instance.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Show the mode, last check and last transition of a running instance.")
   static final class Status extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -270,7 +341,10 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "force-fallback", mixinStandardHelpOptions = true, description = "Force fallback mode on a running instance (needs the admin token).")
+  @Command(
+      name = "force-fallback",
+      mixinStandardHelpOptions = true,
+      description = "Force fallback mode on a running instance (needs the admin token).")
   static final class ForceFallback extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -278,7 +352,10 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "force-primary", mixinStandardHelpOptions = true, description = "Force primary mode on a running instance (needs the admin token).")
+  @Command(
+      name = "force-primary",
+      mixinStandardHelpOptions = true,
+      description = "Force primary mode on a running instance (needs the admin token).")
   static final class ForcePrimary extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -286,7 +363,10 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "auto", mixinStandardHelpOptions = true, description = "Return a running instance to automatic mode (needs the admin token).")
+  @Command(
+      name = "auto",
+      mixinStandardHelpOptions = true,
+      description = "Return a running instance to automatic mode (needs the admin token).")
   static final class Auto extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {

@@ -29,11 +29,11 @@ import java.util.function.Supplier;
  * lists every one with its HELP text ({@code MetricsReferenceTest} keeps it true).
  *
  * <p>Conventions: label values are the lower-case form of the words {@code /status} shows (modes,
- * transition causes, stages); every counter series is present from the start at 0; a value that is not
- * known is absent, never a sentinel such as -1 ({@code fallback_primary_latency_seconds} without latency
- * evidence, the backlog gauges while Kafka does not answer). Nothing here makes a remote call while
- * scraped: the backlog arrives from a sampler ({@link #backlogSampled}), the check's values with the
- * check ({@link #checkCompleted}).
+ * transition causes, stages); every counter series is present from the start at 0; a value that is
+ * not known is absent, never a sentinel such as -1 ({@code fallback_primary_latency_seconds}
+ * without latency evidence, the backlog gauges while Kafka does not answer). Nothing here makes a
+ * remote call while scraped: the backlog arrives from a sampler ({@link #backlogSampled}), the
+ * check's values with the check ({@link #checkCompleted}).
  *
  * <p>Thread-safe.
  */
@@ -72,7 +72,8 @@ final class MetricsListener implements FallbackListener {
     this.clock = clock;
     recordsIn =
         Counter.builder("fallback_records_in")
-            .description("records read from Kafka by the fallback (its drain rate is the rate of this counter)")
+            .description(
+                "records read from Kafka by the fallback (its drain rate is the rate of this counter)")
             .register(registry);
     windows =
         Counter.builder("fallback_windows_emitted")
@@ -100,7 +101,8 @@ final class MetricsListener implements FallbackListener {
     for (Stage stage : Stage.values()) {
       batchFailure(lower(stage));
     }
-    ERROR_STAGES.forEach(this::error); // registered at 0, so an alert on an increase sees the first error
+    ERROR_STAGES.forEach(
+        this::error); // registered at 0, so an alert on an increase sees the first error
     backlogRecords =
         MultiGauge.builder("fallback_backlog_records")
             .description(
@@ -116,7 +118,10 @@ final class MetricsListener implements FallbackListener {
             .register(registry);
   }
 
-  /** The transitions {@code ModeStateMachine} makes: to fallback on latency, health or by hand; back on recovery or by hand. */
+  /**
+   * The transitions {@code ModeStateMachine} makes: to fallback on latency, health or by hand; back
+   * on recovery or by hand.
+   */
   private static boolean possible(Mode to, Cause cause) {
     return switch (cause) {
       case MANUAL -> true;
@@ -151,7 +156,8 @@ final class MetricsListener implements FallbackListener {
         s ->
             Counter.builder("fallback_errors")
                 .tag("stage", s)
-                .description("failures, each also logged once: activation, loop, probe, check, or a held batch's stage")
+                .description(
+                    "failures, each also logged once: activation, loop, probe, check, or a held batch's stage")
                 .register(registry));
   }
 
@@ -161,13 +167,14 @@ final class MetricsListener implements FallbackListener {
         s ->
             Counter.builder("fallback_batch_failures")
                 .tag("stage", s)
-                .description("failed attempts of a held batch by stage (open, poll, process, write, commit); the batch is retried")
+                .description(
+                    "failed attempts of a held batch by stage (open, poll, process, write, commit); the batch is retried")
                 .register(registry));
   }
 
   /**
-   * Registers the mode state set {@code fallback_mode{mode}} and the check counters
-   * {@code fallback_violations} and {@code fallback_recoveries}.
+   * Registers the mode state set {@code fallback_mode{mode}} and the check counters {@code
+   * fallback_violations} and {@code fallback_recoveries}.
    *
    * @param state the supervisor's current state; must answer at once
    */
@@ -175,16 +182,19 @@ final class MetricsListener implements FallbackListener {
     for (Mode mode : Mode.values()) {
       Gauge.builder("fallback_mode", state, s -> s.get().mode() == mode ? 1 : 0)
           .tag("mode", lower(mode))
-          .description("1 for the current mode (primary: the primary processes; fallback: this processor does), 0 for the other")
+          .description(
+              "1 for the current mode (primary: the primary processes; fallback: this processor does), 0 for the other")
           .strongReference(true)
           .register(registry);
     }
     Gauge.builder("fallback_violations", state, s -> s.get().violations())
-        .description("consecutive violating checks in primary mode (fallback after monitoring.consecutive_violations)")
+        .description(
+            "consecutive violating checks in primary mode (fallback after monitoring.consecutive_violations)")
         .strongReference(true)
         .register(registry);
     Gauge.builder("fallback_recoveries", state, s -> s.get().recoveries())
-        .description("consecutive recovered checks in fallback mode (primary after monitoring.consecutive_recoveries)")
+        .description(
+            "consecutive recovered checks in fallback mode (primary after monitoring.consecutive_recoveries)")
         .strongReference(true)
         .register(registry);
   }
@@ -198,16 +208,17 @@ final class MetricsListener implements FallbackListener {
     for (FallbackActivity.State state : FallbackActivity.State.values()) {
       Gauge.builder("fallback_loop_state", loop, l -> l.get().state() == state ? 1 : 0)
           .tag("state", lower(state))
-          .description("1 for the fallback loop's current state (running, failing, stopped, not_started), 0 for the others")
+          .description(
+              "1 for the fallback loop's current state (running, failing, stopped, not_started), 0 for the others")
           .strongReference(true)
           .register(registry);
     }
   }
 
   /**
-   * Updates the backlog gauges from a sample: {@code fallback_backlog_records{state}} and
-   * {@code fallback_commit_lag_records} when the counts are known, absent otherwise, and
-   * {@code fallback_backlog_sample_age_seconds} from the first successful sample on.
+   * Updates the backlog gauges from a sample: {@code fallback_backlog_records{state}} and {@code
+   * fallback_commit_lag_records} when the counts are known, absent otherwise, and {@code
+   * fallback_backlog_sample_age_seconds} from the first successful sample on.
    *
    * @param sample the sampler's latest sample
    */
@@ -227,7 +238,10 @@ final class MetricsListener implements FallbackListener {
     sample.sampledAt().ifPresent(at -> backlogSampledAt = at);
     if (backlogAge == null && backlogSampledAt != null) {
       backlogAge =
-          Gauge.builder("fallback_backlog_sample_age_seconds", this, m -> m.secondsSince(m.backlogSampledAt))
+          Gauge.builder(
+                  "fallback_backlog_sample_age_seconds",
+                  this,
+                  m -> m.secondsSince(m.backlogSampledAt))
               .description(
                   "seconds since the backlog was last read from Kafka (sampled every check interval, at most"
                       + " 15 s; grows while Kafka does not answer)")
@@ -237,20 +251,24 @@ final class MetricsListener implements FallbackListener {
   }
 
   private double secondsSince(Instant at) {
-    return at == null ? Double.NaN : Math.max(0, Duration.between(at, clock.instant()).toMillis() / 1000.0);
+    return at == null
+        ? Double.NaN
+        : Math.max(0, Duration.between(at, clock.instant()).toMillis() / 1000.0);
   }
 
   /**
-   * Records what the check was based on: {@code fallback_primary_latency_seconds} (absent when the check
-   * had no latency evidence) and {@code fallback_primary_healthy}.
+   * Records what the check was based on: {@code fallback_primary_latency_seconds} (absent when the
+   * check had no latency evidence) and {@code fallback_primary_healthy}.
    */
   @Override
-  public synchronized void checkCompleted(Observation observation, CheckVerdict verdict, ModeState state) {
+  public synchronized void checkCompleted(
+      Observation observation, CheckVerdict verdict, ModeState state) {
     primaryHealthy = observation.health().isHealthy() ? 1 : 0;
     if (primaryHealth == null) {
       primaryHealth =
           Gauge.builder("fallback_primary_healthy", this, m -> m.primaryHealthy)
-              .description("the health probe's verdict at the last check: 1 healthy, 0 unhealthy (absent before the first check)")
+              .description(
+                  "the health probe's verdict at the last check: 1 healthy, 0 unhealthy (absent before the first check)")
               .strongReference(true)
               .register(registry);
     }

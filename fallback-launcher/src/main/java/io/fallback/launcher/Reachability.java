@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the launcher says about one remote dependency (Kafka, InfluxDB, the Flink REST API, the model service)
- * that cannot be reached: one WARN line when it becomes unreachable, then at most one line per interval while
- * it stays so, and one INFO line when it answers again.
+ * What the launcher says about one remote dependency (Kafka, InfluxDB, the Flink REST API, the
+ * model service) that cannot be reached: one WARN line when it becomes unreachable, then at most
+ * one line per interval while it stays so, and one INFO line when it answers again.
  *
  * <pre>
  * Kafka at 127.0.0.1:9092 unreachable: connection refused (latency kafka_lag: no evidence)
@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * Kafka at 127.0.0.1:9092 reachable again after 47 s
  * </pre>
  *
- * <p>The reads that go through a dependency report here ({@link Dependency}); this class only decides what
- * to say and when. The interval is checked when the next failure arrives, not by a timer, so tests drive it
- * with a fake clock. Client libraries' own repeated warnings ({@code org.apache.kafka}) are held back by the
- * Logback configuration; this line replaces them.
+ * <p>The reads that go through a dependency report here ({@link Dependency}); this class only
+ * decides what to say and when. The interval is checked when the next failure arrives, not by a
+ * timer, so tests drive it with a fake clock. Client libraries' own repeated warnings ({@code
+ * org.apache.kafka}) are held back by the Logback configuration; this line replaces them.
  *
  * <p>Thread-safe: reports arrive from probe threads, the backlog sampler and the fallback loop.
  */
@@ -46,7 +46,8 @@ final class Reachability {
   /**
    * A reporter for one dependency.
    *
-   * @param dependency what and where, as the lines name it, for example {@code Kafka at 127.0.0.1:9092}
+   * @param dependency what and where, as the lines name it, for example {@code Kafka at
+   *     127.0.0.1:9092}
    * @param clock the application's clock
    * @param interval the least time between two "unreachable" lines, positive
    * @throws IllegalArgumentException if the interval is not positive
@@ -61,17 +62,20 @@ final class Reachability {
     this.interval = interval;
   }
 
-  /** @return what and where, for example {@code Kafka at 127.0.0.1:9092} */
+  /**
+   * @return what and where, for example {@code Kafka at 127.0.0.1:9092}
+   */
   String dependency() {
     return dependency;
   }
 
   /**
-   * A read could not reach the dependency. Logs at once when it was reachable before; otherwise counts the
-   * failure and logs when the interval since the last line has passed.
+   * A read could not reach the dependency. Logs at once when it was reachable before; otherwise
+   * counts the failure and logs when the interval since the last line has passed.
    *
    * @param reason why, in a few words, for example {@code connection refused}
-   * @param effect what the failure means for the launcher, for example {@code latency kafka_lag: no evidence}
+   * @param effect what the failure means for the launcher, for example {@code latency kafka_lag: no
+   *     evidence}
    */
   synchronized void unreachable(String reason, String effect) {
     Objects.requireNonNull(reason, "reason");
@@ -88,9 +92,14 @@ final class Reachability {
     failuresSinceLine++;
     effectsSinceLine.add(effect);
     if (Duration.between(lastLine, now).compareTo(interval) >= 0) {
-      LOG.warn("{} unreachable for {} s: {} ({}; {} failure{} since the last line)",
-          dependency, Duration.between(unreachableSince, now).toSeconds(), reason,
-          String.join("; ", effectsSinceLine), failuresSinceLine, failuresSinceLine == 1 ? "" : "s");
+      LOG.warn(
+          "{} unreachable for {} s: {} ({}; {} failure{} since the last line)",
+          dependency,
+          Duration.between(unreachableSince, now).toSeconds(),
+          reason,
+          String.join("; ", effectsSinceLine),
+          failuresSinceLine,
+          failuresSinceLine == 1 ? "" : "s");
       lastLine = now;
       failuresSinceLine = 0;
       effectsSinceLine.clear();
@@ -110,7 +119,9 @@ final class Reachability {
     effectsSinceLine.clear();
   }
 
-  /** @return whether the last report was a failure */
+  /**
+   * @return whether the last report was a failure
+   */
   synchronized boolean isUnreachable() {
     return unreachableSince != null;
   }

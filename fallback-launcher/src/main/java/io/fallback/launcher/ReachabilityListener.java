@@ -5,11 +5,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The fallback loop's calls to the model service and to InfluxDB, reported to their {@link Dependency}: a
- * batch whose model calls or write failed because the connection could not be made makes that dependency
- * unreachable; a batch processed or written makes it reachable. Failures of another kind (an HTTP 500, a
- * rejected point) are not about reaching the dependency and are left to the loop's own lines
- * ({@code Error calling ML service: ...}).
+ * The fallback loop's calls to the model service and to InfluxDB, reported to their {@link
+ * Dependency}: a batch whose model calls or write failed because the connection could not be made
+ * makes that dependency unreachable; a batch processed or written makes it reachable. Failures of
+ * another kind (an HTTP 500, a rejected point) are not about reaching the dependency and are left
+ * to the loop's own lines ({@code Error calling ML service: ...}).
  *
  * <p>Thread-safe; never blocks (no dial on the loop's thread).
  */
@@ -31,7 +31,8 @@ final class ReachabilityListener implements FallbackListener {
       case PROCESS -> model.callFailed(cause, HELD);
       case WRITE -> influx.callFailed(cause, HELD);
       default -> {
-        // Kafka's consumer does not fail on an unreachable broker; the latency and backlog reads report it
+        // Kafka's consumer does not fail on an unreachable broker; the latency and backlog reads
+        // report it
       }
     }
   }

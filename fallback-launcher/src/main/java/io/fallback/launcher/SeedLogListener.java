@@ -17,15 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns core events into the log lines operators of the earlier version grep for (DESIGN section 7b),
- * verbatim and at the same levels, plus a few extra lines that give the cause.
+ * Turns core events into the log lines operators of the earlier version grep for (DESIGN section
+ * 7b), verbatim and at the same levels, plus a few extra lines that give the cause.
  *
- * <p>Failures are logged once each, with their cause, and never twice: a held batch's retry is one WARN
- * line without a stack trace ({@code Error calling ML service: ...}, {@code Error writing to InfluxDB: ...});
- * its stack trace goes to DEBUG, on the first attempt only. A failed activation or loop is an ERROR (the
- * fallback does not run until the retry), with the stack trace on its first attempt. A probe that throws
- * an exception is a WARN line; one that throws an {@link Error} (a broken package) is an ERROR, with the
- * stack trace the first time that error is seen for that probe.
+ * <p>Failures are logged once each, with their cause, and never twice: a held batch's retry is one
+ * WARN line without a stack trace ({@code Error calling ML service: ...}, {@code Error writing to
+ * InfluxDB: ...}); its stack trace goes to DEBUG, on the first attempt only. A failed activation or
+ * loop is an ERROR (the fallback does not run until the retry), with the stack trace on its first
+ * attempt. A probe that throws an exception is a WARN line; one that throws an {@link Error} (a
+ * broken package) is an ERROR, with the stack trace the first time that error is seen for that
+ * probe.
  *
  * <p>Thread-safe.
  */
@@ -54,7 +55,8 @@ final class SeedLogListener implements FallbackListener {
         LOG.info("Flink is healthy");
       }
       case VIOLATION ->
-          LOG.warn("Latency violation {}/{}: {}", verdict.count(), verdict.limit(), verdict.reason());
+          LOG.warn(
+              "Latency violation {}/{}: {}", verdict.count(), verdict.limit(), verdict.reason());
       case NO_EVIDENCE -> {
         LOG.info("Current processing latency: unknown (no evidence)");
         if (state.mode() == Mode.PRIMARY) {
@@ -65,7 +67,8 @@ final class SeedLogListener implements FallbackListener {
         LOG.info("Current processing latency: {}", verdict.reason());
         LOG.info("Primary processing path is healthy");
       }
-      case NOT_RECOVERED -> LOG.info("Fallback active; primary not recovered: {}", verdict.reason());
+      case NOT_RECOVERED ->
+          LOG.info("Fallback active; primary not recovered: {}", verdict.reason());
       case OVERRIDDEN -> LOG.debug("Check ignored: mode is forced ({})", verdict.reason());
     }
   }
@@ -124,10 +127,17 @@ final class SeedLogListener implements FallbackListener {
   public void activationFailed(Throwable error, int attempt, Duration retryIn) {
     String retry = ModeStateMachine.seconds(retryIn);
     if (attempt == 1) {
-      LOG.error("Fallback processor failed to start: {}; nothing runs, retrying in {}", describe(error), retry, error);
+      LOG.error(
+          "Fallback processor failed to start: {}; nothing runs, retrying in {}",
+          describe(error),
+          retry,
+          error);
     } else {
-      LOG.error("Fallback processor failed to start (attempt {}): {}; nothing runs, retrying in {}",
-          attempt, describe(error), retry);
+      LOG.error(
+          "Fallback processor failed to start (attempt {}): {}; nothing runs, retrying in {}",
+          attempt,
+          describe(error),
+          retry);
     }
   }
 
@@ -135,10 +145,17 @@ final class SeedLogListener implements FallbackListener {
   public void fallbackFailed(Throwable error, int attempt, Duration retryIn) {
     String retry = ModeStateMachine.seconds(retryIn);
     if (attempt == 1) {
-      LOG.error("Fallback processor failed: {}; nothing runs, restarting in {}", describe(error), retry, error);
+      LOG.error(
+          "Fallback processor failed: {}; nothing runs, restarting in {}",
+          describe(error),
+          retry,
+          error);
     } else {
-      LOG.error("Fallback processor failed (attempt {}): {}; nothing runs, restarting in {}",
-          attempt, describe(error), retry);
+      LOG.error(
+          "Fallback processor failed (attempt {}): {}; nothing runs, restarting in {}",
+          attempt,
+          describe(error),
+          retry);
     }
   }
 
@@ -165,22 +182,26 @@ final class SeedLogListener implements FallbackListener {
   @Override
   public void batchFailed(Stage stage, Throwable cause, int attempt, Duration retryIn) {
     // a retry is a WARN line; the loop never gives up on a held batch, so there is no ERROR here
-    String retry = "batch held, attempt " + attempt + ", next try in " + ModeStateMachine.seconds(retryIn);
+    String retry =
+        "batch held, attempt " + attempt + ", next try in " + ModeStateMachine.seconds(retryIn);
     String error = describe(cause);
     switch (stage) {
       case PROCESS -> LOG.warn("Error calling ML service: {} ({})", error, retry);
       case WRITE -> LOG.warn("Error writing to InfluxDB: {} ({})", error, retry);
-      case COMMIT -> LOG.warn("Error committing offsets to Kafka: {}; retried at the next commit", error);
+      case COMMIT ->
+          LOG.warn("Error committing offsets to Kafka: {}; retried at the next commit", error);
       case OPEN, POLL -> LOG.warn("Error reading from Kafka: {} ({})", error, retry);
     }
     if (attempt == 1) {
-      LOG.debug("Stack trace of the {} failure above", stage.name().toLowerCase(Locale.ROOT), cause);
+      LOG.debug(
+          "Stack trace of the {} failure above", stage.name().toLowerCase(Locale.ROOT), cause);
     }
   }
 
   @Override
   public void deadLettered(SourceRecord<?> record, String reason) {
-    LOG.debug("Dead-lettered partition {} offset {}: {}", record.partition(), record.offset(), reason);
+    LOG.debug(
+        "Dead-lettered partition {} offset {}: {}", record.partition(), record.offset(), reason);
   }
 
   @Override

@@ -8,15 +8,16 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The Kafka static membership ({@code group.instance.id}) the launcher gives its consumer unless the
- * configuration sets one: {@code <kafka.group_id>-<host name>-<server.port>}. A process restarted on the
- * same host with the same configuration rejoins as the same member, so the broker hands its partitions
- * back at once instead of waiting for the dead member's session to expire (45 s by default). The port
- * makes two launchers on one host distinct; with {@code server.port: 0} (any free port) there is no stable
- * identity and the consumer stays a dynamic member.
+ * The Kafka static membership ({@code group.instance.id}) the launcher gives its consumer unless
+ * the configuration sets one: {@code <kafka.group_id>-<host name>-<server.port>}. A process
+ * restarted on the same host with the same configuration rejoins as the same member, so the broker
+ * hands its partitions back at once instead of waiting for the dead member's session to expire (45
+ * s by default). The port makes two launchers on one host distinct; with {@code server.port: 0}
+ * (any free port) there is no stable identity and the consumer stays a dynamic member.
  *
- * <p>Set {@code kafka.properties."group.instance.id"} (or {@code consumer.group.instance.id}) to choose
- * the id, for example a StatefulSet pod name; set it to an empty string to turn static membership off.
+ * <p>Set {@code kafka.properties."group.instance.id"} (or {@code consumer.group.instance.id}) to
+ * choose the id, for example a StatefulSet pod name; set it to an empty string to turn static
+ * membership off.
  *
  * <p>Stateless and thread-safe.
  */
@@ -38,7 +39,9 @@ final class StaticMembership {
    */
   static Optional<String> derive(
       String groupId, int port, Map<String, ?> clientProperties, Supplier<String> hostName) {
-    if (clientProperties.containsKey(KEY) || clientProperties.containsKey("consumer." + KEY) || port == 0) {
+    if (clientProperties.containsKey(KEY)
+        || clientProperties.containsKey("consumer." + KEY)
+        || port == 0) {
       return Optional.empty();
     }
     String id = sanitize(groupId + "-" + hostName.get() + "-" + port);
@@ -62,7 +65,12 @@ final class StaticMembership {
   private static String sanitize(String s) {
     StringBuilder out = new StringBuilder(s.length());
     for (char ch : s.toLowerCase(Locale.ROOT).toCharArray()) {
-      boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+      boolean ok =
+          (ch >= 'a' && ch <= 'z')
+              || (ch >= '0' && ch <= '9')
+              || ch == '.'
+              || ch == '_'
+              || ch == '-';
       out.append(ok ? ch : '_');
     }
     return out.toString();

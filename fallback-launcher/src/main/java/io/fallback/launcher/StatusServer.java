@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.fallback.kafka.GroupBacklog;
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Transition;
 import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
+import io.fallback.kafka.GroupBacklog;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -32,16 +32,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator endpoint: {@code GET /status}, {@code GET /metrics} (Prometheus), {@code GET /health/live},
- * {@code GET /health/ready} ({@code GET /health} is the same as ready; both answer 200, or 503 with the
- * reasons, as {@link InstanceHealth} judges), and {@code POST /mode?mode=force-fallback|force-primary|auto},
- * which requires
- * {@code Authorization: Bearer <token>} with the token from the environment variable named by
- * {@code server.token_env}; without a configured token every {@code POST /mode} is refused.
+ * The operator endpoint: {@code GET /status}, {@code GET /metrics} (Prometheus), {@code GET
+ * /health/live}, {@code GET /health/ready} ({@code GET /health} is the same as ready; both answer
+ * 200, or 503 with the reasons, as {@link InstanceHealth} judges), and {@code POST
+ * /mode?mode=force-fallback|force-primary|auto}, which requires {@code Authorization: Bearer
+ * <token>} with the token from the environment variable named by {@code server.token_env}; without
+ * a configured token every {@code POST /mode} is refused.
  *
- * <p>{@code /status} is the supervisor's state, plus what an {@link ActivationTracker} remembers from core events
- * (the current or last activation, errors), the loop runner's state, and in fallback the Kafka backlog
- * ({@link #statusJson} lists the fields).
+ * <p>{@code /status} is the supervisor's state, plus what an {@link ActivationTracker} remembers
+ * from core events (the current or last activation, errors), the loop runner's state, and in
+ * fallback the Kafka backlog ({@link #statusJson} lists the fields).
  *
  * <p>No request waits for Kafka, InfluxDB or Flink: what needs a remote call is sampled elsewhere
  * ({@link Backlog}, the supervisor's checks) and read here as last known.
@@ -104,7 +104,9 @@ final class StatusServer implements AutoCloseable {
     server.start();
   }
 
-  /** @return the bound port */
+  /**
+   * @return the bound port
+   */
   int port() {
     return server.getAddress().getPort();
   }
@@ -122,7 +124,11 @@ final class StatusServer implements AutoCloseable {
             loop.get(),
             () -> backlog.latest().counts(),
             () -> drainRate.perSecond(clock.instant(), events));
-    send(ex, 200, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    send(
+        ex,
+        200,
+        "application/json",
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }
 
   /**
@@ -309,7 +315,11 @@ final class StatusServer implements AutoCloseable {
       return;
     }
     if (token.isEmpty()) {
-      send(ex, 403, "application/json", "{\"error\":\"no admin token configured (server.token_env); POST /mode is disabled\"}");
+      send(
+          ex,
+          403,
+          "application/json",
+          "{\"error\":\"no admin token configured (server.token_env); POST /mode is disabled\"}");
       return;
     }
     String auth = Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).orElse("");
@@ -328,7 +338,11 @@ final class StatusServer implements AutoCloseable {
           default -> null;
         };
     if (override == null) {
-      send(ex, 400, "application/json", "{\"error\":\"mode must be one of force-fallback, force-primary, auto\"}");
+      send(
+          ex,
+          400,
+          "application/json",
+          "{\"error\":\"mode must be one of force-fallback, force-primary, auto\"}");
       return;
     }
     LOG.warn("Manual override {} requested from {}", override, ex.getRemoteAddress());
@@ -351,7 +365,8 @@ final class StatusServer implements AutoCloseable {
   }
 
   private static boolean constantTimeEquals(String a, String b) {
-    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   private static boolean method(HttpExchange ex, String expected) throws IOException {

@@ -20,10 +20,10 @@ import java.util.stream.Collectors;
 
 /**
  * Tells whether a dependency accepts TCP connections and, when it does not, why in a few words
- * ({@code connection refused}, {@code unknown host kafka}, {@code connect timed out after 2 s}). The launcher
- * dials only after a read through a client library failed: the libraries do not say why (Kafka's admin client
- * answers "timed out waiting for a node assignment"), and a dial on every read would show up in a broker's
- * logs as a failed handshake.
+ * ({@code connection refused}, {@code unknown host kafka}, {@code connect timed out after 2 s}).
+ * The launcher dials only after a read through a client library failed: the libraries do not say
+ * why (Kafka's admin client answers "timed out waiting for a node assignment"), and a dial on every
+ * read would show up in a broker's logs as a failed handshake.
  *
  * <p>Immutable and thread-safe.
  */
@@ -53,8 +53,8 @@ final class TcpDial {
    * Kafka's bootstrap servers.
    *
    * @param bootstrapServers {@code host:port[,host:port...]}, as {@code kafka.bootstrap_servers}
-   * @return the dial; entries that are not {@code host:port} are left out (the client reports them), and
-   *     with none left it never reports a failure
+   * @return the dial; entries that are not {@code host:port} are left out (the client reports
+   *     them), and with none left it never reports a failure
    */
   static TcpDial ofHostPorts(String bootstrapServers) {
     List<Address> out = new ArrayList<>();
@@ -72,7 +72,9 @@ final class TcpDial {
       }
     }
     String shown =
-        out.isEmpty() ? bootstrapServers : out.stream().map(Address::toString).collect(Collectors.joining(","));
+        out.isEmpty()
+            ? bootstrapServers
+            : out.stream().map(Address::toString).collect(Collectors.joining(","));
     return new TcpDial(out, shown, TIMEOUT);
   }
 
@@ -87,13 +89,16 @@ final class TcpDial {
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("no host in " + uri);
     }
-    int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    int port =
+        uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     String host = uri.getHost().replace("[", "").replace("]", "");
     Address address = new Address(host, port);
     return new TcpDial(List.of(address), address.toString(), TIMEOUT);
   }
 
-  /** @return the addresses, as the lines show them: {@code 127.0.0.1:9092,broker-2:9092} */
+  /**
+   * @return the addresses, as the lines show them: {@code 127.0.0.1:9092,broker-2:9092}
+   */
   String addresses() {
     return shown;
   }
@@ -101,7 +106,8 @@ final class TcpDial {
   /**
    * Dials each address in turn until one accepts; closes that connection at once.
    *
-   * @return empty when an address accepted (or there is none to dial), else why the first one did not
+   * @return empty when an address accepted (or there is none to dial), else why the first one did
+   *     not
    */
   Optional<String> failure() {
     if (addresses.isEmpty()) {
@@ -129,9 +135,9 @@ final class TcpDial {
   }
 
   /**
-   * Why a connection failed, when an error's causes say it could not be made at all (refused, unknown
-   * host, no route, connect timeout); empty for other failures (an HTTP 500, a rejected write), which are
-   * about the answer, not about reaching the dependency.
+   * Why a connection failed, when an error's causes say it could not be made at all (refused,
+   * unknown host, no route, connect timeout); empty for other failures (an HTTP 500, a rejected
+   * write), which are about the answer, not about reaching the dependency.
    *
    * @param error any error, for example a model-service call's
    * @return the reason in a few words, or empty
@@ -140,8 +146,11 @@ final class TcpDial {
     Throwable e = error;
     for (int depth = 0; e != null && depth < 10; depth++) {
       boolean bare = e.getMessage() == null && e.getCause() instanceof ConnectException;
-      if (!bare && (e instanceof ConnectException || e instanceof UnknownHostException
-          || e instanceof NoRouteToHostException || e instanceof HttpConnectTimeoutException)) {
+      if (!bare
+          && (e instanceof ConnectException
+              || e instanceof UnknownHostException
+              || e instanceof NoRouteToHostException
+              || e instanceof HttpConnectTimeoutException)) {
         return Optional.of(reason((IOException) e, null));
       }
       e = e.getCause() == e ? null : e.getCause();
@@ -158,7 +167,9 @@ final class TcpDial {
       return "no route to host";
     }
     if (e instanceof SocketTimeoutException || e instanceof HttpConnectTimeoutException) {
-      return timeout == null ? "connect timed out" : "connect timed out after " + timeout.toSeconds() + " s";
+      return timeout == null
+          ? "connect timed out"
+          : "connect timed out after " + timeout.toSeconds() + " s";
     }
     if (e instanceof ConnectException) {
       String lower = message.toLowerCase(Locale.ROOT);

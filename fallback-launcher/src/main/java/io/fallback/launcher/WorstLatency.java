@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code monitoring.latency_source: both}: the worse (larger) of the sources' readings; no evidence only
- * when no source has any. A source that throws counts as no evidence.
+ * {@code monitoring.latency_source: both}: the worse (larger) of the sources' readings; no evidence
+ * only when no source has any. A source that throws counts as no evidence.
  */
 final class WorstLatency implements LatencySource {
 

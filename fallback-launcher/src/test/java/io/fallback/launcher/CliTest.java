@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The command line as an operator meets it: help everywhere, and errors that say what to do (issue 12). */
+/**
+ * The command line as an operator meets it: help everywhere, and errors that say what to do (issue
+ * 12).
+ */
 class CliTest {
 
   private record Result(int code, String out, String err) {}
@@ -35,7 +38,9 @@ class CliTest {
 
       assertThat(r.code()).as(command + " " + flag + ": " + r.err()).isZero();
       assertThat(r.out()).contains("Usage: fallback-launcher " + command);
-      assertThat(r.err()).doesNotContain("Unknown option").doesNotContain("Missing required option");
+      assertThat(r.err())
+          .doesNotContain("Unknown option")
+          .doesNotContain("Missing required option");
     }
   }
 
@@ -82,22 +87,32 @@ class CliTest {
   void forceFallback_whoseAnswerIsLate_saysItTimedOutAndToCheckStatus() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/mode", ex -> {
-      try {
-        release.await(30, TimeUnit.SECONDS); // the switch happened, the answer is slow
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      ex.sendResponseHeaders(200, -1);
-      ex.close();
-    });
+    server.createContext(
+        "/mode",
+        ex -> {
+          try {
+            release.await(30, TimeUnit.SECONDS); // the switch happened, the answer is slow
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
     server.start();
     try {
-      Result r = run(Map.of("FALLBACK_ADMIN_TOKEN", "t"), "force-fallback", "--timeout", "0.5",
-          "--url", "http://127.0.0.1:" + server.getAddress().getPort());
+      Result r =
+          run(
+              Map.of("FALLBACK_ADMIN_TOKEN", "t"),
+              "force-fallback",
+              "--timeout",
+              "0.5",
+              "--url",
+              "http://127.0.0.1:" + server.getAddress().getPort());
 
       assertThat(r.code()).isEqualTo(1);
-      assertThat(r.err()).contains("timed out after 0.5 s").contains("check 'fallback-launcher status'");
+      assertThat(r.err())
+          .contains("timed out after 0.5 s")
+          .contains("check 'fallback-launcher status'");
     } finally {
       release.countDown();
       server.stop(0);

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@code /health/live}, {@code /health/ready} and {@code /health} over HTTP, checks in virtual time. */
+/**
+ * {@code /health/live}, {@code /health/ready} and {@code /health} over HTTP, checks in virtual
+ * time.
+ */
 class HealthEndpointTest {
 
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -36,7 +39,9 @@ class HealthEndpointTest {
   private final ManualScheduler time = new ManualScheduler(T0);
   private final ActivationTracker tracker = new ActivationTracker(time);
   private final AtomicReference<FallbackActivity.Status> loop =
-      new AtomicReference<>(new FallbackActivity.Status(FallbackActivity.State.NOT_STARTED, 0, Optional.empty(), Optional.empty()));
+      new AtomicReference<>(
+          new FallbackActivity.Status(
+              FallbackActivity.State.NOT_STARTED, 0, Optional.empty(), Optional.empty()));
   private final HttpClient http = HttpClient.newHttpClient();
   private FallbackSupervisor supervisor;
   private StatusServer server;
@@ -47,23 +52,24 @@ class HealthEndpointTest {
         FallbackSupervisor.builder()
             .latencySource(() -> Optional.of(Duration.ZERO))
             .healthProbe(() -> Health.healthy("job RUNNING"))
-            .activity(new FallbackActivity() {
-              @Override
-              public void start() {}
+            .activity(
+                new FallbackActivity() {
+                  @Override
+                  public void start() {}
 
-              @Override
-              public void stop() {}
+                  @Override
+                  public void stop() {}
 
-              @Override
-              public boolean isRunning() {
-                return false;
-              }
+                  @Override
+                  public boolean isRunning() {
+                    return false;
+                  }
 
-              @Override
-              public Status status() {
-                return loop.get();
-              }
-            })
+                  @Override
+                  public Status status() {
+                    return loop.get();
+                  }
+                })
             .listener(new CompositeListener(List.of(tracker)))
             .clock(time)
             .scheduler(time)
@@ -72,9 +78,16 @@ class HealthEndpointTest {
             .probeTimeout(PROBE_TIMEOUT)
             .build();
     server =
-        new StatusServer("127.0.0.1", 0, supervisor,
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Optional.empty(), () -> Backlog.Sample.NONE,
-            tracker, loop::get, time,
+        new StatusServer(
+            "127.0.0.1",
+            0,
+            supervisor,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Optional.empty(),
+            () -> Backlog.Sample.NONE,
+            tracker,
+            loop::get,
+            time,
             new InstanceHealth(INTERVAL, PROBE_TIMEOUT, InstanceHealth.DEFAULT_PROGRESS_BOUND));
   }
 
@@ -131,10 +144,14 @@ class HealthEndpointTest {
   void fallbackWithTheLoopFailing_readyIs503_liveIs200() throws Exception {
     supervisor.start();
     supervisor.override(ModeOverride.FORCE_FALLBACK);
-    loop.set(new FallbackActivity.Status(
-        FallbackActivity.State.FAILING, 1,
-        Optional.of(new FallbackActivity.Failure(FallbackActivity.Phase.LOOP, new IllegalStateException("boom"), T0)),
-        Optional.of(T0.plusSeconds(1))));
+    loop.set(
+        new FallbackActivity.Status(
+            FallbackActivity.State.FAILING,
+            1,
+            Optional.of(
+                new FallbackActivity.Failure(
+                    FallbackActivity.Phase.LOOP, new IllegalStateException("boom"), T0)),
+            Optional.of(T0.plusSeconds(1))));
 
     HttpResponse<String> live = get("/health/live");
     HttpResponse<String> ready = get("/health/ready");
@@ -146,8 +163,9 @@ class HealthEndpointTest {
     assertThat(body.get("mode").asText()).isEqualTo("FALLBACK");
     assertThat(body.get("loop").asText()).isEqualTo("failing");
     assertThat(body.get("reasons").get(0).asText())
-        .isEqualTo("fallback loop failing (loop: java.lang.IllegalStateException: boom), 1 failed attempts,"
-            + " next attempt at 2026-01-01T00:00:01Z");
+        .isEqualTo(
+            "fallback loop failing (loop: java.lang.IllegalStateException: boom), 1 failed attempts,"
+                + " next attempt at 2026-01-01T00:00:01Z");
   }
 
   @Test

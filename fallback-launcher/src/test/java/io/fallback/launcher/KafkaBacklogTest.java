@@ -33,28 +33,46 @@ class KafkaBacklogTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * Regression: {@code /metrics} took 5.0 s per scrape while Kafka was unreachable (issue 12), because the
-   * scrape itself queried Kafka with a 5 s admin timeout. The bound below is far above a scrape's
-   * milliseconds and well under those 5 s: what it checks is "does not wait for Kafka", not speed.
+   * Regression: {@code /metrics} took 5.0 s per scrape while Kafka was unreachable (issue 12),
+   * because the scrape itself queried Kafka with a 5 s admin timeout. The bound below is far above
+   * a scrape's milliseconds and well under those 5 s: what it checks is "does not wait for Kafka",
+   * not speed.
    */
   @Test
   void kafkaUnreachable_scrapeStatusAndReadyAnswerPromptly_withTheBacklogAbsent() throws Exception {
     Duration doesNotWaitForKafka = Duration.ofSeconds(2);
     KafkaSourceSettings settings =
-        KafkaSourceSettings.builder().bootstrapServers("127.0.0.1:" + closedPort()).topic("stress-topic").build();
+        KafkaSourceSettings.builder()
+            .bootstrapServers("127.0.0.1:" + closedPort())
+            .topic("stress-topic")
+            .build();
     InstantSource clock = InstantSource.system();
     FallbackSupervisor supervisor = supervisor();
     supervisor.override(ModeOverride.FORCE_FALLBACK);
     HttpClient http = HttpClient.newHttpClient();
     try (LauncherMetrics meters = new LauncherMetrics(clock);
         KafkaBacklog backlog =
-            KafkaBacklog.start(settings, clock, Duration.ofMillis(200), meters.events()::backlogSampled);
+            KafkaBacklog.start(
+                settings, clock, Duration.ofMillis(200), meters.events()::backlogSampled);
         StatusServer server =
-            new StatusServer("127.0.0.1", 0, supervisor, meters.registry(), Optional.empty(), backlog,
-                new ActivationTracker(clock), KafkaBacklogTest::running, clock,
-                new InstanceHealth(Duration.ofSeconds(1), Duration.ofSeconds(1), InstanceHealth.DEFAULT_PROGRESS_BOUND))) {
+            new StatusServer(
+                "127.0.0.1",
+                0,
+                supervisor,
+                meters.registry(),
+                Optional.empty(),
+                backlog,
+                new ActivationTracker(clock),
+                KafkaBacklogTest::running,
+                clock,
+                new InstanceHealth(
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(1),
+                    InstanceHealth.DEFAULT_PROGRESS_BOUND))) {
       String base = "http://127.0.0.1:" + server.port();
-      await("a backlog query in flight").atMost(Duration.ofSeconds(10)).until(() -> backlog.queries() >= 1);
+      await("a backlog query in flight")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> backlog.queries() >= 1);
 
       for (int i = 0; i < 3; i++) {
         for (String path : List.of("/metrics", "/status", "/health/ready")) {
@@ -70,7 +88,9 @@ class KafkaBacklogTest {
       JsonNode status = JSON.readTree(get(http, base + "/status").body());
 
       assertThat(scrape.families())
-          .doesNotContainKeys("fallback_backlog_records", "fallback_commit_lag_records",
+          .doesNotContainKeys(
+              "fallback_backlog_records",
+              "fallback_commit_lag_records",
               "fallback_backlog_sample_age_seconds");
       assertThat(status.get("mode").asText()).isEqualTo("FALLBACK");
       assertThat(status.get("backlog").get("unread_records").isNull()).isTrue();
@@ -97,20 +117,28 @@ class KafkaBacklogTest {
               }
               return counts;
             },
-            () -> {}, "test", time, Duration.ofMillis(1), samples::add)) {
+            () -> {},
+            "test",
+            time,
+            Duration.ofMillis(1),
+            samples::add)) {
       await("four samples").atMost(Duration.ofSeconds(10)).until(() -> samples.size() >= 4);
     }
 
     assertThat(samples.subList(0, 4))
         .containsExactly(
             Backlog.Sample.NONE,
-            new Backlog.Sample(Optional.of(counts), Optional.of(Instant.parse("2026-01-01T00:00:02Z"))),
-            new Backlog.Sample(Optional.empty(), Optional.of(Instant.parse("2026-01-01T00:00:02Z"))),
-            new Backlog.Sample(Optional.of(counts), Optional.of(Instant.parse("2026-01-01T00:00:04Z"))));
+            new Backlog.Sample(
+                Optional.of(counts), Optional.of(Instant.parse("2026-01-01T00:00:02Z"))),
+            new Backlog.Sample(
+                Optional.empty(), Optional.of(Instant.parse("2026-01-01T00:00:02Z"))),
+            new Backlog.Sample(
+                Optional.of(counts), Optional.of(Instant.parse("2026-01-01T00:00:04Z"))));
   }
 
   @Test
-  void listenerThatThrows_doesNotStopSampling_andCloseStopsTheThreadAndClosesTheClient() throws Exception {
+  void listenerThatThrows_doesNotStopSampling_andCloseStopsTheThreadAndClosesTheClient()
+      throws Exception {
     AtomicInteger delivered = new AtomicInteger();
     AtomicBoolean clientClosed = new AtomicBoolean();
     KafkaBacklog backlog =
@@ -126,14 +154,19 @@ class KafkaBacklogTest {
               }
             });
 
-    await("sampling goes on after a throwing listener").atMost(Duration.ofSeconds(10)).until(() -> delivered.get() >= 3);
+    await("sampling goes on after a throwing listener")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> delivered.get() >= 3);
     backlog.close();
     backlog.close();
 
     assertThat(clientClosed).isTrue();
     await("the sampler thread ends")
         .atMost(Duration.ofSeconds(10))
-        .until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("fallback-backlog")));
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().equals("fallback-backlog")));
   }
 
   @Test
@@ -143,7 +176,8 @@ class KafkaBacklogTest {
   }
 
   private static FallbackActivity.Status running() {
-    return new FallbackActivity.Status(FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
+    return new FallbackActivity.Status(
+        FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
   }
 
   private static FallbackSupervisor supervisor() {
@@ -151,18 +185,19 @@ class KafkaBacklogTest {
     return FallbackSupervisor.builder()
         .latencySource(Optional::empty)
         .healthProbe(() -> Health.healthy("job RUNNING"))
-        .activity(new FallbackActivity() {
-          @Override
-          public void start() {}
+        .activity(
+            new FallbackActivity() {
+              @Override
+              public void start() {}
 
-          @Override
-          public void stop() {}
+              @Override
+              public void stop() {}
 
-          @Override
-          public boolean isRunning() {
-            return true;
-          }
-        })
+              @Override
+              public boolean isRunning() {
+                return true;
+              }
+            })
         .clock(time)
         .scheduler(time)
         .probeExecutor(Runnable::run)
@@ -176,6 +211,7 @@ class KafkaBacklogTest {
   }
 
   private static HttpResponse<String> get(HttpClient http, String uri) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

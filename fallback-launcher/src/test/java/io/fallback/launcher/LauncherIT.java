@@ -48,22 +48,26 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped jar against real servers: an in-JVM Kafka broker, a real influxd, a Flink MiniCluster and a
- * local model service. Each test starts {@code java -jar target/fallback-launcher.jar run --config <file>}
- * as its own process, exactly as operators do (Failsafe runs after {@code package}, so the jar is the one
- * the build ships), and observes it only from outside: {@code /status}, {@code /metrics}, {@code POST
- * /mode}, its log file, InfluxDB and Kafka. The Flink job is cancelled, the launcher takes over and writes
- * the windows (Avro, the default format: a jar without Avro fails here, issue 11), the job comes back, the
- * launcher hands back; then the override endpoint; then SIGTERM.
+ * The shipped jar against real servers: an in-JVM Kafka broker, a real influxd, a Flink MiniCluster
+ * and a local model service. Each test starts {@code java -jar target/fallback-launcher.jar run
+ * --config <file>} as its own process, exactly as operators do (Failsafe runs after {@code
+ * package}, so the jar is the one the build ships), and observes it only from outside: {@code
+ * /status}, {@code /metrics}, {@code POST /mode}, its log file, InfluxDB and Kafka. The Flink job
+ * is cancelled, the launcher takes over and writes the windows (Avro, the default format: a jar
+ * without Avro fails here, issue 11), the job comes back, the launcher hands back; then the
+ * override endpoint; then SIGTERM.
  */
 class LauncherIT {
 
   private static final String TOKEN = "s3cret-token";
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Records per nurse: 30 s at 10 Hz. */
   private static final int RECORDS = 300;
+
   /** Lines that mean the jar is broken (issue 11: no Avro classes in it) or a thread died. */
-  private static final Pattern FATAL = Pattern.compile("NoClassDefFoundError|ClassNotFoundException|Exception in thread");
+  private static final Pattern FATAL =
+      Pattern.compile("NoClassDefFoundError|ClassNotFoundException|Exception in thread");
 
   // closed after the tests in reverse order: Flink, influxd, Kafka
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -85,18 +89,23 @@ class LauncherIT {
     influx = INFLUX.server();
     flink = FLINK.cluster();
     model = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    model.createContext("/model/api/predict", ex -> {
-      String q = ex.getRequestURI().getQuery();
-      // a small deterministic model: stress 2 when hr > 90
-      float hr = Float.parseFloat(q.replaceAll(".*hr=([^&]+).*", "$1"));
-      respond(ex.getResponseBody(), ex, "{\"stress_level_prediction\": \"" + (hr > 90 ? 2 : 1) + "\"}");
-    });
+    model.createContext(
+        "/model/api/predict",
+        ex -> {
+          String q = ex.getRequestURI().getQuery();
+          // a small deterministic model: stress 2 when hr > 90
+          float hr = Float.parseFloat(q.replaceAll(".*hr=([^&]+).*", "$1"));
+          respond(
+              ex.getResponseBody(),
+              ex,
+              "{\"stress_level_prediction\": \"" + (hr > 90 ? 2 : 1) + "\"}");
+        });
     model.createContext("/health", ex -> respond(ex.getResponseBody(), ex, "{\"status\":\"ok\"}"));
     model.start();
   }
 
-  private static void respond(OutputStream body, com.sun.net.httpserver.HttpExchange ex, String text)
-      throws IOException {
+  private static void respond(
+      OutputStream body, com.sun.net.httpserver.HttpExchange ex, String text) throws IOException {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     ex.sendResponseHeaders(200, bytes.length);
     try (body) {
@@ -112,14 +121,18 @@ class LauncherIT {
   }
 
   /**
-   * Submits the stand-in primary job and returns once the job and every one of its vertices are RUNNING,
-   * as the launcher's Flink REST probe requires: a vertex still INITIALIZING is an unhealthy check, and two
-   * of those at the launcher's start triggered the fallback before the test's cancel (a flaky failure).
+   * Submits the stand-in primary job and returns once the job and every one of its vertices are
+   * RUNNING, as the launcher's Flink REST probe requires: a vertex still INITIALIZING is an
+   * unhealthy check, and two of those at the launcher's start triggered the fallback before the
+   * test's cancel (a flaky failure).
    */
   private static JobID submitPrimaryJob() {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
-    env.fromSequence(0, Long.MAX_VALUE).name("sequence").sinkTo(new DiscardingSink<>()).name("discard");
+    env.fromSequence(0, Long.MAX_VALUE)
+        .name("sequence")
+        .sinkTo(new DiscardingSink<>())
+        .name("discard");
     JobID job = flink.submit(env, "nurse-stress");
     flink.awaitStatus(job, JobStatus.RUNNING, Duration.ofSeconds(60));
     await("job " + job + " and all its vertices RUNNING (Flink REST /jobs/<id>)")
@@ -133,7 +146,9 @@ class LauncherIT {
   private static boolean allVerticesRunning(JobID job) throws Exception {
     JsonNode details = JSON.readTree(get(flink.restUrl() + "/jobs/" + job));
     JsonNode vertices = details.path("vertices");
-    if (!"RUNNING".equals(details.path("state").asText()) || !vertices.isArray() || vertices.isEmpty()) {
+    if (!"RUNNING".equals(details.path("state").asText())
+        || !vertices.isArray()
+        || vertices.isEmpty()) {
       return false;
     }
     for (JsonNode v : vertices) {
@@ -146,7 +161,8 @@ class LauncherIT {
 
   private String config(String topic, String database, int checkInterval) {
     influx.createDatabase(database);
-    return String.join("\n",
+    return String.join(
+        "\n",
         "kafka:",
         "  bootstrap_servers: \"" + kafka.bootstrapServers() + "\"",
         "  topic: \"" + topic + "\"",
@@ -176,7 +192,8 @@ class LauncherIT {
 
   /** {@code GET} on Flink's REST API. */
   private static String get(String url) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
   }
 
@@ -186,18 +203,23 @@ class LauncherIT {
     config.put("key.deserializer", ByteArrayDeserializer.class.getName());
     config.put("value.deserializer", ByteArrayDeserializer.class.getName());
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-      List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+      List<TopicPartition> partitions =
+          List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
       Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
-      consumer.endOffsets(partitions).forEach((tp, end) -> ends.put(tp, new OffsetAndMetadata(end)));
+      consumer
+          .endOffsets(partitions)
+          .forEach((tp, end) -> ends.put(tp, new OffsetAndMetadata(end)));
       consumer.assign(partitions);
       consumer.commitSync(ends);
     }
   }
 
   @Test
-  void cancelledFlinkJob_triggersFallback_writesWindows_thenHandsBackWhenJobReturns() throws Exception {
+  void cancelledFlinkJob_triggersFallback_writesWindows_thenHandsBackWhenJobReturns()
+      throws Exception {
     String topic = "stress-topic-handover";
-    NurseTopic nurses = NurseTopic.create(kafka, topic, Instant.now().minusSeconds(120).toEpochMilli());
+    NurseTopic nurses =
+        NurseTopic.create(kafka, topic, Instant.now().minusSeconds(120).toEpochMilli());
     nurses.produce(0, RECORDS);
     int expectedWindows = nurses.expectedWindows(RECORDS);
     JobID job = submitPrimaryJob();
@@ -205,43 +227,69 @@ class LauncherIT {
     Files.writeString(file, config(topic, "flink_sink_handover", 1));
 
     try (LauncherProcess launcher = launch(file, Path.of("target", "launcher-it-handover.log"))) {
-      awaitLauncher(launcher, "a healthy check", Duration.ofSeconds(90),
+      awaitLauncher(
+          launcher,
+          "a healthy check",
+          Duration.ofSeconds(90),
           () -> launcher.logText().contains("Flink is healthy"));
       assertThat(mode(launcher)).isEqualTo("PRIMARY");
 
       flink.cancel(job);
 
-      awaitLauncher(launcher, "fallback", Duration.ofSeconds(60), () -> mode(launcher).equals("FALLBACK"));
+      awaitLauncher(
+          launcher, "fallback", Duration.ofSeconds(60), () -> mode(launcher).equals("FALLBACK"));
       assertThat(launcher.messages())
-          .anyMatch(m -> m.matches("Latency violation [12]/2: .*job nurse-stress is CANCEL.*")) // CANCELLING or CANCELED
+          .anyMatch(
+              m ->
+                  m.matches(
+                      "Latency violation [12]/2: .*job nurse-stress is CANCEL.*")) // CANCELLING or
+          // CANCELED
           .contains("TRIGGERING DASK FALLBACK MODE")
           .contains("Starting Dask fallback processor...");
-      awaitLauncher(launcher, "every complete window written by the fallback", Duration.ofSeconds(60),
-          () -> NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback") == expectedWindows);
-      assertThat(launcher.messages()).anyMatch(m -> m.startsWith("Wrote ") && m.endsWith(" points to InfluxDB"));
+      awaitLauncher(
+          launcher,
+          "every complete window written by the fallback",
+          Duration.ofSeconds(60),
+          () ->
+              NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback")
+                  == expectedWindows);
+      assertThat(launcher.messages())
+          .anyMatch(m -> m.startsWith("Wrote ") && m.endsWith(" points to InfluxDB"));
       JsonNode status = launcher.status();
       assertThat(status.path("mode").asText()).isEqualTo("FALLBACK");
       assertThat(status.path("last_transition").path("cause").asText()).isEqualTo("unhealthy");
       assertThat(status.path("last_transition").path("detail").asText()).contains("CANCELED");
       assertThat(launcher.metrics())
-          .contains("fallback_points_written_total", "fallback_dead_letters_total{reason=\"late\"}", "fallback_mode{mode=\"fallback\"} 1.0");
+          .contains(
+              "fallback_points_written_total",
+              "fallback_dead_letters_total{reason=\"late\"}",
+              "fallback_mode{mode=\"fallback\"} 1.0");
 
       commitGroupAtEnd("flink-" + topic, topic); // the restarted job catches up and commits
       JobID restarted = submitPrimaryJob();
 
-      awaitLauncher(launcher, "hand-back", Duration.ofSeconds(60), () -> mode(launcher).equals("PRIMARY"));
-      awaitLauncher(launcher, "loop stopped", Duration.ofSeconds(30),
+      awaitLauncher(
+          launcher, "hand-back", Duration.ofSeconds(60), () -> mode(launcher).equals("PRIMARY"));
+      awaitLauncher(
+          launcher,
+          "loop stopped",
+          Duration.ofSeconds(30),
           () -> launcher.messages().contains("Returned to primary processing path"));
-      assertThat(launcher.messages()).contains("RESUMING PRIMARY PROCESSING MODE", "Stopping Dask fallback processor...");
-      assertThat(NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback")).isEqualTo(expectedWindows);
+      assertThat(launcher.messages())
+          .contains("RESUMING PRIMARY PROCESSING MODE", "Stopping Dask fallback processor...");
+      assertThat(NurseTopic.countPoints(influx, "flink_sink_handover", "dask-fallback"))
+          .isEqualTo(expectedWindows);
 
-      assertThat(launcher.request("POST", "/mode?mode=force-fallback", null).statusCode()).isEqualTo(401);
-      assertThat(launcher.request("POST", "/mode?mode=force-fallback", "wrong").statusCode()).isEqualTo(401);
+      assertThat(launcher.request("POST", "/mode?mode=force-fallback", null).statusCode())
+          .isEqualTo(401);
+      assertThat(launcher.request("POST", "/mode?mode=force-fallback", "wrong").statusCode())
+          .isEqualTo(401);
       assertThat(mode(launcher)).isEqualTo("PRIMARY");
       HttpResponse<String> forced = launcher.request("POST", "/mode?mode=force-fallback", TOKEN);
       assertThat(forced.statusCode()).isEqualTo(200);
       assertThat(mode(launcher)).isEqualTo("FALLBACK");
-      assertThat(JSON.readTree(forced.body()).path("last_transition").path("cause").asText()).isEqualTo("manual");
+      assertThat(JSON.readTree(forced.body()).path("last_transition").path("cause").asText())
+          .isEqualTo("manual");
       assertThat(launcher.logText()).doesNotContainPattern(FATAL);
       flink.cancel(restarted);
     }
@@ -250,20 +298,29 @@ class LauncherIT {
   @Test
   void sigterm_stopsCleanly_committingWhatWasWritten() throws Exception {
     String topic = "stress-topic-sigterm";
-    NurseTopic nurses = NurseTopic.create(kafka, topic, Instant.now().minusSeconds(300).toEpochMilli());
+    NurseTopic nurses =
+        NurseTopic.create(kafka, topic, Instant.now().minusSeconds(300).toEpochMilli());
     nurses.produce(0, RECORDS);
     int expectedWindows = nurses.expectedWindows(RECORDS);
     Path file = dir.resolve("config.yaml");
-    Files.writeString(file, config(topic, "flink_sink_sigterm", 1)
-        .replace("  flink_job_name: nurse-stress", "  health_probe: none")
-        .replace("  latency_threshold_seconds: 30", "  latency_threshold_seconds: 0"));
+    Files.writeString(
+        file,
+        config(topic, "flink_sink_sigterm", 1)
+            .replace("  flink_job_name: nurse-stress", "  health_probe: none")
+            .replace("  latency_threshold_seconds: 30", "  latency_threshold_seconds: 0"));
 
     try (LauncherProcess launcher = launch(file, Path.of("target", "launcher-it-sigterm.log"))) {
-      awaitLauncher(launcher, "fallback processing (threshold 0 forces it)", Duration.ofSeconds(90),
-          () -> NurseTopic.countPoints(influx, "flink_sink_sigterm", "dask-fallback") == expectedWindows);
+      awaitLauncher(
+          launcher,
+          "fallback processing (threshold 0 forces it)",
+          Duration.ofSeconds(90),
+          () ->
+              NurseTopic.countPoints(influx, "flink_sink_sigterm", "dask-fallback")
+                  == expectedWindows);
       assertThat(mode(launcher)).isEqualTo("FALLBACK");
 
-      int exitCode = launcher.terminate(); // SIGTERM, SIGKILL (137) only after the 60 s grace period
+      int exitCode =
+          launcher.terminate(); // SIGTERM, SIGKILL (137) only after the 60 s grace period
 
       assertThat(exitCode).as("launcher exits after SIGTERM (137: killed after 60 s)").isIn(0, 143);
       String output = launcher.logText();
@@ -275,7 +332,10 @@ class LauncherIT {
           .contains("Shutdown complete")
           .doesNotContainPattern(FATAL);
       Map<TopicPartition, OffsetAndMetadata> committed =
-          kafka.admin().listConsumerGroupOffsets("fallback-" + topic).partitionsToOffsetAndMetadata()
+          kafka
+              .admin()
+              .listConsumerGroupOffsets("fallback-" + topic)
+              .partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
       assertThat(committed).as("offsets committed for both partitions").hasSize(2);
       assertThat(committed.values()).allSatisfy(o -> assertThat(o.metadata()).startsWith("fb1;"));
@@ -283,8 +343,9 @@ class LauncherIT {
   }
 
   /**
-   * {@code java -jar fallback-launcher.jar run --config <file>}, its output in a log file under {@code target/}
-   * (kept for a failed run), the admin token in its environment; only the file configures it otherwise.
+   * {@code java -jar fallback-launcher.jar run --config <file>}, its output in a log file under
+   * {@code target/} (kept for a failed run), the admin token in its environment; only the file
+   * configures it otherwise.
    */
   private static LauncherProcess launch(Path config, Path logFile) {
     return LauncherProcess.builder(jar, config)
@@ -299,23 +360,29 @@ class LauncherIT {
   }
 
   /**
-   * Polls until the condition holds; fails at once when the process exited or its log shows a broken jar,
-   * and in any failure shows the last lines of the log.
+   * Polls until the condition holds; fails at once when the process exited or its log shows a
+   * broken jar, and in any failure shows the last lines of the log.
    */
-  private static void awaitLauncher(LauncherProcess launcher, String what, Duration timeout,
-      Callable<Boolean> condition) {
+  private static void awaitLauncher(
+      LauncherProcess launcher, String what, Duration timeout, Callable<Boolean> condition) {
     try {
       await(what)
           .atMost(timeout)
           .pollInterval(Duration.ofMillis(200))
-          .failFast("the launcher process exited or its log shows a fatal error",
+          .failFast(
+              "the launcher process exited or its log shows a fatal error",
               () -> !launcher.isAlive() || FATAL.matcher(launcher.logText()).find())
           .until(condition);
     } catch (ConditionTimeoutException | TerminalFailureException e) {
       Integer exitCode = launcher.exitCode();
-      throw new AssertionError(e.getMessage() + (exitCode == null ? "" : " (exit code " + exitCode + ")")
-          + "; last lines of " + launcher.logFile().toAbsolutePath() + ":\n"
-          + String.join("\n", launcher.lastLines(40)), e);
+      throw new AssertionError(
+          e.getMessage()
+              + (exitCode == null ? "" : " (exit code " + exitCode + ")")
+              + "; last lines of "
+              + launcher.logFile().toAbsolutePath()
+              + ":\n"
+              + String.join("\n", launcher.lastLines(40)),
+          e);
     }
   }
 }

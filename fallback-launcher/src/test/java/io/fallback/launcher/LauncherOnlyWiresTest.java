@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher only wires: Kafka work lives in fallback-kafka behind its API (issue 13), so the launcher's
- * main code imports no Kafka client class and cannot bypass the adapter's client-config routing.
+ * The launcher only wires: Kafka work lives in fallback-kafka behind its API (issue 13), so the
+ * launcher's main code imports no Kafka client class and cannot bypass the adapter's client-config
+ * routing.
  */
 class LauncherOnlyWiresTest {
 

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped jar killed with SIGKILL and started again, as an operator's process supervisor would
- * (issue 11, defect 4): the restarted process rejoins the fallback group as the same static member, so
- * it resumes from the committed offsets within seconds instead of waiting for the dead member's session
- * to expire (45 s), and the seed's 30 s batch timeout does not delay its first point.
+ * (issue 11, defect 4): the restarted process rejoins the fallback group as the same static member,
+ * so it resumes from the committed offsets within seconds instead of waiting for the dead member's
+ * session to expire (45 s), and the seed's 30 s batch timeout does not delay its first point.
  */
 class LauncherRestartIT {
 
@@ -67,13 +67,15 @@ class LauncherRestartIT {
   }
 
   @Test
-  void killedAndRestarted_resumesAsTheSameStaticMember_withinSeconds_notAfterTheSessionTimeout() throws Exception {
+  void killedAndRestarted_resumesAsTheSameStaticMember_withinSeconds_notAfterTheSessionTimeout()
+      throws Exception {
     KafkaBroker kafka = KAFKA.broker();
     InfluxDbServer influx = INFLUX.server();
     String database = "flink_sink_restart";
     influx.createDatabase(database);
     long start = Instant.now().minusSeconds(600).toEpochMilli() / 5_000 * 5_000;
-    NurseTopic nurses = NurseTopic.create(kafka, "restart-topic", start); // two nurses on partition 0, one on 1
+    NurseTopic nurses =
+        NurseTopic.create(kafka, "restart-topic", start); // two nurses on partition 0, one on 1
     nurses.produce(0, 1_200); // 3 nurses x 120 s at 10 Hz
     Path config = dir.resolve("config.yaml");
     Files.writeString(config, config(nurses.name(), database));
@@ -81,11 +83,19 @@ class LauncherRestartIT {
 
     LauncherProcess first = launch(config, port, dir.resolve("first.log"));
     try {
-      await("the first process writes points").atMost(Duration.ofSeconds(90))
+      await("the first process writes points")
+          .atMost(Duration.ofSeconds(90))
           .until(() -> NurseTopic.countPoints(influx, database) > 0);
-      await("and commits").atMost(Duration.ofSeconds(30))
-          .until(() -> !kafka.admin().listConsumerGroupOffsets("restart-fallback").partitionsToOffsetAndMetadata()
-              .get(10, TimeUnit.SECONDS).isEmpty());
+      await("and commits")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  !kafka
+                      .admin()
+                      .listConsumerGroupOffsets("restart-fallback")
+                      .partitionsToOffsetAndMetadata()
+                      .get(10, TimeUnit.SECONDS)
+                      .isEmpty());
     } finally {
       first.kill(); // SIGKILL: no close, no leave-group, the member stays registered
     }
@@ -94,15 +104,19 @@ class LauncherRestartIT {
 
     long restartedAt = System.nanoTime();
     try (LauncherProcess second = launch(config, port, dir.resolve("second.log"))) {
-      await("the restarted process writes a window").atMost(SESSION_TIMEOUT.plusSeconds(30))
+      await("the restarted process writes a window")
+          .atMost(SESSION_TIMEOUT.plusSeconds(30))
           .until(() -> NurseTopic.countPoints(influx, database) > before);
       Duration restartToPoint = Duration.ofNanos(System.nanoTime() - restartedAt);
       System.out.printf("restart -> first new point: %.1f s%n", restartToPoint.toMillis() / 1000.0);
-      await("every complete window, across both processes").atMost(Duration.ofSeconds(90))
+      await("every complete window, across both processes")
+          .atMost(Duration.ofSeconds(90))
           .until(() -> NurseTopic.countPoints(influx, database) == nurses.expectedWindows(1_500));
 
       String log = second.logText();
-      assertThat(log).contains("static member restart-fallback-").contains("resuming from own committed offset");
+      assertThat(log)
+          .contains("static member restart-fallback-")
+          .contains("resuming from own committed offset");
       assertThat(restartToPoint)
           .as("restart -> first new point, with a 45 s session timeout and a 30 s batch timeout")
           .isLessThan(SESSION_TIMEOUT.minusSeconds(15));
@@ -135,6 +149,10 @@ class LauncherRestartIT {
 
   /** The shipped jar, as operators start it, on a fixed status port. */
   private static LauncherProcess launch(Path config, int port, Path log) {
-    return LauncherProcess.builder(jar, config).port(port).logFile(log).stopGrace(Duration.ofSeconds(60)).start();
+    return LauncherProcess.builder(jar, config)
+        .port(port)
+        .logFile(log)
+        .stopGrace(Duration.ofSeconds(60))
+        .start();
   }
 }

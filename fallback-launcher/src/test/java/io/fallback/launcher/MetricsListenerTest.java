@@ -7,10 +7,10 @@ import io.fallback.core.Health;
 import io.fallback.core.mode.Cause;
 import io.fallback.core.mode.CheckVerdict;
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
-import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
 import io.fallback.core.supervisor.FallbackActivity;
@@ -85,7 +85,8 @@ class MetricsListenerTest {
         .containsExactlyInAnyOrder("open", "poll", "process", "write", "commit");
     assertThat(scrape.samples("fallback_dead_letters_total"))
         .extracting(s -> s.labels().get("reason"))
-        .containsExactlyInAnyOrder("undecodable", "missing-key", "missing-timestamp", "bad-timestamp", "late");
+        .containsExactlyInAnyOrder(
+            "undecodable", "missing-key", "missing-timestamp", "bad-timestamp", "late");
     assertThat(scrape.samples("fallback_errors_total"))
         .extracting(s -> s.labels().get("stage"))
         .containsExactlyInAnyOrderElementsOf(MetricsListener.ERROR_STAGES);
@@ -97,35 +98,52 @@ class MetricsListenerTest {
 
   @Test
   void transitionAndBatchFailure_areLabelledWithTheLowerCaseWordsOfStatus() {
-    Transition manual = new Transition(Mode.PRIMARY, Mode.FALLBACK, Cause.MANUAL, T0, List.of(), "manual FORCE_FALLBACK");
+    Transition manual =
+        new Transition(
+            Mode.PRIMARY, Mode.FALLBACK, Cause.MANUAL, T0, List.of(), "manual FORCE_FALLBACK");
 
     metrics.transitioned(manual);
-    metrics.batchFailed(Stage.WRITE, new IllegalStateException("InfluxDB down"), 1, Duration.ofSeconds(1));
+    metrics.batchFailed(
+        Stage.WRITE, new IllegalStateException("InfluxDB down"), 1, Duration.ofSeconds(1));
     PrometheusScrape scrape = scrape();
 
-    assertThat(scrape.value("fallback_transitions_total", "cause", "manual", "from", "primary", "to", "fallback"))
+    assertThat(
+            scrape.value(
+                "fallback_transitions_total",
+                "cause",
+                "manual",
+                "from",
+                "primary",
+                "to",
+                "fallback"))
         .contains(1.0);
     assertThat(scrape.value("fallback_batch_failures_total", "stage", "write")).contains(1.0);
     assertThat(scrape.value("fallback_errors_total", "stage", "write")).contains(1.0);
     assertThat(scrape.samples())
         .filteredOn(s -> s.name().startsWith("fallback_"))
-        .allSatisfy(s -> s.labels().forEach((k, v) -> {
-          if (!k.equals("le")) { // a histogram bucket's bound, +Inf included
-            assertThat(v).as(s.toString()).isLowerCase();
-          }
-        }));
+        .allSatisfy(
+            s ->
+                s.labels()
+                    .forEach(
+                        (k, v) -> {
+                          if (!k.equals("le")) { // a histogram bucket's bound, +Inf included
+                            assertThat(v).as(s.toString()).isLowerCase();
+                          }
+                        }));
   }
 
   @Test
   void primaryLatency_isWhatTheLastCheckUsed_andAbsentWhenItHadNoEvidence() {
     metrics.checkCompleted(
-        new Observation(T0, Optional.of(Duration.ofMillis(312_450)), Health.unhealthy("job CANCELED")),
+        new Observation(
+            T0, Optional.of(Duration.ofMillis(312_450)), Health.unhealthy("job CANCELED")),
         new CheckVerdict(CheckVerdict.Kind.VIOLATION, 1, 3, "job CANCELED"),
         state.get());
     PrometheusScrape late = scrape();
     metrics.checkCompleted(Observation.noEvidence(T0.plusSeconds(30)), OK, state.get());
     PrometheusScrape noEvidence = scrape();
-    metrics.checkCompleted(Observation.healthy(T0.plusSeconds(60), Duration.ofMillis(2_340)), OK, state.get());
+    metrics.checkCompleted(
+        Observation.healthy(T0.plusSeconds(60), Duration.ofMillis(2_340)), OK, state.get());
     PrometheusScrape again = scrape();
 
     assertThat(late.value("fallback_primary_latency_seconds")).contains(312.45);
@@ -139,23 +157,31 @@ class MetricsListenerTest {
   void beforeTheFirstCheck_primaryLatencyAndHealthAreAbsent_notZero() {
     PrometheusScrape scrape = scrape();
 
-    assertThat(scrape.families()).doesNotContainKeys("fallback_primary_latency_seconds", "fallback_primary_healthy");
+    assertThat(scrape.families())
+        .doesNotContainKeys("fallback_primary_latency_seconds", "fallback_primary_healthy");
   }
 
   @Test
   void backlogGauges_whileKafkaDoesNotAnswer_areAbsentNotMinusOne_andTheSampleAgeGrows() {
     PrometheusScrape before = scrape();
-    metrics.backlogSampled(new Backlog.Sample(Optional.of(new GroupBacklog.Counts(40_000, 984, 40_984)), Optional.of(T0)));
+    metrics.backlogSampled(
+        new Backlog.Sample(
+            Optional.of(new GroupBacklog.Counts(40_000, 984, 40_984)), Optional.of(T0)));
     time.advance(Duration.ofSeconds(2));
     PrometheusScrape known = scrape();
     time.advance(Duration.ofSeconds(28));
     metrics.backlogSampled(new Backlog.Sample(Optional.empty(), Optional.of(T0)));
     PrometheusScrape unknown = scrape();
-    metrics.backlogSampled(new Backlog.Sample(Optional.of(new GroupBacklog.Counts(0, 12, 12)), Optional.of(time.instant())));
+    metrics.backlogSampled(
+        new Backlog.Sample(
+            Optional.of(new GroupBacklog.Counts(0, 12, 12)), Optional.of(time.instant())));
     PrometheusScrape back = scrape();
 
-    assertThat(before.families()).doesNotContainKeys(
-        "fallback_backlog_records", "fallback_commit_lag_records", "fallback_backlog_sample_age_seconds");
+    assertThat(before.families())
+        .doesNotContainKeys(
+            "fallback_backlog_records",
+            "fallback_commit_lag_records",
+            "fallback_backlog_sample_age_seconds");
     assertThat(known.value("fallback_backlog_records", "state", "unread")).contains(40_000.0);
     assertThat(known.value("fallback_backlog_records", "state", "open_windows")).contains(984.0);
     assertThat(known.value("fallback_commit_lag_records")).contains(40_984.0);
@@ -172,9 +198,13 @@ class MetricsListenerTest {
   @Test
   void everyMetric_hasHelpText() {
     metrics.watchMode(state::get);
-    metrics.watchLoop(() -> new FallbackActivity.Status(FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty()));
+    metrics.watchLoop(
+        () ->
+            new FallbackActivity.Status(
+                FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty()));
     metrics.checkCompleted(Observation.healthy(T0, Duration.ofSeconds(2)), OK, state.get());
-    metrics.backlogSampled(new Backlog.Sample(Optional.of(new GroupBacklog.Counts(1, 2, 3)), Optional.of(T0)));
+    metrics.backlogSampled(
+        new Backlog.Sample(Optional.of(new GroupBacklog.Counts(1, 2, 3)), Optional.of(T0)));
 
     PrometheusScrape scrape = scrape();
 
@@ -187,14 +217,15 @@ class MetricsListenerTest {
   void jvmAndProcessMetrics_comeFromMicrometersBinders() {
     PrometheusScrape scrape = scrape();
 
-    assertThat(scrape.families()).containsKeys(
-        "jvm_memory_used_bytes", // JvmMemoryMetrics
-        "jvm_gc_memory_allocated_bytes_total", // JvmGcMetrics
-        "jvm_threads_live_threads", // JvmThreadMetrics
-        "jvm_classes_loaded_classes", // ClassLoaderMetrics
-        "system_cpu_count", // ProcessorMetrics
-        "process_uptime_seconds", // UptimeMetrics
-        "process_files_open_files"); // FileDescriptorMetrics
+    assertThat(scrape.families())
+        .containsKeys(
+            "jvm_memory_used_bytes", // JvmMemoryMetrics
+            "jvm_gc_memory_allocated_bytes_total", // JvmGcMetrics
+            "jvm_threads_live_threads", // JvmThreadMetrics
+            "jvm_classes_loaded_classes", // ClassLoaderMetrics
+            "system_cpu_count", // ProcessorMetrics
+            "process_uptime_seconds", // UptimeMetrics
+            "process_files_open_files"); // FileDescriptorMetrics
   }
 
   @Test

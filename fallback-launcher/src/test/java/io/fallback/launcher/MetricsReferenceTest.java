@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README's metrics table is the one generated from a real scrape ({@link MetricsReference}). */
+/**
+ * The README's metrics table is the one generated from a real scrape ({@link MetricsReference}).
+ */
 class MetricsReferenceTest {
 
   @Test
@@ -17,7 +19,8 @@ class MetricsReferenceTest {
     String table = MetricsReference.inReadme(readme);
 
     assertThat(table.strip())
-        .as("README metrics reference is stale; regenerate it with MetricsReference.main (test scope)")
+        .as(
+            "README metrics reference is stale; regenerate it with MetricsReference.main (test scope)")
         .isEqualTo(MetricsReference.markdown().strip());
   }
 
@@ -28,6 +31,7 @@ class MetricsReferenceTest {
     assertThat(scrape.families().keySet())
         .filteredOn(name -> !name.startsWith("fallback_"))
         .isNotEmpty()
-        .allSatisfy(name -> assertThat(MetricsReference.BINDER_PREFIXES).anyMatch(name::startsWith));
+        .allSatisfy(
+            name -> assertThat(MetricsReference.BINDER_PREFIXES).anyMatch(name::startsWith));
   }
 }

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Prometheus text exposition (format 0.0.4) parsed into metric families (HELP, TYPE) and samples with
- * their labels, so tests assert on names, labels and values rather than on substrings.
+ * A Prometheus text exposition (format 0.0.4) parsed into metric families (HELP, TYPE) and samples
+ * with their labels, so tests assert on names, labels and values rather than on substrings.
  *
  * @param families by family name, in the order of the text
  * @param samples every sample line, in order
@@ -101,7 +101,9 @@ record PrometheusScrape(Map<String, Family> families, List<Sample> samples) {
     };
   }
 
-  /** @return the samples named {@code name} */
+  /**
+   * @return the samples named {@code name}
+   */
   List<Sample> samples(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
   }
@@ -118,7 +120,10 @@ record PrometheusScrape(Map<String, Family> families, List<Sample> samples) {
     for (int i = 0; i < labels.length; i += 2) {
       wanted.put(labels[i], labels[i + 1]);
     }
-    return samples(name).stream().filter(s -> s.labels().equals(wanted)).map(Sample::value).findFirst();
+    return samples(name).stream()
+        .filter(s -> s.labels().equals(wanted))
+        .map(Sample::value)
+        .findFirst();
   }
 
   /**

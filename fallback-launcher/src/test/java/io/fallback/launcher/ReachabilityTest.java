@@ -17,15 +17,16 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * The launcher's own line about an unreachable dependency, in virtual time: once at once, then at most once
- * per interval, and once when it answers again (issue 12: with Kafka unreachable, 143 of 152 lines were the
- * client's warnings and none of the launcher's).
+ * The launcher's own line about an unreachable dependency, in virtual time: once at once, then at
+ * most once per interval, and once when it answers again (issue 12: with Kafka unreachable, 143 of
+ * 152 lines were the client's warnings and none of the launcher's).
  */
 class ReachabilityTest {
 
   private static final Duration INTERVAL = Duration.ofSeconds(30);
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2025-03-01T12:00:00Z"));
+  private final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2025-03-01T12:00:00Z"));
   private final InstantSource clock = now::get;
   private final Reachability kafka = new Reachability("Kafka at 127.0.0.1:9092", clock, INTERVAL);
   private final Logger logger = (Logger) LoggerFactory.getLogger(Reachability.class);
@@ -54,8 +55,9 @@ class ReachabilityTest {
   void firstFailure_isOneWarnLineAtOnce_withTheReasonAndWhatItMeans() {
     kafka.unreachable("connection refused", "latency kafka_lag: no evidence");
 
-    assertThat(lines()).containsExactly(
-        "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (latency kafka_lag: no evidence)");
+    assertThat(lines())
+        .containsExactly(
+            "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (latency kafka_lag: no evidence)");
     assertThat(kafka.isUnreachable()).isTrue();
   }
 
@@ -64,16 +66,20 @@ class ReachabilityTest {
     kafka.unreachable("connection refused", "latency kafka_lag: no evidence");
     for (int i = 0; i < 5; i++) {
       advance(Duration.ofSeconds(5));
-      kafka.unreachable("connection refused", i % 2 == 0 ? "backlog unknown" : "latency kafka_lag: no evidence");
+      kafka.unreachable(
+          "connection refused", i % 2 == 0 ? "backlog unknown" : "latency kafka_lag: no evidence");
     }
     assertThat(lines()).hasSize(1);
 
     advance(Duration.ofSeconds(5));
     kafka.unreachable("connection refused", "backlog unknown");
 
-    assertThat(lines()).hasSize(2).last().isEqualTo(
-        "WARN Kafka at 127.0.0.1:9092 unreachable for 30 s: connection refused (backlog unknown; latency kafka_lag:"
-            + " no evidence; 6 failures since the last line)");
+    assertThat(lines())
+        .hasSize(2)
+        .last()
+        .isEqualTo(
+            "WARN Kafka at 127.0.0.1:9092 unreachable for 30 s: connection refused (backlog unknown; latency kafka_lag:"
+                + " no evidence; 6 failures since the last line)");
   }
 
   @Test
@@ -84,12 +90,13 @@ class ReachabilityTest {
       kafka.unreachable("connection refused", "backlog unknown");
     }
 
-    assertThat(lines()).containsExactly(
-        "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (backlog unknown)",
-        "WARN Kafka at 127.0.0.1:9092 unreachable for 30 s: connection refused (backlog unknown; 30 failures since"
-            + " the last line)",
-        "WARN Kafka at 127.0.0.1:9092 unreachable for 60 s: connection refused (backlog unknown; 30 failures since"
-            + " the last line)");
+    assertThat(lines())
+        .containsExactly(
+            "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (backlog unknown)",
+            "WARN Kafka at 127.0.0.1:9092 unreachable for 30 s: connection refused (backlog unknown; 30 failures since"
+                + " the last line)",
+            "WARN Kafka at 127.0.0.1:9092 unreachable for 60 s: connection refused (backlog unknown; 30 failures since"
+                + " the last line)");
   }
 
   @Test
@@ -102,10 +109,11 @@ class ReachabilityTest {
     advance(Duration.ofSeconds(1));
     kafka.unreachable("connect timed out after 2 s", "backlog unknown");
 
-    assertThat(lines()).containsExactly(
-        "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (backlog unknown)",
-        "INFO Kafka at 127.0.0.1:9092 reachable again after 47 s",
-        "WARN Kafka at 127.0.0.1:9092 unreachable: connect timed out after 2 s (backlog unknown)");
+    assertThat(lines())
+        .containsExactly(
+            "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (backlog unknown)",
+            "INFO Kafka at 127.0.0.1:9092 reachable again after 47 s",
+            "WARN Kafka at 127.0.0.1:9092 unreachable: connect timed out after 2 s (backlog unknown)");
     assertThat(appender.list.get(1).getLevel()).isEqualTo(Level.INFO);
   }
 

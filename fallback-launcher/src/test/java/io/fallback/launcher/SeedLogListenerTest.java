@@ -51,27 +51,41 @@ class SeedLogListenerTest {
     listener.batchFailed(Stage.PROCESS, failure, 1, Duration.ofSeconds(1));
     listener.batchFailed(Stage.PROCESS, failure, 2, Duration.ofSeconds(2));
 
-    assertThat(at(Level.WARN)).hasSize(2).allSatisfy(e -> {
-      assertThat(e.getFormattedMessage()).startsWith("Error calling ML service: ")
-          .contains("ML service: HTTP 503").contains("caused by java.io.IOException: Service Unavailable")
-          .doesNotContain("\n");
-      assertThat(e.getThrowableProxy()).isNull();
-    });
-    assertThat(at(Level.WARN).get(1).getFormattedMessage()).contains("attempt 2, next try in 2.00s");
+    assertThat(at(Level.WARN))
+        .hasSize(2)
+        .allSatisfy(
+            e -> {
+              assertThat(e.getFormattedMessage())
+                  .startsWith("Error calling ML service: ")
+                  .contains("ML service: HTTP 503")
+                  .contains("caused by java.io.IOException: Service Unavailable")
+                  .doesNotContain("\n");
+              assertThat(e.getThrowableProxy()).isNull();
+            });
+    assertThat(at(Level.WARN).get(1).getFormattedMessage())
+        .contains("attempt 2, next try in 2.00s");
     assertThat(at(Level.ERROR)).isEmpty();
-    assertThat(at(Level.DEBUG)).singleElement().satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
+    assertThat(at(Level.DEBUG))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
   }
 
   @Test
   void heldInfluxRetry_isOneWarnLineWithTheSeedText() {
-    listener.batchFailed(Stage.WRITE, new IllegalStateException("InfluxDB write failed: connection refused"), 3,
+    listener.batchFailed(
+        Stage.WRITE,
+        new IllegalStateException("InfluxDB write failed: connection refused"),
+        3,
         Duration.ofSeconds(4));
 
-    assertThat(appender.list).singleElement().satisfies(e -> {
-      assertThat(e.getLevel()).isEqualTo(Level.WARN);
-      assertThat(e.getFormattedMessage()).startsWith("Error writing to InfluxDB: ");
-      assertThat(e.getThrowableProxy()).isNull();
-    });
+    assertThat(appender.list)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getLevel()).isEqualTo(Level.WARN);
+              assertThat(e.getFormattedMessage()).startsWith("Error writing to InfluxDB: ");
+              assertThat(e.getThrowableProxy()).isNull();
+            });
   }
 
   @Test
@@ -81,35 +95,50 @@ class SeedLogListenerTest {
     listener.activationFailed(missing, 1, Duration.ofSeconds(1));
     listener.activationFailed(missing, 2, Duration.ofSeconds(2));
 
-    assertThat(appender.list).hasSize(2).allSatisfy(e -> {
-      assertThat(e.getLevel()).isEqualTo(Level.ERROR);
-      assertThat(e.getFormattedMessage())
-          .contains("java.lang.NoClassDefFoundError: org/apache/avro/SchemaParseException");
-    });
+    assertThat(appender.list)
+        .hasSize(2)
+        .allSatisfy(
+            e -> {
+              assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+              assertThat(e.getFormattedMessage())
+                  .contains("java.lang.NoClassDefFoundError: org/apache/avro/SchemaParseException");
+            });
     assertThat(appender.list.get(0).getFormattedMessage()).contains("retrying in 1.00s");
     assertThat(appender.list.get(0).getThrowableProxy()).isNotNull();
-    assertThat(appender.list.get(1).getFormattedMessage()).contains("attempt 2").contains("retrying in 2.00s");
+    assertThat(appender.list.get(1).getFormattedMessage())
+        .contains("attempt 2")
+        .contains("retrying in 2.00s");
     assertThat(appender.list.get(1).getThrowableProxy()).isNull();
   }
 
   @Test
   void loopFailure_isOneErrorWithTheRestartDelay_notASilentRestartAtTheNextCheck() {
-    listener.fallbackFailed(new NoClassDefFoundError("org/apache/avro/SchemaParseException"), 1, Duration.ofSeconds(1));
+    listener.fallbackFailed(
+        new NoClassDefFoundError("org/apache/avro/SchemaParseException"), 1, Duration.ofSeconds(1));
 
-    assertThat(appender.list).singleElement().satisfies(e -> {
-      assertThat(e.getLevel()).isEqualTo(Level.ERROR);
-      assertThat(e.getFormattedMessage()).contains("NoClassDefFoundError").contains("restarting in 1.00s");
-    });
+    assertThat(appender.list)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+              assertThat(e.getFormattedMessage())
+                  .contains("NoClassDefFoundError")
+                  .contains("restarting in 1.00s");
+            });
   }
 
   @Test
   void probeThrowingException_isOneWarnLine_andAnErrorIsLoggedWithItsStackOnlyTheFirstTime() {
-    listener.probeFailed("flink_rest", new IllegalStateException("bug", new ConnectException("refused")));
-    NoClassDefFoundError missing = new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode");
+    listener.probeFailed(
+        "flink_rest", new IllegalStateException("bug", new ConnectException("refused")));
+    NoClassDefFoundError missing =
+        new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode");
     listener.probeFailed("kafka_lag", missing);
     listener.probeFailed("kafka_lag", missing);
 
-    assertThat(at(Level.WARN)).singleElement().satisfies(e -> assertThat(e.getThrowableProxy()).isNull());
+    assertThat(at(Level.WARN))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getThrowableProxy()).isNull());
     assertThat(at(Level.ERROR)).hasSize(2);
     assertThat(at(Level.ERROR).get(0).getThrowableProxy()).isNotNull();
     assertThat(at(Level.ERROR).get(1).getThrowableProxy()).isNull();
@@ -117,10 +146,16 @@ class SeedLogListenerTest {
 
   @Test
   void describe_isOneLineWithTheCausesNotAlreadySaid() {
-    Throwable e = new IllegalStateException("ML service: connection refused", new ConnectException("connection refused"));
+    Throwable e =
+        new IllegalStateException(
+            "ML service: connection refused", new ConnectException("connection refused"));
 
-    assertThat(SeedLogListener.describe(e)).isEqualTo("java.lang.IllegalStateException: ML service: connection refused");
-    assertThat(SeedLogListener.describe(new RuntimeException("write failed", new IOException("broken pipe"))))
-        .isEqualTo("java.lang.RuntimeException: write failed; caused by java.io.IOException: broken pipe");
+    assertThat(SeedLogListener.describe(e))
+        .isEqualTo("java.lang.IllegalStateException: ML service: connection refused");
+    assertThat(
+            SeedLogListener.describe(
+                new RuntimeException("write failed", new IOException("broken pipe"))))
+        .isEqualTo(
+            "java.lang.RuntimeException: write failed; caused by java.io.IOException: broken pipe");
   }
 }

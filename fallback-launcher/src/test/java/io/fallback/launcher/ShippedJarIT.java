@@ -10,13 +10,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The runnable jar operators start holds what the launcher needs at run time (issue 11, defect 1: a
- * test-scoped {@code avro} in this module's POM removed Avro from the shaded jar, and the first activation
- * threw {@code NoClassDefFoundError: org/apache/avro/SchemaParseException}). Runs after {@code package}.
+ * test-scoped {@code avro} in this module's POM removed Avro from the shaded jar, and the first
+ * activation threw {@code NoClassDefFoundError: org/apache/avro/SchemaParseException}). Runs after
+ * {@code package}.
  */
 class ShippedJarIT {
 
   @Test
-  void shippedJar_holdsAvroAndEveryOtherRuntimeLibrary_soTheDefaultFormatCanTakeOver() throws IOException {
+  void shippedJar_holdsAvroAndEveryOtherRuntimeLibrary_soTheDefaultFormatCanTakeOver()
+      throws IOException {
     Path jar = Path.of("target", "fallback-launcher.jar");
     List<String> needed =
         List.of(
@@ -32,7 +34,8 @@ class ShippedJarIT {
             "io/fallback/launcher/Main.class");
 
     try (JarFile file = new JarFile(jar.toFile())) {
-      assertThat(needed).allSatisfy(entry -> assertThat(file.getEntry(entry)).as(entry).isNotNull());
+      assertThat(needed)
+          .allSatisfy(entry -> assertThat(file.getEntry(entry)).as(entry).isNotNull());
       assertThat(file.getManifest().getMainAttributes().getValue("Main-Class"))
           .isEqualTo("io.fallback.launcher.Main");
     }

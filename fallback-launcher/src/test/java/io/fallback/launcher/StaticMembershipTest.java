@@ -9,7 +9,9 @@ class StaticMembershipTest {
 
   @Test
   void groupHostAndPort_makeAStableLegalId() {
-    assertThat(StaticMembership.derive("dask-fallback-consumer", 8099, Map.of(), () -> "Node 7.example"))
+    assertThat(
+            StaticMembership.derive(
+                "dask-fallback-consumer", 8099, Map.of(), () -> "Node 7.example"))
         .contains("dask-fallback-consumer-node_7.example-8099");
   }
 
@@ -20,8 +22,11 @@ class StaticMembershipTest {
 
   @Test
   void configuredId_wins_alsoWhenBlank() {
-    assertThat(StaticMembership.derive("g", 8099, Map.of("group.instance.id", "pod-0"), () -> "h")).isEmpty();
-    assertThat(StaticMembership.derive("g", 8099, Map.of("consumer.group.instance.id", ""), () -> "h")).isEmpty();
+    assertThat(StaticMembership.derive("g", 8099, Map.of("group.instance.id", "pod-0"), () -> "h"))
+        .isEmpty();
+    assertThat(
+            StaticMembership.derive("g", 8099, Map.of("consumer.group.instance.id", ""), () -> "h"))
+        .isEmpty();
   }
 
   @Test

@@ -5,18 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fallback.kafka.GroupBacklog;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.FallbackListener.Stage;
 import io.fallback.core.Health;
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
-import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.ManualScheduler;
+import io.fallback.kafka.GroupBacklog;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.reflect.Method;
@@ -38,10 +38,12 @@ class StatusServerTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final InstanceHealth HEALTH =
-      new InstanceHealth(Duration.ofSeconds(30), Duration.ofSeconds(10), InstanceHealth.DEFAULT_PROGRESS_BOUND);
+      new InstanceHealth(
+          Duration.ofSeconds(30), Duration.ofSeconds(10), InstanceHealth.DEFAULT_PROGRESS_BOUND);
 
   private final ManualScheduler time = new ManualScheduler(T0);
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final MetricsListener metrics = new MetricsListener(registry, time);
   private final ActivationTracker tracker = new ActivationTracker(time);
   private final CompositeListener listener =
@@ -66,12 +68,16 @@ class StatusServerTest {
     listener.activationFailed(missing, 2, Duration.ofSeconds(2));
     FallbackActivity.Status loop =
         new FallbackActivity.Status(
-            FallbackActivity.State.FAILING, 2,
-            Optional.of(new FallbackActivity.Failure(FallbackActivity.Phase.ACTIVATION, missing, T0.plusSeconds(1))),
+            FallbackActivity.State.FAILING,
+            2,
+            Optional.of(
+                new FallbackActivity.Failure(
+                    FallbackActivity.Phase.ACTIVATION, missing, T0.plusSeconds(1))),
             Optional.of(T0.plusSeconds(3)));
 
     ObjectNode status =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), loop, Optional::empty, () -> 0);
+        StatusServer.statusJson(
+            fallback(), Optional.empty(), tracker.snapshot(), loop, Optional::empty, () -> 0);
 
     assertThat(errors("activation")).isEqualTo(2);
     assertThat(status.get("mode").asText()).isEqualTo("FALLBACK");
@@ -101,19 +107,23 @@ class StatusServerTest {
     time.advance(Duration.ofMillis(100));
     listener.batchWritten(15, Duration.ofMillis(40));
     listener.batchCollected(500, Duration.ofMillis(10));
-    listener.batchFailed(Stage.WRITE, new IllegalStateException("InfluxDB down"), 1, Duration.ofSeconds(1));
+    listener.batchFailed(
+        Stage.WRITE, new IllegalStateException("InfluxDB down"), 1, Duration.ofSeconds(1));
     FallbackActivity.Status running =
-        new FallbackActivity.Status(FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
+        new FallbackActivity.Status(
+            FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
 
     JsonNode first =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
+        StatusServer.statusJson(
+                fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
             .get("activation");
     listener.fallbackStopping();
     listener.fallbackStopped(null);
     time.advance(Duration.ofSeconds(60));
     listener.fallbackStarting();
     JsonNode second =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
+        StatusServer.statusJson(
+                fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
             .get("activation");
 
     assertThat(first.get("started_at").asText()).isEqualTo("2026-01-01T00:00:00Z");
@@ -133,16 +143,30 @@ class StatusServerTest {
   @Test
   void backlog_inFallback_splitsUnreadFromOpenWindows_withRateAndEta() {
     FallbackActivity.Status running =
-        new FallbackActivity.Status(FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
+        new FallbackActivity.Status(
+            FallbackActivity.State.RUNNING, 0, Optional.empty(), Optional.empty());
 
     JsonNode behind =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running,
-            () -> Optional.of(new GroupBacklog.Counts(40_000, 984, 40_984)), () -> 20_000.4).get("backlog");
+        StatusServer.statusJson(
+                fallback(),
+                Optional.empty(),
+                tracker.snapshot(),
+                running,
+                () -> Optional.of(new GroupBacklog.Counts(40_000, 984, 40_984)),
+                () -> 20_000.4)
+            .get("backlog");
     JsonNode caughtUp =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running,
-            () -> Optional.of(new GroupBacklog.Counts(0, 984, 984)), () -> 0).get("backlog");
+        StatusServer.statusJson(
+                fallback(),
+                Optional.empty(),
+                tracker.snapshot(),
+                running,
+                () -> Optional.of(new GroupBacklog.Counts(0, 984, 984)),
+                () -> 0)
+            .get("backlog");
     JsonNode unknown =
-        StatusServer.statusJson(fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
+        StatusServer.statusJson(
+                fallback(), Optional.empty(), tracker.snapshot(), running, Optional::empty, () -> 0)
             .get("backlog");
 
     assertThat(behind.get("unread_records").asLong()).isEqualTo(40_000);
@@ -160,10 +184,15 @@ class StatusServerTest {
   @Test
   void backlog_inPrimary_isNotQueried() {
     FallbackActivity.Status stopped =
-        new FallbackActivity.Status(FallbackActivity.State.NOT_STARTED, 0, Optional.empty(), Optional.empty());
+        new FallbackActivity.Status(
+            FallbackActivity.State.NOT_STARTED, 0, Optional.empty(), Optional.empty());
 
     ObjectNode status =
-        StatusServer.statusJson(ModeState.initial(T0), Optional.empty(), tracker.snapshot(), stopped,
+        StatusServer.statusJson(
+            ModeState.initial(T0),
+            Optional.empty(),
+            tracker.snapshot(),
+            stopped,
             () -> {
               throw new AssertionError("Kafka queried in primary mode");
             },
@@ -183,7 +212,9 @@ class StatusServerTest {
     time.advance(Duration.ofSeconds(2));
     listener.batchCollected(10_000, Duration.ZERO);
 
-    double first = rate.perSecond(time.instant(), tracker.snapshot()); // no earlier request: the activation's average
+    double first =
+        rate.perSecond(
+            time.instant(), tracker.snapshot()); // no earlier request: the activation's average
     time.advance(Duration.ofMillis(100));
     double tooSoon = rate.perSecond(time.instant(), tracker.snapshot());
     for (int i = 0; i < 12; i++) {
@@ -204,9 +235,10 @@ class StatusServerTest {
     List<String> forwarded =
         Arrays.stream(CompositeListener.class.getDeclaredMethods()).map(Method::getName).toList();
 
-    assertThat(Arrays.stream(FallbackListener.class.getMethods())
-            .filter(m -> m.isDefault() && !Modifier.isStatic(m.getModifiers()))
-            .map(Method::getName))
+    assertThat(
+            Arrays.stream(FallbackListener.class.getMethods())
+                .filter(m -> m.isDefault() && !Modifier.isStatic(m.getModifiers()))
+                .map(Method::getName))
         .allSatisfy(name -> assertThat(forwarded).contains(name));
   }
 
@@ -216,32 +248,47 @@ class StatusServerTest {
         FallbackSupervisor.builder()
             .latencySource(() -> Optional.of(Duration.ZERO))
             .healthProbe(() -> Health.healthy("job RUNNING"))
-            .activity(new FallbackActivity() {
-              @Override
-              public void start() {}
+            .activity(
+                new FallbackActivity() {
+                  @Override
+                  public void start() {}
 
-              @Override
-              public void stop() {}
+                  @Override
+                  public void stop() {}
 
-              @Override
-              public boolean isRunning() {
-                return false;
-              }
-            })
+                  @Override
+                  public boolean isRunning() {
+                    return false;
+                  }
+                })
             .listener(listener)
             .clock(time)
             .scheduler(time)
             .probeExecutor(Runnable::run)
             .build();
-    metrics.watchLoop(() -> new FallbackActivity.Status(
-        FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()));
-    metrics.backlogSampled(new Backlog.Sample(Optional.of(new GroupBacklog.Counts(7, 3, 10)), Optional.of(T0)));
-    listener.probeFailed("flink_rest", new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode"));
+    metrics.watchLoop(
+        () ->
+            new FallbackActivity.Status(
+                FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()));
+    metrics.backlogSampled(
+        new Backlog.Sample(Optional.of(new GroupBacklog.Counts(7, 3, 10)), Optional.of(T0)));
+    listener.probeFailed(
+        "flink_rest", new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode"));
     HttpClient http = HttpClient.newHttpClient();
     try (StatusServer server =
-        new StatusServer("127.0.0.1", 0, supervisor, registry, Optional.empty(), () -> Backlog.Sample.NONE, tracker,
-            () -> new FallbackActivity.Status(FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()),
-            time, HEALTH)) {
+        new StatusServer(
+            "127.0.0.1",
+            0,
+            supervisor,
+            registry,
+            Optional.empty(),
+            () -> Backlog.Sample.NONE,
+            tracker,
+            () ->
+                new FallbackActivity.Status(
+                    FallbackActivity.State.FAILING, 1, Optional.empty(), Optional.empty()),
+            time,
+            HEALTH)) {
       String base = "http://127.0.0.1:" + server.port();
 
       JsonNode status = JSON.readTree(get(http, base + "/status"));
@@ -262,6 +309,8 @@ class StatusServerTest {
   }
 
   private static String get(HttpClient http, String uri) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code validate --only ml_service} against a real local HTTP server, run as operators run it
- * (picocli {@link Main}). The model service here serves only what each test registers: like the seed's
- * service, by default nothing but its predict path.
+ * (picocli {@link Main}). The model service here serves only what each test registers: like the
+ * seed's service, by default nothing but its predict path.
  */
 class ValidateModelServiceTest {
 
@@ -42,7 +42,8 @@ class ValidateModelServiceTest {
   @BeforeEach
   void startModelService() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.createContext(PREDICT, exchange -> answer(exchange, 200, "{\"stress_level_prediction\": \"1\"}"));
+    server.createContext(
+        PREDICT, exchange -> answer(exchange, 200, "{\"stress_level_prediction\": \"1\"}"));
     server.createContext("/", exchange -> answer(exchange, 404, "not found"));
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -78,7 +79,12 @@ class ValidateModelServiceTest {
 
     assertThat(code).as(out.toString()).isZero();
     assertThat(out.toString())
-        .contains("model service: OK, GET " + base + PREDICT + PROBE_QUERY + " answered 200 with prediction 1")
+        .contains(
+            "model service: OK, GET "
+                + base
+                + PREDICT
+                + PROBE_QUERY
+                + " answered 200 with prediction 1")
         .doesNotContain("unreachable");
     assertThat(requests).containsExactly(PREDICT + PROBE_QUERY);
   }
@@ -87,7 +93,8 @@ class ValidateModelServiceTest {
   void validate_healthEndpointPath_getsThatPathOnTheModelHost() throws IOException {
     server.createContext("/ready", exchange -> answer(exchange, 200, "{\"status\": \"ready\"}"));
 
-    int code = validate("  endpoint: " + base + PREDICT + "\n  health_endpoint: /ready\n", Map.of());
+    int code =
+        validate("  endpoint: " + base + PREDICT + "\n  health_endpoint: /ready\n", Map.of());
 
     assertThat(code).as(out.toString()).isZero();
     assertThat(out.toString()).contains("model service: OK, GET " + base + "/ready answered 200");
@@ -96,7 +103,8 @@ class ValidateModelServiceTest {
 
   @Test
   void validate_healthEndpointNotServed_exits1NamingTheUrl() throws IOException {
-    int code = validate("  endpoint: " + base + PREDICT + "\n  health_endpoint: /ready\n", Map.of());
+    int code =
+        validate("  endpoint: " + base + PREDICT + "\n  health_endpoint: /ready\n", Map.of());
 
     assertThat(code).isEqualTo(1);
     assertThat(out.toString())
@@ -107,8 +115,10 @@ class ValidateModelServiceTest {
   void validate_healthEndpointFromEnvironment_isChecked() throws IOException {
     server.createContext("/ready", exchange -> answer(exchange, 200, "ok"));
 
-    int code = validate("  endpoint: " + base + PREDICT + "\n",
-        Map.of("FALLBACK_ML_SERVICE_HEALTH_ENDPOINT", base + "/ready"));
+    int code =
+        validate(
+            "  endpoint: " + base + PREDICT + "\n",
+            Map.of("FALLBACK_ML_SERVICE_HEALTH_ENDPOINT", base + "/ready"));
 
     assertThat(code).as(out.toString()).isZero();
     assertThat(out.toString()).contains("model service: OK, GET " + base + "/ready answered 200");
@@ -120,7 +130,11 @@ class ValidateModelServiceTest {
 
     assertThat(code).isZero();
     assertThat(out.toString())
-        .contains("model service " + base + PREDICT + ": not checked (ml_service.health_endpoint is none)");
+        .contains(
+            "model service "
+                + base
+                + PREDICT
+                + ": not checked (ml_service.health_endpoint is none)");
     assertThat(requests).isEmpty();
   }
 
@@ -136,7 +150,11 @@ class ValidateModelServiceTest {
 
     assertThat(code).isEqualTo(1);
     assertThat(out.toString())
-        .contains("unreachable: model service: GET " + endpoint + PROBE_QUERY + " unreachable: ConnectException");
+        .contains(
+            "unreachable: model service: GET "
+                + endpoint
+                + PROBE_QUERY
+                + " unreachable: ConnectException");
   }
 
   @Test
@@ -147,8 +165,13 @@ class ValidateModelServiceTest {
     int code = validate("  endpoint: " + base + PREDICT + "\n", Map.of());
 
     assertThat(code).isEqualTo(1);
-    assertThat(out.toString()).contains(
-        "unreachable: model service: GET " + base + PREDICT + PROBE_QUERY + " answered 503: 'model not loaded'");
+    assertThat(out.toString())
+        .contains(
+            "unreachable: model service: GET "
+                + base
+                + PREDICT
+                + PROBE_QUERY
+                + " answered 503: 'model not loaded'");
   }
 
   @Test
@@ -156,14 +179,18 @@ class ValidateModelServiceTest {
     Path file = dir.resolve("config.yaml");
     Files.writeString(file, "");
 
-    int code = Main.execute(
-        new String[] {"validate", "--config", file.toString(), "--only", "ml_service,zookeeper"},
-        Map.of(),
-        new PrintWriter(out, true),
-        new PrintWriter(out, true));
+    int code =
+        Main.execute(
+            new String[] {
+              "validate", "--config", file.toString(), "--only", "ml_service,zookeeper"
+            },
+            Map.of(),
+            new PrintWriter(out, true),
+            new PrintWriter(out, true));
 
     assertThat(code).isEqualTo(2);
     assertThat(out.toString())
-        .contains("--only: unknown dependency 'zookeeper'; known: kafka, influxdb, flink, ml_service");
+        .contains(
+            "--only: unknown dependency 'zookeeper'; known: kafka, influxdb, flink, ml_service");
   }
 }

@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * directory, and a JVM shutdown hook ({@link ChildProcesses}) does both for servers never closed.
  *
  * <p>A subclass {@linkplain #prepare() chooses the ports and writes its configuration}, names the
- * {@linkplain #command() command} and {@linkplain #awaitReady says when the process is ready}.
- * Only if the very first launch fails (another process may have bound a port found free in between)
- * are new ports prepared and the launch tried again, before the server ever served a client.
+ * {@linkplain #command() command} and {@linkplain #awaitReady says when the process is ready}. Only
+ * if the very first launch fails (another process may have bound a port found free in between) are
+ * new ports prepared and the launch tried again, before the server ever served a client.
  *
  * <p>This class is thread-safe: life-cycle methods are synchronized on the server.
  */
@@ -168,7 +168,9 @@ abstract class ChildProcessServer extends TestServer {
     }
   }
 
-  /** How {@link #close()} ends a running process before the directory is deleted: {@link #stop()}. */
+  /**
+   * How {@link #close()} ends a running process before the directory is deleted: {@link #stop()}.
+   */
   protected void stopForClose() {
     stop();
   }
@@ -207,7 +209,8 @@ abstract class ChildProcessServer extends TestServer {
   }
 
   /**
-   * Polls {@code ready} until it holds, failing as soon as the process exits or the deadline passes.
+   * Polls {@code ready} until it holds, failing as soon as the process exits or the deadline
+   * passes.
    *
    * @param child the process being started
    * @param deadlineNanos the {@link System#nanoTime()} by which {@code ready} must hold
@@ -233,7 +236,13 @@ abstract class ChildProcessServer extends TestServer {
       }
       if (System.nanoTime() > deadlineNanos) {
         throw new TestServerException(
-            kind() + ": not ready at " + address() + " within " + startupTimeout + "; log " + logFile);
+            kind()
+                + ": not ready at "
+                + address()
+                + " within "
+                + startupTimeout
+                + "; log "
+                + logFile);
       }
       try {
         Thread.sleep(interval.toMillis());

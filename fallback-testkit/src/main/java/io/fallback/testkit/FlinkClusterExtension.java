@@ -1,6 +1,5 @@
 package io.fallback.testkit;
 
-
 /**
  * JUnit 5 extension that runs one {@link FlinkCluster} per test class:
  *

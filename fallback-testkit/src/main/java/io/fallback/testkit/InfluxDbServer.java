@@ -29,10 +29,10 @@ import java.util.stream.Stream;
  * influxd -config <file>} and waits until {@code GET /ping} answers 204. The server's output goes
  * to {@code target/influxd-<port>.log} of the module running the tests (see {@link #logFile()}).
  *
- * <p>{@link #stop()} terminates the process and keeps its data ({@link #kill()} crashes it);
- * {@link #restart()} starts it again on the same port and data directory, so {@link #url()} stays
- * valid. {@link #close()} stops it and deletes the data. A JVM shutdown hook kills servers that were
- * not closed.
+ * <p>{@link #stop()} terminates the process and keeps its data ({@link #kill()} crashes it); {@link
+ * #restart()} starts it again on the same port and data directory, so {@link #url()} stays valid.
+ * {@link #close()} stops it and deletes the data. A JVM shutdown hook kills servers that were not
+ * closed.
  *
  * <p>Note: Java does not allow an instance method {@code start()} next to the static factory {@code
  * start()}; calling {@code server.start()} on an instance compiles but creates a <em>new</em>

@@ -214,7 +214,8 @@ public final class KafkaBrokerProcess extends ChildProcessServer {
 
   @Override
   protected List<String> command() {
-    return javaCommand(List.of("kafka.Kafka", dataDirectory().resolve("server.properties").toString()));
+    return javaCommand(
+        List.of("kafka.Kafka", dataDirectory().resolve("server.properties").toString()));
   }
 
   /** Ready when the listener accepts connections and the broker answers an admin request. */

@@ -12,16 +12,20 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * The life cycle the test kit's JUnit 5 extensions share: registered on a static field, the server starts
- * before all tests of the class and is closed after them; on an instance field, one server per test. Test
- * methods may also take the server as a parameter.
+ * The life cycle the test kit's JUnit 5 extensions share: registered on a static field, the server
+ * starts before all tests of the class and is closed after them; on an instance field, one server
+ * per test. Test methods may also take the server as a parameter.
  *
  * <p>This class is thread-safe for the way JUnit calls it.
  *
  * @param <S> the server type
  */
 public abstract class ServerExtension<S extends AutoCloseable>
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    implements BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback,
+        ParameterResolver {
 
   private final Class<S> type;
   private final Supplier<S> starter;
@@ -47,7 +51,10 @@ public abstract class ServerExtension<S extends AutoCloseable>
     S current = server;
     if (current == null) {
       throw new IllegalStateException(
-          getClass().getSimpleName() + " has no " + type.getSimpleName() + ": register it with"
+          getClass().getSimpleName()
+              + " has no "
+              + type.getSimpleName()
+              + ": register it with"
               + " @RegisterExtension and use it from a test or lifecycle method");
     }
     return current;
@@ -79,12 +86,14 @@ public abstract class ServerExtension<S extends AutoCloseable>
   }
 
   @Override
-  public final boolean supportsParameter(ParameterContext parameterContext, ExtensionContext context) {
+  public final boolean supportsParameter(
+      ParameterContext parameterContext, ExtensionContext context) {
     return parameterContext.getParameter().getType() == type;
   }
 
   @Override
-  public final Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
+  public final Object resolveParameter(
+      ParameterContext parameterContext, ExtensionContext context) {
     return running();
   }
 

@@ -112,7 +112,11 @@ class ChildProcessServerTest {
     int prepared;
 
     SleepServer(String script, Duration startupTimeout) {
-      super("sleep", TestkitPaths.newTempDirectory("sleep-test-"), startupTimeout, Duration.ofSeconds(5));
+      super(
+          "sleep",
+          TestkitPaths.newTempDirectory("sleep-test-"),
+          startupTimeout,
+          Duration.ofSeconds(5));
       this.script = script;
     }
 

@@ -1,8 +1,8 @@
 package io.fallback.core.internal;
 
 /**
- * Calls listeners so that a faulty one cannot break the caller. Not API: {@code io.fallback.core.internal}
- * may change in any release.
+ * Calls listeners so that a faulty one cannot break the caller. Not API: {@code
+ * io.fallback.core.internal} may change in any release.
  *
  * <p>Stateless and thread-safe.
  */
@@ -11,8 +11,9 @@ public final class Listeners {
   private Listeners() {}
 
   /**
-   * Runs one listener call; an exception it throws is dropped (the {@link io.fallback.core.FallbackListener}
-   * contract: listeners must not throw, and a supervisor, runner or loop must not stop because one did).
+   * Runs one listener call; an exception it throws is dropped (the {@link
+   * io.fallback.core.FallbackListener} contract: listeners must not throw, and a supervisor, runner
+   * or loop must not stop because one did).
    *
    * @param event the call
    */

@@ -1,8 +1,8 @@
 package io.fallback.core.internal;
 
 /**
- * Texts about throwables for log lines and reasons. Not API: {@code io.fallback.core.internal} may change
- * in any release.
+ * Texts about throwables for log lines and reasons. Not API: {@code io.fallback.core.internal} may
+ * change in any release.
  *
  * <p>Stateless and thread-safe.
  */

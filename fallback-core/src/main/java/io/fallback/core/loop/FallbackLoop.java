@@ -23,30 +23,35 @@ import java.util.Optional;
 /**
  * The fallback's processing loop: poll, window, process, write, commit.
  *
- * <p>A batch is handed over by the source as soon as it is full or its batch timeout has passed since
- * its first record; the loop polls with a bound ({@link BatchSource#poll(Duration)}) so that positions
- * are committed within one commit interval of the write that allowed them, never waiting for the next
- * batch to fill.
+ * <p>A batch is handed over by the source as soon as it is full or its batch timeout has passed
+ * since its first record; the loop polls with a bound ({@link BatchSource#poll(Duration)}) so that
+ * positions are committed within one commit interval of the write that allowed them, never waiting
+ * for the next batch to fill.
  *
  * <p>Guarantees:
+ *
  * <ul>
- *   <li>Positions are committed only when every window fired before them has been written by the sink
- *       (and every late record dead-lettered): a failing processor or sink leaves the batch uncommitted.</li>
- *   <li>A failed batch is held and retried with the same completed windows (never re-added records), with
- *       a doubling backoff, while the source keeps its session alive ({@link BatchSource#hold}). A batch
- *       that was processed but not written is re-written without processing it again.</li>
- *   <li>{@link #requestStop()} lets the call in flight finish; a batch that got written is committed, a
- *       batch still failing is abandoned uncommitted, so a restart reads it again.</li>
+ *   <li>Positions are committed only when every window fired before them has been written by the
+ *       sink (and every late record dead-lettered): a failing processor or sink leaves the batch
+ *       uncommitted.
+ *   <li>A failed batch is held and retried with the same completed windows (never re-added
+ *       records), with a doubling backoff, while the source keeps its session alive ({@link
+ *       BatchSource#hold}). A batch that was processed but not written is re-written without
+ *       processing it again.
+ *   <li>{@link #requestStop()} lets the call in flight finish; a batch that got written is
+ *       committed, a batch still failing is abandoned uncommitted, so a restart reads it again.
  * </ul>
  *
- * <p>{@link #run()} runs on one thread (the loop thread) until stopped; {@link #requestStop()} may be
- * called from any thread. A loop instance runs once.
+ * <p>{@link #run()} runs on one thread (the loop thread) until stopped; {@link #requestStop()} may
+ * be called from any thread. A loop instance runs once.
  *
  * @param <O> the output type
  */
 public final class FallbackLoop<O> implements Runnable {
 
-  /** The shortest wait of a poll: a poll of 0 ms would spin while a commit is due but not possible. */
+  /**
+   * The shortest wait of a poll: a poll of 0 ms would spin while a commit is due but not possible.
+   */
   private static final long MIN_POLL_WAIT_MILLIS = 10;
 
   private final BatchSource<Reading> source;
@@ -153,7 +158,8 @@ public final class FallbackLoop<O> implements Runnable {
           }
 
           @Override
-          public void alreadyWritten(java.util.Set<io.fallback.core.PrimaryProgress.WindowId> windows) {
+          public void alreadyWritten(
+              java.util.Set<io.fallback.core.PrimaryProgress.WindowId> windows) {
             stage.skipWindows(windows);
           }
         };
@@ -237,9 +243,9 @@ public final class FallbackLoop<O> implements Runnable {
   }
 
   /**
-   * How long the next poll may block: while positions wait to be committed, until the commit is due, so
-   * that a commit never waits for a batch to fill; otherwise one commit interval (a poll returns as soon
-   * as a batch is ready, so this only bounds an idle wait).
+   * How long the next poll may block: while positions wait to be committed, until the commit is
+   * due, so that a commit never waits for a batch to fill; otherwise one commit interval (a poll
+   * returns as soon as a batch is ready, so this only bounds an idle wait).
    */
   private Duration pollWait(long now) {
     long interval = settings.commitInterval().toMillis();
@@ -317,5 +323,4 @@ public final class FallbackLoop<O> implements Runnable {
     lastCommitMillis = now;
     notifySafely(() -> listener.committed(checkpoints));
   }
-
 }

@@ -6,10 +6,11 @@ import java.util.Objects;
 /**
  * Timing of the fallback loop.
  *
- * @param commitInterval least time between two commits ({@code processing.commit_interval_ms}); commits
- *     are coalesced, and one more commit happens on stop
+ * @param commitInterval least time between two commits ({@code processing.commit_interval_ms});
+ *     commits are coalesced, and one more commit happens on stop
  * @param initialBackoff wait before retrying a held batch the first time
- * @param maxBackoff the longest wait between retries of a held batch (doubling from the initial one)
+ * @param maxBackoff the longest wait between retries of a held batch (doubling from the initial
+ *     one)
  */
 public record LoopSettings(Duration commitInterval, Duration initialBackoff, Duration maxBackoff) {
 

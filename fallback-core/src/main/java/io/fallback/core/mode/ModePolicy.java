@@ -8,22 +8,24 @@ import java.util.Objects;
 /**
  * The thresholds and counts of the mode rules (DESIGN section 4). Validated on construction; every
  * message names the config key and the bad value. This record is where these rules are stated: the
- * launcher's configuration loader reports its messages, and its key reference describes the same rules.
+ * launcher's configuration loader reports its messages, and its key reference describes the same
+ * rules.
  *
- * <p>The two thresholds: a check violates when the latency is above {@code latencyThreshold}, and counts
- * as a recovery when it is below {@code resumeThreshold}. So {@code resumeThreshold} must not exceed
- * {@code latencyThreshold}; it may equal it (no band between the two: a latency exactly at the threshold
- * then neither violates nor recovers).
+ * <p>The two thresholds: a check violates when the latency is above {@code latencyThreshold}, and
+ * counts as a recovery when it is below {@code resumeThreshold}. So {@code resumeThreshold} must
+ * not exceed {@code latencyThreshold}; it may equal it (no band between the two: a latency exactly
+ * at the threshold then neither violates nor recovers).
  *
- * @param latencyThreshold latency above which a check violates ({@code monitoring.latency_threshold_seconds});
- *     zero forces fallback: every check violates
- * @param consecutiveViolations violating checks in a row that switch to fallback
- *     ({@code monitoring.consecutive_violations})
- * @param resumeThreshold latency below which a healthy check counts as a recovery
- *     ({@code monitoring.resume_threshold_seconds}); at most the trigger threshold
- * @param consecutiveRecoveries recovering checks in a row that hand back to the primary
- *     ({@code monitoring.consecutive_recoveries})
- * @param minFallback least time spent in fallback before handing back ({@code monitoring.min_fallback_seconds})
+ * @param latencyThreshold latency above which a check violates ({@code
+ *     monitoring.latency_threshold_seconds}); zero forces fallback: every check violates
+ * @param consecutiveViolations violating checks in a row that switch to fallback ({@code
+ *     monitoring.consecutive_violations})
+ * @param resumeThreshold latency below which a healthy check counts as a recovery ({@code
+ *     monitoring.resume_threshold_seconds}); at most the trigger threshold
+ * @param consecutiveRecoveries recovering checks in a row that hand back to the primary ({@code
+ *     monitoring.consecutive_recoveries})
+ * @param minFallback least time spent in fallback before handing back ({@code
+ *     monitoring.min_fallback_seconds})
  */
 public record ModePolicy(
     Duration latencyThreshold,
@@ -35,7 +37,8 @@ public record ModePolicy(
   /**
    * Validates the components and reports every invalid one, one line each.
    *
-   * @throws IllegalArgumentException naming the key and value of each invalid component, one per line
+   * @throws IllegalArgumentException naming the key and value of each invalid component, one per
+   *     line
    * @throws NullPointerException for a null component
    */
   public ModePolicy {
@@ -44,13 +47,17 @@ public record ModePolicy(
     Objects.requireNonNull(minFallback, "minFallback");
     List<String> errors = new ArrayList<>();
     if (latencyThreshold.isNegative()) {
-      errors.add("monitoring.latency_threshold_seconds must be >= 0, but was " + seconds(latencyThreshold));
+      errors.add(
+          "monitoring.latency_threshold_seconds must be >= 0, but was "
+              + seconds(latencyThreshold));
     }
     if (consecutiveViolations < 1) {
-      errors.add("monitoring.consecutive_violations must be >= 1, but was " + consecutiveViolations);
+      errors.add(
+          "monitoring.consecutive_violations must be >= 1, but was " + consecutiveViolations);
     }
     if (resumeThreshold.isNegative()) {
-      errors.add("monitoring.resume_threshold_seconds must be >= 0, but was " + seconds(resumeThreshold));
+      errors.add(
+          "monitoring.resume_threshold_seconds must be >= 0, but was " + seconds(resumeThreshold));
     } else if (!latencyThreshold.isNegative() && resumeThreshold.compareTo(latencyThreshold) > 0) {
       errors.add(
           "monitoring.resume_threshold_seconds must be <= monitoring.latency_threshold_seconds ("
@@ -59,7 +66,8 @@ public record ModePolicy(
               + seconds(resumeThreshold));
     }
     if (consecutiveRecoveries < 1) {
-      errors.add("monitoring.consecutive_recoveries must be >= 1, but was " + consecutiveRecoveries);
+      errors.add(
+          "monitoring.consecutive_recoveries must be >= 1, but was " + consecutiveRecoveries);
     }
     if (minFallback.isNegative()) {
       errors.add("monitoring.min_fallback_seconds must be >= 0, but was " + seconds(minFallback));

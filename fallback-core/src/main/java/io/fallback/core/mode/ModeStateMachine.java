@@ -11,19 +11,20 @@ import java.util.Optional;
 /**
  * The mode rules of DESIGN section 4 as a pure function: {@code (state, observation) -> step}.
  *
- * <p>No clock, no threads, no I/O: time arrives inside each observation, and time-dependent rules (the
- * minimum dwell in fallback) are evaluated when the next observation arrives.
+ * <p>No clock, no threads, no I/O: time arrives inside each observation, and time-dependent rules
+ * (the minimum dwell in fallback) are evaluated when the next observation arrives.
  *
  * <ul>
  *   <li>PRIMARY to FALLBACK after {@code consecutiveViolations} violating checks in a row. A check
- *       violates when the primary is unhealthy or its latency is above the threshold (any latency when
- *       the threshold is zero, which forces fallback). A healthy check with latency at or below the
- *       threshold resets the count; a healthy check without latency evidence leaves it.</li>
- *   <li>FALLBACK to PRIMARY after {@code consecutiveRecoveries} recovering checks in a row (healthy,
- *       latency below the resume threshold), and not before {@code minFallback} has passed since the
- *       switch. A check without latency evidence neither counts nor resets; any other check resets.</li>
- *   <li>Counters reset on every transition. FORCE_FALLBACK and FORCE_PRIMARY switch at once and hold;
- *       AUTO resumes evaluation from the current mode with counters reset.</li>
+ *       violates when the primary is unhealthy or its latency is above the threshold (any latency
+ *       when the threshold is zero, which forces fallback). A healthy check with latency at or
+ *       below the threshold resets the count; a healthy check without latency evidence leaves it.
+ *   <li>FALLBACK to PRIMARY after {@code consecutiveRecoveries} recovering checks in a row
+ *       (healthy, latency below the resume threshold), and not before {@code minFallback} has
+ *       passed since the switch. A check without latency evidence neither counts nor resets; any
+ *       other check resets.
+ *   <li>Counters reset on every transition. FORCE_FALLBACK and FORCE_PRIMARY switch at once and
+ *       hold; AUTO resumes evaluation from the current mode with counters reset.
  * </ul>
  *
  * <p>This class is immutable and thread-safe.
@@ -128,14 +129,18 @@ public final class ModeStateMachine {
     return unchanged(
         state,
         new CheckVerdict(
-            Kind.NO_EVIDENCE, state.violations(), policy.consecutiveViolations(), "no latency evidence"));
+            Kind.NO_EVIDENCE,
+            state.violations(),
+            policy.consecutiveViolations(),
+            "no latency evidence"));
   }
 
   private Step observeInFallback(ModeState state, Observation observation) {
     int limit = policy.consecutiveRecoveries();
     if (observation.health().isHealthy() && observation.latency().isEmpty()) {
       return unchanged(
-          state, new CheckVerdict(Kind.NO_EVIDENCE, state.recoveries(), limit, "no latency evidence"));
+          state,
+          new CheckVerdict(Kind.NO_EVIDENCE, state.recoveries(), limit, "no latency evidence"));
     }
     boolean recovering =
         observation.health().isHealthy()
@@ -148,7 +153,8 @@ public final class ModeStateMachine {
                   + seconds(policy.resumeThreshold())
               : observation.health().reason();
       return unchanged(
-          withCounts(state, 0, 0, List.of()), new CheckVerdict(Kind.NOT_RECOVERED, 0, limit, reason));
+          withCounts(state, 0, 0, List.of()),
+          new CheckVerdict(Kind.NOT_RECOVERED, 0, limit, reason));
     }
     int count = state.recoveries() + 1;
     List<Observation> streak = append(state.streak(), observation);
@@ -242,8 +248,6 @@ public final class ModeStateMachine {
 
   /** Whole seconds where exact, as the seed logs the threshold: {@code 300s}. */
   static String wholeSeconds(Duration duration) {
-    return duration.toMillis() % 1000 == 0
-        ? duration.toSeconds() + "s"
-        : seconds(duration);
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : seconds(duration);
   }
 }

@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param state the new state
  * @param decision what the caller must do
  * @param transition the transition, present exactly when the mode changed
- * @param verdict how the observation was counted (for a command: {@link CheckVerdict.Kind#OVERRIDDEN})
+ * @param verdict how the observation was counted (for a command: {@link
+ *     CheckVerdict.Kind#OVERRIDDEN})
  */
 public record Step(
     ModeState state, Decision decision, Optional<Transition> transition, CheckVerdict verdict) {

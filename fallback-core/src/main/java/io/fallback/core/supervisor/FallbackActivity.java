@@ -7,18 +7,22 @@ import java.util.Optional;
 /**
  * What the supervisor starts and stops: the fallback loop in production ({@link LoopRunner}).
  *
- * <p>{@link #start()} and {@link #stop()} return promptly; the work happens elsewhere. A start after a
- * stop begins a fresh run once the previous one has finished. {@link #start()} should not throw: an
- * activity reports its own failures (through the {@link io.fallback.core.FallbackListener}) and retries
- * them itself, showing {@link State#FAILING} meanwhile. If it throws anyway, the supervisor reports it as
- * an activation failure and tries again at the next check. Implementations must be thread-safe.
+ * <p>{@link #start()} and {@link #stop()} return promptly; the work happens elsewhere. A start
+ * after a stop begins a fresh run once the previous one has finished. {@link #start()} should not
+ * throw: an activity reports its own failures (through the {@link
+ * io.fallback.core.FallbackListener}) and retries them itself, showing {@link State#FAILING}
+ * meanwhile. If it throws anyway, the supervisor reports it as an activation failure and tries
+ * again at the next check. Implementations must be thread-safe.
  */
 public interface FallbackActivity {
 
   /** Starts processing; does nothing if already started (running or retrying after a failure). */
   void start();
 
-  /** Asks processing to stop, cancelling a pending retry; the batch in flight finishes or is abandoned uncommitted. */
+  /**
+   * Asks processing to stop, cancelling a pending retry; the batch in flight finishes or is
+   * abandoned uncommitted.
+   */
   void stop();
 
   /**
@@ -29,15 +33,16 @@ public interface FallbackActivity {
   boolean isRunning();
 
   /**
-   * What the activity is doing, for the supervisor and for status reports. The default derives it from
-   * {@link #isRunning()}: {@link State#RUNNING} or {@link State#STOPPED}. The supervisor starts an
-   * activity again when it is {@link State#STOPPED} or {@link State#NOT_STARTED} while the mode is still
-   * fallback; it leaves a {@link State#FAILING} activity to its own retries.
+   * What the activity is doing, for the supervisor and for status reports. The default derives it
+   * from {@link #isRunning()}: {@link State#RUNNING} or {@link State#STOPPED}. The supervisor
+   * starts an activity again when it is {@link State#STOPPED} or {@link State#NOT_STARTED} while
+   * the mode is still fallback; it leaves a {@link State#FAILING} activity to its own retries.
    *
    * @return the status, never null
    */
   default Status status() {
-    return new Status(isRunning() ? State.RUNNING : State.STOPPED, 0, Optional.empty(), Optional.empty());
+    return new Status(
+        isRunning() ? State.RUNNING : State.STOPPED, 0, Optional.empty(), Optional.empty());
   }
 
   /** The lifecycle state of an activity. */
@@ -88,7 +93,11 @@ public interface FallbackActivity {
    * @param lastFailure the most recent failure, kept after recovery, if any
    * @param nextAttemptAt when the next attempt happens, while {@link State#FAILING}
    */
-  record Status(State state, int failedAttempts, Optional<Failure> lastFailure, Optional<Instant> nextAttemptAt) {
+  record Status(
+      State state,
+      int failedAttempts,
+      Optional<Failure> lastFailure,
+      Optional<Instant> nextAttemptAt) {
     /**
      * Validates the components.
      *
@@ -100,7 +109,8 @@ public interface FallbackActivity {
       Objects.requireNonNull(lastFailure, "lastFailure");
       Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
       if (failedAttempts < 0) {
-        throw new IllegalArgumentException("failedAttempts must be >= 0, but was " + failedAttempts);
+        throw new IllegalArgumentException(
+            "failedAttempts must be >= 0, but was " + failedAttempts);
       }
     }
   }

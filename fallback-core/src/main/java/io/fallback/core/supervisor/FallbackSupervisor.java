@@ -9,11 +9,11 @@ import io.fallback.core.HealthProbe;
 import io.fallback.core.LatencySource;
 import io.fallback.core.mode.Decision;
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModePolicy;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
 import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.Step;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,23 +28,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs the checks, feeds the {@link ModeStateMachine}, and starts and stops the fallback.
  *
- * <p>Every {@code checkInterval} it takes one check: the latency source and the health probe are called
- * on the probe executor, and each is bounded by {@code probeTimeout} through a timer on the scheduler: a
- * health probe that has not answered counts as unhealthy ("probe timed out"), a latency read that has not
- * answered (or failed) as no evidence. A probe still hanging from an earlier check is not called again;
- * it counts as timed out at once, so hung probes cannot pile up threads. A probe or latency source that
- * throws (anything, an {@link Error} included) is reported ({@link FallbackListener#probeFailed}) and counts
- * as unhealthy or no evidence.
+ * <p>Every {@code checkInterval} it takes one check: the latency source and the health probe are
+ * called on the probe executor, and each is bounded by {@code probeTimeout} through a timer on the
+ * scheduler: a health probe that has not answered counts as unhealthy ("probe timed out"), a
+ * latency read that has not answered (or failed) as no evidence. A probe still hanging from an
+ * earlier check is not called again; it counts as timed out at once, so hung probes cannot pile up
+ * threads. A probe or latency source that throws (anything, an {@link Error} included) is reported
+ * ({@link FallbackListener#probeFailed}) and counts as unhealthy or no evidence.
  *
- * <p>Failures are reported, never swallowed: a check that cannot be taken is reported as
- * {@link FallbackListener#checkFailed} and checks go on. While the mode is fallback, an activity that
- * ended on its own ({@link FallbackActivity.State#STOPPED}) is started again at the next check; one that
- * is {@link FallbackActivity.State#FAILING} retries on its own backoff and is left alone, so a failing
- * activation does not turn into a restart (and a {@code Starting Dask fallback processor...} line) at
- * every check.
+ * <p>Failures are reported, never swallowed: a check that cannot be taken is reported as {@link
+ * FallbackListener#checkFailed} and checks go on. While the mode is fallback, an activity that
+ * ended on its own ({@link FallbackActivity.State#STOPPED}) is started again at the next check; one
+ * that is {@link FallbackActivity.State#FAILING} retries on its own backoff and is left alone, so a
+ * failing activation does not turn into a restart (and a {@code Starting Dask fallback
+ * processor...} line) at every check.
  *
- * <p>Clock, scheduler and probe executor are injected, so tests run in virtual time with
- * {@link ManualScheduler} and a direct executor. The supervisor never shuts down what it was given.
+ * <p>Clock, scheduler and probe executor are injected, so tests run in virtual time with {@link
+ * ManualScheduler} and a direct executor. The supervisor never shuts down what it was given.
  *
  * <p>This class is thread-safe.
  */
@@ -82,11 +82,13 @@ public final class FallbackSupervisor implements AutoCloseable {
     this.probeTimeout = Objects.requireNonNull(b.probeTimeout, "probeTimeout");
     if (checkInterval.isNegative() || checkInterval.isZero()) {
       throw new IllegalArgumentException(
-          "monitoring.check_interval_seconds must be > 0, but was " + checkInterval.toMillis() / 1000.0);
+          "monitoring.check_interval_seconds must be > 0, but was "
+              + checkInterval.toMillis() / 1000.0);
     }
     if (probeTimeout.isNegative() || probeTimeout.isZero()) {
       throw new IllegalArgumentException(
-          "monitoring.probe_timeout_seconds must be > 0, but was " + probeTimeout.toMillis() / 1000.0);
+          "monitoring.probe_timeout_seconds must be > 0, but was "
+              + probeTimeout.toMillis() / 1000.0);
     }
     this.state = ModeState.initial(clock.instant());
   }
@@ -143,8 +145,8 @@ public final class FallbackSupervisor implements AutoCloseable {
   }
 
   /**
-   * Stops scheduling checks and stops the fallback if it runs. Does not wait for the loop; whoever owns
-   * the activity waits for it (for example {@link LoopRunner#close(Duration)}). Idempotent.
+   * Stops scheduling checks and stops the fallback if it runs. Does not wait for the loop; whoever
+   * owns the activity waits for it (for example {@link LoopRunner#close(Duration)}). Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -220,7 +222,10 @@ public final class FallbackSupervisor implements AutoCloseable {
     notifySafely(() -> listener.probeFailed(probe, cause));
   }
 
-  /** Evaluates a check, reporting instead of throwing: it runs in a timer task or a probe's callback. */
+  /**
+   * Evaluates a check, reporting instead of throwing: it runs in a timer task or a probe's
+   * callback.
+   */
   private void evaluateSafely(
       Instant at,
       CompletableFuture<Optional<Duration>> latency,
@@ -282,8 +287,8 @@ public final class FallbackSupervisor implements AutoCloseable {
   }
 
   /**
-   * Starts the activity. One whose {@code start()} throws (against its contract) is reported as a failed
-   * activation and started again at the next check. Caller holds the lock.
+   * Starts the activity. One whose {@code start()} throws (against its contract) is reported as a
+   * failed activation and started again at the next check. Caller holds the lock.
    */
   private void startActivity() {
     try {
@@ -335,7 +340,6 @@ public final class FallbackSupervisor implements AutoCloseable {
     return rootMessage(top);
   }
 
-
   /** Builds a {@link FallbackSupervisor}. Not thread-safe. */
   public static final class Builder {
     private ModePolicy policy = ModePolicy.ofDefaults();
@@ -351,61 +355,82 @@ public final class FallbackSupervisor implements AutoCloseable {
 
     private Builder() {}
 
-    /** @param policy the mode rules @return this */
+    /**
+     * @param policy the mode rules @return this
+     */
     public Builder policy(ModePolicy policy) {
       this.policy = policy;
       return this;
     }
 
-    /** @param source the primary's latency @return this */
+    /**
+     * @param source the primary's latency @return this
+     */
     public Builder latencySource(LatencySource source) {
       this.latencySource = source;
       return this;
     }
 
-    /** @param probe the primary's health @return this */
+    /**
+     * @param probe the primary's health @return this
+     */
     public Builder healthProbe(HealthProbe probe) {
       this.healthProbe = probe;
       return this;
     }
 
-    /** @param activity what fallback mode runs @return this */
+    /**
+     * @param activity what fallback mode runs @return this
+     */
     public Builder activity(FallbackActivity activity) {
       this.activity = activity;
       return this;
     }
 
-    /** @param listener receives events @return this */
+    /**
+     * @param listener receives events @return this
+     */
     public Builder listener(FallbackListener listener) {
       this.listener = listener;
       return this;
     }
 
-    /** @param clock the one clock @return this */
+    /**
+     * @param clock the one clock @return this
+     */
     public Builder clock(InstantSource clock) {
       this.clock = clock;
       return this;
     }
 
-    /** @param scheduler runs checks and timeouts; not shut down by the supervisor @return this */
+    /**
+     * @param scheduler runs checks and timeouts; not shut down by the supervisor @return this
+     */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = scheduler;
       return this;
     }
 
-    /** @param executor runs probe calls; not shut down by the supervisor @return this */
+    /**
+     * @param executor runs probe calls; not shut down by the supervisor @return this
+     */
     public Builder probeExecutor(Executor executor) {
       this.probeExecutor = executor;
       return this;
     }
 
-    /** @param interval time between checks ({@code monitoring.check_interval_seconds}) @return this */
+    /**
+     * @param interval time between checks ({@code monitoring.check_interval_seconds}) @return this
+     */
     public Builder checkInterval(Duration interval) {
       this.checkInterval = interval;
       return this;
     }
 
-    /** @param timeout bound of each probe call ({@code monitoring.probe_timeout_seconds}) @return this */
+    /**
+     * @param timeout bound of each probe call ({@code monitoring.probe_timeout_seconds}) @return
+     *     this
+     */
     public Builder probeTimeout(Duration timeout) {
       this.probeTimeout = timeout;
       return this;

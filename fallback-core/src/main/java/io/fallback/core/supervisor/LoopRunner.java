@@ -19,28 +19,31 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * Runs a fresh {@link FallbackLoop} each time the supervisor starts the fallback, and keeps it running
- * until {@link #stop()}.
+ * Runs a fresh {@link FallbackLoop} each time the supervisor starts the fallback, and keeps it
+ * running until {@link #stop()}.
  *
- * <p>Failures are never silent and never retried in a tight loop. Building the loop (the supplier) and
- * running it both happen on the loop thread, and anything either throws, an {@link Error} such as
- * {@link NoClassDefFoundError} included, is caught there:
+ * <p>Failures are never silent and never retried in a tight loop. Building the loop (the supplier)
+ * and running it both happen on the loop thread, and anything either throws, an {@link Error} such
+ * as {@link NoClassDefFoundError} included, is caught there:
+ *
  * <ul>
- *   <li>the supplier throws: {@link FallbackListener#activationFailed}, the state is
- *       {@link State#FAILING}, and the activation is tried again after the backoff;</li>
- *   <li>the loop throws, or returns without being asked to stop: {@link FallbackListener#fallbackFailed},
- *       {@link State#FAILING}, and a fresh loop is started after the backoff.</li>
+ *   <li>the supplier throws: {@link FallbackListener#activationFailed}, the state is {@link
+ *       State#FAILING}, and the activation is tried again after the backoff;
+ *   <li>the loop throws, or returns without being asked to stop: {@link
+ *       FallbackListener#fallbackFailed}, {@link State#FAILING}, and a fresh loop is started after
+ *       the backoff.
  * </ul>
- * The backoff starts at {@code initialBackoff} and doubles up to {@code maxBackoff} (defaults 1 s and
- * 60 s). The attempt count starts again at each {@link #start()}, and after a loop that ran for at least
- * {@code maxBackoff} before it failed. A held batch (a failing sink or model service) is not a failure
- * of the runner: the loop retries it itself.
  *
- * <p>Threads: by default the runner owns one thread, {@code fallback-loop}, which runs loops and retry
- * timers, and {@link #close(Duration)} shuts it down. Tests give an executor and a {@link Scheduler}
- * instead ({@link Builder#executor}), for example a direct executor and a {@link ManualScheduler}, and
- * then everything runs in virtual time; what the caller gives is never shut down. Listener events are
- * never sent while the runner's lock is held.
+ * The backoff starts at {@code initialBackoff} and doubles up to {@code maxBackoff} (defaults 1 s
+ * and 60 s). The attempt count starts again at each {@link #start()}, and after a loop that ran for
+ * at least {@code maxBackoff} before it failed. A held batch (a failing sink or model service) is
+ * not a failure of the runner: the loop retries it itself.
+ *
+ * <p>Threads: by default the runner owns one thread, {@code fallback-loop}, which runs loops and
+ * retry timers, and {@link #close(Duration)} shuts it down. Tests give an executor and a {@link
+ * Scheduler} instead ({@link Builder#executor}), for example a direct executor and a {@link
+ * ManualScheduler}, and then everything runs in virtual time; what the caller gives is never shut
+ * down. Listener events are never sent while the runner's lock is held.
  *
  * <p>This class is thread-safe.
  */
@@ -71,8 +74,8 @@ public final class LoopRunner implements FallbackActivity {
   private Scheduler.Cancellable retry;
 
   /**
-   * Creates a runner with its own loop thread, the system clock and the default backoff (1 s doubling
-   * to 60 s). Prefer {@link #builder(Supplier)}, which takes the application's one clock.
+   * Creates a runner with its own loop thread, the system clock and the default backoff (1 s
+   * doubling to 60 s). Prefer {@link #builder(Supplier)}, which takes the application's one clock.
    *
    * @param loops creates a new loop (with a new source and window stage) for each run
    * @param listener told about failures, restarts and the end of each run
@@ -111,8 +114,8 @@ public final class LoopRunner implements FallbackActivity {
   /**
    * A builder.
    *
-   * @param loops creates a new loop (with a new source and window stage) for each run; may throw anything,
-   *     which counts as a failed activation
+   * @param loops creates a new loop (with a new source and window stage) for each run; may throw
+   *     anything, which counts as a failed activation
    * @return a new builder
    */
   public static Builder builder(Supplier<FallbackLoop<?>> loops) {
@@ -120,9 +123,9 @@ public final class LoopRunner implements FallbackActivity {
   }
 
   /**
-   * Starts an activation: builds a loop and runs it on the loop thread. Does nothing if already started
-   * (running, or failing with a retry pending). After a {@link #stop()}, the new run begins once the
-   * previous loop has finished.
+   * Starts an activation: builds a loop and runs it on the loop thread. Does nothing if already
+   * started (running, or failing with a retry pending). After a {@link #stop()}, the new run begins
+   * once the previous loop has finished.
    *
    * @throws IllegalStateException after {@link #close(Duration)}
    */
@@ -151,9 +154,9 @@ public final class LoopRunner implements FallbackActivity {
   }
 
   /**
-   * Asks the loop to stop after the call in flight and cancels a pending retry. Idempotent. When nothing
-   * runs (a failing activation waiting for its retry), {@link FallbackListener#fallbackStopped} follows at
-   * once; otherwise when the loop has finished.
+   * Asks the loop to stop after the call in flight and cancels a pending retry. Idempotent. When
+   * nothing runs (a failing activation waiting for its retry), {@link
+   * FallbackListener#fallbackStopped} follows at once; otherwise when the loop has finished.
    */
   @Override
   public void stop() {
@@ -193,12 +196,13 @@ public final class LoopRunner implements FallbackActivity {
     if (runningSince != null && !runningSince.plus(maxBackoff).isAfter(clock.instant())) {
       attempts = 0; // a run that outlasted the longest backoff counts as healthy
     }
-    return new Status(state(), attempts, Optional.ofNullable(lastFailure), Optional.ofNullable(nextAttemptAt));
+    return new Status(
+        state(), attempts, Optional.ofNullable(lastFailure), Optional.ofNullable(nextAttemptAt));
   }
 
   /**
-   * Stops the loop, waits up to {@code timeout} for it to commit and close, then shuts down the loop
-   * thread if the runner owns it (interrupting a loop that did not finish). Idempotent.
+   * Stops the loop, waits up to {@code timeout} for it to commit and close, then shuts down the
+   * loop thread if the runner owns it (interrupting a loop that did not finish). Idempotent.
    *
    * @param timeout how long to wait
    * @return true if the loop finished in time
@@ -249,7 +253,8 @@ public final class LoopRunner implements FallbackActivity {
     try {
       loop = Objects.requireNonNull(loops.get(), "the loop supplier returned null");
     } catch (Throwable e) {
-      // any Throwable: a NoClassDefFoundError from a broken package must be reported and retried, not vanish
+      // any Throwable: a NoClassDefFoundError from a broken package must be reported and retried,
+      // not vanish
       finished(gen, Phase.ACTIVATION, e, null);
       return;
     }
@@ -273,7 +278,8 @@ public final class LoopRunner implements FallbackActivity {
     try {
       loop.run();
       if (!loop.stopRequested()) {
-        failure = new IllegalStateException("the fallback loop returned without being asked to stop");
+        failure =
+            new IllegalStateException("the fallback loop returned without being asked to stop");
       }
     } catch (Throwable e) {
       failure = e;
@@ -282,9 +288,9 @@ public final class LoopRunner implements FallbackActivity {
   }
 
   /**
-   * Records the end of an activation task: a clean stop ({@code error == null}) or a failure, which is
-   * retried after the backoff while the same activation is still wanted. Then tells the listener, and
-   * launches an activation that was started while this one was finishing.
+   * Records the end of an activation task: a clean stop ({@code error == null}) or a failure, which
+   * is retried after the backoff while the same activation is still wanted. Then tells the
+   * listener, and launches an activation that was started while this one was finishing.
    */
   private void finished(long gen, Phase phase, Throwable error, Instant since) {
     Runnable event;
@@ -327,8 +333,8 @@ public final class LoopRunner implements FallbackActivity {
   }
 
   /**
-   * The retry timer: begins the next attempt if the activation is still wanted. It cannot throw: submit
-   * and activate catch everything except an {@link Error} thrown by a listener.
+   * The retry timer: begins the next attempt if the activation is still wanted. It cannot throw:
+   * submit and activate catch everything except an {@link Error} thrown by a listener.
    */
   private void retry(long gen) {
     synchronized (this) {
@@ -371,8 +377,9 @@ public final class LoopRunner implements FallbackActivity {
   }
 
   /**
-   * Schedules the retry; false if the timers refuse it (shut down by their owner), in which case the
-   * runner counts as stopped and the supervisor starts it again at its next check. Caller holds the lock.
+   * Schedules the retry; false if the timers refuse it (shut down by their owner), in which case
+   * the runner counts as stopped and the supervisor starts it again at its next check. Caller holds
+   * the lock.
    */
   private boolean scheduleRetry(long gen, Duration wait) {
     try {
@@ -402,7 +409,6 @@ public final class LoopRunner implements FallbackActivity {
     return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
   }
 
-
   /** Builds a {@link LoopRunner}. Not thread-safe. */
   public static final class Builder {
     private final Supplier<FallbackLoop<?>> loops;
@@ -417,13 +423,17 @@ public final class LoopRunner implements FallbackActivity {
       this.loops = Objects.requireNonNull(loops, "loops");
     }
 
-    /** @param listener told about failures, restarts and the end of each run @return this */
+    /**
+     * @param listener told about failures, restarts and the end of each run @return this
+     */
     public Builder listener(FallbackListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
-    /** @param clock the application's one clock (default: the system clock) @return this */
+    /**
+     * @param clock the application's one clock (default: the system clock) @return this
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -441,7 +451,8 @@ public final class LoopRunner implements FallbackActivity {
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");
       if (initial.isNegative() || initial.isZero()) {
-        throw new IllegalArgumentException("initial restart backoff must be > 0, but was " + initial);
+        throw new IllegalArgumentException(
+            "initial restart backoff must be > 0, but was " + initial);
       }
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException(
@@ -453,10 +464,11 @@ public final class LoopRunner implements FallbackActivity {
     }
 
     /**
-     * Runs loops on {@code executor} and retry timers on {@code timers} instead of an owned thread. Neither
-     * is shut down by the runner. The runner submits one activation at a time.
+     * Runs loops on {@code executor} and retry timers on {@code timers} instead of an owned thread.
+     * Neither is shut down by the runner. The runner submits one activation at a time.
      *
-     * @param executor runs activations (building and running a loop); a direct executor runs them inline
+     * @param executor runs activations (building and running a loop); a direct executor runs them
+     *     inline
      * @param timers schedules retries
      * @return this
      */

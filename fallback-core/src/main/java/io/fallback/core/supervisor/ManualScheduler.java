@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A scheduler and clock in virtual time, for tests: nothing runs until {@link #advance} moves the clock,
- * and then due tasks run on the calling thread, in time order. No threads, no sleeps.
+ * A scheduler and clock in virtual time, for tests: nothing runs until {@link #advance} moves the
+ * clock, and then due tasks run on the calling thread, in time order. No threads, no sleeps.
  *
- * <p>Usable by users testing their own wiring, as Micrometer ships its {@code MockClock}. This class is
- * thread-safe, but tasks run on the thread that calls {@link #advance}.
+ * <p>Usable by users testing their own wiring, as Micrometer ships its {@code MockClock}. This
+ * class is thread-safe, but tasks run on the thread that calls {@link #advance}.
  */
 public final class ManualScheduler implements Scheduler, InstantSource {
 

@@ -6,8 +6,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The supervisor's view of a scheduler, small enough to implement in virtual time for tests
- * ({@link ManualScheduler}).
+ * The supervisor's view of a scheduler, small enough to implement in virtual time for tests ({@link
+ * ManualScheduler}).
  *
  * <p>Implementations must be thread-safe.
  */
@@ -54,7 +54,8 @@ public interface Scheduler {
       }
 
       @Override
-      public Cancellable scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
+      public Cancellable scheduleAtFixedRate(
+          Runnable task, Duration initialDelay, Duration period) {
         ScheduledFuture<?> f =
             executor.scheduleAtFixedRate(
                 task, initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@link BatchSource} that forwards every call to another one; tests override the calls they want to
- * observe or disturb (checking each commit against the sink, simulating a crash before a commit).
- * Thread safety is the delegate's.
+ * A {@link BatchSource} that forwards every call to another one; tests override the calls they want
+ * to observe or disturb (checking each commit against the sink, simulating a crash before a
+ * commit). Thread safety is the delegate's.
  *
  * @param <I> the record type
  */
@@ -29,7 +29,9 @@ public abstract class ForwardingBatchSource<I> implements BatchSource<I> {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
   }
 
-  /** @return the source calls are forwarded to */
+  /**
+   * @return the source calls are forwarded to
+   */
   protected BatchSource<I> delegate() {
     return delegate;
   }

@@ -63,27 +63,37 @@ public final class InMemoryBatchSource<I> implements BatchSource<I> {
       return p.size() - 1L;
     }
 
-    /** @return the number of partitions */
+    /**
+     * @return the number of partitions
+     */
     public synchronized int partitionCount() {
       return partitions.size();
     }
 
-    /** @param partition the partition @return records appended to it */
+    /**
+     * @param partition the partition @return records appended to it
+     */
     public synchronized long size(int partition) {
       return partitions.get(partition).size();
     }
 
-    /** @return a copy of the committed checkpoints */
+    /**
+     * @return a copy of the committed checkpoints
+     */
     public synchronized Map<Integer, Checkpoint> committed() {
       return Map.copyOf(committed);
     }
 
-    /** @return every commit made, in order */
+    /**
+     * @return every commit made, in order
+     */
     public synchronized List<Map<Integer, Checkpoint>> commitHistory() {
       return List.copyOf(commitHistory);
     }
 
-    /** @return a copy of the dead letters */
+    /**
+     * @return a copy of the dead letters
+     */
     public synchronized List<SourceRecord<I>> deadLetters() {
       return List.copyOf(deadLetters);
     }
@@ -198,7 +208,9 @@ public final class InMemoryBatchSource<I> implements BatchSource<I> {
     closed = true;
   }
 
-  /** @return whether {@link #close()} was called */
+  /**
+   * @return whether {@link #close()} was called
+   */
   public boolean isClosed() {
     return closed;
   }

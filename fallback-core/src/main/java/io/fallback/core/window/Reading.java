@@ -7,11 +7,11 @@ import java.util.Objects;
  * One decoded input record, as the windowing stage needs it: a key, an event time and the numeric
  * fields in the order of the {@link WindowSpec}'s field names.
  *
- * <p>A null field in the input is decoded as {@code 0.0f}: it adds 0 to the window's sum and the record
- * still counts, exactly as the primary job computes it ({@code value == null ? 0 : value}).
+ * <p>A null field in the input is decoded as {@code 0.0f}: it adds 0 to the window's sum and the
+ * record still counts, exactly as the primary job computes it ({@code value == null ? 0 : value}).
  *
- * <p>Instances are immutable as long as the caller does not modify the array passed in; the array is not
- * copied, to keep the hot path free of copies.
+ * <p>Instances are immutable as long as the caller does not modify the array passed in; the array
+ * is not copied, to keep the hot path free of copies.
  */
 public final class Reading {
 
@@ -84,6 +84,12 @@ public final class Reading {
 
   @Override
   public String toString() {
-    return "Reading[key=" + key + ", eventTime=" + eventTime + ", values=" + Arrays.toString(values) + "]";
+    return "Reading[key="
+        + key
+        + ", eventTime="
+        + eventTime
+        + ", values="
+        + Arrays.toString(values)
+        + "]";
   }
 }

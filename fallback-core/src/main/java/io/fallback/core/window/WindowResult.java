@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * A completed window of one key: its bounds, record count and the mean of each field.
  *
- * <p>Means are computed as the primary does: sums in {@code double}, {@code mean = (float) (sum / count)}.
- * The array is not copied; treat it as read-only.
+ * <p>Means are computed as the primary does: sums in {@code double}, {@code mean = (float) (sum /
+ * count)}. The array is not copied; treat it as read-only.
  */
 public final class WindowResult {
 
@@ -40,27 +40,37 @@ public final class WindowResult {
     this.means = Objects.requireNonNull(means, "means");
   }
 
-  /** @return the key */
+  /**
+   * @return the key
+   */
   public String key() {
     return key;
   }
 
-  /** @return window start, epoch milliseconds */
+  /**
+   * @return window start, epoch milliseconds
+   */
   public long start() {
     return start;
   }
 
-  /** @return window end (exclusive), epoch milliseconds */
+  /**
+   * @return window end (exclusive), epoch milliseconds
+   */
   public long end() {
     return end;
   }
 
-  /** @return the point time the primary writes: {@code end - 1 ms} */
+  /**
+   * @return the point time the primary writes: {@code end - 1 ms}
+   */
   public long pointTime() {
     return end - 1;
   }
 
-  /** @return the number of records in the window */
+  /**
+   * @return the number of records in the window
+   */
   public long count() {
     return count;
   }
@@ -75,7 +85,9 @@ public final class WindowResult {
     return means[i];
   }
 
-  /** @return the number of fields */
+  /**
+   * @return the number of fields
+   */
   public int size() {
     return means.length;
   }
@@ -97,7 +109,16 @@ public final class WindowResult {
 
   @Override
   public String toString() {
-    return "WindowResult[key=" + key + ", start=" + start + ", end=" + end + ", count=" + count
-        + ", means=" + Arrays.toString(means) + "]";
+    return "WindowResult[key="
+        + key
+        + ", start="
+        + start
+        + ", end="
+        + end
+        + ", count="
+        + count
+        + ", means="
+        + Arrays.toString(means)
+        + "]";
   }
 }

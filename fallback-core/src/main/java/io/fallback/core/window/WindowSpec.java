@@ -5,18 +5,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Tumbling event-time windows as the primary computes them (Flink's {@code TumblingEventTimeWindows}
- * with a bounded-out-of-orderness watermark).
+ * Tumbling event-time windows as the primary computes them (Flink's {@code
+ * TumblingEventTimeWindows} with a bounded-out-of-orderness watermark).
  *
  * <ul>
- *   <li>Window of a record: {@code start = ts - floorMod(ts, size)}, {@code end = start + size}.</li>
- *   <li>Watermark of a partition: {@code maxEventTime - maxOutOfOrderness - 1 ms}.</li>
- *   <li>A window fires when the watermark reaches {@code end - 1 ms}; its point time is {@code end - 1 ms}.</li>
+ *   <li>Window of a record: {@code start = ts - floorMod(ts, size)}, {@code end = start + size}.
+ *   <li>Watermark of a partition: {@code maxEventTime - maxOutOfOrderness - 1 ms}.
+ *   <li>A window fires when the watermark reaches {@code end - 1 ms}; its point time is {@code end
+ *       - 1 ms}.
  * </ul>
  *
  * @param size the window length ({@code processing.window_seconds}), positive
- * @param maxOutOfOrderness how late a record may be ({@code processing.max_out_of_orderness_seconds}), not negative
- * @param fieldNames names of the numeric fields, in {@link Reading} order, for example X, Y, Z, EDA, HR, TEMP
+ * @param maxOutOfOrderness how late a record may be ({@code
+ *     processing.max_out_of_orderness_seconds}), not negative
+ * @param fieldNames names of the numeric fields, in {@link Reading} order, for example X, Y, Z,
+ *     EDA, HR, TEMP
  */
 public record WindowSpec(Duration size, Duration maxOutOfOrderness, List<String> fieldNames) {
 

@@ -14,29 +14,32 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The stateful windowing stage between the source and the processor: tumbling event-time windows per
- * key, a watermark per partition, and the positions to commit.
+ * The stateful windowing stage between the source and the processor: tumbling event-time windows
+ * per key, a watermark per partition, and the positions to commit.
  *
  * <p>Semantics (DESIGN sections 5 and 10):
+ *
  * <ul>
- *   <li>A record goes to window {@code [start, start + size)} with {@code start = ts - floorMod(ts, size)}.</li>
- *   <li>Each partition has a watermark {@code maxEventTime - maxOutOfOrderness - 1 ms}; after each record,
- *       every open window of that partition with {@code end - 1 <= watermark} fires, oldest end first.
- *       Firing after each record, not per batch, makes firing depend on offset order only, so a restart
- *       that re-reads the same records fires the same windows with the same contents.</li>
- *   <li>A record for a window whose end is at or before the partition's watermark (rounded down to a
- *       window boundary) is {@link Outcome#LATE}, as Flink drops it; the loop dead-letters it. That
- *       boundary is the checkpoint's {@code emittedThrough}: it depends on offset order alone, so a restart
- *       from a checkpoint decides lateness exactly as the run before it.</li>
- *   <li>After a restart, a record below the restored {@code readThrough} whose window ends at or before
- *       the restored {@code emittedThrough} was already handled before the restart:
- *       {@link Outcome#SKIPPED}.</li>
- *   <li>Windows listed with {@link #skipWindows} (written by the primary before a takeover) are fired
- *       silently: dropped rather than emitted.</li>
+ *   <li>A record goes to window {@code [start, start + size)} with {@code start = ts - floorMod(ts,
+ *       size)}.
+ *   <li>Each partition has a watermark {@code maxEventTime - maxOutOfOrderness - 1 ms}; after each
+ *       record, every open window of that partition with {@code end - 1 <= watermark} fires, oldest
+ *       end first. Firing after each record, not per batch, makes firing depend on offset order
+ *       only, so a restart that re-reads the same records fires the same windows with the same
+ *       contents.
+ *   <li>A record for a window whose end is at or before the partition's watermark (rounded down to
+ *       a window boundary) is {@link Outcome#LATE}, as Flink drops it; the loop dead-letters it.
+ *       That boundary is the checkpoint's {@code emittedThrough}: it depends on offset order alone,
+ *       so a restart from a checkpoint decides lateness exactly as the run before it.
+ *   <li>After a restart, a record below the restored {@code readThrough} whose window ends at or
+ *       before the restored {@code emittedThrough} was already handled before the restart: {@link
+ *       Outcome#SKIPPED}.
+ *   <li>Windows listed with {@link #skipWindows} (written by the primary before a takeover) are
+ *       fired silently: dropped rather than emitted.
  * </ul>
  *
- * <p>Window state is primitive: one {@code double[]} of sums, a count and the smallest offset per open
- * window. Not thread-safe: owned by the loop thread.
+ * <p>Window state is primitive: one {@code double[]} of sums, a count and the smallest offset per
+ * open window. Not thread-safe: owned by the loop thread.
  */
 public final class WindowStage {
 
@@ -174,8 +177,8 @@ public final class WindowStage {
   /**
    * The positions to commit once every window returned by {@link #drainFired} has been written: per
    * partition, the smallest offset still held by an open window (or the next offset when none is
-   * open), the end of the newest fired window, and the next offset after everything read. Partitions
-   * with nothing read and nothing restored are absent.
+   * open), the end of the newest fired window, and the next offset after everything read.
+   * Partitions with nothing read and nothing restored are absent.
    *
    * @return checkpoints per partition
    */
@@ -226,7 +229,8 @@ public final class WindowStage {
 
   /** Fires every open window of {@code p} whose end is at or before {@code limit}. */
   private void fireUpTo(PartitionState p, long limit) {
-    // watermark = maxTs - ooo - 1; a window fires when end - 1 <= watermark, i.e. end <= maxTs - ooo
+    // watermark = maxTs - ooo - 1; a window fires when end - 1 <= watermark,
+    // i.e. end <= maxTs - ooo
     Iterator<Map.Entry<Long, Map<String, Window>>> it = p.openByEnd.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, Map<String, Window>> e = it.next();
@@ -243,8 +247,9 @@ public final class WindowStage {
       }
       it.remove();
     }
-    // every window ending at or before the watermark counts as fired, whether it had records or not, so
-    // lateness depends on the watermark alone and a restart from a checkpoint decides it the same way
+    // every window ending at or before the watermark counts as fired, whether it had records or
+    // not, so lateness depends on the watermark alone and a restart from a checkpoint decides it
+    // the same way
     p.emittedThrough = Math.max(p.emittedThrough, spec.windowStart(limit));
   }
 

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The loop on one thread, driven step by step with an in-memory source and sinks that fail on demand.
- * No threads, no sleeps: waits advance a virtual clock.
+ * The loop on one thread, driven step by step with an in-memory source and sinks that fail on
+ * demand. No threads, no sleeps: waits advance a virtual clock.
  */
 class FallbackLoopTest {
 
@@ -97,7 +97,9 @@ class FallbackLoopTest {
     assertThat(sink.calls).hasValue(4);
     assertThat(events)
         .containsSubsequence(
-            "WRITE failed 1 retry in 1s", "WRITE failed 2 retry in 2s", "WRITE failed 3 retry in 4s");
+            "WRITE failed 1 retry in 1s",
+            "WRITE failed 2 retry in 2s",
+            "WRITE failed 3 retry in 4s");
     // no commit happened before the successful write
     int firstCommit = indexOfPrefix(events, "committed");
     int lastFailure = events.lastIndexOf("WRITE failed 3 retry in 4s");
@@ -184,7 +186,9 @@ class FallbackLoopTest {
 
     runUntil(loop(source()), () -> !log.deadLetters().isEmpty());
 
-    assertThat(log.deadLetters()).singleElement().satisfies(r -> assertThat(r.offset()).isEqualTo(12));
+    assertThat(log.deadLetters())
+        .singleElement()
+        .satisfies(r -> assertThat(r.offset()).isEqualTo(12));
     assertThat(sink.written.get("n1@" + T).mean(0)).isEqualTo(2f);
   }
 
@@ -204,9 +208,9 @@ class FallbackLoopTest {
   }
 
   /**
-   * Issue 11, defect 4: a drained batch was committed only when the next poll returned, up to a batch
-   * timeout later. Here the source, like Kafka's, collects until a 30 s batch timeout when nothing arrives;
-   * the loop must bound its poll by the commit interval and commit on time.
+   * Issue 11, defect 4: a drained batch was committed only when the next poll returned, up to a
+   * batch timeout later. Here the source, like Kafka's, collects until a 30 s batch timeout when
+   * nothing arrives; the loop must bound its poll by the commit interval and commit on time.
    */
   @Test
   void drainedBatch_committedWithinCommitInterval_notWhenTheNextPollTimesOut() {
@@ -263,13 +267,14 @@ class FallbackLoopTest {
     assertThat(commitTimes.get(1))
         .as("second commit: within the 5 s commit interval, not after a 30 s batch timeout")
         .isLessThanOrEqualTo(5_000);
-    assertThat(waits.subList(1, waits.size())).allSatisfy(w -> assertThat(w).isLessThanOrEqualTo(Duration.ofSeconds(5)));
+    assertThat(waits.subList(1, waits.size()))
+        .allSatisfy(w -> assertThat(w).isLessThanOrEqualTo(Duration.ofSeconds(5)));
   }
 
   /**
    * Runs {@code loop} on the calling thread until {@code done} holds. The in-memory source waits by
-   * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code done}
-   * and stops the loop.
+   * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code
+   * done} and stops the loop.
    */
   private void runUntil(FallbackLoop<?> loop, java.util.function.BooleanSupplier done) {
     int[] guard = {0};
@@ -282,7 +287,9 @@ class FallbackLoopTest {
     watcher = check;
     loop.run();
     watcher = null;
-    assertThat(guard[0]).as("loop made progress before the guard tripped").isLessThanOrEqualTo(10_000);
+    assertThat(guard[0])
+        .as("loop made progress before the guard tripped")
+        .isLessThanOrEqualTo(10_000);
   }
 
   private Runnable watcher;

@@ -75,7 +75,11 @@ class ModeStateMachinePropertiesTest {
     ModeStateMachine m =
         new ModeStateMachine(
             new ModePolicy(
-                Duration.ofSeconds(300), n, Duration.ofSeconds(150), 1, Duration.ofSeconds(dwellSeconds)));
+                Duration.ofSeconds(300),
+                n,
+                Duration.ofSeconds(150),
+                1,
+                Duration.ofSeconds(dwellSeconds)));
     ModeState s = ModeState.initial(T0);
     Instant lastSwitchToFallback = null;
     for (int i = 0; i < codes.size(); i++) {
@@ -106,7 +110,8 @@ class ModeStateMachinePropertiesTest {
           .ifPresent(
               t -> {
                 assertThat(t.observations()).isNotEmpty();
-                assertThat(t.observations().get(t.observations().size() - 1).at()).isEqualTo(t.at());
+                assertThat(t.observations().get(t.observations().size() - 1).at())
+                    .isEqualTo(t.at());
                 assertThat(t.cause()).isNotEqualTo(Cause.MANUAL);
               });
       s = step.state();

@@ -20,7 +20,9 @@ class ModeStateMachineTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private final ModeStateMachine machine = new ModeStateMachine(ModePolicy.ofDefaults());
 
-  /** A check, written compactly: "L400" latency 400 s, "U" unhealthy, "N" healthy without latency. */
+  /**
+   * A check, written compactly: "L400" latency 400 s, "U" unhealthy, "N" healthy without latency.
+   */
   private static Observation obs(String code, int index) {
     Instant at = T0.plusSeconds(60L * index);
     if (code.equals("U")) {
@@ -48,19 +50,28 @@ class ModeStateMachineTest {
     return Stream.of(
         Arguments.of(new String[] {"L400", "L400"}, Mode.PRIMARY, 2),
         Arguments.of(new String[] {"L400", "L400", "L400"}, Mode.FALLBACK, 0),
-        Arguments.of(new String[] {"L300", "L300", "L300"}, Mode.PRIMARY, 0), // at threshold: no violation
+        Arguments.of(
+            new String[] {"L300", "L300", "L300"}, Mode.PRIMARY, 0), // at threshold: no violation
         Arguments.of(new String[] {"L301", "L301", "L301"}, Mode.FALLBACK, 0),
         Arguments.of(new String[] {"U", "U", "U"}, Mode.FALLBACK, 0),
-        Arguments.of(new String[] {"U", "L400", "U"}, Mode.FALLBACK, 0), // mixed causes count together
-        Arguments.of(new String[] {"L400", "L400", "L10", "L400"}, Mode.PRIMARY, 1), // reset by healthy check
-        Arguments.of(new String[] {"L400", "N", "L400", "N", "L400"}, Mode.FALLBACK, 0), // no evidence leaves it
+        Arguments.of(
+            new String[] {"U", "L400", "U"}, Mode.FALLBACK, 0), // mixed causes count together
+        Arguments.of(
+            new String[] {"L400", "L400", "L10", "L400"},
+            Mode.PRIMARY,
+            1), // reset by healthy check
+        Arguments.of(
+            new String[] {"L400", "N", "L400", "N", "L400"},
+            Mode.FALLBACK,
+            0), // no evidence leaves it
         Arguments.of(new String[] {"L400", "L400", "N"}, Mode.PRIMARY, 2),
         Arguments.of(new String[] {"N", "N", "N", "N"}, Mode.PRIMARY, 0));
   }
 
   @ParameterizedTest
   @MethodSource("primaryTable")
-  void primaryChecks_switchOnlyAfterConsecutiveViolations(String[] checks, Mode mode, int violations) {
+  void primaryChecks_switchOnlyAfterConsecutiveViolations(
+      String[] checks, Mode mode, int violations) {
     List<Step> steps = run(machine, ModeState.initial(T0), checks);
 
     ModeState last = steps.get(steps.size() - 1).state();
@@ -87,7 +98,8 @@ class ModeStateMachineTest {
 
   @Test
   void violationVerdict_carriesSeedLogText() {
-    Step step = machine.observe(ModeState.initial(T0), Observation.healthy(T0, Duration.ofMillis(312_450)));
+    Step step =
+        machine.observe(ModeState.initial(T0), Observation.healthy(T0, Duration.ofMillis(312_450)));
 
     assertThat(step.verdict().kind()).isEqualTo(CheckVerdict.Kind.VIOLATION);
     assertThat(step.verdict().count()).isEqualTo(1);
@@ -115,7 +127,8 @@ class ModeStateMachineTest {
   @ParameterizedTest
   @MethodSource("fallbackTable")
   void fallbackChecks_resumeBelowResumeThreshold(String[] checks, Mode mode) {
-    ModeState inFallback = machine.override(ModeState.initial(T0), ModeOverride.FORCE_FALLBACK, T0).state();
+    ModeState inFallback =
+        machine.override(ModeState.initial(T0), ModeOverride.FORCE_FALLBACK, T0).state();
     inFallback = machine.override(inFallback, ModeOverride.AUTO, T0).state();
 
     List<Step> steps = run(machine, inFallback, checks);
@@ -142,7 +155,8 @@ class ModeStateMachineTest {
   void minFallback_delaysHandBackUntilDwellPassed() {
     ModeStateMachine m =
         new ModeStateMachine(
-            new ModePolicy(Duration.ofSeconds(300), 1, Duration.ofSeconds(150), 1, Duration.ofSeconds(150)));
+            new ModePolicy(
+                Duration.ofSeconds(300), 1, Duration.ofSeconds(150), 1, Duration.ofSeconds(150)));
     ModeState s = m.observe(ModeState.initial(T0), Observation.unhealthy(T0, "down")).state();
     assertThat(s.mode()).isEqualTo(Mode.FALLBACK);
 
@@ -175,7 +189,8 @@ class ModeStateMachineTest {
     assertThat(forced.transition().orElseThrow().cause()).isEqualTo(Cause.MANUAL);
     List<Step> steps = run(machine, forced.state(), "L0", "L0", "L0");
     assertThat(steps).allSatisfy(s -> assertThat(s.state().mode()).isEqualTo(Mode.FALLBACK));
-    assertThat(steps).allSatisfy(s -> assertThat(s.verdict().kind()).isEqualTo(CheckVerdict.Kind.OVERRIDDEN));
+    assertThat(steps)
+        .allSatisfy(s -> assertThat(s.verdict().kind()).isEqualTo(CheckVerdict.Kind.OVERRIDDEN));
   }
 
   @Test
@@ -208,13 +223,19 @@ class ModeStateMachineTest {
     assertThatThrownBy(() -> ModePolicy.of(Duration.ofSeconds(-1), 3))
         .hasMessageContaining("monitoring.latency_threshold_seconds must be >= 0");
     assertThatThrownBy(
-            () -> new ModePolicy(Duration.ofSeconds(300), 3, Duration.ofSeconds(301), 1, Duration.ZERO))
-        .hasMessageContaining("monitoring.resume_threshold_seconds must be <= monitoring.latency_threshold_seconds");
+            () ->
+                new ModePolicy(
+                    Duration.ofSeconds(300), 3, Duration.ofSeconds(301), 1, Duration.ZERO))
+        .hasMessageContaining(
+            "monitoring.resume_threshold_seconds must be <= monitoring.latency_threshold_seconds");
     assertThatThrownBy(
-            () -> new ModePolicy(Duration.ofSeconds(300), 3, Duration.ofSeconds(1), 0, Duration.ZERO))
+            () ->
+                new ModePolicy(Duration.ofSeconds(300), 3, Duration.ofSeconds(1), 0, Duration.ZERO))
         .hasMessageContaining("monitoring.consecutive_recoveries must be >= 1, but was 0");
     assertThatThrownBy(
-            () -> new ModePolicy(Duration.ofSeconds(300), 3, Duration.ofSeconds(1), 1, Duration.ofSeconds(-5)))
+            () ->
+                new ModePolicy(
+                    Duration.ofSeconds(300), 3, Duration.ofSeconds(1), 1, Duration.ofSeconds(-5)))
         .hasMessageContaining("monitoring.min_fallback_seconds must be >= 0");
   }
 

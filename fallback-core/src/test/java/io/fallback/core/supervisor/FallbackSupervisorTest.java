@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.Health;
 import io.fallback.core.HealthProbe;
-import io.fallback.core.mode.CheckVerdict;
-import io.fallback.core.mode.Mode;
-import io.fallback.core.mode.ModePolicy;
-import io.fallback.core.mode.ModeState;
-import io.fallback.core.mode.Observation;
-import io.fallback.core.mode.ModeOverride;
-import io.fallback.core.mode.Transition;
 import io.fallback.core.PartitionListener;
 import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
+import io.fallback.core.mode.CheckVerdict;
+import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeOverride;
+import io.fallback.core.mode.ModePolicy;
+import io.fallback.core.mode.ModeState;
+import io.fallback.core.mode.Observation;
+import io.fallback.core.mode.Transition;
 import io.fallback.core.testing.ForwardingBatchSource;
 import io.fallback.core.testing.InMemoryBatchSource;
 import io.fallback.core.window.Reading;
@@ -31,14 +31,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The supervisor in virtual time: a manual scheduler and clock, probes run inline. No threads, no sleeps. */
+/**
+ * The supervisor in virtual time: a manual scheduler and clock, probes run inline. No threads, no
+ * sleeps.
+ */
 class FallbackSupervisorTest {
 
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   private final ManualScheduler time = new ManualScheduler(T0);
-  private final AtomicReference<Optional<Duration>> latency = new AtomicReference<>(Optional.of(Duration.ZERO));
-  private final AtomicReference<Health> health = new AtomicReference<>(Health.healthy("job RUNNING"));
+  private final AtomicReference<Optional<Duration>> latency =
+      new AtomicReference<>(Optional.of(Duration.ZERO));
+  private final AtomicReference<Health> health =
+      new AtomicReference<>(Health.healthy("job RUNNING"));
   private final FakeActivity activity = new FakeActivity();
   private final List<Transition> transitions = new ArrayList<>();
   private final List<String> checks = new ArrayList<>();
@@ -78,7 +83,10 @@ class FallbackSupervisorTest {
     }
   }
 
-  /** Virtual time, inline probes, the fake activity and the recording listener; tests override parts. */
+  /**
+   * Virtual time, inline probes, the fake activity and the recording listener; tests override
+   * parts.
+   */
   private FallbackSupervisor.Builder builder() {
     return FallbackSupervisor.builder()
         .latencySource(latency::get)
@@ -92,7 +100,8 @@ class FallbackSupervisorTest {
         .probeTimeout(Duration.ofSeconds(10));
   }
 
-  private FallbackSupervisor supervisor(HealthProbe probe, Executor probeExecutor, ModePolicy policy) {
+  private FallbackSupervisor supervisor(
+      HealthProbe probe, Executor probeExecutor, ModePolicy policy) {
     return builder().policy(policy).healthProbe(probe).probeExecutor(probeExecutor).build();
   }
 
@@ -115,13 +124,20 @@ class FallbackSupervisorTest {
 
     assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
     assertThat(activity.starts).isEqualTo(1);
-    assertThat(transitions).singleElement().satisfies(t -> {
-      assertThat(t.at()).isEqualTo(T0.plusSeconds(120));
-      assertThat(t.observations()).extracting(Observation::at)
-          .containsExactly(T0, T0.plusSeconds(60), T0.plusSeconds(120));
-    });
-    assertThat(checks).containsExactly(
-        "VIOLATION 1/3: 312.45s > 300s", "VIOLATION 2/3: 312.45s > 300s", "VIOLATION 3/3: 312.45s > 300s");
+    assertThat(transitions)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.at()).isEqualTo(T0.plusSeconds(120));
+              assertThat(t.observations())
+                  .extracting(Observation::at)
+                  .containsExactly(T0, T0.plusSeconds(60), T0.plusSeconds(120));
+            });
+    assertThat(checks)
+        .containsExactly(
+            "VIOLATION 1/3: 312.45s > 300s",
+            "VIOLATION 2/3: 312.45s > 300s",
+            "VIOLATION 3/3: 312.45s > 300s");
   }
 
   @Test
@@ -157,7 +173,11 @@ class FallbackSupervisorTest {
     assertThat(checks).isEmpty();
     time.advance(Duration.ofSeconds(10));
 
-    assertThat(checks).singleElement().asString().startsWith("VIOLATION 1/3").contains("timed out after 10.0s");
+    assertThat(checks)
+        .singleElement()
+        .asString()
+        .startsWith("VIOLATION 1/3")
+        .contains("timed out after 10.0s");
     time.advance(Duration.ofSeconds(120));
     assertThat(calls).as("each probe called once, then skipped while hung").hasValue(2);
     assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
@@ -167,9 +187,10 @@ class FallbackSupervisorTest {
   void failingLatencySource_isNoEvidence_andLeavesTheCount() {
     FallbackSupervisor supervisor =
         builder()
-            .latencySource(() -> {
-              throw new IllegalStateException("kafka unreachable");
-            })
+            .latencySource(
+                () -> {
+                  throw new IllegalStateException("kafka unreachable");
+                })
             .build();
     supervisor.start();
 
@@ -182,14 +203,20 @@ class FallbackSupervisorTest {
   @Test
   void throwingHealthProbe_isUnhealthyWithItsMessage() {
     FallbackSupervisor supervisor =
-        supervisor(() -> {
-          throw new IllegalStateException("connection refused");
-        }, Runnable::run, ModePolicy.ofDefaults());
+        supervisor(
+            () -> {
+              throw new IllegalStateException("connection refused");
+            },
+            Runnable::run,
+            ModePolicy.ofDefaults());
     supervisor.start();
 
     time.runDue();
 
-    assertThat(checks).singleElement().asString().isEqualTo("VIOLATION 1/3: probe failed: connection refused");
+    assertThat(checks)
+        .singleElement()
+        .asString()
+        .isEqualTo("VIOLATION 1/3: probe failed: connection refused");
   }
 
   @Test
@@ -217,7 +244,9 @@ class FallbackSupervisorTest {
 
     assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
     assertThat(activity.starts).isEqualTo(1);
-    assertThat(transitions).singleElement().satisfies(t -> assertThat(t.detail()).isEqualTo("manual FORCE_FALLBACK"));
+    assertThat(transitions)
+        .singleElement()
+        .satisfies(t -> assertThat(t.detail()).isEqualTo("manual FORCE_FALLBACK"));
   }
 
   @Test
@@ -225,13 +254,14 @@ class FallbackSupervisorTest {
     AtomicInteger seen = new AtomicInteger();
     FallbackSupervisor supervisor =
         builder()
-            .listener(new FallbackListener() {
-              @Override
-              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
-                seen.incrementAndGet();
-                throw new IllegalStateException("broken listener");
-              }
-            })
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                    seen.incrementAndGet();
+                    throw new IllegalStateException("broken listener");
+                  }
+                })
             .build();
     supervisor.start();
 
@@ -257,8 +287,9 @@ class FallbackSupervisorTest {
 
   @Test
   void activationThrowingError_isReportedAndRetriedWithBackoff_notSilentlyRestartedEachCheck() {
-    // issue 11: the shipped jar threw NoClassDefFoundError while building the Kafka source; nothing was
-    // reported, and every check logged "Starting Dask fallback processor..." again while nothing ran
+    // issue 11: the shipped jar threw NoClassDefFoundError while building the Kafka source; nothing
+    // was reported, and every check logged "Starting Dask fallback processor..." again while
+    // nothing ran
     NoClassDefFoundError missing = new NoClassDefFoundError("org/apache/avro/SchemaParseException");
     List<String> events = new ArrayList<>();
     FallbackListener recording =
@@ -271,13 +302,15 @@ class FallbackSupervisorTest {
           @Override
           public void activationFailed(Throwable error, int attempt, Duration retryIn) {
             assertThat(error).isSameAs(missing);
-            events.add(seconds() + " failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
+            events.add(
+                seconds() + " failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
           }
         };
     LoopRunner runner =
-        LoopRunner.builder(() -> {
-              throw missing;
-            })
+        LoopRunner.builder(
+                () -> {
+                  throw missing;
+                })
             .listener(recording)
             .clock(time)
             .executor(Runnable::run, time)
@@ -289,26 +322,29 @@ class FallbackSupervisorTest {
     time.advance(Duration.ofSeconds(120)); // third violating check: fallback
     time.advance(Duration.ofSeconds(300)); // five more checks
 
-    assertThat(events).containsExactly(
-        "120 starting",
-        "120 failed 1, retry in 1s",
-        "121 failed 2, retry in 2s",
-        "123 failed 3, retry in 4s",
-        "127 failed 4, retry in 8s",
-        "135 failed 5, retry in 16s",
-        "151 failed 6, retry in 32s",
-        "183 failed 7, retry in 60s",
-        "243 failed 8, retry in 60s",
-        "303 failed 9, retry in 60s",
-        "363 failed 10, retry in 60s");
+    assertThat(events)
+        .containsExactly(
+            "120 starting",
+            "120 failed 1, retry in 1s",
+            "121 failed 2, retry in 2s",
+            "123 failed 3, retry in 4s",
+            "127 failed 4, retry in 8s",
+            "135 failed 5, retry in 16s",
+            "151 failed 6, retry in 32s",
+            "183 failed 7, retry in 60s",
+            "243 failed 8, retry in 60s",
+            "303 failed 9, retry in 60s",
+            "363 failed 10, retry in 60s");
     assertThat(supervisor.state().mode()).isEqualTo(Mode.FALLBACK);
     assertThat(runner.isRunning()).isFalse();
     assertThat(runner.status().state()).isEqualTo(FallbackActivity.State.FAILING);
-    assertThat(runner.status().lastFailure()).hasValueSatisfying(f -> {
-      assertThat(f.phase()).isEqualTo(FallbackActivity.Phase.ACTIVATION);
-      assertThat(f.error()).isSameAs(missing);
-      assertThat(f.at()).isEqualTo(T0.plusSeconds(363));
-    });
+    assertThat(runner.status().lastFailure())
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.phase()).isEqualTo(FallbackActivity.Phase.ACTIVATION);
+              assertThat(f.error()).isSameAs(missing);
+              assertThat(f.at()).isEqualTo(T0.plusSeconds(363));
+            });
   }
 
   @Test
@@ -327,19 +363,24 @@ class FallbackSupervisorTest {
           }
         };
     LoopRunner runner =
-        LoopRunner.builder(() -> new FallbackLoop<WindowResult>(
-                new ForwardingBatchSource<Reading>(new InMemoryBatchSource<>(new InMemoryBatchSource.Log<>(1), 10, d -> {})) {
-                  @Override
-                  public void open(PartitionListener partitions) {
-                    throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
-                  }
-                },
-                new WindowStage(new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"))),
-                windows -> windows,
-                outputs -> {},
-                recording,
-                time,
-                LoopSettings.ofDefaults()))
+        LoopRunner.builder(
+                () ->
+                    new FallbackLoop<WindowResult>(
+                        new ForwardingBatchSource<Reading>(
+                            new InMemoryBatchSource<>(
+                                new InMemoryBatchSource.Log<>(1), 10, d -> {})) {
+                          @Override
+                          public void open(PartitionListener partitions) {
+                            throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+                          }
+                        },
+                        new WindowStage(
+                            new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"))),
+                        windows -> windows,
+                        outputs -> {},
+                        recording,
+                        time,
+                        LoopSettings.ofDefaults()))
             .listener(recording)
             .clock(time)
             .executor(Runnable::run, time)
@@ -353,51 +394,58 @@ class FallbackSupervisorTest {
     time.advance(Duration.ofSeconds(10));
 
     String error = "java.lang.NoClassDefFoundError: org/apache/avro/SchemaParseException";
-    assertThat(events).containsExactly(
-        "0 starting",
-        "0 failed 1: " + error,
-        "1 failed 2: " + error,
-        "3 failed 3: " + error,
-        "7 failed 4: " + error);
+    assertThat(events)
+        .containsExactly(
+            "0 starting",
+            "0 failed 1: " + error,
+            "1 failed 2: " + error,
+            "3 failed 3: " + error,
+            "7 failed 4: " + error);
     assertThat(runner.status().state()).isEqualTo(FallbackActivity.State.FAILING);
   }
 
   @Test
   void probeThrowingError_countsAsUnhealthy_andIsReported() {
-    NoClassDefFoundError missing = new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode");
+    NoClassDefFoundError missing =
+        new NoClassDefFoundError("com/fasterxml/jackson/databind/JsonNode");
     List<String> failures = new ArrayList<>();
     FallbackSupervisor supervisor =
         builder()
-            .healthProbe(new HealthProbe() {
-              @Override
-              public Health check() {
-                throw missing;
-              }
+            .healthProbe(
+                new HealthProbe() {
+                  @Override
+                  public Health check() {
+                    throw missing;
+                  }
 
-              @Override
-              public String name() {
-                return "flink_rest";
-              }
-            })
-            .listener(new FallbackListener() {
-              @Override
-              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
-                listener.checkCompleted(o, v, s);
-              }
+                  @Override
+                  public String name() {
+                    return "flink_rest";
+                  }
+                })
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                    listener.checkCompleted(o, v, s);
+                  }
 
-              @Override
-              public void probeFailed(String probe, Throwable error) {
-                assertThat(error).isSameAs(missing);
-                failures.add(probe);
-              }
-            })
+                  @Override
+                  public void probeFailed(String probe, Throwable error) {
+                    assertThat(error).isSameAs(missing);
+                    failures.add(probe);
+                  }
+                })
             .build();
     supervisor.start();
 
     time.runDue();
 
-    assertThat(checks).singleElement().asString().isEqualTo(
-        "VIOLATION 1/3: probe failed: java.lang.NoClassDefFoundError: com/fasterxml/jackson/databind/JsonNode");
+    assertThat(checks)
+        .singleElement()
+        .asString()
+        .isEqualTo(
+            "VIOLATION 1/3: probe failed: java.lang.NoClassDefFoundError: com/fasterxml/jackson/databind/JsonNode");
     assertThat(failures).containsExactly("flink_rest");
   }
 
@@ -406,20 +454,22 @@ class FallbackSupervisorTest {
     List<Throwable> failures = new ArrayList<>();
     FallbackSupervisor supervisor =
         builder()
-            .latencySource(() -> {
-              throw new ExceptionInInitializerError("static init failed");
-            })
-            .listener(new FallbackListener() {
-              @Override
-              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
-                listener.checkCompleted(o, v, s);
-              }
+            .latencySource(
+                () -> {
+                  throw new ExceptionInInitializerError("static init failed");
+                })
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                    listener.checkCompleted(o, v, s);
+                  }
 
-              @Override
-              public void probeFailed(String probe, Throwable error) {
-                failures.add(error);
-              }
-            })
+                  @Override
+                  public void probeFailed(String probe, Throwable error) {
+                    failures.add(error);
+                  }
+                })
             .build();
     supervisor.start();
 
@@ -443,17 +493,18 @@ class FallbackSupervisorTest {
     FallbackSupervisor supervisor =
         builder()
             .activity(throwing)
-            .listener(new FallbackListener() {
-              @Override
-              public void fallbackStarting() {
-                events.add("starting");
-              }
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void fallbackStarting() {
+                    events.add("starting");
+                  }
 
-              @Override
-              public void activationFailed(Throwable error, int attempt, Duration retryIn) {
-                events.add("failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
-              }
-            })
+                  @Override
+                  public void activationFailed(Throwable error, int attempt, Duration retryIn) {
+                    events.add("failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
+                  }
+                })
             .build();
     supervisor.start();
     time.runDue();
@@ -461,7 +512,12 @@ class FallbackSupervisorTest {
     supervisor.override(ModeOverride.FORCE_FALLBACK);
     time.advance(Duration.ofSeconds(120));
 
-    assertThat(events).containsExactly("starting", "failed 1, retry in 60s", "failed 2, retry in 60s", "failed 3, retry in 60s");
+    assertThat(events)
+        .containsExactly(
+            "starting",
+            "failed 1, retry in 60s",
+            "failed 2, retry in 60s",
+            "failed 3, retry in 60s");
     assertThat(throwing.starts).isEqualTo(3);
   }
 
@@ -471,23 +527,25 @@ class FallbackSupervisorTest {
     AtomicInteger seen = new AtomicInteger();
     FallbackSupervisor supervisor =
         builder()
-            .probeExecutor(task -> {
-              if (seen.incrementAndGet() == 1) {
-                throw new StackOverflowError("deep");
-              }
-              task.run();
-            })
-            .listener(new FallbackListener() {
-              @Override
-              public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
-                listener.checkCompleted(o, v, s);
-              }
+            .probeExecutor(
+                task -> {
+                  if (seen.incrementAndGet() == 1) {
+                    throw new StackOverflowError("deep");
+                  }
+                  task.run();
+                })
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
+                    listener.checkCompleted(o, v, s);
+                  }
 
-              @Override
-              public void checkFailed(Throwable error) {
-                failures.add(error);
-              }
-            })
+                  @Override
+                  public void checkFailed(Throwable error) {
+                    failures.add(error);
+                  }
+                })
             .build();
     supervisor.start();
 

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class LoopRunnerTest {
 
-  private static final WindowSpec SPEC = new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"));
+  private static final WindowSpec SPEC =
+      new WindowSpec(Duration.ofSeconds(5), Duration.ZERO, List.of("A"));
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   private final InMemoryBatchSource.Log<Reading> log = new InMemoryBatchSource.Log<>(1);
@@ -97,7 +98,8 @@ class LoopRunnerTest {
 
   @Test
   void loopThatThrows_isReportedAsFailed_andNotRunning() throws InterruptedException {
-    log.append(0, new Reading("n1", 0, new float[] {1, 2})); // wrong field count: a bug, not an I/O error
+    log.append(
+        0, new Reading("n1", 0, new float[] {1, 2})); // wrong field count: a bug, not an I/O error
     LoopRunner runner = runner();
 
     runner.start();
@@ -123,7 +125,8 @@ class LoopRunnerTest {
         @Override
         public void activationFailed(Throwable error, int attempt, Duration retryIn) {
           reported.add(error);
-          seen.add(at() + " activation failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
+          seen.add(
+              at() + " activation failed " + attempt + ", retry in " + retryIn.toSeconds() + "s");
         }
 
         @Override
@@ -187,41 +190,52 @@ class LoopRunnerTest {
           }
         };
     return new FallbackLoop<WindowResult>(
-        source, new WindowStage(SPEC), windows -> windows, written::addAll, recording, time,
+        source,
+        new WindowStage(SPEC),
+        windows -> windows,
+        written::addAll,
+        recording,
+        time,
         LoopSettings.ofDefaults());
   }
 
   @Test
-  void supplierThrowingNoClassDefFoundError_isReportedOnceWithItsCause_andRetriedWithDoublingBackoff() {
+  void
+      supplierThrowingNoClassDefFoundError_isReportedOnceWithItsCause_andRetriedWithDoublingBackoff() {
     NoClassDefFoundError missing = new NoClassDefFoundError("org/apache/avro/SchemaParseException");
-    LoopRunner runner = virtualRunner(() -> {
-      throw missing;
-    });
+    LoopRunner runner =
+        virtualRunner(
+            () -> {
+              throw missing;
+            });
 
     runner.start();
     time.advance(Duration.ofSeconds(200));
 
-    assertThat(seen).containsExactly(
-        "0 activation failed 1, retry in 1s",
-        "1 activation failed 2, retry in 2s",
-        "3 activation failed 3, retry in 4s",
-        "7 activation failed 4, retry in 8s",
-        "15 activation failed 5, retry in 16s",
-        "31 activation failed 6, retry in 32s",
-        "63 activation failed 7, retry in 60s",
-        "123 activation failed 8, retry in 60s",
-        "183 activation failed 9, retry in 60s");
+    assertThat(seen)
+        .containsExactly(
+            "0 activation failed 1, retry in 1s",
+            "1 activation failed 2, retry in 2s",
+            "3 activation failed 3, retry in 4s",
+            "7 activation failed 4, retry in 8s",
+            "15 activation failed 5, retry in 16s",
+            "31 activation failed 6, retry in 32s",
+            "63 activation failed 7, retry in 60s",
+            "123 activation failed 8, retry in 60s",
+            "183 activation failed 9, retry in 60s");
     assertThat(reported).allSatisfy(e -> assertThat(e).isSameAs(missing));
     assertThat(runner.isRunning()).isFalse();
     FallbackActivity.Status status = runner.status();
     assertThat(status.state()).isEqualTo(State.FAILING);
     assertThat(status.failedAttempts()).isEqualTo(9);
     assertThat(status.nextAttemptAt()).contains(T0.plusSeconds(243));
-    assertThat(status.lastFailure()).hasValueSatisfying(f -> {
-      assertThat(f.phase()).isEqualTo(Phase.ACTIVATION);
-      assertThat(f.error()).isSameAs(missing);
-      assertThat(f.at()).isEqualTo(T0.plusSeconds(183));
-    });
+    assertThat(status.lastFailure())
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.phase()).isEqualTo(Phase.ACTIVATION);
+              assertThat(f.error()).isSameAs(missing);
+              assertThat(f.at()).isEqualTo(T0.plusSeconds(183));
+            });
   }
 
   @Test
@@ -237,22 +251,25 @@ class LoopRunnerTest {
 
     assertThat(runner.isRunning()).isFalse();
     assertThat(runner.status().state()).isEqualTo(State.FAILING);
-    assertThat(runner.status().lastFailure()).hasValueSatisfying(f -> {
-      assertThat(f.phase()).isEqualTo(Phase.LOOP);
-      assertThat(f.error()).isSameAs(missing);
-    });
+    assertThat(runner.status().lastFailure())
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.phase()).isEqualTo(Phase.LOOP);
+              assertThat(f.error()).isSameAs(missing);
+            });
     assertThat(sources).hasSize(2).allSatisfy(s -> assertThat(s.isClosed()).isTrue());
 
     faulty.set(false);
     time.advance(Duration.ofSeconds(2));
 
-    assertThat(seen).containsExactly(
-        "0 loop failed 1, retry in 1s",
-        "1 restarted, attempt 2",
-        "1 loop failed 2, retry in 2s",
-        "3 restarted, attempt 3",
-        "3 written 2",
-        "3 stopped");
+    assertThat(seen)
+        .containsExactly(
+            "0 loop failed 1, retry in 1s",
+            "1 restarted, attempt 2",
+            "1 loop failed 2, retry in 2s",
+            "3 restarted, attempt 3",
+            "3 written 2",
+            "3 stopped");
     assertThat(reported).allSatisfy(e -> assertThat(e).isSameAs(missing));
     assertThat(written).extracting(WindowResult::start).containsExactly(0L, 5000L);
     assertThat(runner.status().state()).isEqualTo(State.STOPPED);
@@ -261,9 +278,11 @@ class LoopRunnerTest {
 
   @Test
   void stopWhileFailing_cancelsTheRetry_andReportsTheStopAtOnce() {
-    LoopRunner runner = virtualRunner(() -> {
-      throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
-    });
+    LoopRunner runner =
+        virtualRunner(
+            () -> {
+              throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+            });
     runner.start();
 
     runner.stop();
@@ -277,9 +296,11 @@ class LoopRunnerTest {
 
   @Test
   void startAfterFailures_beginsTheBackoffAgain() {
-    LoopRunner runner = virtualRunner(() -> {
-      throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
-    });
+    LoopRunner runner =
+        virtualRunner(
+            () -> {
+              throw new NoClassDefFoundError("org/apache/avro/SchemaParseException");
+            });
     runner.start();
     time.advance(Duration.ofSeconds(3));
     runner.stop();

@@ -17,8 +17,8 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * Crash anywhere, restart from the last commit: the windows written across all runs are exactly the
- * windows of one uninterrupted run, with equal contents, and a window written before a commit is never
- * written again.
+ * windows of one uninterrupted run, with equal contents, and a window written before a commit is
+ * never written again.
  */
 class WindowStageRestartPropertiesTest {
 
@@ -27,7 +27,10 @@ class WindowStageRestartPropertiesTest {
 
   record Rec(int partition, long offset, Reading reading) {}
 
-  /** Two partitions, a few keys, timestamps mostly increasing with bounded disorder and some late ones. */
+  /**
+   * Two partitions, a few keys, timestamps mostly increasing with bounded disorder and some late
+   * ones.
+   */
   private static List<List<Reading>> stream(long seed, int n) {
     Random random = new Random(seed);
     List<List<Reading>> partitions = List.of(new ArrayList<>(), new ArrayList<>());
@@ -43,7 +46,8 @@ class WindowStageRestartPropertiesTest {
   }
 
   /** Interleaves the partitions the way a consumer might, deterministic per seed. */
-  private static List<Rec> order(List<List<Reading>> partitions, Map<Integer, Long> from, long seed) {
+  private static List<Rec> order(
+      List<List<Reading>> partitions, Map<Integer, Long> from, long seed) {
     Random random = new Random(seed);
     List<Rec> out = new ArrayList<>();
     long[] pos = {from.getOrDefault(0, 0L), from.getOrDefault(1, 0L)};
@@ -104,7 +108,9 @@ class WindowStageRestartPropertiesTest {
           WindowResult before = written.put(id, w);
           if (before != null) {
             assertThat(w).as("a rewrite of %s must be identical", id).isEqualTo(before);
-            assertThat(writtenBeforeCommit).as("%s was committed, then written again", id).doesNotContainKey(id);
+            assertThat(writtenBeforeCommit)
+                .as("%s was committed, then written again", id)
+                .doesNotContainKey(id);
           }
           sinceCommit.add(id);
         }

@@ -33,7 +33,18 @@ class WindowStageTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0", "1", "4999", "5000", "5001", "-1", "-5000", "-5001", "1767225600123", "1767225604999"})
+  @CsvSource({
+    "0",
+    "1",
+    "4999",
+    "5000",
+    "5001",
+    "-1",
+    "-5000",
+    "-5001",
+    "1767225600123",
+    "1767225604999"
+  })
   void windowStart_matchesFlinkTumblingEventTimeWindows(long ts) {
     assertThat(SPEC.windowStart(ts)).isEqualTo(flinkStart(ts, 5000));
   }
@@ -79,7 +90,9 @@ class WindowStageTest {
 
     assertThat(stage.add(0, 1, r("n1", 4000, 3, 3))).isEqualTo(Outcome.ACCEPTED);
     stage.add(0, 2, r("n1", 10_000, 0, 0));
-    assertThat(stage.drainFired()).singleElement().satisfies(w -> assertThat(w.mean(0)).isEqualTo(3f));
+    assertThat(stage.drainFired())
+        .singleElement()
+        .satisfies(w -> assertThat(w.mean(0)).isEqualTo(3f));
     assertThat(stage.add(0, 3, r("n1", 4500, 9, 9))).isEqualTo(Outcome.LATE);
   }
 
@@ -118,7 +131,9 @@ class WindowStageTest {
 
     assertThat(restarted.add(0, 1, r("n2", 6000, 1, 1))).isEqualTo(Outcome.ACCEPTED);
     assertThat(restarted.add(0, 2, r("n1", 4900, 1, 1))).isEqualTo(Outcome.SKIPPED);
-    assertThat(restarted.add(0, 5, r("n1", 4900, 1, 1))).as("new record, window written").isEqualTo(Outcome.LATE);
+    assertThat(restarted.add(0, 5, r("n1", 4900, 1, 1)))
+        .as("new record, window written")
+        .isEqualTo(Outcome.LATE);
     assertThat(restarted.checkpoints().get(0)).isEqualTo(new Checkpoint(1, 5000, 6));
   }
 
@@ -163,7 +178,8 @@ class WindowStageTest {
   void spec_rejectsBadValues_namingTheKey() {
     assertThatThrownBy(() -> new WindowSpec(Duration.ZERO, Duration.ZERO, List.of("A")))
         .hasMessageContaining("processing.window_seconds must be > 0");
-    assertThatThrownBy(() -> new WindowSpec(Duration.ofSeconds(5), Duration.ofSeconds(-1), List.of("A")))
+    assertThatThrownBy(
+            () -> new WindowSpec(Duration.ofSeconds(5), Duration.ofSeconds(-1), List.of("A")))
         .hasMessageContaining("processing.max_out_of_orderness_seconds must be >= 0");
   }
 }

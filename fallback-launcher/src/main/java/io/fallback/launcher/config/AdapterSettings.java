@@ -8,9 +8,10 @@ import io.fallback.influx.InfluxSettings;
 import io.fallback.kafka.KafkaSourceSettings;
 
 /**
- * Builds the adapters' and core's settings records from the sections. Each record validates itself and
- * names the key of a bad value; the loader builds every one of them once and collects their messages
- * ({@link Problems#collect}), so their rules are not repeated here. Stateless and thread-safe.
+ * Builds the adapters' and core's settings records from the sections. Each record validates itself
+ * and names the key of a bad value; the loader builds every one of them once and collects their
+ * messages ({@link Problems#collect}), so their rules are not repeated here. Stateless and
+ * thread-safe.
  */
 final class AdapterSettings {
 
@@ -18,7 +19,10 @@ final class AdapterSettings {
 
   static ModePolicy policy(MonitoringConfig m) {
     return new ModePolicy(
-        m.latencyThreshold(), m.consecutiveViolations(), m.resumeThreshold(), m.consecutiveRecoveries(),
+        m.latencyThreshold(),
+        m.consecutiveViolations(),
+        m.resumeThreshold(),
+        m.consecutiveRecoveries(),
         m.minFallback());
   }
 
@@ -37,14 +41,17 @@ final class AdapterSettings {
         .build();
   }
 
-  /** The probe's settings in {@code mode}; the loader checks them even when {@code health_probe} is none. */
+  /**
+   * The probe's settings in {@code mode}; the loader checks them even when {@code health_probe} is
+   * none.
+   */
   static FlinkProbeSettings flinkProbe(MonitoringConfig m, FlinkProbeSettings.Mode mode) {
     FlinkProbeSettings.Builder b =
         FlinkProbeSettings.builder(m.flinkRestUrl()).mode(mode).timeout(m.probeTimeout());
     m.flinkJobName().ifPresent(b::jobName);
     m.flinkJobId().ifPresent(b::jobId);
-    // 0 turns the check off, as the key reference says (the probe's own default applies only to users of
-    // the library who set nothing)
+    // 0 turns the check off, as the key reference says (the probe's own default applies only to
+    // users of the library who set nothing)
     b.maxCheckpointAge(m.maxCheckpointAge());
     return b.build();
   }

@@ -6,26 +6,29 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Kafka client properties ({@code kafka.properties}) from the environment, and which of them are secrets.
+ * Kafka client properties ({@code kafka.properties}) from the environment, and which of them are
+ * secrets.
  *
- * <p>Environment mapping: {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} sets {@code kafka.properties."<name>"},
- * the convention of Confluent's Kafka images: {@code <NAME>} is lower-cased, then a single {@code _} becomes
- * {@code .}, a double {@code __} becomes {@code -} and a triple {@code ___} becomes {@code _}. So
- * {@code SECURITY_PROTOCOL} is {@code security.protocol}, {@code SASL_JAAS_CONFIG} is
- * {@code sasl.jaas.config} and {@code CONSUMER_MAX_POLL_RECORDS} is {@code consumer.max.poll.records}
- * (the {@code consumer.}/{@code producer.}/{@code admin.} prefixes route a property to one client). A name
- * that starts or ends with {@code _}, or holds a run of four or more, is ambiguous and refused; a property
- * whose name has upper-case letters cannot be written this way (set it in the file). Like Debezium Server's
- * and Spring Boot's relaxed binding, the variable overrides the file's entry of the same property and keeps
- * the file's other entries.
+ * <p>Environment mapping: {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} sets {@code
+ * kafka.properties."<name>"}, the convention of Confluent's Kafka images: {@code <NAME>} is
+ * lower-cased, then a single {@code _} becomes {@code .}, a double {@code __} becomes {@code -} and
+ * a triple {@code ___} becomes {@code _}. So {@code SECURITY_PROTOCOL} is {@code
+ * security.protocol}, {@code SASL_JAAS_CONFIG} is {@code sasl.jaas.config} and {@code
+ * CONSUMER_MAX_POLL_RECORDS} is {@code consumer.max.poll.records} (the {@code consumer.}/{@code
+ * producer.}/{@code admin.} prefixes route a property to one client). A name that starts or ends
+ * with {@code _}, or holds a run of four or more, is ambiguous and refused; a property whose name
+ * has upper-case letters cannot be written this way (set it in the file). Like Debezium Server's
+ * and Spring Boot's relaxed binding, the variable overrides the file's entry of the same property
+ * and keeps the file's other entries.
  *
  * <p>Secrets: {@code sasl.jaas.config}, and any property whose name contains {@code password},
- * {@code secret} or {@code user.info}, or that is {@code ssl.keystore.key} (with or without a client
- * prefix). Their values are masked wherever the configuration is shown, and no message echoes them.
+ * {@code secret} or {@code user.info}, or that is {@code ssl.keystore.key} (with or without a
+ * client prefix). Their values are masked wherever the configuration is shown, and no message
+ * echoes them.
  *
- * <p>The loader reads every mapping key of type {@code MAP} from the environment this way (for example
- * {@code FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA} is {@code logging.levels."org.apache.kafka"}); the secrets
- * rule is about Kafka client properties.
+ * <p>The loader reads every mapping key of type {@code MAP} from the environment this way (for
+ * example {@code FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA} is {@code
+ * logging.levels."org.apache.kafka"}); the secrets rule is about Kafka client properties.
  *
  * <p>Stateless and thread-safe.
  */
@@ -41,7 +44,8 @@ final class ClientProperties {
   /**
    * The property a variable's suffix names.
    *
-   * @param suffix what follows {@code FALLBACK_KAFKA_PROPERTIES_}, for example {@code SASL_JAAS_CONFIG}
+   * @param suffix what follows {@code FALLBACK_KAFKA_PROPERTIES_}, for example {@code
+   *     SASL_JAAS_CONFIG}
    * @return the property name, for example {@code sasl.jaas.config}
    * @throws IllegalArgumentException saying why the suffix names no property, without the variable
    */
@@ -50,19 +54,27 @@ final class ClientProperties {
       throw new IllegalArgumentException("names no entry");
     }
     if (suffix.startsWith("_") || suffix.endsWith("_")) {
-      throw new IllegalArgumentException("a name cannot start or end with _ (_ is '.', __ is '-', ___ is '_');"
-          + " set this entry in the file");
+      throw new IllegalArgumentException(
+          "a name cannot start or end with _ (_ is '.', __ is '-', ___ is '_');"
+              + " set this entry in the file");
     }
     StringBuilder name = new StringBuilder(suffix.length());
     int i = 0;
     while (i < suffix.length()) {
       char c = suffix.charAt(i);
       if (c != '_') {
-        boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-            || c == '-';
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '.'
+                || c == '-';
         if (!ok) {
-          throw new IllegalArgumentException("a name may hold only letters, digits and _ (_ is '.', __ is '-',"
-              + " ___ is '_'), but had '" + c + "'");
+          throw new IllegalArgumentException(
+              "a name may hold only letters, digits and _ (_ is '.', __ is '-',"
+                  + " ___ is '_'), but had '"
+                  + c
+                  + "'");
         }
         name.append(Character.toLowerCase(c));
         i++;
@@ -77,8 +89,12 @@ final class ClientProperties {
         case 1 -> name.append('.');
         case 2 -> name.append('-');
         case 3 -> name.append('_');
-        default -> throw new IllegalArgumentException("a run of " + run + " underscores is ambiguous (_ is '.', __ is"
-            + " '-', ___ is '_'); set this entry in the file");
+        default ->
+            throw new IllegalArgumentException(
+                "a run of "
+                    + run
+                    + " underscores is ambiguous (_ is '.', __ is"
+                    + " '-', ___ is '_'); set this entry in the file");
       }
     }
     return name.toString();
@@ -87,7 +103,8 @@ final class ClientProperties {
   /**
    * The variable suffix that names a property: the inverse of {@link #fromVariable(String)}.
    *
-   * @param property a lower-case property name, for example {@code ssl.endpoint.identification.algorithm}
+   * @param property a lower-case property name, for example {@code
+   *     ssl.endpoint.identification.algorithm}
    * @return the suffix, for example {@code SSL_ENDPOINT_IDENTIFICATION_ALGORITHM}
    */
   static String toVariable(String property) {

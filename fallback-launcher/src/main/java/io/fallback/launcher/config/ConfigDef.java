@@ -14,17 +14,18 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A table of configuration keys, modelled on Kafka's {@code ConfigDef}: each key is defined once with
- * {@link #define(String, Type, String, Validator, String) define(path, type, default, validator, doc)},
- * and everything else (parsing, defaults, environment overrides, the README's reference) reads that
- * definition. {@link Keys} holds the launcher's table.
+ * A table of configuration keys, modelled on Kafka's {@code ConfigDef}: each key is defined once
+ * with {@link #define(String, Type, String, Validator, String) define(path, type, default,
+ * validator, doc)}, and everything else (parsing, defaults, environment overrides, the README's
+ * reference) reads that definition. {@link Keys} holds the launcher's table.
  *
- * <p>A validator states a rule about one key that no settings record owns (for example
- * {@code server.port}). Rules that a settings record or policy states in its constructor (for example
- * {@code monitoring.resume_threshold_seconds <= monitoring.latency_threshold_seconds} in {@code ModePolicy})
- * are not repeated here: the loader builds the record and reports its message.
+ * <p>A validator states a rule about one key that no settings record owns (for example {@code
+ * server.port}). Rules that a settings record or policy states in its constructor (for example
+ * {@code monitoring.resume_threshold_seconds <= monitoring.latency_threshold_seconds} in {@code
+ * ModePolicy}) are not repeated here: the loader builds the record and reports its message.
  *
- * <p>Defining keys is not thread-safe; a table that is no longer changed may be read from any thread.
+ * <p>Defining keys is not thread-safe; a table that is no longer changed may be read from any
+ * thread.
  */
 public final class ConfigDef {
 
@@ -79,8 +80,8 @@ public final class ConfigDef {
      * Checks a value.
      *
      * @param value the parsed value (an {@code Integer}, {@code Duration}, {@code Long}, ...)
-     * @throws IllegalArgumentException saying what is allowed and what was given, without the key (the
-     *     loader prefixes it), for example {@code "must be >= 1, but was 0"}
+     * @throws IllegalArgumentException saying what is allowed and what was given, without the key
+     *     (the loader prefixes it), for example {@code "must be >= 1, but was 0"}
      */
     void ensureValid(Object value);
   }
@@ -161,7 +162,8 @@ public final class ConfigDef {
         validator.ensureValid(value);
       }
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("default of " + path + " is invalid: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "default of " + path + " is invalid: " + e.getMessage(), e);
     }
     return register(draft.withDefaultValue(value));
   }
@@ -178,7 +180,8 @@ public final class ConfigDef {
    * @throws IllegalArgumentException if the path is defined twice
    */
   public Key define(String path, Type type, Default dflt, Validator validator, String doc) {
-    return register(key(path, type, dflt.shown(), null, dflt.derivation(), validator, doc, List.of(), null));
+    return register(
+        key(path, type, dflt.shown(), null, dflt.derivation(), validator, doc, List.of(), null));
   }
 
   /**
@@ -193,7 +196,8 @@ public final class ConfigDef {
    */
   public Key defineChoice(String path, String dflt, String doc, String... allowed) {
     if (!List.of(allowed).contains(dflt)) {
-      throw new IllegalArgumentException("default of " + path + " is not one of its values: " + dflt);
+      throw new IllegalArgumentException(
+          "default of " + path + " is not one of its values: " + dflt);
     }
     return register(key(path, Type.ENUM, dflt, dflt, null, null, doc, List.of(allowed), null));
   }
@@ -208,18 +212,44 @@ public final class ConfigDef {
    * @throws IllegalArgumentException if the path is defined twice
    */
   public Key defineIgnored(String path, Type type, String instead) {
-    return register(key(path, type, "(ignored)", null, null, null, "Seed key, accepted and ignored: " + instead,
-        List.of(), instead));
+    return register(
+        key(
+            path,
+            type,
+            "(ignored)",
+            null,
+            null,
+            null,
+            "Seed key, accepted and ignored: " + instead,
+            List.of(),
+            instead));
   }
 
-  private static Key key(String path, Type type, String shown, Object value, Derivation derivation,
-      Validator validator, String doc, List<String> allowed, String ignored) {
+  private static Key key(
+      String path,
+      Type type,
+      String shown,
+      Object value,
+      Derivation derivation,
+      Validator validator,
+      String doc,
+      List<String> allowed,
+      String ignored) {
     int dot = path.indexOf('.');
     if (dot <= 0) {
       throw new IllegalArgumentException("a key path is <section>.<name>, but was " + path);
     }
-    return new Key(path.substring(0, dot), path.substring(dot + 1), type, shown, value, derivation, validator, doc,
-        allowed, ignored);
+    return new Key(
+        path.substring(0, dot),
+        path.substring(dot + 1),
+        type,
+        shown,
+        value,
+        derivation,
+        validator,
+        doc,
+        allowed,
+        ignored);
   }
 
   private Key register(Key key) {
@@ -283,7 +313,8 @@ public final class ConfigDef {
     return v -> {
       int i = (Integer) v;
       if (i < min || i > max) {
-        throw new IllegalArgumentException("must be between " + min + " and " + max + ", but was " + i);
+        throw new IllegalArgumentException(
+            "must be between " + min + " and " + max + ", but was " + i);
       }
     };
   }
@@ -311,7 +342,8 @@ public final class ConfigDef {
     return v -> {
       Duration d = (Duration) v;
       if (d.toMillis() % 1000 != 0) {
-        throw new IllegalArgumentException("must be whole seconds, but was " + d.toMillis() / 1000.0);
+        throw new IllegalArgumentException(
+            "must be whole seconds, but was " + d.toMillis() / 1000.0);
       }
     };
   }
@@ -326,7 +358,8 @@ public final class ConfigDef {
   public static Validator atLeastBytes(long min, String shown) {
     return v -> {
       if ((Long) v < min) {
-        throw new IllegalArgumentException("must be at least " + shown + ", but was " + v + " bytes");
+        throw new IllegalArgumentException(
+            "must be at least " + shown + ", but was " + v + " bytes");
       }
     };
   }

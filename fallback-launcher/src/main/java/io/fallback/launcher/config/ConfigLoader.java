@@ -28,18 +28,19 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads the YAML file once, applies environment overrides, parses every key by its definition
- * ({@link Keys}), builds the settings records and collects every error, each naming its YAML path (and
- * the environment variable when the value came from one).
+ * ({@link Keys}), builds the settings records and collects every error, each naming its YAML path
+ * (and the environment variable when the value came from one).
  *
  * <p>Environment overrides, strongest last: the file; {@code FALLBACK_<SECTION>_<KEY>} (the longest
- * known section name wins, so {@code FALLBACK_ML_SERVICE_TIMEOUT_SECONDS} is
- * {@code ml_service.timeout_seconds}); the seed's {@code KAFKA_BOOTSTRAP_SERVERS},
- * {@code LATENCY_THRESHOLD} and {@code BATCH_SIZE}. One entry of a mapping key:
- * {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} sets {@code kafka.properties."<name>"} over the file's entry
- * ({@code _} is {@code .}, {@code __} is {@code -}, {@code ___} is {@code _}; see {@link ClientProperties}).
+ * known section name wins, so {@code FALLBACK_ML_SERVICE_TIMEOUT_SECONDS} is {@code
+ * ml_service.timeout_seconds}); the seed's {@code KAFKA_BOOTSTRAP_SERVERS}, {@code
+ * LATENCY_THRESHOLD} and {@code BATCH_SIZE}. One entry of a mapping key: {@code
+ * FALLBACK_KAFKA_PROPERTIES_<NAME>} sets {@code kafka.properties."<name>"} over the file's entry
+ * ({@code _} is {@code .}, {@code __} is {@code -}, {@code ___} is {@code _}; see {@link
+ * ClientProperties}).
  *
- * <p>Errors: YAML syntax (with line and column), a key given twice (Jackson's
- * {@code STRICT_DUPLICATE_DETECTION}), an empty file, unknown sections and keys (with a "did you mean"),
+ * <p>Errors: YAML syntax (with line and column), a key given twice (Jackson's {@code
+ * STRICT_DUPLICATE_DETECTION}), an empty file, unknown sections and keys (with a "did you mean"),
  * unparseable values, the rules of the definition table, and the settings records' own rules.
  *
  * <p>Stateless and thread-safe.
@@ -64,8 +65,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * Loads a file. A file that holds nothing (empty, or only comments) is an error: it is almost always
-   * a wrong path or an unmounted volume; {@code {}} runs on the defaults.
+   * Loads a file. A file that holds nothing (empty, or only comments) is an error: it is almost
+   * always a wrong path or an unmounted volume; {@code {}} runs on the defaults.
    *
    * @param file the YAML file
    * @return the configuration
@@ -80,8 +81,12 @@ public final class ConfigLoader {
     }
     JsonNode root = read(text);
     if (root.isMissingNode() || root.isNull()) {
-      throw new ConfigException(List.of("--config: " + file + " is empty (no section); write {} to run on the"
-          + " defaults alone"));
+      throw new ConfigException(
+          List.of(
+              "--config: "
+                  + file
+                  + " is empty (no section); write {} to run on the"
+                  + " defaults alone"));
     }
     return bind(root, file.toAbsolutePath().getParent());
   }
@@ -96,7 +101,9 @@ public final class ConfigLoader {
    */
   public FallbackConfig loadYaml(String yaml, Path baseDir) {
     JsonNode root = read(yaml);
-    return bind(root.isMissingNode() || root.isNull() ? JsonNodeFactory.instance.objectNode() : root, baseDir);
+    return bind(
+        root.isMissingNode() || root.isNull() ? JsonNodeFactory.instance.objectNode() : root,
+        baseDir);
   }
 
   /**
@@ -109,8 +116,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * Reads a secret from the environment variable named by {@code envKey}, or else from the file named by
-   * {@code fileKey}. The value is never logged.
+   * Reads a secret from the environment variable named by {@code envKey}, or else from the file
+   * named by {@code fileKey}. The value is never logged.
    *
    * @param config the configuration
    * @param envKey key naming the variable
@@ -119,7 +126,10 @@ public final class ConfigLoader {
    * @throws ConfigException if the file cannot be read
    */
   Optional<String> secret(FallbackConfig config, Key envKey, Key fileKey) {
-    return secrets().read(new SecretRef(config.string(envKey).orElseThrow(), config.file(fileKey), fileKey.path()));
+    return secrets()
+        .read(
+            new SecretRef(
+                config.string(envKey).orElseThrow(), config.file(fileKey), fileKey.path()));
   }
 
   private static JsonNode read(String text) {
@@ -133,18 +143,29 @@ public final class ConfigLoader {
 
   /** One line with the position: a duplicate key by its path, a syntax error by its problem. */
   private static String yamlError(JsonProcessingException e) {
-    if (e.getProcessor() instanceof JsonParser parser && e.getOriginalMessage().startsWith("Duplicate field")) {
+    if (e.getProcessor() instanceof JsonParser parser
+        && e.getOriginalMessage().startsWith("Duplicate field")) {
       List<String> path = new ArrayList<>();
-      for (String segment : parser.getParsingContext().pathAsPointer().toString().substring(1).split("/")) {
+      for (String segment :
+          parser.getParsingContext().pathAsPointer().toString().substring(1).split("/")) {
         path.add(segment.replace("~1", "/").replace("~0", "~"));
       }
       JsonLocation at = parser.currentTokenLocation();
       String what = path.size() == 1 ? "section" : "key";
-      return String.join(".", path) + ": duplicate " + what + " at line " + at.getLineNr() + ", column "
-          + at.getColumnNr() + " (a " + what + " may appear once)";
+      return String.join(".", path)
+          + ": duplicate "
+          + what
+          + " at line "
+          + at.getLineNr()
+          + ", column "
+          + at.getColumnNr()
+          + " (a "
+          + what
+          + " may appear once)";
     }
     if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
-      String context = y.getContext() == null ? "" : " (" + y.getContext() + at(y.getContextMark()) + ")";
+      String context =
+          y.getContext() == null ? "" : " (" + y.getContext() + at(y.getContextMark()) + ")";
       return "(file): not valid YAML" + at(y.getProblemMark()) + ": " + y.getProblem() + context;
     }
     JsonLocation at = e.getLocation();
@@ -153,7 +174,9 @@ public final class ConfigLoader {
   }
 
   private static String at(Mark mark) {
-    return mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    return mark == null
+        ? ""
+        : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
   }
 
   private FallbackConfig bind(JsonNode root, Path baseDir) {
@@ -161,7 +184,8 @@ public final class ConfigLoader {
       throw new ConfigException(List.of("(file): the top level must be a mapping of sections"));
     }
     Problems problems = new Problems();
-    Map<Key, Object> given = new LinkedHashMap<>(); // a YAML node, or an environment variable's text
+    Map<Key, Object> given =
+        new LinkedHashMap<>(); // a YAML node, or an environment variable's text
     readSections((ObjectNode) root, given, problems);
     Map<Key, String> fromEnvironment = applyEnvironment(given, problems);
     fromEnvironment.forEach(problems::fromEnvironment);
@@ -178,24 +202,35 @@ public final class ConfigLoader {
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> section = it.next();
       if (!Keys.SECTIONS.contains(section.getKey())) {
-        problems.general(section.getKey() + ": unknown section" + Suggestions.closest(section.getKey(), Keys.SECTIONS)
-            + "; known sections: " + String.join(", ", Keys.SECTIONS));
+        problems.general(
+            section.getKey()
+                + ": unknown section"
+                + Suggestions.closest(section.getKey(), Keys.SECTIONS)
+                + "; known sections: "
+                + String.join(", ", Keys.SECTIONS));
         continue;
       }
       if (section.getValue().isNull()) {
         continue;
       }
       if (!section.getValue().isObject()) {
-        problems.general(section.getKey() + ": must be a mapping of keys, but was "
-            + ValueParser.describe(section.getValue()));
+        problems.general(
+            section.getKey()
+                + ": must be a mapping of keys, but was "
+                + ValueParser.describe(section.getValue()));
         continue;
       }
-      for (Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields(); keys.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> keys = section.getValue().fields();
+          keys.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = keys.next();
         String path = section.getKey() + "." + entry.getKey();
         Optional<Key> key = Keys.byPath(path);
         if (key.isEmpty()) {
-          List<String> names = Keys.ALL.stream().filter(k -> k.section().equals(section.getKey())).map(Key::name).toList();
+          List<String> names =
+              Keys.ALL.stream()
+                  .filter(k -> k.section().equals(section.getKey()))
+                  .map(Key::name)
+                  .toList();
           problems.general(path + ": unknown key" + Suggestions.closest(entry.getKey(), names));
           continue;
         }
@@ -205,14 +240,16 @@ public final class ConfigLoader {
   }
 
   /**
-   * Puts the overrides into {@code given}; returns which variable set which key. A variable
-   * {@code FALLBACK_<SECTION>_<KEY>_<NAME>} that names no key but starts with a client-properties key's
-   * variable ({@code FALLBACK_KAFKA_PROPERTIES_}) sets one entry of that mapping ({@link ClientProperties}),
-   * over the file's entry of the same name; an exact key wins over that reading.
+   * Puts the overrides into {@code given}; returns which variable set which key. A variable {@code
+   * FALLBACK_<SECTION>_<KEY>_<NAME>} that names no key but starts with a client-properties key's
+   * variable ({@code FALLBACK_KAFKA_PROPERTIES_}) sets one entry of that mapping ({@link
+   * ClientProperties}), over the file's entry of the same name; an exact key wins over that
+   * reading.
    */
   private Map<Key, String> applyEnvironment(Map<Key, Object> given, Problems problems) {
     Map<Key, String> from = new LinkedHashMap<>();
-    Map<Key, Map<String, String>> properties = new LinkedHashMap<>(); // map key -> property -> value
+    Map<Key, Map<String, String>> properties =
+        new LinkedHashMap<>(); // map key -> property -> value
     Map<String, String> propertyVariables = new HashMap<>(); // "<key path> <property>" -> variable
     for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
       String name = e.getKey();
@@ -243,19 +280,21 @@ public final class ConfigLoader {
       given.put(key.get(), e.getValue());
       from.put(key.get(), name);
     }
-    properties.forEach((key, entries) -> {
-      Object file = given.get(key);
-      ObjectNode merged;
-      if (file == null || (file instanceof JsonNode n && n.isNull())) {
-        merged = JsonNodeFactory.instance.objectNode();
-      } else if (file instanceof ObjectNode o) {
-        merged = o.deepCopy();
-      } else {
-        return; // the file's (or FALLBACK_KAFKA_PROPERTIES's) value is not a mapping: that is the error reported
-      }
-      entries.forEach(merged::put);
-      given.put(key, merged);
-    });
+    properties.forEach(
+        (key, entries) -> {
+          Object file = given.get(key);
+          ObjectNode merged;
+          if (file == null || (file instanceof JsonNode n && n.isNull())) {
+            merged = JsonNodeFactory.instance.objectNode();
+          } else if (file instanceof ObjectNode o) {
+            merged = o.deepCopy();
+          } else {
+            return; // the file's (or FALLBACK_KAFKA_PROPERTIES's) value is not a mapping: that is
+            // the error reported
+          }
+          entries.forEach(merged::put);
+          given.put(key, merged);
+        });
     for (Map.Entry<String, Key> seed : Keys.seedEnvironment().entrySet()) {
       String value = environment.get(seed.getKey());
       if (value != null) {
@@ -269,18 +308,31 @@ public final class ConfigLoader {
   /** The client-properties key whose variable prefixes {@code variable}, if any. */
   private static Optional<Key> clientPropertiesKey(String variable) {
     return Keys.ALL.stream()
-        .filter(k -> k.type() == ConfigDef.Type.MAP
-            && variable.regionMatches(true, 0, k.envName() + "_", 0, k.envName().length() + 1))
+        .filter(
+            k ->
+                k.type() == ConfigDef.Type.MAP
+                    && variable.regionMatches(
+                        true, 0, k.envName() + "_", 0, k.envName().length() + 1))
         .findFirst();
   }
 
   /** Reads one {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} variable into {@code properties}. */
-  private static void clientProperty(Key key, String variable, String value, Map<Key, Map<String, String>> properties,
-      Map<String, String> propertyVariables, Problems problems) {
+  private static void clientProperty(
+      Key key,
+      String variable,
+      String value,
+      Map<Key, Map<String, String>> properties,
+      Map<String, String> propertyVariables,
+      Problems problems) {
     String suffix = variable.substring(key.envName().length() + 1);
     if (suffix.isEmpty()) {
-      problems.general(variable + ": names no entry of " + key.path() + " (write " + key.envName()
-          + "_<NAME>; _ is '.', __ is '-', ___ is '_')");
+      problems.general(
+          variable
+              + ": names no entry of "
+              + key.path()
+              + " (write "
+              + key.envName()
+              + "_<NAME>; _ is '.', __ is '-', ___ is '_')");
       return;
     }
     String property;
@@ -292,7 +344,15 @@ public final class ConfigLoader {
     }
     String earlier = propertyVariables.putIfAbsent(key.path() + " " + property, variable);
     if (earlier != null) {
-      problems.general(variable + ": sets " + key.path() + ".\"" + property + "\" as " + earlier + " does; set one");
+      problems.general(
+          variable
+              + ": sets "
+              + key.path()
+              + ".\""
+              + property
+              + "\" as "
+              + earlier
+              + " does; set one");
       return;
     }
     properties.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(property, value);
@@ -300,11 +360,16 @@ public final class ConfigLoader {
   }
 
   /**
-   * Parses and checks every key in table order; a key that is not set, or whose value is wrong, gets its
-   * default, so that the settings records are built (and report their own errors) all the same.
+   * Parses and checks every key in table order; a key that is not set, or whose value is wrong,
+   * gets its default, so that the settings records are built (and report their own errors) all the
+   * same.
    */
   private static Values parse(
-      Map<Key, Object> given, Path baseDir, Problems problems, List<String> warnings, Set<Key> derived) {
+      Map<Key, Object> given,
+      Path baseDir,
+      Problems problems,
+      List<String> warnings,
+      Set<Key> derived) {
     Map<Key, Object> values = new LinkedHashMap<>();
     for (Key key : Keys.ALL) {
       Object raw = given.get(key);
@@ -339,7 +404,8 @@ public final class ConfigLoader {
   /** The launcher's own rules between keys that no settings record sees together. */
   private static void crossCheck(Values values, Problems problems, List<String> warnings) {
     if (values.seconds(Keys.THRESHOLD).equals(Duration.ZERO)) {
-      warnings.add(Keys.THRESHOLD.path() + " is 0: every check violates, so the fallback is forced on");
+      warnings.add(
+          Keys.THRESHOLD.path() + " is 0: every check violates, so the fallback is forced on");
     }
     if (!problems.failed(Keys.FIELDS)) {
       List<String> fields = values.list(Keys.FIELDS);
@@ -352,8 +418,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * Client properties the launcher sets itself from a key, which would be ignored, and a
-   * {@code sasl.jaas.config} given twice (as a property and through {@code kafka.sasl_jaas_config_env} or
+   * Client properties the launcher sets itself from a key, which would be ignored, and a {@code
+   * sasl.jaas.config} given twice (as a property and through {@code kafka.sasl_jaas_config_env} or
    * {@code _file}). Only whether the secret is there is looked at, never its value.
    */
   private void checkClientProperties(Values values, Problems problems) {
@@ -363,20 +429,36 @@ public final class ConfigLoader {
     for (String property : values.map(Keys.KAFKA_PROPERTIES).keySet()) {
       String bare = ClientProperties.withoutClientPrefix(property);
       if (bare.equals("bootstrap.servers")) {
-        problems.add(Keys.KAFKA_PROPERTIES, property, "would be ignored: every client connects to "
-            + Keys.KAFKA_BOOTSTRAP.path() + "; set that key (or KAFKA_BOOTSTRAP_SERVERS) instead");
-      } else if (bare.equals("group.id") && !property.startsWith("producer.") && !property.startsWith("admin.")) {
-        problems.add(Keys.KAFKA_PROPERTIES, property, "would be ignored: the fallback's consumer group is "
-            + Keys.KAFKA_GROUP.path() + " (and the primary's is " + Keys.PRIMARY_GROUP.path() + "); set that key"
-            + " instead");
+        problems.add(
+            Keys.KAFKA_PROPERTIES,
+            property,
+            "would be ignored: every client connects to "
+                + Keys.KAFKA_BOOTSTRAP.path()
+                + "; set that key (or KAFKA_BOOTSTRAP_SERVERS) instead");
+      } else if (bare.equals("group.id")
+          && !property.startsWith("producer.")
+          && !property.startsWith("admin.")) {
+        problems.add(
+            Keys.KAFKA_PROPERTIES,
+            property,
+            "would be ignored: the fallback's consumer group is "
+                + Keys.KAFKA_GROUP.path()
+                + " (and the primary's is "
+                + Keys.PRIMARY_GROUP.path()
+                + "); set that key"
+                + " instead");
       } else if (property.equals("sasl.jaas.config")) {
         String variable = values.requiredString(Keys.KAFKA_SASL_ENV);
         boolean inVariable = !environment.getOrDefault(variable, "").isEmpty();
         if (inVariable || values.file(Keys.KAFKA_SASL_FILE).isPresent()) {
-          String other = inVariable
-              ? "the variable " + variable + " (named by " + Keys.KAFKA_SASL_ENV.path() + ")"
-              : Keys.KAFKA_SASL_FILE.path();
-          problems.add(Keys.KAFKA_PROPERTIES, property, "is also given by " + other + "; set it in one place");
+          String other =
+              inVariable
+                  ? "the variable " + variable + " (named by " + Keys.KAFKA_SASL_ENV.path() + ")"
+                  : Keys.KAFKA_SASL_FILE.path();
+          problems.add(
+              Keys.KAFKA_PROPERTIES,
+              property,
+              "is also given by " + other + "; set it in one place");
         }
       }
     }

@@ -3,8 +3,9 @@ package io.fallback.launcher.config;
 import java.util.stream.Collectors;
 
 /**
- * Renders the definition table ({@link Keys#ALL}) as the Markdown table of the README's configuration
- * reference. A test keeps the README equal to this output, so the reference cannot drift from the code.
+ * Renders the definition table ({@link Keys#ALL}) as the Markdown table of the README's
+ * configuration reference. A test keeps the README equal to this output, so the reference cannot
+ * drift from the code.
  */
 public final class ConfigReference {
 

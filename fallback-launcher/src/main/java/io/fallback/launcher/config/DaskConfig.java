@@ -1,8 +1,8 @@
 package io.fallback.launcher.config;
 
 /**
- * The {@code dask} section: kept for the seed; it bounds memory and sizes no thread pool. Immutable and
- * thread-safe.
+ * The {@code dask} section: kept for the seed; it bounds memory and sizes no thread pool. Immutable
+ * and thread-safe.
  *
  * @param nWorkers {@code dask.n_workers}
  * @param threadsPerWorker {@code dask.threads_per_worker}
@@ -11,7 +11,8 @@ package io.fallback.launcher.config;
 public record DaskConfig(int nWorkers, int threadsPerWorker, long memoryLimit) {
 
   static DaskConfig from(Values v) {
-    return new DaskConfig(v.integer(Keys.DASK_WORKERS), v.integer(Keys.DASK_THREADS), v.bytes(Keys.DASK_MEMORY));
+    return new DaskConfig(
+        v.integer(Keys.DASK_WORKERS), v.integer(Keys.DASK_THREADS), v.bytes(Keys.DASK_MEMORY));
   }
 
   /**

@@ -20,10 +20,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The validated configuration: one typed record per section, and the settings records of core and the
- * adapters built from them (each validated once, when the file was loaded). Immutable and thread-safe.
- * Secrets are not held here, only where to find them ({@link SecretRef}); the settings that need one
- * take a {@link Secrets} reader.
+ * The validated configuration: one typed record per section, and the settings records of core and
+ * the adapters built from them (each validated once, when the file was loaded). Immutable and
+ * thread-safe. Secrets are not held here, only where to find them ({@link SecretRef}); the settings
+ * that need one take a {@link Secrets} reader.
  */
 public final class FallbackConfig {
 
@@ -48,8 +48,13 @@ public final class FallbackConfig {
   private final ModelServiceSettings modelService;
   private final Optional<FlinkProbeSettings> flinkProbe;
 
-  private FallbackConfig(Values values, Map<Key, String> environment, Set<Key> derived, List<String> warnings,
-      Problems problems, Secrets notRead) {
+  private FallbackConfig(
+      Values values,
+      Map<Key, String> environment,
+      Set<Key> derived,
+      List<String> warnings,
+      Problems problems,
+      Secrets notRead) {
     this.values = values;
     this.environment = Map.copyOf(environment);
     Map<Key, Map<String, String>> entries = new LinkedHashMap<>();
@@ -68,12 +73,18 @@ public final class FallbackConfig {
     this.logging = problems.collect(() -> LoggingConfig.from(values)).orElse(LoggingConfig.NONE);
     this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
     this.windowSpec = problems.collect(() -> AdapterSettings.windowSpec(processing)).orElse(null);
-    this.modelService = problems.collect(() -> AdapterSettings.modelService(mlService)).orElse(null);
+    this.modelService =
+        problems.collect(() -> AdapterSettings.modelService(mlService)).orElse(null);
     // checked whatever the mode, as every key is: a value that means nothing now is still wrong
-    Optional<FlinkProbeSettings> probe = problems.collect(() -> AdapterSettings.flinkProbe(
-        monitoring, monitoring.healthProbe().orElse(FlinkProbeSettings.Mode.FLINK_REST)));
+    Optional<FlinkProbeSettings> probe =
+        problems.collect(
+            () ->
+                AdapterSettings.flinkProbe(
+                    monitoring,
+                    monitoring.healthProbe().orElse(FlinkProbeSettings.Mode.FLINK_REST)));
     this.flinkProbe = monitoring.healthProbe().isPresent() ? probe : Optional.empty();
-    problems.collect(() -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, notRead));
+    problems.collect(
+        () -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, notRead));
     problems.collect(() -> AdapterSettings.influx(influxdb, notRead));
   }
 
@@ -89,9 +100,15 @@ public final class FallbackConfig {
    * @return the configuration
    * @throws ConfigException with every error, when there is one
    */
-  static FallbackConfig bind(Values values, Map<Key, String> environment, Set<Key> derived,
-      List<String> warnings, Problems problems, Secrets notRead) {
-    FallbackConfig config = new FallbackConfig(values, environment, derived, warnings, problems, notRead);
+  static FallbackConfig bind(
+      Values values,
+      Map<Key, String> environment,
+      Set<Key> derived,
+      List<String> warnings,
+      Problems problems,
+      Secrets notRead) {
+    FallbackConfig config =
+        new FallbackConfig(values, environment, derived, warnings, problems, notRead);
     problems.throwIfAny();
     return config;
   }
@@ -105,47 +122,65 @@ public final class FallbackConfig {
     return warnings;
   }
 
-  /** @return the {@code kafka} section */
+  /**
+   * @return the {@code kafka} section
+   */
   public KafkaConfig kafka() {
     return kafka;
   }
 
-  /** @return the {@code processing} section */
+  /**
+   * @return the {@code processing} section
+   */
   public ProcessingConfig processing() {
     return processing;
   }
 
-  /** @return the {@code monitoring} section */
+  /**
+   * @return the {@code monitoring} section
+   */
   public MonitoringConfig monitoring() {
     return monitoring;
   }
 
-  /** @return the {@code ml_service} section */
+  /**
+   * @return the {@code ml_service} section
+   */
   public MlServiceConfig mlService() {
     return mlService;
   }
 
-  /** @return the {@code influxdb} section */
+  /**
+   * @return the {@code influxdb} section
+   */
   public InfluxConfig influxdb() {
     return influxdb;
   }
 
-  /** @return the {@code dask} section */
+  /**
+   * @return the {@code dask} section
+   */
   public DaskConfig dask() {
     return dask;
   }
 
-  /** @return the {@code handoff} section */
+  /**
+   * @return the {@code handoff} section
+   */
   public HandoffConfig handoff() {
     return handoff;
   }
 
-  /** @return the {@code server} section */
+  /**
+   * @return the {@code server} section
+   */
   public ServerConfig server() {
     return server;
   }
 
-  /** @return the {@code logging} section */
+  /**
+   * @return the {@code logging} section
+   */
   public LoggingConfig logging() {
     return logging;
   }
@@ -160,7 +195,8 @@ public final class FallbackConfig {
   }
 
   /**
-   * The windows ({@code processing.window_seconds}, {@code max_out_of_orderness_seconds}, {@code fields}).
+   * The windows ({@code processing.window_seconds}, {@code max_out_of_orderness_seconds}, {@code
+   * fields}).
    *
    * @return the window spec
    */
@@ -187,15 +223,16 @@ public final class FallbackConfig {
   }
 
   /**
-   * The Kafka source's settings, with {@code sasl.jaas.config} read now. Its values were checked when the
-   * file was loaded.
+   * The Kafka source's settings, with {@code sasl.jaas.config} read now. Its values were checked
+   * when the file was loaded.
    *
    * @param secrets where secrets are read from
    * @return the settings
    * @throws ConfigException if the secret's file cannot be read
    */
   public KafkaSourceSettings kafkaSourceSettings(Secrets secrets) {
-    return build(() -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, secrets));
+    return build(
+        () -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, secrets));
   }
 
   /**
@@ -203,8 +240,8 @@ public final class FallbackConfig {
    *
    * @param secrets where secrets are read from
    * @return the settings
-   * @throws ConfigException naming the key when a secret is missing (the token of
-   *     {@code api_version: 2}) or its file cannot be read
+   * @throws ConfigException naming the key when a secret is missing (the token of {@code
+   *     api_version: 2}) or its file cannot be read
    */
   public InfluxSettings influxSettings(Secrets secrets) {
     return build(() -> AdapterSettings.influx(influxdb, secrets));
@@ -213,7 +250,8 @@ public final class FallbackConfig {
   private <T> T build(Supplier<T> settings) {
     Problems problems = new Problems();
     environment.forEach(problems::fromEnvironment);
-    propertyEnvironment.forEach((key, entries) -> entries.forEach((p, v) -> problems.fromEnvironment(key, p, v)));
+    propertyEnvironment.forEach(
+        (key, entries) -> entries.forEach((p, v) -> problems.fromEnvironment(key, p, v)));
     derived.forEach(problems::derived);
     Optional<T> built = problems.collect(settings);
     problems.throwIfAny();
@@ -221,20 +259,23 @@ public final class FallbackConfig {
   }
 
   /**
-   * The environment variable that set a Kafka client property ({@code FALLBACK_KAFKA_PROPERTIES_<NAME>}), so
-   * that an error a client reports about that property can name it.
+   * The environment variable that set a Kafka client property ({@code
+   * FALLBACK_KAFKA_PROPERTIES_<NAME>}), so that an error a client reports about that property can
+   * name it.
    *
    * @param property the property, for example {@code security.protocol}
    * @return the variable, or empty when the property came from the file or is not set
    */
   public Optional<String> kafkaPropertyVariable(String property) {
-    return Optional.ofNullable(propertyEnvironment.getOrDefault(Keys.KAFKA_PROPERTIES, Map.of()).get(property));
+    return Optional.ofNullable(
+        propertyEnvironment.getOrDefault(Keys.KAFKA_PROPERTIES, Map.of()).get(property));
   }
 
   /**
-   * A Kafka client's error message, naming the environment variable of each client property it mentions
-   * that came from one: {@code "Invalid value SSl for configuration security.protocol: ..."} gets
-   * {@code " (kafka.properties."security.protocol" from FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)"}.
+   * A Kafka client's error message, naming the environment variable of each client property it
+   * mentions that came from one: {@code "Invalid value SSl for configuration security.protocol:
+   * ..."} gets {@code " (kafka.properties."security.protocol" from
+   * FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)"}.
    *
    * @param message the client's message, may be null
    * @return the message, with the variables named when it mentions such a property
@@ -243,21 +284,31 @@ public final class FallbackConfig {
     if (message == null) {
       return null;
     }
-    Set<String> mentioned = new HashSet<>(); // property names in the message, without kafka.properties. or a prefix
+    Set<String> mentioned =
+        new HashSet<>(); // property names in the message, without kafka.properties. or a prefix
     Matcher name = PROPERTY_NAME.matcher(message);
     while (name.find()) {
       String token = name.group().replaceAll("\\.+$", "");
       String prefix = Keys.KAFKA_PROPERTIES.path() + ".";
-      mentioned.add(ClientProperties.withoutClientPrefix(
-          token.startsWith(prefix) ? token.substring(prefix.length()) : token));
+      mentioned.add(
+          ClientProperties.withoutClientPrefix(
+              token.startsWith(prefix) ? token.substring(prefix.length()) : token));
     }
     StringBuilder out = new StringBuilder(message);
-    propertyEnvironment.getOrDefault(Keys.KAFKA_PROPERTIES, Map.of()).forEach((property, variable) -> {
-      if (mentioned.contains(ClientProperties.withoutClientPrefix(property))) {
-        out.append(" (").append(Keys.KAFKA_PROPERTIES.path()).append(".\"").append(property).append("\" from ")
-            .append(variable).append(')');
-      }
-    });
+    propertyEnvironment
+        .getOrDefault(Keys.KAFKA_PROPERTIES, Map.of())
+        .forEach(
+            (property, variable) -> {
+              if (mentioned.contains(ClientProperties.withoutClientPrefix(property))) {
+                out.append(" (")
+                    .append(Keys.KAFKA_PROPERTIES.path())
+                    .append(".\"")
+                    .append(property)
+                    .append("\" from ")
+                    .append(variable)
+                    .append(')');
+              }
+            });
     return out.toString();
   }
 
@@ -280,13 +331,29 @@ public final class FallbackConfig {
   }
 
   /**
-   * The sections, without secrets: those read from a variable or a file are never held here, and the values
-   * of secret client properties ({@code sasl.jaas.config}, {@code *password*}, ...) are masked.
+   * The sections, without secrets: those read from a variable or a file are never held here, and
+   * the values of secret client properties ({@code sasl.jaas.config}, {@code *password*}, ...) are
+   * masked.
    */
   @Override
   public String toString() {
-    return "FallbackConfig[" + kafka + ", " + processing + ", " + monitoring + ", " + mlService + ", " + influxdb
-        + ", " + dask + ", " + handoff + ", " + server + "]";
+    return "FallbackConfig["
+        + kafka
+        + ", "
+        + processing
+        + ", "
+        + monitoring
+        + ", "
+        + mlService
+        + ", "
+        + influxdb
+        + ", "
+        + dask
+        + ", "
+        + handoff
+        + ", "
+        + server
+        + "]";
   }
 
   // Values by key, for tests of the loader in this package; the launcher reads the sections.

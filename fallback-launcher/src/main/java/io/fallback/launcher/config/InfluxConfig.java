@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The {@code influxdb} section. Holds where the password and the token are, not the secrets. Immutable
- * and thread-safe.
+ * The {@code influxdb} section. Holds where the password and the token are, not the secrets.
+ * Immutable and thread-safe.
  *
  * @param url {@code influxdb.url}
  * @param apiVersion {@code influxdb.api_version}

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param topic {@code kafka.topic}
  * @param groupId {@code kafka.group_id}: the fallback's own consumer group
  * @param autoOffsetReset {@code kafka.auto_offset_reset}
- * @param properties {@code kafka.properties}: client properties passed through, in the file's order, with
- *     the {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} variables' values over the file's (new names last); secret
- *     values are held (the clients need them) but masked by {@link #toString()}
+ * @param properties {@code kafka.properties}: client properties passed through, in the file's
+ *     order, with the {@code FALLBACK_KAFKA_PROPERTIES_<NAME>} variables' values over the file's
+ *     (new names last); secret values are held (the clients need them) but masked by {@link
+ *     #toString()}
  * @param saslJaasConfig {@code kafka.sasl_jaas_config_env} and {@code kafka.sasl_jaas_config_file}
  */
 public record KafkaConfig(
@@ -40,12 +41,25 @@ public record KafkaConfig(
     Objects.requireNonNull(saslJaasConfig, "saslJaasConfig");
   }
 
-  /** The components, with the values of secret client properties masked ({@link ClientProperties#isSecret}). */
+  /**
+   * The components, with the values of secret client properties masked ({@link
+   * ClientProperties#isSecret}).
+   */
   @Override
   public String toString() {
-    return "KafkaConfig[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", groupId=" + groupId
-        + ", autoOffsetReset=" + autoOffsetReset + ", properties=" + ClientProperties.masked(properties)
-        + ", saslJaasConfig=" + saslJaasConfig + "]";
+    return "KafkaConfig[bootstrapServers="
+        + bootstrapServers
+        + ", topic="
+        + topic
+        + ", groupId="
+        + groupId
+        + ", autoOffsetReset="
+        + autoOffsetReset
+        + ", properties="
+        + ClientProperties.masked(properties)
+        + ", saslJaasConfig="
+        + saslJaasConfig
+        + "]";
   }
 
   static KafkaConfig from(Values v) {

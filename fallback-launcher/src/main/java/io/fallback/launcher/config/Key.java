@@ -8,14 +8,15 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One configuration key as {@link ConfigDef} defines it: YAML path, type, default, rule and meaning.
- * {@link Keys} is the launcher's table; parsing, defaults, environment overrides and the README's
- * reference all read it. Immutable and thread-safe.
+ * One configuration key as {@link ConfigDef} defines it: YAML path, type, default, rule and
+ * meaning. {@link Keys} is the launcher's table; parsing, defaults, environment overrides and the
+ * README's reference all read it. Immutable and thread-safe.
  *
  * @param section the YAML section, e.g. {@code monitoring}
  * @param name the key inside the section, e.g. {@code latency_threshold_seconds}
  * @param type how the value is parsed and checked
- * @param defaultText the default as the README shows it (in parentheses when the key is absent by default)
+ * @param defaultText the default as the README shows it (in parentheses when the key is absent by
+ *     default)
  * @param defaultValue the parsed literal default, or null when absent or derived
  * @param derivation how a derived default is computed from earlier keys, or null
  * @param validator a rule about this key alone that no settings record states, or null
@@ -77,7 +78,17 @@ public record Key(
   }
 
   Key withDefaultValue(Object value) {
-    return new Key(section, name, type, defaultText, value, derivation, validator, description, allowed, ignored);
+    return new Key(
+        section,
+        name,
+        type,
+        defaultText,
+        value,
+        derivation,
+        validator,
+        description,
+        allowed,
+        ignored);
   }
 
   /** Only the path: a key is named by it in messages and maps. */

@@ -24,21 +24,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The definition table: every configuration key the launcher knows, in README order, each defined once
- * with its type, default, rule and meaning ({@link ConfigDef#define}).
+ * The definition table: every configuration key the launcher knows, in README order, each defined
+ * once with its type, default, rule and meaning ({@link ConfigDef#define}).
  *
  * <p>Most rules belong to the settings record a value is bound into, and the loader reports that
- * record's message: {@code ModePolicy} ({@code monitoring.latency_threshold_seconds},
- * {@code consecutive_violations}, {@code resume_threshold_seconds}, {@code consecutive_recoveries},
- * {@code min_fallback_seconds}), {@code WindowSpec}, {@code KafkaSourceSettings}, {@code FlinkProbeSettings},
- * {@code ModelServiceSettings} (with {@code ModelHealthCheck}) and {@code InfluxSettings}. A validator here
- * is checked before any record sees the value, for the few keys the loader has no record to ask about:
- * values only the launcher uses ({@code dask.*}, {@code server.port}, {@code processing.window_seconds}
- * in whole seconds), values of objects built only at start ({@code processing.commit_interval_ms},
- * {@code monitoring.check_interval_seconds}, {@code monitoring.probe_timeout_seconds}), and the two bounds
- * whose launcher wording operators know ({@code processing.batch_size}, {@code ml_service.retry_attempts};
- * their records state the same bound for their other callers). A value a validator refuses never reaches a
- * record, so it gets one message.
+ * record's message: {@code ModePolicy} ({@code monitoring.latency_threshold_seconds}, {@code
+ * consecutive_violations}, {@code resume_threshold_seconds}, {@code consecutive_recoveries}, {@code
+ * min_fallback_seconds}), {@code WindowSpec}, {@code KafkaSourceSettings}, {@code
+ * FlinkProbeSettings}, {@code ModelServiceSettings} (with {@code ModelHealthCheck}) and {@code
+ * InfluxSettings}. A validator here is checked before any record sees the value, for the few keys
+ * the loader has no record to ask about: values only the launcher uses ({@code dask.*}, {@code
+ * server.port}, {@code processing.window_seconds} in whole seconds), values of objects built only
+ * at start ({@code processing.commit_interval_ms}, {@code monitoring.check_interval_seconds},
+ * {@code monitoring.probe_timeout_seconds}), and the two bounds whose launcher wording operators
+ * know ({@code processing.batch_size}, {@code ml_service.retry_attempts}; their records state the
+ * same bound for their other callers). A value a validator refuses never reaches a record, so it
+ * gets one message.
  */
 public final class Keys {
 
@@ -47,193 +48,487 @@ public final class Keys {
   private static final ConfigDef DEF = new ConfigDef();
 
   // kafka
-  public static final Key KAFKA_BOOTSTRAP = DEF.define("kafka.bootstrap_servers", STRING, "localhost:9092", null,
-      "Kafka bootstrap servers (env `KAFKA_BOOTSTRAP_SERVERS` overrides).");
-  public static final Key KAFKA_TOPIC = DEF.define("kafka.topic", STRING, "stress-topic", null, "Input topic.");
-  public static final Key KAFKA_GROUP = DEF.define("kafka.group_id", STRING, "dask-fallback-consumer", null,
-      "The fallback's own consumer group.");
-  public static final Key KAFKA_RESET = DEF.defineChoice("kafka.auto_offset_reset", "latest",
-      "Where to start a partition for which neither the primary's group nor ours has committed offsets.",
-      "earliest", "latest");
-  public static final Key KAFKA_AUTO_COMMIT = DEF.defineIgnored("kafka.enable_auto_commit", BOOLEAN,
-      "auto-commit is always off; offsets are committed only after InfluxDB acknowledged the windows before them");
-  public static final Key KAFKA_AUTO_COMMIT_INTERVAL = DEF.defineIgnored("kafka.auto_commit_interval_ms", INT,
-      "commits are coalesced by processing.commit_interval_ms");
-  public static final Key KAFKA_PROPERTIES = DEF.define("kafka.properties", MAP, "{}", null,
-      "Kafka client properties passed through to the consumer, producer and admin client unchanged "
-          + "(`consumer.`, `producer.`, `admin.` prefixes route one to one client). "
-          + "`FALLBACK_KAFKA_PROPERTIES_<NAME>` sets one over the file's (see above); secret values "
-          + "(`sasl.jaas.config`, `*password*`, `*secret*`) are masked wherever the configuration is shown.");
-  public static final Key KAFKA_SASL_ENV = DEF.define("kafka.sasl_jaas_config_env", STRING, "KAFKA_SASL_JAAS_CONFIG",
-      null, "Environment variable holding `sasl.jaas.config` (secret; never logged).");
-  public static final Key KAFKA_SASL_FILE = DEF.define("kafka.sasl_jaas_config_file", FILE, absent("(none)"), null,
-      "File holding `sasl.jaas.config`, used when the variable is unset.");
+  public static final Key KAFKA_BOOTSTRAP =
+      DEF.define(
+          "kafka.bootstrap_servers",
+          STRING,
+          "localhost:9092",
+          null,
+          "Kafka bootstrap servers (env `KAFKA_BOOTSTRAP_SERVERS` overrides).");
+  public static final Key KAFKA_TOPIC =
+      DEF.define("kafka.topic", STRING, "stress-topic", null, "Input topic.");
+  public static final Key KAFKA_GROUP =
+      DEF.define(
+          "kafka.group_id",
+          STRING,
+          "dask-fallback-consumer",
+          null,
+          "The fallback's own consumer group.");
+  public static final Key KAFKA_RESET =
+      DEF.defineChoice(
+          "kafka.auto_offset_reset",
+          "latest",
+          "Where to start a partition for which neither the primary's group nor ours has committed offsets.",
+          "earliest",
+          "latest");
+  public static final Key KAFKA_AUTO_COMMIT =
+      DEF.defineIgnored(
+          "kafka.enable_auto_commit",
+          BOOLEAN,
+          "auto-commit is always off; offsets are committed only after InfluxDB acknowledged the windows before them");
+  public static final Key KAFKA_AUTO_COMMIT_INTERVAL =
+      DEF.defineIgnored(
+          "kafka.auto_commit_interval_ms",
+          INT,
+          "commits are coalesced by processing.commit_interval_ms");
+  public static final Key KAFKA_PROPERTIES =
+      DEF.define(
+          "kafka.properties",
+          MAP,
+          "{}",
+          null,
+          "Kafka client properties passed through to the consumer, producer and admin client unchanged "
+              + "(`consumer.`, `producer.`, `admin.` prefixes route one to one client). "
+              + "`FALLBACK_KAFKA_PROPERTIES_<NAME>` sets one over the file's (see above); secret values "
+              + "(`sasl.jaas.config`, `*password*`, `*secret*`) are masked wherever the configuration is shown.");
+  public static final Key KAFKA_SASL_ENV =
+      DEF.define(
+          "kafka.sasl_jaas_config_env",
+          STRING,
+          "KAFKA_SASL_JAAS_CONFIG",
+          null,
+          "Environment variable holding `sasl.jaas.config` (secret; never logged).");
+  public static final Key KAFKA_SASL_FILE =
+      DEF.define(
+          "kafka.sasl_jaas_config_file",
+          FILE,
+          absent("(none)"),
+          null,
+          "File holding `sasl.jaas.config`, used when the variable is unset.");
 
   // processing
-  public static final Key BATCH_SIZE = DEF.define("processing.batch_size", INT, "1000", atLeast(1),
-      "Most records per poll (env `BATCH_SIZE` overrides).");
-  public static final Key BATCH_TIMEOUT = DEF.define("processing.batch_timeout_seconds", SECONDS, "30", null,
-      "Longest wait to fill a batch.");
-  public static final Key CHECKPOINT_INTERVAL = DEF.defineIgnored("processing.checkpoint_interval", INT,
-      "offsets are committed after every acknowledged write, coalesced by processing.commit_interval_ms");
-  public static final Key COMMIT_INTERVAL = DEF.define("processing.commit_interval_ms", INT, "1000", atLeast(0),
-      "Least time between two offset commits.");
-  public static final Key WINDOW = DEF.define("processing.window_seconds", SECONDS, "5", wholeSeconds(),
-      "Tumbling window length.");
-  public static final Key OUT_OF_ORDER = DEF.define("processing.max_out_of_orderness_seconds", SECONDS, "5", null,
-      "Bounded out-of-orderness of the watermark, as in the primary job.");
-  public static final Key FORMAT = DEF.defineChoice("processing.format", "avro", "Record value format.", "avro", "json");
-  public static final Key SCHEMA_FILE = DEF.define("processing.schema_file", FILE, absent("(built-in nurse schema)"),
-      null, "Avro schema of the record values (raw binary datum, no registry).");
-  public static final Key KEY_FIELD = DEF.define("processing.key_field", STRING, "id", null,
-      "Field holding the window key.");
-  public static final Key TIMESTAMP_FIELD = DEF.define("processing.timestamp_field", STRING, "datetime", null,
-      "Field holding the event time, or `kafka_timestamp` for the record timestamp.");
-  public static final Key TIMESTAMP_FORMAT = DEF.define("processing.timestamp_format", STRING,
-      "yyyy-MM-dd HH:mm:ss.SSS", null, "Layout of the event time (UTC).");
-  public static final Key FIELDS = DEF.define("processing.fields", LIST, "[X, Y, Z, EDA, HR, TEMP]", null,
-      "Numeric fields averaged per window, written under these names.");
-  public static final Key DLQ_TOPIC = DEF.define("processing.dlq_topic", STRING,
-      derived("<topic>.dlq", value -> value.apply(Keys.KAFKA_TOPIC) + ".dlq"), null,
-      "Dead-letter topic for undecodable and late records.");
+  public static final Key BATCH_SIZE =
+      DEF.define(
+          "processing.batch_size",
+          INT,
+          "1000",
+          atLeast(1),
+          "Most records per poll (env `BATCH_SIZE` overrides).");
+  public static final Key BATCH_TIMEOUT =
+      DEF.define(
+          "processing.batch_timeout_seconds", SECONDS, "30", null, "Longest wait to fill a batch.");
+  public static final Key CHECKPOINT_INTERVAL =
+      DEF.defineIgnored(
+          "processing.checkpoint_interval",
+          INT,
+          "offsets are committed after every acknowledged write, coalesced by processing.commit_interval_ms");
+  public static final Key COMMIT_INTERVAL =
+      DEF.define(
+          "processing.commit_interval_ms",
+          INT,
+          "1000",
+          atLeast(0),
+          "Least time between two offset commits.");
+  public static final Key WINDOW =
+      DEF.define(
+          "processing.window_seconds", SECONDS, "5", wholeSeconds(), "Tumbling window length.");
+  public static final Key OUT_OF_ORDER =
+      DEF.define(
+          "processing.max_out_of_orderness_seconds",
+          SECONDS,
+          "5",
+          null,
+          "Bounded out-of-orderness of the watermark, as in the primary job.");
+  public static final Key FORMAT =
+      DEF.defineChoice("processing.format", "avro", "Record value format.", "avro", "json");
+  public static final Key SCHEMA_FILE =
+      DEF.define(
+          "processing.schema_file",
+          FILE,
+          absent("(built-in nurse schema)"),
+          null,
+          "Avro schema of the record values (raw binary datum, no registry).");
+  public static final Key KEY_FIELD =
+      DEF.define("processing.key_field", STRING, "id", null, "Field holding the window key.");
+  public static final Key TIMESTAMP_FIELD =
+      DEF.define(
+          "processing.timestamp_field",
+          STRING,
+          "datetime",
+          null,
+          "Field holding the event time, or `kafka_timestamp` for the record timestamp.");
+  public static final Key TIMESTAMP_FORMAT =
+      DEF.define(
+          "processing.timestamp_format",
+          STRING,
+          "yyyy-MM-dd HH:mm:ss.SSS",
+          null,
+          "Layout of the event time (UTC).");
+  public static final Key FIELDS =
+      DEF.define(
+          "processing.fields",
+          LIST,
+          "[X, Y, Z, EDA, HR, TEMP]",
+          null,
+          "Numeric fields averaged per window, written under these names.");
+  public static final Key DLQ_TOPIC =
+      DEF.define(
+          "processing.dlq_topic",
+          STRING,
+          derived("<topic>.dlq", value -> value.apply(Keys.KAFKA_TOPIC) + ".dlq"),
+          null,
+          "Dead-letter topic for undecodable and late records.");
 
   // monitoring
-  public static final Key THRESHOLD = DEF.define("monitoring.latency_threshold_seconds", SECONDS, "300", null,
-      "Latency above which a check violates; 0 forces fallback (env `LATENCY_THRESHOLD` overrides).");
-  public static final Key VIOLATIONS = DEF.define("monitoring.consecutive_violations", INT, "3", null,
-      "Violating checks in a row that trigger fallback.");
-  public static final Key CHECK_INTERVAL = DEF.define("monitoring.check_interval_seconds", SECONDS, "60", positive(),
-      "Time between checks.");
-  public static final Key RESUME = DEF.define("monitoring.resume_threshold_seconds", SECONDS,
-      derived("half the threshold", value -> ((Duration) value.apply(Keys.THRESHOLD)).dividedBy(2)), null,
-      "Latency below which a healthy check counts as a recovery; at most the threshold (equal to it is allowed: "
-          + "no band between violating and recovering).");
-  public static final Key RECOVERIES = DEF.define("monitoring.consecutive_recoveries", INT, "1", null,
-      "Recovering checks in a row that hand back to the primary.");
-  public static final Key MIN_FALLBACK = DEF.define("monitoring.min_fallback_seconds", SECONDS, "0", null,
-      "Least time in fallback before handing back.");
-  public static final Key PROBE_TIMEOUT = DEF.define("monitoring.probe_timeout_seconds", SECONDS, "10", positive(),
-      "Bound of each latency read and health probe; a hung probe counts as unhealthy.");
-  public static final Key LATENCY_SOURCE = DEF.defineChoice("monitoring.latency_source", "kafka_lag",
-      "How the primary's latency is measured (`both` takes the worse).", "kafka_lag", "influx_freshness", "both");
-  public static final Key PRIMARY_GROUP = DEF.define("monitoring.primary_group_id", STRING, "flink-consumer", null,
-      "The primary's consumer group (Flink's KafkaSource commits its checkpointed offsets under it).");
-  public static final Key HEALTH_MODE = DEF.defineChoice("monitoring.health_probe", "flink_rest",
-      "`flink_rest` checks the configured job; `legacy_overview` is the seed's `jobs-running > 0`; `none` disables it.",
-      "flink_rest", "legacy_overview", "none");
-  public static final Key FLINK_URL = DEF.define("monitoring.flink_rest_url", URL, "http://jobmanager:8081", null,
-      "Flink JobManager REST endpoint.");
-  public static final Key FLINK_JOB = DEF.define("monitoring.flink_job_name", STRING, absent("(none: any running job)"),
-      null, "Name of the primary job.");
-  public static final Key FLINK_JOB_ID = DEF.define("monitoring.flink_job_id", STRING, absent("(none)"), null,
-      "Id of the primary job, instead of its name.");
-  public static final Key MAX_CHECKPOINT_AGE = DEF.define("monitoring.max_checkpoint_age_seconds", SECONDS, "600",
-      null, "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
+  public static final Key THRESHOLD =
+      DEF.define(
+          "monitoring.latency_threshold_seconds",
+          SECONDS,
+          "300",
+          null,
+          "Latency above which a check violates; 0 forces fallback (env `LATENCY_THRESHOLD` overrides).");
+  public static final Key VIOLATIONS =
+      DEF.define(
+          "monitoring.consecutive_violations",
+          INT,
+          "3",
+          null,
+          "Violating checks in a row that trigger fallback.");
+  public static final Key CHECK_INTERVAL =
+      DEF.define(
+          "monitoring.check_interval_seconds", SECONDS, "60", positive(), "Time between checks.");
+  public static final Key RESUME =
+      DEF.define(
+          "monitoring.resume_threshold_seconds",
+          SECONDS,
+          derived(
+              "half the threshold", value -> ((Duration) value.apply(Keys.THRESHOLD)).dividedBy(2)),
+          null,
+          "Latency below which a healthy check counts as a recovery; at most the threshold (equal to it is allowed: "
+              + "no band between violating and recovering).");
+  public static final Key RECOVERIES =
+      DEF.define(
+          "monitoring.consecutive_recoveries",
+          INT,
+          "1",
+          null,
+          "Recovering checks in a row that hand back to the primary.");
+  public static final Key MIN_FALLBACK =
+      DEF.define(
+          "monitoring.min_fallback_seconds",
+          SECONDS,
+          "0",
+          null,
+          "Least time in fallback before handing back.");
+  public static final Key PROBE_TIMEOUT =
+      DEF.define(
+          "monitoring.probe_timeout_seconds",
+          SECONDS,
+          "10",
+          positive(),
+          "Bound of each latency read and health probe; a hung probe counts as unhealthy.");
+  public static final Key LATENCY_SOURCE =
+      DEF.defineChoice(
+          "monitoring.latency_source",
+          "kafka_lag",
+          "How the primary's latency is measured (`both` takes the worse).",
+          "kafka_lag",
+          "influx_freshness",
+          "both");
+  public static final Key PRIMARY_GROUP =
+      DEF.define(
+          "monitoring.primary_group_id",
+          STRING,
+          "flink-consumer",
+          null,
+          "The primary's consumer group (Flink's KafkaSource commits its checkpointed offsets under it).");
+  public static final Key HEALTH_MODE =
+      DEF.defineChoice(
+          "monitoring.health_probe",
+          "flink_rest",
+          "`flink_rest` checks the configured job; `legacy_overview` is the seed's `jobs-running > 0`; `none` disables it.",
+          "flink_rest",
+          "legacy_overview",
+          "none");
+  public static final Key FLINK_URL =
+      DEF.define(
+          "monitoring.flink_rest_url",
+          URL,
+          "http://jobmanager:8081",
+          null,
+          "Flink JobManager REST endpoint.");
+  public static final Key FLINK_JOB =
+      DEF.define(
+          "monitoring.flink_job_name",
+          STRING,
+          absent("(none: any running job)"),
+          null,
+          "Name of the primary job.");
+  public static final Key FLINK_JOB_ID =
+      DEF.define(
+          "monitoring.flink_job_id",
+          STRING,
+          absent("(none)"),
+          null,
+          "Id of the primary job, instead of its name.");
+  public static final Key MAX_CHECKPOINT_AGE =
+      DEF.define(
+          "monitoring.max_checkpoint_age_seconds",
+          SECONDS,
+          "600",
+          null,
+          "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
 
   // ml_service
-  public static final Key ML_ENDPOINT = DEF.define("ml_service.endpoint", URL,
-      "http://stress-prediction-service:5000/model/api/predict", null, "Model service predict endpoint.");
-  public static final Key ML_HEALTH = DEF.define("ml_service.health_endpoint", STRING,
-      absent("(none: a predict request)"), null,
-      "How `validate` checks the model service. Absent: one predict request with every query parameter 0.0; "
-          + "reachable on a 2xx with a prediction, or on 400, 422 or 429 (there, but refused the values or busy). "
-          + "A path such as `/health` (on the endpoint's scheme, host and port) or an http(s) URL: GET it, 2xx is healthy. "
-          + "`none`: not checked.");
-  public static final Key ML_TIMEOUT = DEF.define("ml_service.timeout_seconds", SECONDS, "10", null,
-      "Per-call timeout.");
-  public static final Key ML_RETRIES = DEF.define("ml_service.retry_attempts", INT, "3", atLeast(1),
-      "Total tries per call, with backoff and jitter.");
-  public static final Key ML_CONCURRENCY = DEF.define("ml_service.max_concurrency", INT, "32", null,
-      "Most model calls in flight.");
-  public static final Key ML_BREAKER_FAILURES = DEF.define("ml_service.circuit_breaker_failures", INT, "5", null,
-      "Consecutive failed calls that open the circuit breaker.");
-  public static final Key ML_BREAKER_OPEN = DEF.define("ml_service.circuit_breaker_open_seconds", SECONDS, "30", null,
-      "How long the breaker stays open before a trial call.");
-  public static final Key ML_QUERY = DEF.define("ml_service.query_parameters", NAME_MAP,
-      "{x: X, y: Y, z: Z, eda: EDA, hr: HR, temp: TEMP}", null,
-      "Query parameter name -> window field whose mean it carries.");
+  public static final Key ML_ENDPOINT =
+      DEF.define(
+          "ml_service.endpoint",
+          URL,
+          "http://stress-prediction-service:5000/model/api/predict",
+          null,
+          "Model service predict endpoint.");
+  public static final Key ML_HEALTH =
+      DEF.define(
+          "ml_service.health_endpoint",
+          STRING,
+          absent("(none: a predict request)"),
+          null,
+          "How `validate` checks the model service. Absent: one predict request with every query parameter 0.0; "
+              + "reachable on a 2xx with a prediction, or on 400, 422 or 429 (there, but refused the values or busy). "
+              + "A path such as `/health` (on the endpoint's scheme, host and port) or an http(s) URL: GET it, 2xx is healthy. "
+              + "`none`: not checked.");
+  public static final Key ML_TIMEOUT =
+      DEF.define("ml_service.timeout_seconds", SECONDS, "10", null, "Per-call timeout.");
+  public static final Key ML_RETRIES =
+      DEF.define(
+          "ml_service.retry_attempts",
+          INT,
+          "3",
+          atLeast(1),
+          "Total tries per call, with backoff and jitter.");
+  public static final Key ML_CONCURRENCY =
+      DEF.define("ml_service.max_concurrency", INT, "32", null, "Most model calls in flight.");
+  public static final Key ML_BREAKER_FAILURES =
+      DEF.define(
+          "ml_service.circuit_breaker_failures",
+          INT,
+          "5",
+          null,
+          "Consecutive failed calls that open the circuit breaker.");
+  public static final Key ML_BREAKER_OPEN =
+      DEF.define(
+          "ml_service.circuit_breaker_open_seconds",
+          SECONDS,
+          "30",
+          null,
+          "How long the breaker stays open before a trial call.");
+  public static final Key ML_QUERY =
+      DEF.define(
+          "ml_service.query_parameters",
+          NAME_MAP,
+          "{x: X, y: Y, z: Z, eda: EDA, hr: HR, temp: TEMP}",
+          null,
+          "Query parameter name -> window field whose mean it carries.");
 
   // influxdb
-  public static final Key INFLUX_URL = DEF.define("influxdb.url", URL, "http://influxdb:8086", null, "InfluxDB URL.");
-  public static final Key INFLUX_VERSION = DEF.defineChoice("influxdb.api_version", "1",
-      "`1`: /write with database and retention policy; `2`: org, bucket and token (protocol-tested only).",
-      "1", "2");
-  public static final Key INFLUX_DB = DEF.define("influxdb.database", STRING, "flink_sink", null,
-      "InfluxDB 1.x database.");
-  public static final Key INFLUX_RP = DEF.define("influxdb.retention_policy", STRING, absent("(none: the default)"),
-      null, "InfluxDB 1.x retention policy.");
-  public static final Key INFLUX_MEASUREMENT = DEF.define("influxdb.measurement", STRING, "nurse_stress", null,
-      "Measurement the fallback writes.");
-  public static final Key INFLUX_USER = DEF.define("influxdb.username", STRING, absent("(none)"), null,
-      "InfluxDB 1.x user.");
-  public static final Key INFLUX_PASSWORD_ENV = DEF.define("influxdb.password_env", STRING, "INFLUXDB_PASSWORD", null,
-      "Environment variable holding the password (secret; never logged).");
-  public static final Key INFLUX_PASSWORD_FILE = DEF.define("influxdb.password_file", FILE, absent("(none)"), null,
-      "File holding the password, used when the variable is unset.");
-  public static final Key INFLUX_ORG = DEF.define("influxdb.org", STRING, absent("(none)"), null,
-      "InfluxDB 2.x organisation.");
-  public static final Key INFLUX_BUCKET = DEF.define("influxdb.bucket", STRING, absent("(none)"), null,
-      "InfluxDB 2.x bucket.");
-  public static final Key INFLUX_TOKEN_ENV = DEF.define("influxdb.token_env", STRING, "INFLUXDB_TOKEN", null,
-      "Environment variable holding the 2.x token (secret; never logged).");
-  public static final Key INFLUX_TOKEN_FILE = DEF.define("influxdb.token_file", FILE, absent("(none)"), null,
-      "File holding the token, used when the variable is unset.");
-  public static final Key SOURCE_TAG = DEF.define("influxdb.source_tag", STRING, "dask-fallback", null,
-      "Value of the `source` tag on the fallback's points.");
-  public static final Key SOURCE_AS_FIELD = DEF.define("influxdb.source_as_field", BOOLEAN, "false", null,
-      "Write `source` as a field, so a window written by both sources is one point.");
-  public static final Key PRIMARY_MEASUREMENT = DEF.define("influxdb.primary_measurement", STRING,
-      derived("(= measurement)", value -> value.apply(Keys.INFLUX_MEASUREMENT)), null,
-      "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
-  public static final Key PRIMARY_SOURCE = DEF.define("influxdb.primary_source", STRING,
-      absent("(none: absent or not ours)"), null, "`source` tag value of the primary's points.");
-  public static final Key PRIMARY_ID_TAG = DEF.define("influxdb.primary_id_tag", STRING, "id", null,
-      "Tag holding the key (nurse id) in the primary's points; primary progress groups by it.");
-  public static final Key PRIMARY_STRESS_FIELD = DEF.define("influxdb.primary_stress_field", STRING, "stress_level",
-      null, "Field holding the stress level in the primary's points (the seed's own Flink job wrote `stressLevel`); "
-          + "freshness and primary progress find the primary's points through it.");
-  public static final Key INFLUX_CHUNK = DEF.define("influxdb.chunk_size", INT, "5000", null,
-      "Points per write request.");
-  public static final Key INFLUX_TIMEOUT = DEF.define("influxdb.timeout_seconds", SECONDS, "10", null,
-      "Per-request timeout.");
-  public static final Key INFLUX_RETRY_SECONDS = DEF.define("influxdb.max_retry_seconds", SECONDS, "60", null,
-      "How long one write is retried (5xx, timeouts) before the batch is held and retried by the loop.");
+  public static final Key INFLUX_URL =
+      DEF.define("influxdb.url", URL, "http://influxdb:8086", null, "InfluxDB URL.");
+  public static final Key INFLUX_VERSION =
+      DEF.defineChoice(
+          "influxdb.api_version",
+          "1",
+          "`1`: /write with database and retention policy; `2`: org, bucket and token (protocol-tested only).",
+          "1",
+          "2");
+  public static final Key INFLUX_DB =
+      DEF.define("influxdb.database", STRING, "flink_sink", null, "InfluxDB 1.x database.");
+  public static final Key INFLUX_RP =
+      DEF.define(
+          "influxdb.retention_policy",
+          STRING,
+          absent("(none: the default)"),
+          null,
+          "InfluxDB 1.x retention policy.");
+  public static final Key INFLUX_MEASUREMENT =
+      DEF.define(
+          "influxdb.measurement", STRING, "nurse_stress", null, "Measurement the fallback writes.");
+  public static final Key INFLUX_USER =
+      DEF.define("influxdb.username", STRING, absent("(none)"), null, "InfluxDB 1.x user.");
+  public static final Key INFLUX_PASSWORD_ENV =
+      DEF.define(
+          "influxdb.password_env",
+          STRING,
+          "INFLUXDB_PASSWORD",
+          null,
+          "Environment variable holding the password (secret; never logged).");
+  public static final Key INFLUX_PASSWORD_FILE =
+      DEF.define(
+          "influxdb.password_file",
+          FILE,
+          absent("(none)"),
+          null,
+          "File holding the password, used when the variable is unset.");
+  public static final Key INFLUX_ORG =
+      DEF.define("influxdb.org", STRING, absent("(none)"), null, "InfluxDB 2.x organisation.");
+  public static final Key INFLUX_BUCKET =
+      DEF.define("influxdb.bucket", STRING, absent("(none)"), null, "InfluxDB 2.x bucket.");
+  public static final Key INFLUX_TOKEN_ENV =
+      DEF.define(
+          "influxdb.token_env",
+          STRING,
+          "INFLUXDB_TOKEN",
+          null,
+          "Environment variable holding the 2.x token (secret; never logged).");
+  public static final Key INFLUX_TOKEN_FILE =
+      DEF.define(
+          "influxdb.token_file",
+          FILE,
+          absent("(none)"),
+          null,
+          "File holding the token, used when the variable is unset.");
+  public static final Key SOURCE_TAG =
+      DEF.define(
+          "influxdb.source_tag",
+          STRING,
+          "dask-fallback",
+          null,
+          "Value of the `source` tag on the fallback's points.");
+  public static final Key SOURCE_AS_FIELD =
+      DEF.define(
+          "influxdb.source_as_field",
+          BOOLEAN,
+          "false",
+          null,
+          "Write `source` as a field, so a window written by both sources is one point.");
+  public static final Key PRIMARY_MEASUREMENT =
+      DEF.define(
+          "influxdb.primary_measurement",
+          STRING,
+          derived("(= measurement)", value -> value.apply(Keys.INFLUX_MEASUREMENT)),
+          null,
+          "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
+  public static final Key PRIMARY_SOURCE =
+      DEF.define(
+          "influxdb.primary_source",
+          STRING,
+          absent("(none: absent or not ours)"),
+          null,
+          "`source` tag value of the primary's points.");
+  public static final Key PRIMARY_ID_TAG =
+      DEF.define(
+          "influxdb.primary_id_tag",
+          STRING,
+          "id",
+          null,
+          "Tag holding the key (nurse id) in the primary's points; primary progress groups by it.");
+  public static final Key PRIMARY_STRESS_FIELD =
+      DEF.define(
+          "influxdb.primary_stress_field",
+          STRING,
+          "stress_level",
+          null,
+          "Field holding the stress level in the primary's points (the seed's own Flink job wrote `stressLevel`); "
+              + "freshness and primary progress find the primary's points through it.");
+  public static final Key INFLUX_CHUNK =
+      DEF.define("influxdb.chunk_size", INT, "5000", null, "Points per write request.");
+  public static final Key INFLUX_TIMEOUT =
+      DEF.define("influxdb.timeout_seconds", SECONDS, "10", null, "Per-request timeout.");
+  public static final Key INFLUX_RETRY_SECONDS =
+      DEF.define(
+          "influxdb.max_retry_seconds",
+          SECONDS,
+          "60",
+          null,
+          "How long one write is retried (5xx, timeouts) before the batch is held and retried by the loop.");
 
   // dask
-  public static final Key DASK_SCHEDULER = DEF.defineIgnored("dask.scheduler_address", STRING,
-      "processing runs inside this JVM; there is no scheduler");
-  public static final Key DASK_WORKERS = DEF.define("dask.n_workers", INT, "2", atLeast(1),
-      "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and "
-          + "windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
-  public static final Key DASK_THREADS = DEF.define("dask.threads_per_worker", INT, "2", atLeast(1),
-      "Validated and kept for the seed; sizes no thread pool (see n_workers).");
-  public static final Key DASK_MEMORY = DEF.define("dask.memory_limit", SIZE, "2GB", atLeastBytes(1_000_000, "1MB"),
-      "Per worker, like Dask (GB = 10^9, GiB = 2^30); n_workers x memory_limit bounds the bytes of records held.");
+  public static final Key DASK_SCHEDULER =
+      DEF.defineIgnored(
+          "dask.scheduler_address",
+          STRING,
+          "processing runs inside this JVM; there is no scheduler");
+  public static final Key DASK_WORKERS =
+      DEF.define(
+          "dask.n_workers",
+          INT,
+          "2",
+          atLeast(1),
+          "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and "
+              + "windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
+  public static final Key DASK_THREADS =
+      DEF.define(
+          "dask.threads_per_worker",
+          INT,
+          "2",
+          atLeast(1),
+          "Validated and kept for the seed; sizes no thread pool (see n_workers).");
+  public static final Key DASK_MEMORY =
+      DEF.define(
+          "dask.memory_limit",
+          SIZE,
+          "2GB",
+          atLeastBytes(1_000_000, "1MB"),
+          "Per worker, like Dask (GB = 10^9, GiB = 2^30); n_workers x memory_limit bounds the bytes of records held.");
 
   // handoff
-  public static final Key ADVANCE_PRIMARY = DEF.define("handoff.advance_primary_offsets", BOOLEAN, "false", null,
-      "On hand-back, move the primary group's committed offsets to ours (only if that group has no members).");
-  public static final Key REWIND_MARGIN = DEF.define("handoff.rewind_margin_seconds", SECONDS, "10", null,
-      "Safety margin of the rewind on takeover.");
+  public static final Key ADVANCE_PRIMARY =
+      DEF.define(
+          "handoff.advance_primary_offsets",
+          BOOLEAN,
+          "false",
+          null,
+          "On hand-back, move the primary group's committed offsets to ours (only if that group has no members).");
+  public static final Key REWIND_MARGIN =
+      DEF.define(
+          "handoff.rewind_margin_seconds",
+          SECONDS,
+          "10",
+          null,
+          "Safety margin of the rewind on takeover.");
 
   // server
-  public static final Key SERVER_BIND = DEF.define("server.bind", STRING, "127.0.0.1", null,
-      "Status/metrics endpoint address.");
-  public static final Key SERVER_PORT = DEF.define("server.port", INT, "8099", between(0, 65535),
-      "Status/metrics endpoint port; 0 = any free port.");
-  public static final Key SERVER_TOKEN_ENV = DEF.define("server.token_env", STRING, "FALLBACK_ADMIN_TOKEN", null,
-      "Environment variable holding the token that `POST /mode` requires.");
-  public static final Key SERVER_READY_BOUND = DEF.define("server.ready_progress_seconds", SECONDS, "300", positive(),
-      "`/health/ready` answers 503 when, in fallback, no batch was read for this long while records are unread.");
+  public static final Key SERVER_BIND =
+      DEF.define("server.bind", STRING, "127.0.0.1", null, "Status/metrics endpoint address.");
+  public static final Key SERVER_PORT =
+      DEF.define(
+          "server.port",
+          INT,
+          "8099",
+          between(0, 65535),
+          "Status/metrics endpoint port; 0 = any free port.");
+  public static final Key SERVER_TOKEN_ENV =
+      DEF.define(
+          "server.token_env",
+          STRING,
+          "FALLBACK_ADMIN_TOKEN",
+          null,
+          "Environment variable holding the token that `POST /mode` requires.");
+  public static final Key SERVER_READY_BOUND =
+      DEF.define(
+          "server.ready_progress_seconds",
+          SECONDS,
+          "300",
+          positive(),
+          "`/health/ready` answers 503 when, in fallback, no batch was read for this long while records are unread.");
 
   // logging
-  public static final Key LOGGING_LEVEL = DEF.define("logging.level", STRING, absent("(none: the Logback file's, INFO)"),
-      null, "Root log level: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `OFF`, in any case (env "
-          + "`FALLBACK_LOGGING_LEVEL`).");
-  public static final Key LOGGING_LEVELS = DEF.define("logging.levels", MAP, "{}", null,
-      "Logger (package or class) -> level, e.g. `{org.apache.kafka: WARN}` to see the Kafka client's warnings, "
-          + "held back (`ERROR`) by default. `FALLBACK_LOGGING_LEVELS_<LOGGER>` sets one, named as for "
-          + "`kafka.properties` (`FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA=WARN`).");
+  public static final Key LOGGING_LEVEL =
+      DEF.define(
+          "logging.level",
+          STRING,
+          absent("(none: the Logback file's, INFO)"),
+          null,
+          "Root log level: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `OFF`, in any case (env "
+              + "`FALLBACK_LOGGING_LEVEL`).");
+  public static final Key LOGGING_LEVELS =
+      DEF.define(
+          "logging.levels",
+          MAP,
+          "{}",
+          null,
+          "Logger (package or class) -> level, e.g. `{org.apache.kafka: WARN}` to see the Kafka client's warnings, "
+              + "held back (`ERROR`) by default. `FALLBACK_LOGGING_LEVELS_<LOGGER>` sets one, named as for "
+              + "`kafka.properties` (`FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA=WARN`).");
 
   /** Every key, in README order. */
   public static final List<Key> ALL = List.copyOf(DEF.keys());

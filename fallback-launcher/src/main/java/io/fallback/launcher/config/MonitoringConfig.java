@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * The {@code monitoring} section. Immutable and thread-safe.
  *
- * @param latencyThreshold {@code monitoring.latency_threshold_seconds} (or {@code LATENCY_THRESHOLD})
+ * @param latencyThreshold {@code monitoring.latency_threshold_seconds} (or {@code
+ *     LATENCY_THRESHOLD})
  * @param consecutiveViolations {@code monitoring.consecutive_violations}
  * @param checkInterval {@code monitoring.check_interval_seconds}
  * @param resumeThreshold {@code monitoring.resume_threshold_seconds}, half the threshold unless set
@@ -101,7 +102,9 @@ public record MonitoringConfig(
         v.seconds(Keys.PROBE_TIMEOUT),
         LatencyMeasure.valueOf(v.requiredString(Keys.LATENCY_SOURCE).toUpperCase(Locale.ROOT)),
         v.requiredString(Keys.PRIMARY_GROUP),
-        probe.equals("none") ? Optional.empty() : Optional.of(FlinkProbeSettings.Mode.fromConfig(probe)),
+        probe.equals("none")
+            ? Optional.empty()
+            : Optional.of(FlinkProbeSettings.Mode.fromConfig(probe)),
         URI.create(v.requiredString(Keys.FLINK_URL)),
         v.string(Keys.FLINK_JOB),
         v.string(Keys.FLINK_JOB_ID),

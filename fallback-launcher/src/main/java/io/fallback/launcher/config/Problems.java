@@ -16,12 +16,13 @@ import java.util.regex.Pattern;
  * Collects the errors of one load: at most one message per key, each starting with the key's YAML
  * path, then {@code (from VARIABLE)} when the value came from the environment, then what is wrong.
  *
- * <p>Settings records ({@code ModePolicy}, {@code KafkaSourceSettings}, ...) state their own rules and
- * name the key at the start of each message ({@code "monitoring.consecutive_violations must be >= 1, but
- * was 0"}, one line per problem); {@link #collect} turns those lines into the same form. A line is dropped
- * when a key it names (outside parentheses and quotes) already has a message (a consequence of that
- * error, for example a record built with a default in place of an unparseable value), or when it is about
- * a derived default (half the threshold when the threshold is wrong): one mistake, one message.
+ * <p>Settings records ({@code ModePolicy}, {@code KafkaSourceSettings}, ...) state their own rules
+ * and name the key at the start of each message ({@code "monitoring.consecutive_violations must be
+ * >= 1, but was 0"}, one line per problem); {@link #collect} turns those lines into the same form.
+ * A line is dropped when a key it names (outside parentheses and quotes) already has a message (a
+ * consequence of that error, for example a record built with a default in place of an unparseable
+ * value), or when it is about a derived default (half the threshold when the threshold is wrong):
+ * one mistake, one message.
  *
  * <p>Not thread-safe: one instance per load.
  */
@@ -31,23 +32,29 @@ final class Problems {
   private static final Pattern KEY_PATH = Pattern.compile("[a-z][a-z_]*\\.[a-z][a-z0-9_]*");
 
   /**
-   * Components of settings records that are not keys of their own, and the key the launcher reads them
-   * through, with how to say so.
+   * Components of settings records that are not keys of their own, and the key the launcher reads
+   * them through, with how to say so.
    */
-  private static final Map<String, Alias> ALIASES = Map.of(
-      "influxdb.token", new Alias(Keys.INFLUX_TOKEN_ENV,
-          "the token (from the variable named by influxdb.token_env, or from influxdb.token_file)"),
-      "influxdb.password", new Alias(Keys.INFLUX_PASSWORD_ENV,
-          "the password (from the variable named by influxdb.password_env, or from influxdb.password_file)"));
+  private static final Map<String, Alias> ALIASES =
+      Map.of(
+          "influxdb.token",
+              new Alias(
+                  Keys.INFLUX_TOKEN_ENV,
+                  "the token (from the variable named by influxdb.token_env, or from influxdb.token_file)"),
+          "influxdb.password",
+              new Alias(
+                  Keys.INFLUX_PASSWORD_ENV,
+                  "the password (from the variable named by influxdb.password_env, or from influxdb.password_file)"));
 
   private record Alias(Key key, String phrase) {}
 
   /**
-   * A record's line about one entry of a mapping key: {@code kafka.properties.max.poll.records must be ...}
-   * or {@code kafka.properties."max.poll.records" must be ...}.
+   * A record's line about one entry of a mapping key: {@code kafka.properties.max.poll.records must
+   * be ...} or {@code kafka.properties."max.poll.records" must be ...}.
    */
   private static final Pattern PROPERTY_LINE =
-      Pattern.compile("([a-z][a-z_]*\\.[a-z][a-z0-9_]*)\\.(?:\"([^\"]+)\"|([^\\s\":]+))(?::)?\\s+(.*)");
+      Pattern.compile(
+          "([a-z][a-z_]*\\.[a-z][a-z0-9_]*)\\.(?:\"([^\"]+)\"|([^\\s\":]+))(?::)?\\s+(.*)");
 
   private final List<String> general = new ArrayList<>();
   private final Map<Key, String> byKey = new LinkedHashMap<>();
@@ -67,8 +74,8 @@ final class Problems {
   }
 
   /**
-   * Remembers that one entry of a mapping key ({@code kafka.properties}) came from an environment variable,
-   * so that messages about that entry name it.
+   * Remembers that one entry of a mapping key ({@code kafka.properties}) came from an environment
+   * variable, so that messages about that entry name it.
    *
    * @param key the mapping key
    * @param property the entry, for example {@code security.protocol}
@@ -110,9 +117,10 @@ final class Problems {
   }
 
   /**
-   * Adds a message about one entry of a mapping key, unless it already has one: {@code kafka.properties."<name>"},
-   * then {@code (from VARIABLE)} when the entry came from the environment, then what is wrong. The problem
-   * must not hold the entry's value when that is a secret ({@link ClientProperties#isSecret}).
+   * Adds a message about one entry of a mapping key, unless it already has one: {@code
+   * kafka.properties."<name>"}, then {@code (from VARIABLE)} when the entry came from the
+   * environment, then what is wrong. The problem must not hold the entry's value when that is a
+   * secret ({@link ClientProperties#isSecret}).
    *
    * @param key the mapping key
    * @param property the entry
@@ -121,12 +129,14 @@ final class Problems {
   void add(Key key, String property, String problem) {
     String variable = propertyEnvironment.getOrDefault(key, Map.of()).get(property);
     String from = variable == null ? "" : " (from " + variable + ")";
-    byProperty.computeIfAbsent(key, k -> new LinkedHashMap<>())
+    byProperty
+        .computeIfAbsent(key, k -> new LinkedHashMap<>())
         .putIfAbsent(property, key.path() + ".\"" + property + "\"" + from + ": " + problem);
   }
 
   /**
-   * Adds a message that is about the file, a section or the environment rather than one key's value.
+   * Adds a message that is about the file, a section or the environment rather than one key's
+   * value.
    *
    * @param message the whole message, starting with what it is about
    */
@@ -176,7 +186,8 @@ final class Problems {
       }
     }
     // keys named in explanations (parentheses) or in quoted values do not make a line about them
-    List<String> mentioned = mentionedKeys(line.replaceAll("\\([^()]*\\)", "()").replaceAll("'[^']*'", "''"));
+    List<String> mentioned =
+        mentionedKeys(line.replaceAll("\\([^()]*\\)", "()").replaceAll("'[^']*'", "''"));
     List<Key> keys = mentioned.stream().map(Problems::keyOf).flatMap(Optional::stream).toList();
     if (keys.isEmpty()) {
       general(line);
@@ -222,12 +233,15 @@ final class Problems {
     List<String> out = new ArrayList<>(general);
     Set<Key> keys = new HashSet<>(byKey.keySet());
     keys.addAll(byProperty.keySet());
-    keys.stream().sorted(Comparator.comparingInt(Keys.ALL::indexOf)).forEach(k -> {
-      if (byKey.containsKey(k)) {
-        out.add(byKey.get(k));
-      }
-      out.addAll(byProperty.getOrDefault(k, Map.of()).values());
-    });
+    keys.stream()
+        .sorted(Comparator.comparingInt(Keys.ALL::indexOf))
+        .forEach(
+            k -> {
+              if (byKey.containsKey(k)) {
+                out.add(byKey.get(k));
+              }
+              out.addAll(byProperty.getOrDefault(k, Map.of()).values());
+            });
     return out;
   }
 

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * The {@code processing} section. Immutable and thread-safe.
  *
- * @param batchSize {@code processing.batch_size} (or {@code BATCH_SIZE}), as configured; the launcher
- *     caps it by {@link DaskConfig#memoryBound()}
+ * @param batchSize {@code processing.batch_size} (or {@code BATCH_SIZE}), as configured; the
+ *     launcher caps it by {@link DaskConfig#memoryBound()}
  * @param batchTimeout {@code processing.batch_timeout_seconds}
  * @param commitInterval {@code processing.commit_interval_ms}
  * @param window {@code processing.window_seconds}

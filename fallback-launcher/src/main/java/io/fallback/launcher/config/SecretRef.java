@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a secret is read from: an environment variable, or else a file. Holds no secret itself, so a
- * configuration can be printed. Immutable and thread-safe.
+ * Where a secret is read from: an environment variable, or else a file. Holds no secret itself, so
+ * a configuration can be printed. Immutable and thread-safe.
  *
  * @param variable the environment variable, for example {@code INFLUXDB_PASSWORD}
  * @param file the file used when the variable is unset or empty

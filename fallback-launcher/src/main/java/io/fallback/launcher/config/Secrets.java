@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads secrets (InfluxDB password and token, Kafka's {@code sasl.jaas.config}) when a client is built.
- * Secrets are never part of a {@link FallbackConfig}, never logged and never in a message.
+ * Reads secrets (InfluxDB password and token, Kafka's {@code sasl.jaas.config}) when a client is
+ * built. Secrets are never part of a {@link FallbackConfig}, never logged and never in a message.
  *
- * <p>The configuration is loaded without them, so that {@code validate}, {@code status} and the mode
- * commands work from a shell that does not hold them; whether a required secret is there (the token of
- * {@code influxdb.api_version: 2}) is checked when the client is built.
+ * <p>The configuration is loaded without them, so that {@code validate}, {@code status} and the
+ * mode commands work from a shell that does not hold them; whether a required secret is there (the
+ * token of {@code influxdb.api_version: 2}) is checked when the client is built.
  */
 @FunctionalInterface
 public interface Secrets {
@@ -35,17 +35,21 @@ public interface Secrets {
   static Secrets from(Map<String, String> environment) {
     Map<String, String> env = Map.copyOf(environment);
     return ref -> {
-      Optional<String> fromEnv = Optional.ofNullable(env.get(ref.variable())).filter(v -> !v.isEmpty());
+      Optional<String> fromEnv =
+          Optional.ofNullable(env.get(ref.variable())).filter(v -> !v.isEmpty());
       if (fromEnv.isPresent()) {
         return fromEnv;
       }
-      return ref.file().map(p -> {
-        try {
-          return Files.readString(p).strip();
-        } catch (IOException e) {
-          throw new ConfigException(List.of(ref.fileKey() + ": cannot read " + p + ": " + e.getMessage()));
-        }
-      });
+      return ref.file()
+          .map(
+              p -> {
+                try {
+                  return Files.readString(p).strip();
+                } catch (IOException e) {
+                  throw new ConfigException(
+                      List.of(ref.fileKey() + ": cannot read " + p + ": " + e.getMessage()));
+                }
+              });
     };
   }
 }

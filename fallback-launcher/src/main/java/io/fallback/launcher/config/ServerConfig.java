@@ -8,9 +8,10 @@ import java.util.Objects;
  *
  * @param bind {@code server.bind}
  * @param port {@code server.port}; 0 for any free port
- * @param tokenEnv {@code server.token_env}: the variable holding the token {@code POST /mode} requires
- * @param readyProgressBound {@code server.ready_progress_seconds}: in fallback, reading nothing for this
- *     long while records are unread makes {@code /health/ready} answer 503
+ * @param tokenEnv {@code server.token_env}: the variable holding the token {@code POST /mode}
+ *     requires
+ * @param readyProgressBound {@code server.ready_progress_seconds}: in fallback, reading nothing for
+ *     this long while records are unread makes {@code /health/ready} answer 503
  */
 public record ServerConfig(String bind, int port, String tokenEnv, Duration readyProgressBound) {
 

@@ -13,8 +13,8 @@ final class Suggestions {
    *
    * @param given what the file says
    * @param candidates the known names
-   * @return {@code " (did you mean x?)"} when a candidate is within a quarter of the length (at least 2
-   *     edits), else {@code ""}
+   * @return {@code " (did you mean x?)"} when a candidate is within a quarter of the length (at
+   *     least 2 edits), else {@code ""}
    */
   static String closest(String given, List<String> candidates) {
     String best = null;
@@ -26,7 +26,9 @@ final class Suggestions {
         best = c;
       }
     }
-    return best != null && bestDistance <= Math.max(2, given.length() / 4) ? " (did you mean " + best + "?)" : "";
+    return best != null && bestDistance <= Math.max(2, given.length() / 4)
+        ? " (did you mean " + best + "?)"
+        : "";
   }
 
   /** Levenshtein distance. */

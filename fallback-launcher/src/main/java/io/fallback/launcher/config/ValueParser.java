@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  */
 final class ValueParser {
 
-  private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmgtp]?i?b?)?\\s*");
+  private static final Pattern SIZE =
+      Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmgtp]?i?b?)?\\s*");
 
   private ValueParser() {}
 
@@ -76,19 +77,22 @@ final class ValueParser {
       case URL -> {
         try {
           URI uri = new URI(text == null ? "" : text.trim());
-          if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+          if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+              || uri.getHost() == null) {
             throw new URISyntaxException(String.valueOf(text), "no http(s) scheme or host");
           }
           return uri.toString();
         } catch (URISyntaxException e) {
-          throw new IllegalArgumentException("must be an http:// or https:// URL with a host, but was " + shown);
+          throw new IllegalArgumentException(
+              "must be an http:// or https:// URL with a host, but was " + shown);
         }
       }
       case ENUM -> {
         if (text != null && key.allowed().contains(text.trim())) {
           return text.trim();
         }
-        throw new IllegalArgumentException("must be one of " + String.join(", ", key.allowed()) + ", but was " + shown);
+        throw new IllegalArgumentException(
+            "must be one of " + String.join(", ", key.allowed()) + ", but was " + shown);
       }
       case SIZE -> {
         return parseSize(text, shown);
@@ -108,8 +112,10 @@ final class ValueParser {
       }
       case MAP, NAME_MAP -> {
         // text from the environment is not echoed: it may hold a secret (sasl.jaas.config=...)
-        return map(key.type(), node, node == null
-            ? "text (" + key.envName() + "_<NAME> sets one entry)" : shown);
+        return map(
+            key.type(),
+            node,
+            node == null ? "text (" + key.envName() + "_<NAME> sets one entry)" : shown);
       }
       default -> throw new IllegalStateException("unhandled type " + key.type());
     }
@@ -137,12 +143,18 @@ final class ValueParser {
     return List.copyOf(out);
   }
 
-  /** A mapping in the file's order: ml_service.query_parameters is the order of the request's parameters. */
+  /**
+   * A mapping in the file's order: ml_service.query_parameters is the order of the request's
+   * parameters.
+   */
   private static Map<String, String> map(ConfigDef.Type type, JsonNode node, String shown) {
     boolean names = type == ConfigDef.Type.NAME_MAP;
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException(
-          (names ? "must be a mapping of names, but was " : "must be a mapping of client properties, but was ") + shown);
+          (names
+                  ? "must be a mapping of names, but was "
+                  : "must be a mapping of client properties, but was ")
+              + shown);
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
@@ -150,7 +162,10 @@ final class ValueParser {
       JsonNode value = e.getValue();
       if (names && !(value.isTextual() || value.isNumber())) {
         throw new IllegalArgumentException(
-            "the value of " + e.getKey() + " must be a field name (a string or a number), but was " + describe(value));
+            "the value of "
+                + e.getKey()
+                + " must be a field name (a string or a number), but was "
+                + describe(value));
       }
       if (!value.isValueNode()) {
         throw new IllegalArgumentException("property " + e.getKey() + " must be a scalar");
@@ -160,7 +175,9 @@ final class ValueParser {
     return Collections.unmodifiableMap(out);
   }
 
-  /** Dask's size units: kB/MB/GB/TB are powers of 10, KiB/MiB/GiB/TiB powers of 2, B or none bytes. */
+  /**
+   * Dask's size units: kB/MB/GB/TB are powers of 10, KiB/MiB/GiB/TiB powers of 2, B or none bytes.
+   */
   static long parseSize(String text, String shown) {
     Matcher m = SIZE.matcher(text == null ? "" : text);
     if (!m.matches()) {
@@ -179,7 +196,9 @@ final class ValueParser {
           case "mib" -> 1L << 20;
           case "gib" -> 1L << 30;
           case "tib" -> 1L << 40;
-          default -> throw new IllegalArgumentException("must be a size such as 2GB or 512MiB, but was " + shown);
+          default ->
+              throw new IllegalArgumentException(
+                  "must be a size such as 2GB or 512MiB, but was " + shown);
         };
     return Math.round(number * multiplier);
   }

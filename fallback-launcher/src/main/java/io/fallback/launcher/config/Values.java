@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * The bound value of every key: parsed from the file or the environment, or its default (literal or
- * derived); a key without a default that was not set has none. Typed getters for the section records.
- * Immutable and thread-safe.
+ * derived); a key without a default that was not set has none. Typed getters for the section
+ * records. Immutable and thread-safe.
  */
 final class Values {
 

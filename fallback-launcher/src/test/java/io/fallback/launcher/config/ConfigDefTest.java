@@ -16,8 +16,11 @@ class ConfigDefTest {
   void define_parsesTheDefaultAsTheFileWould() {
     ConfigDef def = new ConfigDef();
 
-    Key interval = def.define("monitoring.check_interval_seconds", Type.SECONDS, "60", ConfigDef.positive(), "Doc.");
-    Key query = def.define("ml_service.query_parameters", Type.NAME_MAP, "{x: X, y: Y}", null, "Doc.");
+    Key interval =
+        def.define(
+            "monitoring.check_interval_seconds", Type.SECONDS, "60", ConfigDef.positive(), "Doc.");
+    Key query =
+        def.define("ml_service.query_parameters", Type.NAME_MAP, "{x: X, y: Y}", null, "Doc.");
     Key size = def.define("dask.memory_limit", Type.SIZE, "2GiB", null, "Doc.");
 
     assertThat(interval.defaultValue()).isEqualTo(Duration.ofSeconds(60));
@@ -31,10 +34,13 @@ class ConfigDefTest {
   void defaultThatBreaksItsOwnRule_isRejectedWhenDefined() {
     ConfigDef def = new ConfigDef();
 
-    assertThatThrownBy(() -> def.define("server.port", Type.INT, "70000", ConfigDef.between(0, 65535), "Doc."))
+    assertThatThrownBy(
+            () -> def.define("server.port", Type.INT, "70000", ConfigDef.between(0, 65535), "Doc."))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("default of server.port is invalid: must be between 0 and 65535, but was 70000");
-    assertThatThrownBy(() -> def.defineChoice("kafka.auto_offset_reset", "none", "Doc.", "earliest", "latest"))
+        .hasMessage(
+            "default of server.port is invalid: must be between 0 and 65535, but was 70000");
+    assertThatThrownBy(
+            () -> def.defineChoice("kafka.auto_offset_reset", "none", "Doc.", "earliest", "latest"))
         .hasMessageContaining("not one of its values");
   }
 
@@ -51,9 +57,16 @@ class ConfigDefTest {
   void absentAndDerivedDefaults_areShownAsWritten_andHaveNoLiteralValue() {
     ConfigDef def = new ConfigDef();
 
-    Key job = def.define("monitoring.flink_job_name", Type.STRING, ConfigDef.absent("(none)"), null, "Doc.");
-    Key dlq = def.define("processing.dlq_topic", Type.STRING,
-        ConfigDef.derived("<topic>.dlq", value -> value.apply(job) + ".dlq"), null, "Doc.");
+    Key job =
+        def.define(
+            "monitoring.flink_job_name", Type.STRING, ConfigDef.absent("(none)"), null, "Doc.");
+    Key dlq =
+        def.define(
+            "processing.dlq_topic",
+            Type.STRING,
+            ConfigDef.derived("<topic>.dlq", value -> value.apply(job) + ".dlq"),
+            null,
+            "Doc.");
 
     assertThat(job.defaultText()).isEqualTo("(none)");
     assertThat(job.defaultValue()).isNull();
@@ -63,8 +76,10 @@ class ConfigDefTest {
 
   @Test
   void validators_sayWhatIsAllowedAndWhatWasGiven() {
-    assertThatThrownBy(() -> ConfigDef.atLeast(1).ensureValid(0)).hasMessage("must be >= 1, but was 0");
-    assertThatThrownBy(() -> ConfigDef.positive().ensureValid(Duration.ZERO)).hasMessage("must be > 0, but was 0.0");
+    assertThatThrownBy(() -> ConfigDef.atLeast(1).ensureValid(0))
+        .hasMessage("must be >= 1, but was 0");
+    assertThatThrownBy(() -> ConfigDef.positive().ensureValid(Duration.ZERO))
+        .hasMessage("must be > 0, but was 0.0");
     assertThatThrownBy(() -> ConfigDef.wholeSeconds().ensureValid(Duration.ofMillis(2500)))
         .hasMessage("must be whole seconds, but was 2.5");
     assertThatThrownBy(() -> ConfigDef.atLeastBytes(1_000_000, "1MB").ensureValid(10L))
@@ -75,11 +90,21 @@ class ConfigDefTest {
   void launcherTable_validatesOnlyKeysNoRecordIsAskedAbout() {
     List<Key> validated = Keys.ALL.stream().filter(k -> k.validator() != null).toList();
 
-    // every other rule is stated by the settings record the value is bound into (ModePolicy, WindowSpec,
-    // KafkaSourceSettings, FlinkProbeSettings, ModelServiceSettings, InfluxSettings); a new validator here
-    // must not restate one of theirs (see Keys)
-    assertThat(validated).containsExactly(
-        Keys.BATCH_SIZE, Keys.COMMIT_INTERVAL, Keys.WINDOW, Keys.CHECK_INTERVAL, Keys.PROBE_TIMEOUT,
-        Keys.ML_RETRIES, Keys.DASK_WORKERS, Keys.DASK_THREADS, Keys.DASK_MEMORY, Keys.SERVER_PORT);
+    // every other rule is stated by the settings record the value is bound into (ModePolicy,
+    // WindowSpec, KafkaSourceSettings, FlinkProbeSettings, ModelServiceSettings, InfluxSettings);
+    // a new validator here must not restate one of theirs (see Keys)
+    assertThat(validated)
+        .containsExactly(
+            Keys.BATCH_SIZE,
+            Keys.COMMIT_INTERVAL,
+            Keys.WINDOW,
+            Keys.CHECK_INTERVAL,
+            Keys.PROBE_TIMEOUT,
+            Keys.ML_RETRIES,
+            Keys.DASK_WORKERS,
+            Keys.DASK_THREADS,
+            Keys.DASK_MEMORY,
+            Keys.SERVER_PORT,
+            Keys.SERVER_READY_BOUND);
   }
 }

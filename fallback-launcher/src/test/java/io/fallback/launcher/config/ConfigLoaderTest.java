@@ -37,7 +37,8 @@ class ConfigLoaderTest {
     assertThat(config.seconds(Keys.RESUME)).isEqualTo(Duration.ofSeconds(150));
     assertThat(config.integer(Keys.VIOLATIONS)).isEqualTo(3);
     assertThat(config.seconds(Keys.CHECK_INTERVAL)).isEqualTo(Duration.ofSeconds(60));
-    assertThat(config.string(Keys.ML_ENDPOINT)).contains("http://stress-prediction-service:5000/model/api/predict");
+    assertThat(config.string(Keys.ML_ENDPOINT))
+        .contains("http://stress-prediction-service:5000/model/api/predict");
     assertThat(config.integer(Keys.ML_RETRIES)).isEqualTo(3);
     assertThat(config.string(Keys.INFLUX_MEASUREMENT)).contains("nurse_stress");
     assertThat(config.dask()).isEqualTo(new DaskConfig(2, 2, 2_000_000_000L));
@@ -46,7 +47,10 @@ class ConfigLoaderTest {
     assertThat(config.policy().consecutiveViolations()).isEqualTo(3);
     assertThat(config.warnings())
         .hasSize(4)
-        .anySatisfy(w -> assertThat(w).startsWith("kafka.enable_auto_commit is ignored: auto-commit is always off"))
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .startsWith("kafka.enable_auto_commit is ignored: auto-commit is always off"))
         .anySatisfy(w -> assertThat(w).startsWith("kafka.auto_commit_interval_ms is ignored"))
         .anySatisfy(w -> assertThat(w).startsWith("processing.checkpoint_interval is ignored"))
         .anySatisfy(w -> assertThat(w).startsWith("dask.scheduler_address is ignored"));
@@ -90,7 +94,8 @@ class ConfigLoaderTest {
 
     FallbackConfig absent = loader.loadYaml(endpoint, null);
     FallbackConfig path = loader.loadYaml(endpoint + "  health_endpoint: /ready\n", null);
-    FallbackConfig url = loader.loadYaml(endpoint + "  health_endpoint: https://ops:8443/model/up\n", null);
+    FallbackConfig url =
+        loader.loadYaml(endpoint + "  health_endpoint: https://ops:8443/model/up\n", null);
     FallbackConfig none = loader.loadYaml(endpoint + "  health_endpoint: none\n", null);
 
     assertThat(absent.string(Keys.ML_HEALTH)).isEmpty();
@@ -116,28 +121,41 @@ class ConfigLoaderTest {
     String yaml = "ml_service:\n  health_endpoint: ready\n  retry_attempts: 0\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
-            "ml_service.retry_attempts: must be >= 1, but was 0",
-            "ml_service.health_endpoint: must be a path such as /health (on ml_service.endpoint's host and port),"
-                + " an http:// or https:// URL, or none to skip the check, but was 'ready'"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactlyInAnyOrder(
+                        "ml_service.retry_attempts: must be >= 1, but was 0",
+                        "ml_service.health_endpoint: must be a path such as /health (on ml_service.endpoint's host and port),"
+                            + " an http:// or https:// URL, or none to skip the check, but was 'ready'"));
   }
 
   @Test
   void mlServiceQueryParameters_keepTheFilesOrder() {
-    String yaml = "ml_service:\n  query_parameters:\n    temp: TEMP\n    hr: HR\n    x: X\n    eda: EDA\n";
+    String yaml =
+        "ml_service:\n  query_parameters:\n    temp: TEMP\n    hr: HR\n    x: X\n    eda: EDA\n";
 
     FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
 
-    assertThat(config.modelServiceSettings().queryParameters().keySet()).containsExactly("temp", "hr", "x", "eda");
-    assertThat(new ConfigLoader(Map.of()).loadYaml("", null).modelServiceSettings().queryParameters().keySet())
+    assertThat(config.modelServiceSettings().queryParameters().keySet())
+        .containsExactly("temp", "hr", "x", "eda");
+    assertThat(
+            new ConfigLoader(Map.of())
+                .loadYaml("", null)
+                .modelServiceSettings()
+                .queryParameters()
+                .keySet())
         .containsExactly("x", "y", "z", "eda", "hr", "temp");
   }
 
   @Test
   void envNamingNoKey_isAnError() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of("FALLBACK_KAFKA_TOPIK", "x")).loadYaml("", null))
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of("FALLBACK_KAFKA_TOPIK", "x")).loadYaml("", null))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("FALLBACK_KAFKA_TOPIK: environment variable names no known key (kafka.topik)");
+        .hasMessageContaining(
+            "FALLBACK_KAFKA_TOPIK: environment variable names no known key (kafka.topik)");
   }
 
   @Test
@@ -151,7 +169,8 @@ class ConfigLoaderTest {
 
   @Test
   void everyErrorIsReportedAtOnce() {
-    String yaml = "kafka:\n  topik: x\nmonitoring:\n  consecutive_violations: 0\n  check_interval_seconds: abc\n";
+    String yaml =
+        "kafka:\n  topik: x\nmonitoring:\n  consecutive_violations: 0\n  check_interval_seconds: abc\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).hasSize(3));
@@ -174,10 +193,13 @@ class ConfigLoaderTest {
 
     FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, dir);
 
-    assertThat(new ConfigLoader(Map.of()).secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
+    assertThat(
+            new ConfigLoader(Map.of())
+                .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
         .contains("from-file");
-    assertThat(new ConfigLoader(Map.of("INFLUXDB_PASSWORD", "from-env"))
-            .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
+    assertThat(
+            new ConfigLoader(Map.of("INFLUXDB_PASSWORD", "from-env"))
+                .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
         .contains("from-env");
     assertThat(config.toString()).doesNotContain("from-file");
   }
@@ -193,19 +215,24 @@ class ConfigLoaderTest {
     assertThat(config.processing().dlqTopic()).isEqualTo("stress-topic.dlq");
     assertThat(config.monitoring().latencyThreshold()).isEqualTo(Duration.ofSeconds(300));
     assertThat(config.monitoring().resumeThreshold()).isEqualTo(Duration.ofSeconds(150));
-    assertThat(config.monitoring().latencySource()).isEqualTo(MonitoringConfig.LatencyMeasure.KAFKA_LAG);
+    assertThat(config.monitoring().latencySource())
+        .isEqualTo(MonitoringConfig.LatencyMeasure.KAFKA_LAG);
     assertThat(config.monitoring().healthProbe()).contains(FlinkProbeSettings.Mode.FLINK_REST);
     assertThat(config.mlService().endpoint())
         .isEqualTo(URI.create("http://stress-prediction-service:5000/model/api/predict"));
     assertThat(config.influxdb().database()).isEqualTo("flink_sink");
     assertThat(config.influxdb().primaryMeasurement()).isEqualTo("nurse_stress");
-    assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8099, "FALLBACK_ADMIN_TOKEN", java.time.Duration.ofSeconds(300)));
+    assertThat(config.server())
+        .isEqualTo(
+            new ServerConfig(
+                "127.0.0.1", 8099, "FALLBACK_ADMIN_TOKEN", java.time.Duration.ofSeconds(300)));
     assertThat(config.flinkProbeSettings()).isPresent();
   }
 
   @Test
   void healthProbeNone_hasNoFlinkProbeSettings() {
-    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml("monitoring:\n  health_probe: none\n", null);
+    FallbackConfig config =
+        new ConfigLoader(Map.of()).loadYaml("monitoring:\n  health_probe: none\n", null);
 
     assertThat(config.monitoring().healthProbe()).isEmpty();
     assertThat(config.flinkProbeSettings()).isEmpty();
@@ -213,7 +240,8 @@ class ConfigLoaderTest {
 
   @Test
   void resumeThresholdEqualToTheThreshold_isAccepted_asModePolicyAllows() {
-    String yaml = "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n";
+    String yaml =
+        "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n";
 
     FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
 
@@ -222,79 +250,120 @@ class ConfigLoaderTest {
 
   @Test
   void resumeThresholdAboveTheThreshold_givesOneMessage_fromModePolicy() {
-    String yaml = "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n";
+    String yaml =
+        "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s),"
-                + " but was 150.0s"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s),"
+                            + " but was 150.0s"));
   }
 
   @Test
   void negativeThreshold_givesOneMessage_notAlsoOneForTheDerivedResumeThreshold() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("monitoring:\n  latency_threshold_seconds: -1\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.latency_threshold_seconds: must be >= 0, but was -1.0s"));
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .loadYaml("monitoring:\n  latency_threshold_seconds: -1\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.latency_threshold_seconds: must be >= 0, but was -1.0s"));
   }
 
   @Test
   void unparseableValue_givesOneMessage_notAlsoOnesFromRecordsBuiltWithItsDefault() {
-    String yaml = "kafka:\n  group_id: ''\nmonitoring:\n  primary_group_id: dask-fallback-consumer\n"
-        + "  latency_threshold_seconds: fast\n  resume_threshold_seconds: 400\n";
+    String yaml =
+        "kafka:\n  group_id: ''\nmonitoring:\n  primary_group_id: dask-fallback-consumer\n"
+            + "  latency_threshold_seconds: fast\n  resume_threshold_seconds: 400\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "kafka.group_id: must be a non-empty string, but was ''",
-            "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "kafka.group_id: must be a non-empty string, but was ''",
+                        "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'"));
   }
 
   @Test
   void settingsRecordsRules_areReportedAtLoad_eachWithItsKey() {
-    String yaml = "processing:\n  timestamp_format: 'yyyy {'\n  max_out_of_orderness_seconds: -1\n"
-        + "monitoring:\n  consecutive_violations: 0\n  consecutive_recoveries: 0\n  flink_job_id: abc\n"
-        + "ml_service:\n  max_concurrency: 0\n  timeout_seconds: 0\ninfluxdb:\n  chunk_size: 2000000\n";
+    String yaml =
+        "processing:\n  timestamp_format: 'yyyy {'\n  max_out_of_orderness_seconds: -1\n"
+            + "monitoring:\n  consecutive_violations: 0\n  consecutive_recoveries: 0\n  flink_job_id: abc\n"
+            + "ml_service:\n  max_concurrency: 0\n  timeout_seconds: 0\ninfluxdb:\n  chunk_size: 2000000\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "processing.max_out_of_orderness_seconds: must be >= 0, but was -1.0",
-            "processing.timestamp_format: must be a DateTimeFormatter pattern, but was yyyy {"
-                + " (Pattern includes reserved character: '{')",
-            "monitoring.consecutive_violations: must be >= 1, but was 0",
-            "monitoring.consecutive_recoveries: must be >= 1, but was 0",
-            "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'abc'",
-            "ml_service.timeout_seconds: must be > 0, but was 0.0",
-            "ml_service.max_concurrency: must be >= 1, but was 0",
-            "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "processing.max_out_of_orderness_seconds: must be >= 0, but was -1.0",
+                        "processing.timestamp_format: must be a DateTimeFormatter pattern, but was yyyy {"
+                            + " (Pattern includes reserved character: '{')",
+                        "monitoring.consecutive_violations: must be >= 1, but was 0",
+                        "monitoring.consecutive_recoveries: must be >= 1, but was 0",
+                        "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'abc'",
+                        "ml_service.timeout_seconds: must be > 0, but was 0.0",
+                        "ml_service.max_concurrency: must be >= 1, but was 0",
+                        "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"));
   }
 
   @Test
   void valueFromTheEnvironment_messageNamesTheVariable() {
-    Map<String, String> env = Map.of(
-        "LATENCY_THRESHOLD", "fast",
-        "FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS", "0");
+    Map<String, String> env =
+        Map.of(
+            "LATENCY_THRESHOLD", "fast",
+            "FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS", "0");
 
     assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be a number of seconds, but was 'fast'",
-            "monitoring.consecutive_violations (from FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS): must be >= 1,"
-                + " but was 0"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be a number of seconds, but was 'fast'",
+                        "monitoring.consecutive_violations (from FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS): must be >= 1,"
+                            + " but was 0"));
   }
 
   @Test
   void duplicateKey_isAnError_withItsPathLineAndColumn() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\n  topic: b\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "kafka.topic: duplicate key at line 3, column 3 (a key may appear once)"));
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\nkafka:\n  group_id: b\n", null))
-        .hasMessageContaining("kafka: duplicate section at line 3, column 1 (a section may appear once)");
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\n  topic: b\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "kafka.topic: duplicate key at line 3, column 3 (a key may appear once)"));
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of())
+                    .loadYaml("kafka:\n  topic: a\nkafka:\n  group_id: b\n", null))
+        .hasMessageContaining(
+            "kafka: duplicate section at line 3, column 1 (a section may appear once)");
   }
 
   @Test
   void yamlSyntaxError_givesLineAndColumn() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: [unclosed\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "(file): not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"
-                + " (while parsing a flow sequence at line 2, column 10)"));
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: [unclosed\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "(file): not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"
+                            + " (while parsing a flow sequence at line 2, column 10)"));
   }
 
   @Test
@@ -304,39 +373,57 @@ class ConfigLoaderTest {
     Path mapping = Files.writeString(dir.resolve("mapping.yaml"), "{}\n");
     ConfigLoader loader = new ConfigLoader(Map.of());
 
-    assertThatThrownBy(() -> loader.load(empty)).hasMessageContaining("--config: " + empty + " is empty");
-    assertThatThrownBy(() -> loader.load(comments)).hasMessageContaining("--config: " + comments + " is empty");
+    assertThatThrownBy(() -> loader.load(empty))
+        .hasMessageContaining("--config: " + empty + " is empty");
+    assertThatThrownBy(() -> loader.load(comments))
+        .hasMessageContaining("--config: " + comments + " is empty");
     assertThat(loader.load(mapping).kafka().topic()).isEqualTo("stress-topic");
   }
 
   @Test
   void flinkJobNameTogetherWithJobId_isAnError() {
-    String yaml = "monitoring:\n  flink_job_name: nurse-stress\n  flink_job_id: 0123456789abcdef0123456789abcdef\n";
+    String yaml =
+        "monitoring:\n  flink_job_name: nurse-stress\n  flink_job_id: 0123456789abcdef0123456789abcdef\n";
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and"
-                + " monitoring.flink_job_id ('0123456789abcdef0123456789abcdef')"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and"
+                            + " monitoring.flink_job_id ('0123456789abcdef0123456789abcdef')"));
   }
 
   @Test
   void influxApiVersion2_withoutOrgAndBucket_namesBoth() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml("influxdb:\n  api_version: 2\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "influxdb.org: required when influxdb.api_version is 2",
-            "influxdb.bucket: required when influxdb.api_version is 2"));
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of()).loadYaml("influxdb:\n  api_version: 2\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "influxdb.org: required when influxdb.api_version is 2",
+                        "influxdb.bucket: required when influxdb.api_version is 2"));
   }
 
   @Test
   void influxApiVersion2Token_isReadWhenTheSinkIsBuilt_notWhenTheFileIsLoaded() {
-    FallbackConfig config = new ConfigLoader(Map.of())
-        .loadYaml("influxdb:\n  api_version: 2\n  org: o\n  bucket: b\n", null);
+    FallbackConfig config =
+        new ConfigLoader(Map.of())
+            .loadYaml("influxdb:\n  api_version: 2\n  org: o\n  bucket: b\n", null);
 
     assertThatThrownBy(() -> config.influxSettings(Secrets.from(Map.of())))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "influxdb.token_env: the token (from the variable named by influxdb.token_env, or from"
-                + " influxdb.token_file) is required when influxdb.api_version is 2"));
-    assertThat(config.influxSettings(Secrets.from(Map.of("INFLUXDB_TOKEN", "t0k3n"))).token()).contains("t0k3n");
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "influxdb.token_env: the token (from the variable named by influxdb.token_env, or from"
+                            + " influxdb.token_file) is required when influxdb.api_version is 2"));
+    assertThat(config.influxSettings(Secrets.from(Map.of("INFLUXDB_TOKEN", "t0k3n"))).token())
+        .contains("t0k3n");
     assertThat(config.toString()).doesNotContain("t0k3n");
   }
 
@@ -346,82 +433,99 @@ class ConfigLoaderTest {
     String head = "ml_service:\n  query_parameters:\n    x: X\n    y: ";
 
     assertThatThrownBy(() -> loader.loadYaml(head + "true\n", null))
-        .hasMessageContaining("ml_service.query_parameters: the value of y must be a field name (a string or a number),"
-            + " but was true");
+        .hasMessageContaining(
+            "ml_service.query_parameters: the value of y must be a field name (a string or a number),"
+                + " but was true");
     assertThatThrownBy(() -> loader.loadYaml(head + "[Y]\n", null))
-        .hasMessageContaining("ml_service.query_parameters: the value of y must be a field name (a string or a number),"
-            + " but was a list");
+        .hasMessageContaining(
+            "ml_service.query_parameters: the value of y must be a field name (a string or a number),"
+                + " but was a list");
     assertThatThrownBy(() -> loader.loadYaml(head + "~\n", null))
-        .hasMessageContaining("the value of y must be a field name (a string or a number), but was null");
+        .hasMessageContaining(
+            "the value of y must be a field name (a string or a number), but was null");
   }
 
   @Test
   void kafkaProperties_keepAnyScalar() {
-    FallbackConfig config = new ConfigLoader(Map.of())
-        .loadYaml("kafka:\n  properties:\n    enable.idempotence: true\n    linger.ms: 5\n", null);
+    FallbackConfig config =
+        new ConfigLoader(Map.of())
+            .loadYaml(
+                "kafka:\n  properties:\n    enable.idempotence: true\n    linger.ms: 5\n", null);
 
-    assertThat(config.kafka().properties()).containsExactly(
-        Map.entry("enable.idempotence", "true"), Map.entry("linger.ms", "5"));
+    assertThat(config.kafka().properties())
+        .containsExactly(Map.entry("enable.idempotence", "true"), Map.entry("linger.ms", "5"));
   }
 
   @Test
   void everyKeyHasADescriptionAndAKnownSection() {
-    assertThat(Keys.ALL).allSatisfy(k -> {
-      assertThat(Keys.SECTIONS).contains(k.section());
-      assertThat(k.description()).isNotBlank();
-    });
+    assertThat(Keys.ALL)
+        .allSatisfy(
+            k -> {
+              assertThat(Keys.SECTIONS).contains(k.section());
+              assertThat(k.description()).isNotBlank();
+            });
     assertThat(Keys.ALL.stream().map(Key::path).distinct().count()).isEqualTo(Keys.ALL.size());
-    assertThat(List.of("processing.batch_size")).allSatisfy(p -> assertThat(Keys.byPath(p)).isPresent());
+    assertThat(List.of("processing.batch_size"))
+        .allSatisfy(p -> assertThat(Keys.byPath(p)).isPresent());
   }
 
   @Test
   void kafkaPropertiesFromTheEnvironment_overrideTheFilesEntries_andKeepTheOthers() {
     String yaml = "kafka:\n  properties:\n    security.protocol: PLAINTEXT\n    linger.ms: 5\n";
-    Map<String, String> env = Map.of(
-        "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SASL_SSL",
-        "FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN",
-        "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "200",
-        "FALLBACK_KAFKA_PROPERTIES_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "");
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SASL_SSL",
+            "FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN",
+            "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "200",
+            "FALLBACK_KAFKA_PROPERTIES_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "");
 
     FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
 
-    assertThat(config.kafka().properties()).containsExactly(
-        Map.entry("security.protocol", "SASL_SSL"),
-        Map.entry("linger.ms", "5"),
-        Map.entry("consumer.max.poll.records", "200"),
-        Map.entry("sasl.mechanism", "PLAIN"),
-        Map.entry("ssl.endpoint.identification.algorithm", ""));
+    assertThat(config.kafka().properties())
+        .containsExactly(
+            Map.entry("security.protocol", "SASL_SSL"),
+            Map.entry("linger.ms", "5"),
+            Map.entry("consumer.max.poll.records", "200"),
+            Map.entry("sasl.mechanism", "PLAIN"),
+            Map.entry("ssl.endpoint.identification.algorithm", ""));
     assertThat(config.kafkaSourceSettings(Secrets.from(env)).clientProperties())
         .containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("consumer.max.poll.records", "200");
-    assertThat(config.kafkaPropertyVariable("sasl.mechanism")).contains("FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM");
+    assertThat(config.kafkaPropertyVariable("sasl.mechanism"))
+        .contains("FALLBACK_KAFKA_PROPERTIES_SASL_MECHANISM");
     assertThat(config.kafkaPropertyVariable("linger.ms")).isEmpty();
   }
 
   @Test
   void kafkaPropertiesFromTheEnvironment_withoutAnyInTheFile_areTheMapping() {
-    FallbackConfig config = new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL"))
-        .load(seedFile());
+    FallbackConfig config =
+        new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL"))
+            .load(seedFile());
 
     assertThat(config.kafka().properties()).containsExactly(Map.entry("security.protocol", "SSL"));
   }
 
   @Test
   void kafkaPropertyVariable_namingNoProperty_isAnErrorNamingTheVariable() {
-    Map<String, String> env = Map.of(
-        "FALLBACK_KAFKA_PROPERTIES_", "x",
-        "FALLBACK_KAFKA_PROPERTIES_SSL____KEY", "x",
-        "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL",
-        "FALLBACK_KAFKA_PROPERTIES_security_protocol", "SSL");
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_", "x",
+            "FALLBACK_KAFKA_PROPERTIES_SSL____KEY", "x",
+            "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL",
+            "FALLBACK_KAFKA_PROPERTIES_security_protocol", "SSL");
 
     assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "FALLBACK_KAFKA_PROPERTIES_: names no entry of kafka.properties (write FALLBACK_KAFKA_PROPERTIES_<NAME>;"
-                + " _ is '.', __ is '-', ___ is '_')",
-            "FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous (_ is '.', __ is '-',"
-                + " ___ is '_'); set this entry in the file",
-            "FALLBACK_KAFKA_PROPERTIES_security_protocol: sets kafka.properties.\"security.protocol\" as"
-                + " FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL does; set one"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "FALLBACK_KAFKA_PROPERTIES_: names no entry of kafka.properties (write FALLBACK_KAFKA_PROPERTIES_<NAME>;"
+                            + " _ is '.', __ is '-', ___ is '_')",
+                        "FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous (_ is '.', __ is '-',"
+                            + " ___ is '_'); set this entry in the file",
+                        "FALLBACK_KAFKA_PROPERTIES_security_protocol: sets kafka.properties.\"security.protocol\" as"
+                            + " FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL does; set one"));
   }
 
   @Test
@@ -429,58 +533,81 @@ class ConfigLoaderTest {
     Map<String, String> env = Map.of("FALLBACK_KAFKA_PROPERTIES", "sasl.jaas.config=secret-value");
 
     assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "kafka.properties (from FALLBACK_KAFKA_PROPERTIES): must be a mapping of client properties, but was text"
-                + " (FALLBACK_KAFKA_PROPERTIES_<NAME> sets one entry)"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "kafka.properties (from FALLBACK_KAFKA_PROPERTIES): must be a mapping of client properties, but was text"
+                            + " (FALLBACK_KAFKA_PROPERTIES_<NAME> sets one entry)"));
   }
 
   @Test
   void kafkaPropertyFromTheEnvironment_thatTheLauncherSetsFromAKey_isAnErrorNamingTheVariable() {
-    Map<String, String> env = Map.of(
-        "FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS", "broker:9093",
-        "FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID", "mine");
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS", "broker:9093",
+            "FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID", "mine");
 
     assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
-                + " ignored: every client connects to kafka.bootstrap_servers; set that key (or"
-                + " KAFKA_BOOTSTRAP_SERVERS) instead",
-            "kafka.properties.\"consumer.group.id\" (from FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID): would be"
-                + " ignored: the fallback's consumer group is kafka.group_id (and the primary's is"
-                + " monitoring.primary_group_id); set that key instead"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
+                            + " ignored: every client connects to kafka.bootstrap_servers; set that key (or"
+                            + " KAFKA_BOOTSTRAP_SERVERS) instead",
+                        "kafka.properties.\"consumer.group.id\" (from FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID): would be"
+                            + " ignored: the fallback's consumer group is kafka.group_id (and the primary's is"
+                            + " monitoring.primary_group_id); set that key instead"));
   }
 
   @Test
   void saslJaasConfigGivenTwice_isAnErrorNamingBoth_withoutTheSecret() {
-    String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p4ss\";";
-    Map<String, String> env = Map.of(
-        "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas,
-        "KAFKA_SASL_JAAS_CONFIG", jaas);
+    String jaas =
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p4ss\";";
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas,
+            "KAFKA_SASL_JAAS_CONFIG", jaas);
 
     assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "kafka.properties.\"sasl.jaas.config\" (from FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG): is also given"
-                + " by the variable KAFKA_SASL_JAAS_CONFIG (named by kafka.sasl_jaas_config_env); set it in one"
-                + " place"))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "kafka.properties.\"sasl.jaas.config\" (from FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG): is also given"
+                            + " by the variable KAFKA_SASL_JAAS_CONFIG (named by kafka.sasl_jaas_config_env); set it in one"
+                            + " place"))
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("p4ss"));
-    FallbackConfig alone = new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas))
-        .loadYaml("", null);
+    FallbackConfig alone =
+        new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas))
+            .loadYaml("", null);
     assertThat(alone.kafkaSourceSettings(Secrets.from(Map.of())).clientProperties())
         .containsEntry("sasl.jaas.config", jaas);
   }
 
   @Test
   void secretKafkaProperties_areMaskedWhereverTheConfigurationIsShown() {
-    String yaml = "kafka:\n  properties:\n    ssl.truststore.password: from-the-file\n    security.protocol: SSL\n";
-    Map<String, String> env = Map.of(
-        "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "jaas-secret",
-        "FALLBACK_KAFKA_PROPERTIES_SSL_KEYSTORE_PASSWORD", "keystore-secret",
-        "FALLBACK_KAFKA_PROPERTIES_PRODUCER_SSL_KEY_PASSWORD", "key-secret");
+    String yaml =
+        "kafka:\n  properties:\n    ssl.truststore.password: from-the-file\n    security.protocol: SSL\n";
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "jaas-secret",
+            "FALLBACK_KAFKA_PROPERTIES_SSL_KEYSTORE_PASSWORD", "keystore-secret",
+            "FALLBACK_KAFKA_PROPERTIES_PRODUCER_SSL_KEY_PASSWORD", "key-secret");
 
     FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
 
-    assertThat(config.toString()).contains("security.protocol=SSL", "sasl.jaas.config=****",
-            "ssl.keystore.password=****", "producer.ssl.key.password=****", "ssl.truststore.password=****")
+    assertThat(config.toString())
+        .contains(
+            "security.protocol=SSL",
+            "sasl.jaas.config=****",
+            "ssl.keystore.password=****",
+            "producer.ssl.key.password=****",
+            "ssl.truststore.password=****")
         .doesNotContain("from-the-file", "jaas-secret", "keystore-secret", "key-secret");
     assertThat(config.kafka().toString()).doesNotContain("from-the-file", "jaas-secret");
     assertThat(config.kafka().properties()).containsEntry("sasl.jaas.config", "jaas-secret");
@@ -488,54 +615,79 @@ class ConfigLoaderTest {
 
   @Test
   void kafkaClientError_aboutAPropertyFromTheEnvironment_namesTheVariable() {
-    FallbackConfig config = new ConfigLoader(Map.of(
-            "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSl",
-            "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "many"))
-        .loadYaml("kafka:\n  properties:\n    linger.ms: x\n", null);
+    FallbackConfig config =
+        new ConfigLoader(
+                Map.of(
+                    "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSl",
+                    "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "many"))
+            .loadYaml("kafka:\n  properties:\n    linger.ms: x\n", null);
 
-    assertThat(config.withKafkaPropertySources("Invalid value SSl for configuration security.protocol: String must"
-            + " be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"))
-        .endsWith("SASL_SSL (kafka.properties.\"security.protocol\" from FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)");
-    assertThat(config.withKafkaPropertySources("kafka.properties.max.poll.records must be an integer, but was many"))
-        .endsWith("(kafka.properties.\"consumer.max.poll.records\" from"
-            + " FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS)");
+    assertThat(
+            config.withKafkaPropertySources(
+                "Invalid value SSl for configuration security.protocol: String must"
+                    + " be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"))
+        .endsWith(
+            "SASL_SSL (kafka.properties.\"security.protocol\" from FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL)");
+    assertThat(
+            config.withKafkaPropertySources(
+                "kafka.properties.max.poll.records must be an integer, but was many"))
+        .endsWith(
+            "(kafka.properties.\"consumer.max.poll.records\" from"
+                + " FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS)");
     assertThat(config.withKafkaPropertySources("Invalid value x for configuration linger.ms"))
         .isEqualTo("Invalid value x for configuration linger.ms");
-    assertThat(config.withKafkaPropertySources("Invalid value for security.protocols")).doesNotContain("from");
+    assertThat(config.withKafkaPropertySources("Invalid value for security.protocols"))
+        .doesNotContain("from");
   }
 
   @Test
   void recordsLineAboutAKafkaProperty_namesTheVariableThatSetIt() {
     Problems problems = new Problems();
-    problems.fromEnvironment(Keys.KAFKA_PROPERTIES, "max.poll.records", "FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS");
+    problems.fromEnvironment(
+        Keys.KAFKA_PROPERTIES, "max.poll.records", "FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS");
 
-    problems.collect(() -> {
-      throw new IllegalArgumentException("kafka.properties.max.poll.records must be an integer, but was many\n"
-          + "kafka.properties.\"linger.ms\" is out of range");
-    });
+    problems.collect(
+        () -> {
+          throw new IllegalArgumentException(
+              "kafka.properties.max.poll.records must be an integer, but was many\n"
+                  + "kafka.properties.\"linger.ms\" is out of range");
+        });
 
-    assertThat(problems.messages()).containsExactly(
-        "kafka.properties.\"max.poll.records\" (from FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS): must be an"
-            + " integer, but was many",
-        "kafka.properties.\"linger.ms\": out of range");
+    assertThat(problems.messages())
+        .containsExactly(
+            "kafka.properties.\"max.poll.records\" (from FALLBACK_KAFKA_PROPERTIES_MAX_POLL_RECORDS): must be an"
+                + " integer, but was many",
+            "kafka.properties.\"linger.ms\": out of range");
   }
 
   @Test
   void negativeLatencyThresholdFromTheSeedVariable_namesOnlyThatKeyAndVariable() {
     assertThatThrownBy(() -> new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1")).load(seedFile()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
-    assertThatThrownBy(() -> new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1"))
-            .loadYaml("monitoring:\n  resume_threshold_seconds: 10\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1"))
+                    .loadYaml("monitoring:\n  resume_threshold_seconds: 10\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
   }
 
   @Test
   void primaryOutputShape_keysReachTheInfluxSettings_withTodaysDefaults() {
     FallbackConfig defaults = new ConfigLoader(Map.of()).load(seedFile());
-    FallbackConfig seedJob = new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", "stressLevel"))
-        .loadYaml("influxdb:\n  primary_measurement: flink_events\n  primary_id_tag: nurse\n", null);
+    FallbackConfig seedJob =
+        new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", "stressLevel"))
+            .loadYaml(
+                "influxdb:\n  primary_measurement: flink_events\n  primary_id_tag: nurse\n", null);
 
     assertThat(defaults.influxSettings(Secrets.from(Map.of())))
         .returns("nurse_stress", s -> s.primaryMeasurement())
@@ -550,11 +702,17 @@ class ConfigLoaderTest {
 
   @Test
   void blankPrimaryOutputShapeKeys_areErrorsNamingTheKeyAndVariable() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", " "))
-            .loadYaml("influxdb:\n  primary_id_tag: ''\n", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-            "influxdb.primary_id_tag: must be a non-empty string, but was ''",
-            "influxdb.primary_stress_field (from FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD): must be a non-empty string,"
-                + " but was ' '"));
+    assertThatThrownBy(
+            () ->
+                new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", " "))
+                    .loadYaml("influxdb:\n  primary_id_tag: ''\n", null))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactly(
+                        "influxdb.primary_id_tag: must be a non-empty string, but was ''",
+                        "influxdb.primary_stress_field (from FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD): must be a non-empty string,"
+                            + " but was ' '"));
   }
 }

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The {@code logging} section: levels in the file or the environment, any case, checked against Logback's. */
+/**
+ * The {@code logging} section: levels in the file or the environment, any case, checked against
+ * Logback's.
+ */
 class LoggingConfigTest {
 
-  private static final String ALLOWED = "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF (any case)";
+  private static final String ALLOWED =
+      "must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF (any case)";
 
   @Test
   void noLoggingSection_setsNothing_soTheLogbackFileDecides() {
@@ -20,59 +24,77 @@ class LoggingConfigTest {
 
   @Test
   void loggingSection_bindsRootAndPerLoggerLevels_upperCased_inTheFilesOrder() {
-    String yaml = String.join("\n",
-        "logging:",
-        "  level: debug",
-        "  levels:",
-        "    org.apache.kafka: warn",
-        "    io.fallback.launcher.Reachability: ERROR",
-        "");
+    String yaml =
+        String.join(
+            "\n",
+            "logging:",
+            "  level: debug",
+            "  levels:",
+            "    org.apache.kafka: warn",
+            "    io.fallback.launcher.Reachability: ERROR",
+            "");
 
     LoggingConfig logging = new ConfigLoader(Map.of()).loadYaml(yaml, null).logging();
 
     assertThat(logging.level()).contains("DEBUG");
-    assertThat(logging.levels()).containsExactly(
-        Map.entry("org.apache.kafka", "WARN"), Map.entry("io.fallback.launcher.Reachability", "ERROR"));
+    assertThat(logging.levels())
+        .containsExactly(
+            Map.entry("org.apache.kafka", "WARN"),
+            Map.entry("io.fallback.launcher.Reachability", "ERROR"));
   }
 
   @Test
   void environment_overridesTheRootLevel_andSetsOneLoggersLevel() {
-    Map<String, String> env = Map.of(
-        "FALLBACK_LOGGING_LEVEL", "WARN",
-        "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "info");
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_LOGGING_LEVEL", "WARN",
+            "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "info");
 
-    LoggingConfig logging = new ConfigLoader(env)
-        .loadYaml("logging:\n  level: INFO\n  levels:\n    io.fallback: DEBUG\n", null).logging();
+    LoggingConfig logging =
+        new ConfigLoader(env)
+            .loadYaml("logging:\n  level: INFO\n  levels:\n    io.fallback: DEBUG\n", null)
+            .logging();
 
     assertThat(logging.level()).contains("WARN");
-    assertThat(logging.levels()).containsEntry("org.apache.kafka", "INFO").containsEntry("io.fallback", "DEBUG");
+    assertThat(logging.levels())
+        .containsEntry("org.apache.kafka", "INFO")
+        .containsEntry("io.fallback", "DEBUG");
   }
 
   @Test
   void unknownLevelNames_areConfigErrorsNamingTheKeyAndTheAllowedValues() {
-    String yaml = String.join("\n",
-        "logging:",
-        "  level: LOUD",
-        "  levels:",
-        "    org.apache.kafka: verbose",
-        "");
+    String yaml =
+        String.join(
+            "\n", "logging:", "  level: LOUD", "  levels:", "    org.apache.kafka: verbose", "");
 
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
-            "logging.level: " + ALLOWED + ", but was 'LOUD'",
-            "logging.levels.\"org.apache.kafka\": " + ALLOWED + ", but was 'verbose'"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactlyInAnyOrder(
+                        "logging.level: " + ALLOWED + ", but was 'LOUD'",
+                        "logging.levels.\"org.apache.kafka\": " + ALLOWED + ", but was 'verbose'"));
   }
 
   @Test
   void unknownLevelFromTheEnvironment_namesTheVariable() {
-    Map<String, String> env = Map.of(
-        "FALLBACK_LOGGING_LEVEL", "loud",
-        "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "noisy");
+    Map<String, String> env =
+        Map.of(
+            "FALLBACK_LOGGING_LEVEL", "loud",
+            "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "noisy");
 
     assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactlyInAnyOrder(
-            "logging.level (from FALLBACK_LOGGING_LEVEL): " + ALLOWED + ", but was 'loud'",
-            "logging.levels.\"org.apache.kafka\" (from FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA): " + ALLOWED
-                + ", but was 'noisy'"));
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.errors())
+                    .containsExactlyInAnyOrder(
+                        "logging.level (from FALLBACK_LOGGING_LEVEL): "
+                            + ALLOWED
+                            + ", but was 'loud'",
+                        "logging.levels.\"org.apache.kafka\" (from FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA): "
+                            + ALLOWED
+                            + ", but was 'noisy'"));
   }
 }

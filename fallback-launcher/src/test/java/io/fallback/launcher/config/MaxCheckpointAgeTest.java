@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@code monitoring.max_checkpoint_age_seconds: 0} turns the check off, as the key reference says. */
+/**
+ * {@code monitoring.max_checkpoint_age_seconds: 0} turns the check off, as the key reference says.
+ */
 class MaxCheckpointAgeTest {
 
   private static FallbackConfig load(String yaml) {
@@ -18,13 +20,15 @@ class MaxCheckpointAgeTest {
   void zero_turnsTheCheckpointAgeCheckOff_notTheProbesDerivedDefault() {
     FallbackConfig config = load("monitoring:\n  max_checkpoint_age_seconds: 0\n");
 
-    assertThat(config.flinkProbeSettings().orElseThrow().maxCheckpointAge()).contains(Duration.ZERO);
+    assertThat(config.flinkProbeSettings().orElseThrow().maxCheckpointAge())
+        .contains(Duration.ZERO);
   }
 
   @Test
   void default_isTenMinutes() {
     FallbackConfig config = load("monitoring:\n  check_interval_seconds: 60\n");
 
-    assertThat(config.flinkProbeSettings().orElseThrow().maxCheckpointAge()).contains(Duration.ofSeconds(600));
+    assertThat(config.flinkProbeSettings().orElseThrow().maxCheckpointAge())
+        .contains(Duration.ofSeconds(600));
   }
 }

@@ -13,9 +13,12 @@ class ReadyProgressBoundTest {
 
   @Test
   void readyProgressBound_isConfigured_fromTheFileOrTheEnvironment() {
-    FallbackConfig file = new ConfigLoader(Map.of()).loadYaml("server:\n  ready_progress_seconds: 90\n", Path.of("."));
+    FallbackConfig file =
+        new ConfigLoader(Map.of())
+            .loadYaml("server:\n  ready_progress_seconds: 90\n", Path.of("."));
     FallbackConfig env =
-        new ConfigLoader(Map.of("FALLBACK_SERVER_READY_PROGRESS_SECONDS", "45")).loadYaml("", Path.of("."));
+        new ConfigLoader(Map.of("FALLBACK_SERVER_READY_PROGRESS_SECONDS", "45"))
+            .loadYaml("", Path.of("."));
 
     assertThat(file.server().readyProgressBound()).isEqualTo(Duration.ofSeconds(90));
     assertThat(env.server().readyProgressBound()).isEqualTo(Duration.ofSeconds(45));
@@ -26,7 +29,9 @@ class ReadyProgressBoundTest {
   @Test
   void nonPositiveBound_isAnErrorNamingTheKey() {
     assertThatThrownBy(
-            () -> new ConfigLoader(Map.of()).loadYaml("server:\n  ready_progress_seconds: 0\n", Path.of(".")))
+            () ->
+                new ConfigLoader(Map.of())
+                    .loadYaml("server:\n  ready_progress_seconds: 0\n", Path.of(".")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("server.ready_progress_seconds");
   }
