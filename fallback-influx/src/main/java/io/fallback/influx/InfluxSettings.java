@@ -150,74 +150,24 @@ public record InfluxSettings(
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     Objects.requireNonNull(timeout, "timeout");
-    List<String> errors = new ArrayList<>();
-    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-      errors.add(
-          "influxdb.url must be an http:// or https:// URL with a host, but was '" + url + "'");
-    } else if (url.getRawQuery() != null || url.getRawUserInfo() != null) {
-      errors.add(
-          "influxdb.url must not contain a query or user info (use influxdb.username and "
-              + "influxdb.password), but was '"
-              + redact(url)
-              + "'");
-    }
-    retentionPolicy = blankToEmpty(retentionPolicy);
-    username = blankToEmpty(username);
-    org = blankToEmpty(org);
-    bucket = blankToEmpty(bucket);
-    primarySource = blankToEmpty(primarySource);
+    retentionPolicy = InfluxSettingsRules.blankToEmpty(retentionPolicy);
+    username = InfluxSettingsRules.blankToEmpty(username);
+    org = InfluxSettingsRules.blankToEmpty(org);
+    bucket = InfluxSettingsRules.blankToEmpty(bucket);
+    primarySource = InfluxSettingsRules.blankToEmpty(primarySource);
     password = password.filter(p -> !p.isEmpty());
     token = token.filter(t -> !t.isEmpty());
-
-    if (apiVersion == ApiVersion.V1) {
-      requireText(errors, database, "influxdb.database");
-      if (password.isPresent() && username.isEmpty()) {
-        errors.add("influxdb.password is set but influxdb.username is not; set both or neither");
-      }
-    } else {
-      requirePresent(errors, org, "influxdb.org");
-      requirePresent(errors, bucket, "influxdb.bucket");
-      requirePresent(errors, token, "influxdb.token");
-      if ((database == null || database.isBlank()) && bucket.isPresent()) {
-        database = bucket.get();
-      }
+    List<String> errors = new ArrayList<>();
+    InfluxSettingsRules.checkUrl(errors, url);
+    InfluxSettingsRules.checkApiVersion(
+        errors, apiVersion, database, username, password, org, bucket, token);
+    if (apiVersion == ApiVersion.V2 && (database == null || database.isBlank())) {
+      database = bucket.orElse(database);
     }
-    requireText(errors, measurement, "influxdb.measurement");
-    requireText(errors, sourceTag, "influxdb.source_tag");
-    requireText(errors, primaryMeasurement, "influxdb.primary_measurement");
-    requireText(errors, primaryIdTag, "influxdb.primary_id_tag");
-    requireText(errors, primaryField, "influxdb.primary_stress_field");
-    if (chunkSize < 1 || chunkSize > 1_000_000) {
-      errors.add("influxdb.chunk_size must be between 1 and 1000000, but was " + chunkSize);
-    }
-    if (maxRetries < 0) {
-      errors.add("influxdb.max_retries must be >= 0, but was " + maxRetries);
-    }
-    requirePositive(errors, timeout, "influxdb.timeout_seconds", timeout.toMillis() / 1000.0);
-    boolean retryValid =
-        requirePositive(
-            errors,
-            maxRetryDuration,
-            "influxdb.max_retry_seconds",
-            maxRetryDuration.toMillis() / 1000.0);
-    if (requirePositive(
-        errors, initialBackoff, "influxdb.retry_initial_backoff_ms", initialBackoff.toMillis())) {
-      if (maxBackoff.compareTo(initialBackoff) <= 0) {
-        errors.add(
-            "influxdb.retry_max_backoff_ms must be > influxdb.retry_initial_backoff_ms ("
-                + initialBackoff.toMillis()
-                + "), but was "
-                + maxBackoff.toMillis());
-      }
-      if (retryValid && initialBackoff.compareTo(maxRetryDuration) >= 0) {
-        errors.add(
-            "influxdb.retry_initial_backoff_ms must be < influxdb.max_retry_seconds ("
-                + maxRetryDuration.toMillis() / 1000.0
-                + " s), but was "
-                + initialBackoff.toMillis());
-      }
-    }
+    InfluxSettingsRules.checkPoints(
+        errors, measurement, sourceTag, primaryMeasurement, primaryIdTag, primaryField, chunkSize);
+    InfluxSettingsRules.checkRetries(
+        errors, maxRetries, timeout, maxRetryDuration, initialBackoff, maxBackoff);
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", errors));
     }
@@ -279,87 +229,7 @@ public record InfluxSettings(
   /** Secrets masked. */
   @Override
   public String toString() {
-    return "InfluxSettings[url="
-        + url
-        + ", apiVersion="
-        + apiVersion
-        + ", database="
-        + database
-        + ", retentionPolicy="
-        + retentionPolicy.orElse("")
-        + ", username="
-        + username.orElse("")
-        + ", password="
-        + mask(password)
-        + ", org="
-        + org.orElse("")
-        + ", bucket="
-        + bucket.orElse("")
-        + ", token="
-        + mask(token)
-        + ", measurement="
-        + measurement
-        + ", sourceTag="
-        + sourceTag
-        + ", sourceAsField="
-        + sourceAsField
-        + ", primaryMeasurement="
-        + primaryMeasurement
-        + ", primarySource="
-        + primarySource.orElse("(absent or not " + sourceTag + ")")
-        + ", primaryIdTag="
-        + primaryIdTag
-        + ", primaryField="
-        + primaryField
-        + ", chunkSize="
-        + chunkSize
-        + ", maxRetries="
-        + maxRetries
-        + ", maxRetryDuration="
-        + maxRetryDuration
-        + ", initialBackoff="
-        + initialBackoff
-        + ", maxBackoff="
-        + maxBackoff
-        + ", timeout="
-        + timeout
-        + "]";
-  }
-
-  private static String mask(Optional<String> secret) {
-    return secret.isPresent() ? "****" : "";
-  }
-
-  private static String redact(URI url) {
-    return url.getRawUserInfo() == null
-        ? url.toString()
-        : url.toString().replace(url.getRawUserInfo(), "****");
-  }
-
-  private static Optional<String> blankToEmpty(Optional<String> value) {
-    return value.map(String::trim).filter(v -> !v.isEmpty());
-  }
-
-  private static void requireText(List<String> errors, String value, String key) {
-    if (value == null || value.isBlank()) {
-      errors.add(key + " must not be blank, but was '" + (value == null ? "" : value) + "'");
-    }
-  }
-
-  private static void requirePresent(List<String> errors, Optional<String> value, String key) {
-    if (value.isEmpty()) {
-      errors.add(key + " is required when influxdb.api_version is 2");
-    }
-  }
-
-  /** Adds an error unless {@code d} is positive; returns whether it is. */
-  private static boolean requirePositive(
-      List<String> errors, Duration d, String key, Object shown) {
-    if (d.isZero() || d.isNegative()) {
-      errors.add(key + " must be > 0, but was " + shown);
-      return false;
-    }
-    return true;
+    return InfluxSettingsRules.render(this);
   }
 
   /** Builds {@link InfluxSettings}. Unset values take the documented defaults. Not thread-safe. */

@@ -179,10 +179,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
                 null,
                 e);
       }
-      LOG.debug(
-          "Error writing to InfluxDB: {}",
-          failure.getMessage()); // the loop logs the held batch once
-      throw failure;
+      throw logged(failure);
     } catch (FailsafeException e) {
       // Failsafe wraps an interrupt of its backoff sleep
       if (e.getCause() instanceof InterruptedException) {
@@ -198,10 +195,7 @@ public final class InfluxSink implements Sink<ScoredWindow> {
               true,
               null,
               e);
-      LOG.debug(
-          "Error writing to InfluxDB: {}",
-          failure.getMessage()); // the loop logs the held batch once
-      throw failure;
+      throw logged(failure);
     }
   }
 
@@ -234,5 +228,14 @@ public final class InfluxSink implements Sink<ScoredWindow> {
         + settings.sourceTag()
         + (settings.sourceAsField() ? " (field)" : " (tag)")
         + "]";
+  }
+
+  /**
+   * Logs a failure at DEBUG only: the caller (the launcher's loop listener) logs the held batch
+   * once.
+   */
+  private static InfluxWriteException logged(InfluxWriteException failure) {
+    LOG.debug("Error writing to InfluxDB: {}", failure.getMessage());
+    return failure;
   }
 }

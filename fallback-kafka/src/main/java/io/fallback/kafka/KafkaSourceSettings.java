@@ -212,25 +212,17 @@ public record KafkaSourceSettings(
   public String toString() {
     Map<String, Object> shown = new java.util.TreeMap<>();
     clientProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "****" : v));
-    return "KafkaSourceSettings[bootstrapServers="
-        + bootstrapServers
-        + ", topic="
-        + topic
-        + ", groupId="
+    return "KafkaSourceSettings["
         + groupId
-        + ", autoOffsetReset="
-        + autoOffsetReset
-        + ", batchSize="
+        + " on "
+        + topic
+        + " at "
+        + bootstrapServers
+        + ", batches of "
         + batchSize
-        + ", batchTimeout="
+        + " or "
         + batchTimeout
-        + ", dlqTopic="
-        + dlqTopic
-        + ", format="
-        + format
-        + ", primaryGroupId="
-        + primaryGroupId
-        + ", clientProperties="
+        + ", client properties "
         + shown
         + "]";
   }

@@ -195,7 +195,10 @@ public final class ConfigLoader {
     derived.forEach(problems::derived);
     crossCheck(values, problems, warnings);
     checkClientProperties(values, problems);
-    return FallbackConfig.bind(values, fromEnvironment, derived, warnings, problems, NOT_READ);
+    FallbackConfig config =
+        new FallbackConfig(values, fromEnvironment, derived, warnings, problems, NOT_READ);
+    problems.throwIfAny();
+    return config;
   }
 
   private static void readSections(ObjectNode root, Map<Key, Object> given, Problems problems) {

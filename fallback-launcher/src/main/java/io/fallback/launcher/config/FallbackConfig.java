@@ -48,7 +48,18 @@ public final class FallbackConfig {
   private final ModelServiceSettings modelService;
   private final Optional<FlinkProbeSettings> flinkProbe;
 
-  private FallbackConfig(
+  /**
+   * Binds the values into sections and builds every settings record once, collecting their errors
+   * in {@code problems} (the loader throws them all at once afterwards).
+   *
+   * @param values the parsed values
+   * @param environment the keys whose value came from an environment variable, and that variable
+   * @param derived the keys holding a derived default
+   * @param warnings the warnings found while loading
+   * @param problems the errors found so far; the records' are added
+   * @param notRead stands in for secrets, which are read only when a client is built
+   */
+  FallbackConfig(
       Values values,
       Map<Key, String> environment,
       Set<Key> derived,
@@ -86,31 +97,6 @@ public final class FallbackConfig {
     problems.collect(
         () -> AdapterSettings.kafkaSource(kafka, processing, monitoring, handoff, notRead));
     problems.collect(() -> AdapterSettings.influx(influxdb, notRead));
-  }
-
-  /**
-   * Binds the values into sections and builds every settings record once, collecting their errors.
-   *
-   * @param values the parsed values
-   * @param environment the keys whose value came from an environment variable, and that variable
-   * @param derived the keys holding a derived default
-   * @param warnings the warnings found while loading
-   * @param problems the errors found so far; the records' are added
-   * @param notRead stands in for secrets, which are read only when a client is built
-   * @return the configuration
-   * @throws ConfigException with every error, when there is one
-   */
-  static FallbackConfig bind(
-      Values values,
-      Map<Key, String> environment,
-      Set<Key> derived,
-      List<String> warnings,
-      Problems problems,
-      Secrets notRead) {
-    FallbackConfig config =
-        new FallbackConfig(values, environment, derived, warnings, problems, notRead);
-    problems.throwIfAny();
-    return config;
   }
 
   /**
