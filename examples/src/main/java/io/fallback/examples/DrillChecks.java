@@ -141,14 +141,7 @@ final class DrillChecks {
     String title = title(observed.settings());
     DrillObservations.Pipeline pipeline = observed.pipeline();
     if (pipeline == null && observed.unreadable() == null) {
-      return new DrillReport(
-          title,
-          checks,
-          timings,
-          observed.timeline(),
-          samples,
-          observed.wallTime(),
-          observed.failure() == null ? "did not start" : observed.failure());
+      return report(title, observed.failure() == null ? "did not start" : observed.failure());
     }
     if (observed.unreadable() != null) {
       checks.add(reportNotComputed(observed.unreadable()));
@@ -168,14 +161,12 @@ final class DrillChecks {
         checks.add(reportNotComputed(e.toString()));
       }
     }
+    return report(title, observed.failure());
+  }
+
+  private DrillReport report(String title, String failure) {
     return new DrillReport(
-        title,
-        checks,
-        timings,
-        observed.timeline(),
-        samples,
-        observed.wallTime(),
-        observed.failure());
+        title, checks, timings, observed.timeline(), samples, observed.wallTime(), failure);
   }
 
   private static DrillReport.Check reportNotComputed(String why) {
