@@ -1,11 +1,9 @@
 package io.fallback.influx;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -119,13 +117,7 @@ public record InfluxSettings(
      * @throws IllegalArgumentException naming the key and the allowed values
      */
     public static ApiVersion parse(String value) {
-      return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
-        case "1", "v1" -> V1;
-        case "2", "v2" -> V2;
-        default ->
-            throw new IllegalArgumentException(
-                "influxdb.api_version must be 1 or 2, but was '" + value + "'");
-      };
+      return InfluxSettingsRules.parseApiVersion(value);
     }
   }
 
@@ -200,30 +192,27 @@ public record InfluxSettings(
    * @return a new builder
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.url = url;
-    b.apiVersion = apiVersion;
-    b.database = database;
-    b.retentionPolicy = retentionPolicy.orElse(null);
-    b.username = username.orElse(null);
-    b.password = password.orElse(null);
-    b.org = org.orElse(null);
-    b.bucket = bucket.orElse(null);
-    b.token = token.orElse(null);
-    b.measurement = measurement;
-    b.sourceTag = sourceTag;
-    b.sourceAsField = sourceAsField;
-    b.primaryMeasurement = primaryMeasurement;
-    b.primarySource = primarySource.orElse(null);
-    b.primaryIdTag = primaryIdTag;
-    b.primaryField = primaryField;
-    b.chunkSize = chunkSize;
-    b.maxRetries = maxRetries;
-    b.maxRetryDuration = maxRetryDuration;
-    b.initialBackoff = initialBackoff;
-    b.maxBackoff = maxBackoff;
-    b.timeout = timeout;
-    return b;
+    return builder()
+        .url(url)
+        .apiVersion(apiVersion)
+        .database(database)
+        .retentionPolicy(retentionPolicy.orElse(null))
+        .credentials(username.orElse(null), password.orElse(null))
+        .org(org.orElse(null))
+        .bucket(bucket.orElse(null))
+        .token(token.orElse(null))
+        .measurement(measurement)
+        .sourceTag(sourceTag)
+        .sourceAsField(sourceAsField)
+        .primaryMeasurement(primaryMeasurement)
+        .primarySource(primarySource.orElse(null))
+        .primaryIdTag(primaryIdTag)
+        .primaryField(primaryField)
+        .chunkSize(chunkSize)
+        .maxRetries(maxRetries)
+        .maxRetryDuration(maxRetryDuration)
+        .backoff(initialBackoff, maxBackoff)
+        .timeout(timeout);
   }
 
   /** Secrets masked. */
@@ -445,23 +434,7 @@ public record InfluxSettings(
      * @throws IllegalArgumentException naming the key of an invalid value
      */
     public InfluxSettings build() {
-      URI u = url;
-      if (u == null) {
-        if (rawUrl == null || rawUrl.isBlank()) {
-          throw new IllegalArgumentException(
-              "influxdb.url is required, for example http://influxdb:8086");
-        }
-        try {
-          u = new URI(rawUrl.trim());
-        } catch (URISyntaxException e) {
-          throw new IllegalArgumentException(
-              "influxdb.url must be an http:// or https:// URL, but was '"
-                  + rawUrl.replaceAll("//[^/@]*@", "//****@")
-                  + "' ("
-                  + e.getReason()
-                  + ")");
-        }
-      }
+      URI u = url != null ? url : InfluxSettingsRules.parseUrl(rawUrl);
       String primary =
           primaryMeasurement == null || primaryMeasurement.isBlank()
               ? measurement

@@ -2,16 +2,18 @@ package io.fallback.influx;
 
 import io.fallback.influx.InfluxSettings.ApiVersion;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The validation rules and the masked rendering of {@link InfluxSettings}, kept beside the record so
- * that it reads as its components, defaults and builder. Each {@code check...} method adds one line
- * per invalid component to a list the compact constructor collects, naming the configuration key,
- * the bad value and what is allowed; secrets never appear in a message or in {@link
+ * The validation rules and the masked rendering of {@link InfluxSettings}, kept beside the record
+ * so that it reads as its components, defaults and builder: the parsing of the API version and of
+ * the builder's URL, and the checks of the compact constructor. Each {@code check...} method adds
+ * one line per invalid component to the list the constructor collects, naming the configuration
+ * key, the bad value and what is allowed; secrets never appear in a message or in {@link
  * #render(InfluxSettings)}.
  *
  * <p>Stateless and thread-safe.
@@ -28,6 +30,47 @@ final class InfluxSettingsRules {
    */
   static Optional<String> blankToEmpty(Optional<String> value) {
     return value.map(String::trim).filter(v -> !v.isEmpty());
+  }
+
+  /**
+   * Parses {@code influxdb.api_version}.
+   *
+   * @param value {@code 1}, {@code 2}, {@code v1} or {@code v2}, in any case
+   * @return the version
+   * @throws IllegalArgumentException naming the key and the allowed values
+   */
+  static ApiVersion parseApiVersion(String value) {
+    return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
+      case "1", "v1" -> ApiVersion.V1;
+      case "2", "v2" -> ApiVersion.V2;
+      default ->
+          throw new IllegalArgumentException(
+              "influxdb.api_version must be 1 or 2, but was '" + value + "'");
+    };
+  }
+
+  /**
+   * Parses {@code influxdb.url} as the builder was given it; {@link #checkUrl} then checks it.
+   *
+   * @param rawUrl the text, possibly with user info (masked in the message)
+   * @return the URI
+   * @throws IllegalArgumentException if it is missing or not a URI
+   */
+  static URI parseUrl(String rawUrl) {
+    if (rawUrl == null || rawUrl.isBlank()) {
+      throw new IllegalArgumentException(
+          "influxdb.url is required, for example http://influxdb:8086");
+    }
+    try {
+      return new URI(rawUrl.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "influxdb.url must be an http:// or https:// URL, but was '"
+              + rawUrl.replaceAll("//[^/@]*@", "//****@")
+              + "' ("
+              + e.getReason()
+              + ")");
+    }
   }
 
   /**

@@ -24,6 +24,21 @@ import java.util.function.Function;
  * {@code monitoring.resume_threshold_seconds <= monitoring.latency_threshold_seconds} in {@code
  * ModePolicy}) are not repeated here: the loader builds the record and reports its message.
  *
+ * <p>In the launcher's table ({@link Keys}) most rules belong to the settings record a value is
+ * bound into, and the loader reports that record's message: {@code ModePolicy} ({@code
+ * monitoring.latency_threshold_seconds}, {@code consecutive_violations}, {@code
+ * resume_threshold_seconds}, {@code consecutive_recoveries}, {@code min_fallback_seconds}), {@code
+ * WindowSpec}, {@code KafkaSourceSettings}, {@code FlinkProbeSettings}, {@code
+ * ModelServiceSettings} (with {@code ModelHealthCheck}) and {@code InfluxSettings}. A validator
+ * there is checked before any record sees the value, for the few keys the loader has no record to
+ * ask about: values only the launcher uses ({@code dask.*}, {@code server.port}, {@code
+ * processing.window_seconds} in whole seconds), values of objects built only at start ({@code
+ * processing.commit_interval_ms}, {@code monitoring.check_interval_seconds}, {@code
+ * monitoring.probe_timeout_seconds}), and the two bounds whose launcher wording operators know
+ * ({@code processing.batch_size}, {@code ml_service.retry_attempts}; their records state the same
+ * bound for their other callers). A value a validator refuses never reaches a record, so it gets
+ * one message.
+ *
  * <p>Defining keys is not thread-safe; a table that is no longer changed may be read from any
  * thread.
  */

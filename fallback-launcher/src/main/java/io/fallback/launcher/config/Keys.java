@@ -25,21 +25,9 @@ import java.util.Optional;
 
 /**
  * The definition table: every configuration key the launcher knows, in README order, each defined
- * once with its type, default, rule and meaning ({@link ConfigDef#define}).
- *
- * <p>Most rules belong to the settings record a value is bound into, and the loader reports that
- * record's message: {@code ModePolicy} ({@code monitoring.latency_threshold_seconds}, {@code
- * consecutive_violations}, {@code resume_threshold_seconds}, {@code consecutive_recoveries}, {@code
- * min_fallback_seconds}), {@code WindowSpec}, {@code KafkaSourceSettings}, {@code
- * FlinkProbeSettings}, {@code ModelServiceSettings} (with {@code ModelHealthCheck}) and {@code
- * InfluxSettings}. A validator here is checked before any record sees the value, for the few keys
- * the loader has no record to ask about: values only the launcher uses ({@code dask.*}, {@code
- * server.port}, {@code processing.window_seconds} in whole seconds), values of objects built only
- * at start ({@code processing.commit_interval_ms}, {@code monitoring.check_interval_seconds},
- * {@code monitoring.probe_timeout_seconds}), and the two bounds whose launcher wording operators
- * know ({@code processing.batch_size}, {@code ml_service.retry_attempts}; their records state the
- * same bound for their other callers). A value a validator refuses never reaches a record, so it
- * gets one message.
+ * once with its type, default, rule and meaning ({@link ConfigDef#define}). {@link ConfigDef} says
+ * which rules a validator here states and which the settings records state. The {@code influxdb}
+ * section is defined by {@code InfluxKeys}, at its place in the table, and re-exported here.
  */
 public final class Keys {
 
@@ -330,116 +318,29 @@ public final class Keys {
           null,
           "Query parameter name -> window field whose mean it carries.");
 
-  // influxdb
-  public static final Key INFLUX_URL =
-      DEF.define("influxdb.url", URL, "http://influxdb:8086", null, "InfluxDB URL.");
-  public static final Key INFLUX_VERSION =
-      DEF.defineChoice(
-          "influxdb.api_version",
-          "1",
-          "`1`: /write with database and retention policy; `2`: org, bucket and token (protocol-tested only).",
-          "1",
-          "2");
-  public static final Key INFLUX_DB =
-      DEF.define("influxdb.database", STRING, "flink_sink", null, "InfluxDB 1.x database.");
-  public static final Key INFLUX_RP =
-      DEF.define(
-          "influxdb.retention_policy",
-          STRING,
-          absent("(none: the default)"),
-          null,
-          "InfluxDB 1.x retention policy.");
-  public static final Key INFLUX_MEASUREMENT =
-      DEF.define(
-          "influxdb.measurement", STRING, "nurse_stress", null, "Measurement the fallback writes.");
-  public static final Key INFLUX_USER =
-      DEF.define("influxdb.username", STRING, absent("(none)"), null, "InfluxDB 1.x user.");
-  public static final Key INFLUX_PASSWORD_ENV =
-      DEF.define(
-          "influxdb.password_env",
-          STRING,
-          "INFLUXDB_PASSWORD",
-          null,
-          "Environment variable holding the password (secret; never logged).");
-  public static final Key INFLUX_PASSWORD_FILE =
-      DEF.define(
-          "influxdb.password_file",
-          FILE,
-          absent("(none)"),
-          null,
-          "File holding the password, used when the variable is unset.");
-  public static final Key INFLUX_ORG =
-      DEF.define("influxdb.org", STRING, absent("(none)"), null, "InfluxDB 2.x organisation.");
-  public static final Key INFLUX_BUCKET =
-      DEF.define("influxdb.bucket", STRING, absent("(none)"), null, "InfluxDB 2.x bucket.");
-  public static final Key INFLUX_TOKEN_ENV =
-      DEF.define(
-          "influxdb.token_env",
-          STRING,
-          "INFLUXDB_TOKEN",
-          null,
-          "Environment variable holding the 2.x token (secret; never logged).");
-  public static final Key INFLUX_TOKEN_FILE =
-      DEF.define(
-          "influxdb.token_file",
-          FILE,
-          absent("(none)"),
-          null,
-          "File holding the token, used when the variable is unset.");
-  public static final Key SOURCE_TAG =
-      DEF.define(
-          "influxdb.source_tag",
-          STRING,
-          "dask-fallback",
-          null,
-          "Value of the `source` tag on the fallback's points.");
-  public static final Key SOURCE_AS_FIELD =
-      DEF.define(
-          "influxdb.source_as_field",
-          BOOLEAN,
-          "false",
-          null,
-          "Write `source` as a field, so a window written by both sources is one point.");
-  public static final Key PRIMARY_MEASUREMENT =
-      DEF.define(
-          "influxdb.primary_measurement",
-          STRING,
-          derived("(= measurement)", value -> value.apply(Keys.INFLUX_MEASUREMENT)),
-          null,
-          "Measurement the primary writes (the seed's own Flink job wrote `flink_events`).");
-  public static final Key PRIMARY_SOURCE =
-      DEF.define(
-          "influxdb.primary_source",
-          STRING,
-          absent("(none: absent or not ours)"),
-          null,
-          "`source` tag value of the primary's points.");
-  public static final Key PRIMARY_ID_TAG =
-      DEF.define(
-          "influxdb.primary_id_tag",
-          STRING,
-          "id",
-          null,
-          "Tag holding the key (nurse id) in the primary's points; primary progress groups by it.");
-  public static final Key PRIMARY_STRESS_FIELD =
-      DEF.define(
-          "influxdb.primary_stress_field",
-          STRING,
-          "stress_level",
-          null,
-          "Field holding the stress level in the primary's points (the seed's own Flink job wrote `stressLevel`); "
-              + "freshness and primary progress find the primary's points through it.");
-  public static final Key INFLUX_CHUNK =
-      DEF.define("influxdb.chunk_size", INT, "5000", null, "Points per write request.");
-  public static final Key INFLUX_TIMEOUT =
-      DEF.define("influxdb.timeout_seconds", SECONDS, "10", null, "Per-request timeout.");
-  public static final Key INFLUX_RETRY_SECONDS =
-      DEF.define(
-          "influxdb.max_retry_seconds",
-          SECONDS,
-          "60",
-          null,
-          "How long one write is retried (5xx, timeouts) before the batch is held and retried by the loop.");
+  // influxdb, defined by InfluxKeys in this order
+  private static final InfluxKeys INFLUX = new InfluxKeys(DEF);
+  public static final Key INFLUX_URL = INFLUX.url;
+  public static final Key INFLUX_VERSION = INFLUX.apiVersion;
+  public static final Key INFLUX_DB = INFLUX.database;
+  public static final Key INFLUX_RP = INFLUX.retentionPolicy;
+  public static final Key INFLUX_MEASUREMENT = INFLUX.measurement;
+  public static final Key INFLUX_USER = INFLUX.username;
+  public static final Key INFLUX_PASSWORD_ENV = INFLUX.passwordEnv;
+  public static final Key INFLUX_PASSWORD_FILE = INFLUX.passwordFile;
+  public static final Key INFLUX_ORG = INFLUX.org;
+  public static final Key INFLUX_BUCKET = INFLUX.bucket;
+  public static final Key INFLUX_TOKEN_ENV = INFLUX.tokenEnv;
+  public static final Key INFLUX_TOKEN_FILE = INFLUX.tokenFile;
+  public static final Key SOURCE_TAG = INFLUX.sourceTag;
+  public static final Key SOURCE_AS_FIELD = INFLUX.sourceAsField;
+  public static final Key PRIMARY_MEASUREMENT = INFLUX.primaryMeasurement;
+  public static final Key PRIMARY_SOURCE = INFLUX.primarySource;
+  public static final Key PRIMARY_ID_TAG = INFLUX.primaryIdTag;
+  public static final Key PRIMARY_STRESS_FIELD = INFLUX.primaryStressField;
+  public static final Key INFLUX_CHUNK = INFLUX.chunkSize;
+  public static final Key INFLUX_TIMEOUT = INFLUX.timeout;
+  public static final Key INFLUX_RETRY_SECONDS = INFLUX.maxRetrySeconds;
 
   // dask
   public static final Key DASK_SCHEDULER =
