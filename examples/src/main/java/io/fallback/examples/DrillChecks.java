@@ -307,7 +307,7 @@ final class DrillChecks {
   private static DrillReport.Timings timings(
       DrillObservations.Scenario s, long nextFault, DrillObservations.Pipeline pipeline) {
     if (s.triggeredAt() == null) {
-      return new DrillReport.Timings(s.name(), null, null, 0, null, null, 0);
+      return DrillReport.Timings.notTriggered(s.name());
     }
     Duration detection = Duration.ofMillis(s.triggeredAt() - s.fault());
     Duration handBack =

@@ -148,25 +148,14 @@ public record DrillReport(
       Duration firstWrite) {
 
     /**
-     * Timings without take-over figures.
+     * Timings of a scenario whose fault never triggered the fallback: nothing observed, no records
+     * drained, no windows written.
      *
      * @param name the scenario
-     * @param detection fault → fallback triggered
-     * @param gap last primary point → first fallback point
-     * @param drainRecords records in the backlog windows the fallback wrote
-     * @param drainTime trigger → last of those windows written
-     * @param handBack primary back → fallback handed back
-     * @param fallbackWindows windows the fallback wrote in this scenario
+     * @return the timings
      */
-    public Timings(
-        String name,
-        Duration detection,
-        Duration gap,
-        long drainRecords,
-        Duration drainTime,
-        Duration handBack,
-        long fallbackWindows) {
-      this(name, detection, gap, drainRecords, drainTime, handBack, fallbackWindows, null, null);
+    public static Timings notTriggered(String name) {
+      return new Timings(name, null, null, 0, null, null, 0, null, null);
     }
 
     /**

@@ -146,66 +146,12 @@ public record DrillSettings(
         continue;
       } else if (arg.startsWith("--nurses=")) {
         int n = Integer.parseInt(arg.substring("--nurses=".length()));
-        s =
-            new DrillSettings(
-                n,
-                s.hz,
-                s.seed,
-                s.nullRate,
-                s.backlog,
-                s.checkInterval,
-                s.violations,
-                s.threshold,
-                s.resume,
-                s.recoveries,
-                s.checkpointInterval,
-                s.outageAfterTrigger,
-                s.slowRate,
-                s.slowAfterTrigger,
-                s.stepTimeout,
-                s.shadow,
-                s.report);
+        s = s.copy(n, s.seed, s.shadow, s.report);
       } else if (arg.startsWith("--seed=")) {
         long seed = Long.parseLong(arg.substring("--seed=".length()));
-        s =
-            new DrillSettings(
-                s.nurses,
-                s.hz,
-                seed,
-                s.nullRate,
-                s.backlog,
-                s.checkInterval,
-                s.violations,
-                s.threshold,
-                s.resume,
-                s.recoveries,
-                s.checkpointInterval,
-                s.outageAfterTrigger,
-                s.slowRate,
-                s.slowAfterTrigger,
-                s.stepTimeout,
-                s.shadow,
-                s.report);
+        s = s.copy(s.nurses, seed, s.shadow, s.report);
       } else if (arg.equals("--no-shadow")) {
-        s =
-            new DrillSettings(
-                s.nurses,
-                s.hz,
-                s.seed,
-                s.nullRate,
-                s.backlog,
-                s.checkInterval,
-                s.violations,
-                s.threshold,
-                s.resume,
-                s.recoveries,
-                s.checkpointInterval,
-                s.outageAfterTrigger,
-                s.slowRate,
-                s.slowAfterTrigger,
-                s.stepTimeout,
-                false,
-                s.report);
+        s = s.copy(s.nurses, s.seed, false, s.report);
       } else if (arg.startsWith("--report=")) {
         s = s.withReport(Path.of(arg.substring("--report=".length())));
       } else {
@@ -223,6 +169,11 @@ public record DrillSettings(
    * @return a copy with that path
    */
   public DrillSettings withReport(Path path) {
+    return copy(nurses, seed, shadow, path);
+  }
+
+  /** A copy with the components the options change; the rest stay as they are. */
+  private DrillSettings copy(int nurses, long seed, boolean shadow, Path report) {
     return new DrillSettings(
         nurses,
         hz,
@@ -240,7 +191,7 @@ public record DrillSettings(
         slowAfterTrigger,
         stepTimeout,
         shadow,
-        path);
+        report);
   }
 
   /**

@@ -193,22 +193,7 @@ public final class FlinkPrimaryJob {
      * @return a copy with that interval
      */
     public Settings withCheckpointInterval(Duration interval) {
-      return new Settings(
-          jobName,
-          bootstrapServers,
-          topic,
-          groupId,
-          modelEndpoint,
-          influxUrl,
-          database,
-          measurement,
-          sourceTag,
-          window,
-          maxOutOfOrderness,
-          interval,
-          checkpointDirectory,
-          parallelism,
-          throttle);
+      return copy(interval, throttle);
     }
 
     /**
@@ -216,6 +201,11 @@ public final class FlinkPrimaryJob {
      * @return a copy with that throttle
      */
     public Settings withThrottle(String name) {
+      return copy(checkpointInterval, name);
+    }
+
+    /** A copy with the components the {@code with} methods change; the rest stay as they are. */
+    private Settings copy(Duration checkpointInterval, String throttle) {
       return new Settings(
           jobName,
           bootstrapServers,
@@ -231,7 +221,7 @@ public final class FlinkPrimaryJob {
           checkpointInterval,
           checkpointDirectory,
           parallelism,
-          name);
+          throttle);
     }
   }
 

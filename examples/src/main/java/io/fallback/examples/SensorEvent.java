@@ -43,16 +43,7 @@ public class SensorEvent {
    * @return the value, or 0 for null
    */
   public double valueOrZero(int i) {
-    Float v =
-        switch (i) {
-          case 0 -> x;
-          case 1 -> y;
-          case 2 -> z;
-          case 3 -> eda;
-          case 4 -> hr;
-          case 5 -> temp;
-          default -> throw new IndexOutOfBoundsException("field index " + i + " is not in [0, 6)");
-        };
+    Float v = SensorReading.field(i, x, y, z, eda, hr, temp);
     return v == null ? 0 : v;
   }
 

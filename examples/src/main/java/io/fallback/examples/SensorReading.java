@@ -56,6 +56,16 @@ public record SensorReading(
    * @throws IndexOutOfBoundsException for another index
    */
   public Float value(int i) {
+    return field(i, x, y, z, eda, hr, temp);
+  }
+
+  /**
+   * Field {@code i} of the six numeric fields in schema order, for this record and {@link
+   * SensorEvent} alike.
+   *
+   * @throws IndexOutOfBoundsException for an index outside [0, 6)
+   */
+  static Float field(int i, Float x, Float y, Float z, Float eda, Float hr, Float temp) {
     return switch (i) {
       case 0 -> x;
       case 1 -> y;

@@ -97,8 +97,8 @@ public record FlinkProbeSettings(
    */
   public FlinkProbeSettings {
     Objects.requireNonNull(restUrl, "monitoring.flink_rest_url");
-    Objects.requireNonNull(jobName, "monitoring.flink_job_name");
-    Objects.requireNonNull(jobId, "monitoring.flink_job_id");
+    jobName = stripped(jobName, "monitoring.flink_job_name");
+    jobId = stripped(jobId, "monitoring.flink_job_id");
     Objects.requireNonNull(mode, "monitoring.health_probe");
     Objects.requireNonNull(maxCheckpointAge, "monitoring.max_checkpoint_age_seconds");
     Objects.requireNonNull(timeout, "monitoring.probe_timeout_seconds");
@@ -112,8 +112,6 @@ public record FlinkProbeSettings(
               + restUrl
               + "'");
     }
-    jobName = jobName.map(String::strip).filter(s -> !s.isEmpty());
-    jobId = jobId.map(String::strip).filter(s -> !s.isEmpty());
     if (jobId.isPresent() && !JOB_ID.matcher(jobId.get()).matches()) {
       errors.add(
           "monitoring.flink_job_id must be a Flink job id (32 hex digits), but was '"
@@ -142,6 +140,11 @@ public record FlinkProbeSettings(
     }
   }
 
+  /** A job name or id stripped, empty when blank; a null value fails, naming {@code key}. */
+  private static Optional<String> stripped(Optional<String> value, String key) {
+    return Objects.requireNonNull(value, key).map(String::strip).filter(s -> !s.isEmpty());
+  }
+
   /**
    * The defaults: {@code http://jobmanager:8081}, any running job, mode {@code flink_rest},
    * checkpoint age derived from the job's interval, 10 s timeout.
@@ -159,7 +162,7 @@ public record FlinkProbeSettings(
    * @return a builder
    */
   public static Builder builder(URI restUrl) {
-    return new Builder(restUrl);
+    return new Builder(Objects.requireNonNull(restUrl, "monitoring.flink_rest_url"));
   }
 
   /** Builds {@link FlinkProbeSettings}; starts from the defaults. Not thread-safe. */
@@ -172,7 +175,7 @@ public record FlinkProbeSettings(
     private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder(URI restUrl) {
-      this.restUrl = Objects.requireNonNull(restUrl, "monitoring.flink_rest_url");
+      this.restUrl = restUrl;
     }
 
     /**

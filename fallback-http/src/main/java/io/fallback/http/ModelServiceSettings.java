@@ -72,6 +72,7 @@ public record ModelServiceSettings(
    *     component, one per line
    */
   public ModelServiceSettings {
+    List<String> errors = new ArrayList<>();
     Objects.requireNonNull(endpoint, "ml_service.endpoint");
     Objects.requireNonNull(healthCheck, "ml_service.health_endpoint");
     Objects.requireNonNull(timeout, "ml_service.timeout_seconds");
@@ -79,7 +80,6 @@ public record ModelServiceSettings(
     Objects.requireNonNull(retryMaxBackoff, "ml_service.retry_max_backoff_ms");
     Objects.requireNonNull(circuitBreakerOpen, "ml_service.circuit_breaker_open_seconds");
     Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
-    List<String> errors = new ArrayList<>();
     requireHttpUrl(errors, "ml_service.endpoint", endpoint);
     requirePositive(errors, "ml_service.timeout_seconds", timeout);
     if (retryAttempts < 1) {

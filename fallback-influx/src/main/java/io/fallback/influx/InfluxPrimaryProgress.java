@@ -31,9 +31,11 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
   private final InfluxSettings settings;
   private final long windowMillis;
 
-  InfluxPrimaryProgress(InfluxQueryClient client, InfluxSettings settings, WindowSpec spec) {
-    this.client = Objects.requireNonNull(client, "client");
-    this.settings = Objects.requireNonNull(settings, "settings");
+  // called only by of(...), which checks settings and spec and creates the client
+  private InfluxPrimaryProgress(
+      InfluxQueryClient client, InfluxSettings settings, WindowSpec spec) {
+    this.client = client;
+    this.settings = settings;
     this.windowMillis = spec.size().toMillis();
   }
 
@@ -59,15 +61,7 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
    */
   @Override
   public Map<String, Long> newestPointPerKey() {
-    String q =
-        "SELECT last("
-            + InfluxQl.ident(settings.primaryField())
-            + ") FROM "
-            + InfluxQl.primaryFrom(settings)
-            + " WHERE "
-            + InfluxQl.primaryFilter(settings)
-            + " GROUP BY "
-            + InfluxQl.ident(settings.primaryIdTag());
+    String q = query("last(" + InfluxQl.ident(settings.primaryField()) + ")", "");
     Map<String, Long> newest = new HashMap<>();
     for (Series s : client.query(q)) {
       String key = s.tags().get(settings.primaryIdTag());
@@ -100,19 +94,9 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
       return Set.of();
     }
     String q =
-        "SELECT "
-            + InfluxQl.ident(settings.primaryField())
-            + " FROM "
-            + InfluxQl.primaryFrom(settings)
-            + " WHERE "
-            + InfluxQl.primaryFilter(settings)
-            + " AND time >= "
-            + from
-            + "ms AND time < "
-            + to
-            + "ms"
-            + " GROUP BY "
-            + InfluxQl.ident(settings.primaryIdTag());
+        query(
+            InfluxQl.ident(settings.primaryField()),
+            " AND time >= " + from + "ms AND time < " + to + "ms");
     Set<WindowId> windows = new HashSet<>();
     for (Series s : client.query(q)) {
       String key = s.tags().get(settings.primaryIdTag());
@@ -124,5 +108,23 @@ public final class InfluxPrimaryProgress implements PrimaryProgress {
       }
     }
     return windows;
+  }
+
+  /**
+   * {@code SELECT <selection> FROM <m> WHERE <primary><andTime> GROUP BY "<id tag>"}.
+   *
+   * @param selection what is selected from the primary's points
+   * @param andTime a further condition on the time, starting with {@code " AND "}, or empty
+   */
+  private String query(String selection, String andTime) {
+    return "SELECT "
+        + selection
+        + " FROM "
+        + InfluxQl.primaryFrom(settings)
+        + " WHERE "
+        + InfluxQl.primaryFilter(settings)
+        + andTime
+        + " GROUP BY "
+        + InfluxQl.ident(settings.primaryIdTag());
   }
 }

@@ -129,26 +129,20 @@ public record InfluxSettings(
    *     line
    */
   public InfluxSettings {
+    // the null checks run in this order; an optional component is normalised where it is checked
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(apiVersion, "apiVersion");
-    Objects.requireNonNull(retentionPolicy, "retentionPolicy");
-    Objects.requireNonNull(username, "username");
-    Objects.requireNonNull(password, "password");
-    Objects.requireNonNull(org, "org");
-    Objects.requireNonNull(bucket, "bucket");
-    Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(primarySource, "primarySource");
+    retentionPolicy = blankToEmpty(retentionPolicy, "retentionPolicy");
+    username = blankToEmpty(username, "username");
+    password = Objects.requireNonNull(password, "password").filter(p -> !p.isEmpty());
+    org = blankToEmpty(org, "org");
+    bucket = blankToEmpty(bucket, "bucket");
+    token = Objects.requireNonNull(token, "token").filter(t -> !t.isEmpty());
+    primarySource = blankToEmpty(primarySource, "primarySource");
     Objects.requireNonNull(maxRetryDuration, "maxRetryDuration");
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     Objects.requireNonNull(timeout, "timeout");
-    retentionPolicy = InfluxSettingsRules.blankToEmpty(retentionPolicy);
-    username = InfluxSettingsRules.blankToEmpty(username);
-    org = InfluxSettingsRules.blankToEmpty(org);
-    bucket = InfluxSettingsRules.blankToEmpty(bucket);
-    primarySource = InfluxSettingsRules.blankToEmpty(primarySource);
-    password = password.filter(p -> !p.isEmpty());
-    token = token.filter(t -> !t.isEmpty());
     List<String> errors = new ArrayList<>();
     InfluxSettingsRules.checkUrl(errors, url);
     InfluxSettingsRules.checkApiVersion(
@@ -163,6 +157,11 @@ public record InfluxSettings(
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", errors));
     }
+  }
+
+  /** {@link InfluxSettingsRules#blankToEmpty} of a component that must not be null. */
+  private static Optional<String> blankToEmpty(Optional<String> value, String name) {
+    return InfluxSettingsRules.blankToEmpty(Objects.requireNonNull(value, name));
   }
 
   /**

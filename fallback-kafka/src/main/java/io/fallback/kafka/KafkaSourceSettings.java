@@ -242,7 +242,7 @@ public record KafkaSourceSettings(
    * @return a new builder
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
+    Builder b = builder();
     b.bootstrapServers = bootstrapServers;
     b.topic = topic;
     b.groupId = groupId;

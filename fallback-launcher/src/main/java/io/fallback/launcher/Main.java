@@ -151,13 +151,13 @@ public final class Main implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = "Run the monitor and, when needed, the fallback processor.")
   static final class Run implements Callable<Integer> {
-    @ParentCommand Main main;
-
     @Option(
         names = {"-c", "--config"},
         required = true,
         description = "YAML configuration (the seed's config.yaml works).")
     Path config;
+
+    @ParentCommand Main main;
 
     @Override
     public Integer call() throws Exception {
@@ -315,19 +315,6 @@ public final class Main implements Callable<Integer> {
       spec.commandLine().getErr().println("Error: " + message);
       return FAILED;
     }
-
-    int setMode(String mode) throws Exception {
-      String env = tokenEnv();
-      Optional<String> token =
-          Optional.ofNullable(main.environment.get(env)).filter(t -> !t.isBlank());
-      if (token.isEmpty()) {
-        spec.commandLine()
-            .getErr()
-            .println("Set " + env + " to the admin token of the running instance.");
-        return FAILED;
-      }
-      return request("POST", "/mode?mode=" + mode, token);
-    }
   }
 
   @Command(
@@ -341,36 +328,39 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(
-      name = "force-fallback",
-      mixinStandardHelpOptions = true,
-      description = "Force fallback mode on a running instance (needs the admin token).")
-  static final class ForceFallback extends Remote implements Callable<Integer> {
+  /**
+   * A command that sets the mode of a running instance with the admin token: its name is the mode
+   * it asks for ({@code POST /mode?mode=NAME}), the one thing a subclass adds.
+   */
+  @Command(mixinStandardHelpOptions = true)
+  abstract static class SetMode extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      return setMode("force-fallback");
+      String env = tokenEnv();
+      Optional<String> token =
+          Optional.ofNullable(main.environment.get(env)).filter(t -> !t.isBlank());
+      if (token.isEmpty()) {
+        spec.commandLine()
+            .getErr()
+            .println("Set " + env + " to the admin token of the running instance.");
+        return FAILED;
+      }
+      return request("POST", "/mode?mode=" + spec.name(), token);
     }
   }
+
+  @Command(
+      name = "force-fallback",
+      description = "Force fallback mode on a running instance (needs the admin token).")
+  static final class ForceFallback extends SetMode {}
 
   @Command(
       name = "force-primary",
-      mixinStandardHelpOptions = true,
       description = "Force primary mode on a running instance (needs the admin token).")
-  static final class ForcePrimary extends Remote implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      return setMode("force-primary");
-    }
-  }
+  static final class ForcePrimary extends SetMode {}
 
   @Command(
       name = "auto",
-      mixinStandardHelpOptions = true,
       description = "Return a running instance to automatic mode (needs the admin token).")
-  static final class Auto extends Remote implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      return setMode("auto");
-    }
-  }
+  static final class Auto extends SetMode {}
 }

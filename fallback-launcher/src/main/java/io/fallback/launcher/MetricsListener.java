@@ -151,25 +151,27 @@ final class MetricsListener implements FallbackListener {
   }
 
   private Counter error(String stage) {
-    return errors.computeIfAbsent(
-        stage,
-        s ->
-            Counter.builder("fallback_errors")
-                .tag("stage", s)
-                .description(
-                    "failures, each also logged once: activation, loop, probe, check, or a held batch's stage")
-                .register(registry));
+    return perStage(
+        errors,
+        "fallback_errors",
+        "failures, each also logged once: activation, loop, probe, check, or a held batch's stage",
+        stage);
   }
 
   private Counter batchFailure(String stage) {
-    return batchFailures.computeIfAbsent(
+    return perStage(
+        batchFailures,
+        "fallback_batch_failures",
+        "failed attempts of a held batch by stage (open, poll, process, write, commit); the batch is retried",
+        stage);
+  }
+
+  /** The counter {@code name{stage}}, registered on first use and kept in {@code counters}. */
+  private Counter perStage(
+      Map<String, Counter> counters, String name, String description, String stage) {
+    return counters.computeIfAbsent(
         stage,
-        s ->
-            Counter.builder("fallback_batch_failures")
-                .tag("stage", s)
-                .description(
-                    "failed attempts of a held batch by stage (open, poll, process, write, commit); the batch is retried")
-                .register(registry));
+        s -> Counter.builder(name).tag("stage", s).description(description).register(registry));
   }
 
   /**

@@ -1,8 +1,9 @@
 package io.fallback.core.mode;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,11 +33,11 @@ public record ModeState(
    * @throws IllegalArgumentException for a negative counter
    */
   public ModeState {
-    Objects.requireNonNull(mode, "mode");
-    Objects.requireNonNull(override, "override");
-    Objects.requireNonNull(since, "since");
+    requireNonNull(mode, "mode");
+    requireNonNull(override, "override");
+    requireNonNull(since, "since");
     streak = List.copyOf(streak);
-    Objects.requireNonNull(lastTransition, "lastTransition");
+    requireNonNull(lastTransition, "lastTransition");
     if (violations < 0 || recoveries < 0) {
       throw new IllegalArgumentException(
           "counters must be >= 0, but were " + violations + " and " + recoveries);

@@ -3,12 +3,14 @@ package io.fallback.launcher.config;
 import io.fallback.influx.InfluxSettings.ApiVersion;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The {@code influxdb} section. Holds where the password and the token are, not the secrets.
  * Immutable and thread-safe.
+ *
+ * <p>Built by the loader, whose bound values are never null (a missing required value fails there,
+ * naming its key), so the components are not checked again here.
  *
  * @param url {@code influxdb.url}
  * @param apiVersion {@code influxdb.api_version}
@@ -50,31 +52,6 @@ public record InfluxConfig(
     int chunkSize,
     Duration timeout,
     Duration maxRetry) {
-
-  /**
-   * Checks the components.
-   *
-   * @throws NullPointerException for a null component
-   */
-  public InfluxConfig {
-    Objects.requireNonNull(url, "url");
-    Objects.requireNonNull(apiVersion, "apiVersion");
-    Objects.requireNonNull(database, "database");
-    Objects.requireNonNull(retentionPolicy, "retentionPolicy");
-    Objects.requireNonNull(measurement, "measurement");
-    Objects.requireNonNull(username, "username");
-    Objects.requireNonNull(password, "password");
-    Objects.requireNonNull(org, "org");
-    Objects.requireNonNull(bucket, "bucket");
-    Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(sourceTag, "sourceTag");
-    Objects.requireNonNull(primaryMeasurement, "primaryMeasurement");
-    Objects.requireNonNull(primarySource, "primarySource");
-    Objects.requireNonNull(primaryIdTag, "primaryIdTag");
-    Objects.requireNonNull(primaryStressField, "primaryStressField");
-    Objects.requireNonNull(timeout, "timeout");
-    Objects.requireNonNull(maxRetry, "maxRetry");
-  }
 
   static InfluxConfig from(Values v) {
     return new InfluxConfig(

@@ -4,10 +4,12 @@ import io.fallback.kafka.KafkaSourceSettings.OffsetReset;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The {@code kafka} section. Immutable and thread-safe.
+ *
+ * <p>Built by the loader, whose bound values are never null (a missing required value fails there,
+ * naming its key), so the components are not checked again here.
  *
  * @param bootstrapServers {@code kafka.bootstrap_servers} (or {@code KAFKA_BOOTSTRAP_SERVERS})
  * @param topic {@code kafka.topic}
@@ -30,15 +32,10 @@ public record KafkaConfig(
   /**
    * Copies the properties.
    *
-   * @throws NullPointerException for a null component
+   * @throws NullPointerException if {@code properties} is null
    */
   public KafkaConfig {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-    Objects.requireNonNull(topic, "topic");
-    Objects.requireNonNull(groupId, "groupId");
-    Objects.requireNonNull(autoOffsetReset, "autoOffsetReset");
     properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
-    Objects.requireNonNull(saslJaasConfig, "saslJaasConfig");
   }
 
   /**

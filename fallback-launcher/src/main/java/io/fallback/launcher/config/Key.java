@@ -37,13 +37,12 @@ public record Key(
     String ignored) {
 
   /**
-   * Validates the components.
+   * Validates the components. {@link ConfigDef}, which builds every key, cuts {@code section} and
+   * {@code name} from the path, so they are not checked here.
    *
    * @throws NullPointerException for a null required component
    */
   public Key {
-    Objects.requireNonNull(section, "section");
-    Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(defaultText, "defaultText");
     Objects.requireNonNull(description, "description");

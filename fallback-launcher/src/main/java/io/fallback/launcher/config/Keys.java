@@ -18,6 +18,8 @@ import static io.fallback.launcher.config.ConfigDef.derived;
 import static io.fallback.launcher.config.ConfigDef.positive;
 import static io.fallback.launcher.config.ConfigDef.wholeSeconds;
 
+import io.fallback.launcher.config.ConfigDef.Default;
+import io.fallback.launcher.config.ConfigDef.Validator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,21 +39,13 @@ public final class Keys {
 
   // kafka
   public static final Key KAFKA_BOOTSTRAP =
-      DEF.define(
+      string(
           "kafka.bootstrap_servers",
-          STRING,
           "localhost:9092",
-          null,
           "Kafka bootstrap servers (env `KAFKA_BOOTSTRAP_SERVERS` overrides).");
-  public static final Key KAFKA_TOPIC =
-      DEF.define("kafka.topic", STRING, "stress-topic", null, "Input topic.");
+  public static final Key KAFKA_TOPIC = string("kafka.topic", "stress-topic", "Input topic.");
   public static final Key KAFKA_GROUP =
-      DEF.define(
-          "kafka.group_id",
-          STRING,
-          "dask-fallback-consumer",
-          null,
-          "The fallback's own consumer group.");
+      string("kafka.group_id", "dask-fallback-consumer", "The fallback's own consumer group.");
   public static final Key KAFKA_RESET =
       DEF.defineChoice(
           "kafka.auto_offset_reset",
@@ -70,87 +64,69 @@ public final class Keys {
           INT,
           "commits are coalesced by processing.commit_interval_ms");
   public static final Key KAFKA_PROPERTIES =
-      DEF.define(
+      map(
           "kafka.properties",
-          MAP,
           "{}",
-          null,
           "Kafka client properties passed through to the consumer, producer and admin client unchanged "
               + "(`consumer.`, `producer.`, `admin.` prefixes route one to one client). "
               + "`FALLBACK_KAFKA_PROPERTIES_<NAME>` sets one over the file's (see above); secret values "
               + "(`sasl.jaas.config`, `*password*`, `*secret*`) are masked wherever the configuration is shown.");
   public static final Key KAFKA_SASL_ENV =
-      DEF.define(
+      string(
           "kafka.sasl_jaas_config_env",
-          STRING,
           "KAFKA_SASL_JAAS_CONFIG",
-          null,
           "Environment variable holding `sasl.jaas.config` (secret; never logged).");
   public static final Key KAFKA_SASL_FILE =
-      DEF.define(
+      file(
           "kafka.sasl_jaas_config_file",
-          FILE,
           absent("(none)"),
-          null,
           "File holding `sasl.jaas.config`, used when the variable is unset.");
 
   // processing
   public static final Key BATCH_SIZE =
-      DEF.define(
+      integer(
           "processing.batch_size",
-          INT,
           "1000",
           atLeast(1),
           "Most records per poll (env `BATCH_SIZE` overrides).");
   public static final Key BATCH_TIMEOUT =
-      DEF.define(
-          "processing.batch_timeout_seconds", SECONDS, "30", null, "Longest wait to fill a batch.");
+      seconds("processing.batch_timeout_seconds", "30", "Longest wait to fill a batch.");
   public static final Key CHECKPOINT_INTERVAL =
       DEF.defineIgnored(
           "processing.checkpoint_interval",
           INT,
           "offsets are committed after every acknowledged write, coalesced by processing.commit_interval_ms");
   public static final Key COMMIT_INTERVAL =
-      DEF.define(
+      integer(
           "processing.commit_interval_ms",
-          INT,
           "1000",
           atLeast(0),
           "Least time between two offset commits.");
   public static final Key WINDOW =
-      DEF.define(
-          "processing.window_seconds", SECONDS, "5", wholeSeconds(), "Tumbling window length.");
+      seconds("processing.window_seconds", "5", wholeSeconds(), "Tumbling window length.");
   public static final Key OUT_OF_ORDER =
-      DEF.define(
+      seconds(
           "processing.max_out_of_orderness_seconds",
-          SECONDS,
           "5",
-          null,
           "Bounded out-of-orderness of the watermark, as in the primary job.");
   public static final Key FORMAT =
       DEF.defineChoice("processing.format", "avro", "Record value format.", "avro", "json");
   public static final Key SCHEMA_FILE =
-      DEF.define(
+      file(
           "processing.schema_file",
-          FILE,
           absent("(built-in nurse schema)"),
-          null,
           "Avro schema of the record values (raw binary datum, no registry).");
   public static final Key KEY_FIELD =
-      DEF.define("processing.key_field", STRING, "id", null, "Field holding the window key.");
+      string("processing.key_field", "id", "Field holding the window key.");
   public static final Key TIMESTAMP_FIELD =
-      DEF.define(
+      string(
           "processing.timestamp_field",
-          STRING,
           "datetime",
-          null,
           "Field holding the event time, or `kafka_timestamp` for the record timestamp.");
   public static final Key TIMESTAMP_FORMAT =
-      DEF.define(
+      string(
           "processing.timestamp_format",
-          STRING,
           "yyyy-MM-dd HH:mm:ss.SSS",
-          null,
           "Layout of the event time (UTC).");
   public static final Key FIELDS =
       DEF.define(
@@ -160,58 +136,42 @@ public final class Keys {
           null,
           "Numeric fields averaged per window, written under these names.");
   public static final Key DLQ_TOPIC =
-      DEF.define(
+      string(
           "processing.dlq_topic",
-          STRING,
           derived("<topic>.dlq", value -> value.apply(Keys.KAFKA_TOPIC) + ".dlq"),
-          null,
           "Dead-letter topic for undecodable and late records.");
 
   // monitoring
   public static final Key THRESHOLD =
-      DEF.define(
+      seconds(
           "monitoring.latency_threshold_seconds",
-          SECONDS,
           "300",
-          null,
           "Latency above which a check violates; 0 forces fallback (env `LATENCY_THRESHOLD` overrides).");
   public static final Key VIOLATIONS =
-      DEF.define(
+      integer(
           "monitoring.consecutive_violations",
-          INT,
           "3",
-          null,
           "Violating checks in a row that trigger fallback.");
   public static final Key CHECK_INTERVAL =
-      DEF.define(
-          "monitoring.check_interval_seconds", SECONDS, "60", positive(), "Time between checks.");
+      seconds("monitoring.check_interval_seconds", "60", positive(), "Time between checks.");
   public static final Key RESUME =
-      DEF.define(
+      seconds(
           "monitoring.resume_threshold_seconds",
-          SECONDS,
           derived(
               "half the threshold", value -> ((Duration) value.apply(Keys.THRESHOLD)).dividedBy(2)),
-          null,
           "Latency below which a healthy check counts as a recovery; at most the threshold (equal to it is allowed: "
               + "no band between violating and recovering).");
   public static final Key RECOVERIES =
-      DEF.define(
+      integer(
           "monitoring.consecutive_recoveries",
-          INT,
           "1",
-          null,
           "Recovering checks in a row that hand back to the primary.");
   public static final Key MIN_FALLBACK =
-      DEF.define(
-          "monitoring.min_fallback_seconds",
-          SECONDS,
-          "0",
-          null,
-          "Least time in fallback before handing back.");
+      seconds(
+          "monitoring.min_fallback_seconds", "0", "Least time in fallback before handing back.");
   public static final Key PROBE_TIMEOUT =
-      DEF.define(
+      seconds(
           "monitoring.probe_timeout_seconds",
-          SECONDS,
           "10",
           positive(),
           "Bound of each latency read and health probe; a hung probe counts as unhealthy.");
@@ -224,11 +184,9 @@ public final class Keys {
           "influx_freshness",
           "both");
   public static final Key PRIMARY_GROUP =
-      DEF.define(
+      string(
           "monitoring.primary_group_id",
-          STRING,
           "flink-consumer",
-          null,
           "The primary's consumer group (Flink's KafkaSource commits its checkpointed offsets under it).");
   public static final Key HEALTH_MODE =
       DEF.defineChoice(
@@ -239,76 +197,56 @@ public final class Keys {
           "legacy_overview",
           "none");
   public static final Key FLINK_URL =
-      DEF.define(
-          "monitoring.flink_rest_url",
-          URL,
-          "http://jobmanager:8081",
-          null,
-          "Flink JobManager REST endpoint.");
+      url("monitoring.flink_rest_url", "http://jobmanager:8081", "Flink JobManager REST endpoint.");
   public static final Key FLINK_JOB =
-      DEF.define(
+      string(
           "monitoring.flink_job_name",
-          STRING,
           absent("(none: any running job)"),
-          null,
           "Name of the primary job.");
   public static final Key FLINK_JOB_ID =
-      DEF.define(
+      string(
           "monitoring.flink_job_id",
-          STRING,
           absent("(none)"),
-          null,
           "Id of the primary job, instead of its name.");
   public static final Key MAX_CHECKPOINT_AGE =
-      DEF.define(
+      seconds(
           "monitoring.max_checkpoint_age_seconds",
-          SECONDS,
           "600",
-          null,
           "A job whose last completed checkpoint is older is unhealthy; 0 disables the check.");
 
   // ml_service
   public static final Key ML_ENDPOINT =
-      DEF.define(
+      url(
           "ml_service.endpoint",
-          URL,
           "http://stress-prediction-service:5000/model/api/predict",
-          null,
           "Model service predict endpoint.");
   public static final Key ML_HEALTH =
-      DEF.define(
+      string(
           "ml_service.health_endpoint",
-          STRING,
           absent("(none: a predict request)"),
-          null,
           "How `validate` checks the model service. Absent: one predict request with every query parameter 0.0; "
               + "reachable on a 2xx with a prediction, or on 400, 422 or 429 (there, but refused the values or busy). "
               + "A path such as `/health` (on the endpoint's scheme, host and port) or an http(s) URL: GET it, 2xx is healthy. "
               + "`none`: not checked.");
   public static final Key ML_TIMEOUT =
-      DEF.define("ml_service.timeout_seconds", SECONDS, "10", null, "Per-call timeout.");
+      seconds("ml_service.timeout_seconds", "10", "Per-call timeout.");
   public static final Key ML_RETRIES =
-      DEF.define(
+      integer(
           "ml_service.retry_attempts",
-          INT,
           "3",
           atLeast(1),
           "Total tries per call, with backoff and jitter.");
   public static final Key ML_CONCURRENCY =
-      DEF.define("ml_service.max_concurrency", INT, "32", null, "Most model calls in flight.");
+      integer("ml_service.max_concurrency", "32", "Most model calls in flight.");
   public static final Key ML_BREAKER_FAILURES =
-      DEF.define(
+      integer(
           "ml_service.circuit_breaker_failures",
-          INT,
           "5",
-          null,
           "Consecutive failed calls that open the circuit breaker.");
   public static final Key ML_BREAKER_OPEN =
-      DEF.define(
+      seconds(
           "ml_service.circuit_breaker_open_seconds",
-          SECONDS,
           "30",
-          null,
           "How long the breaker stays open before a trial call.");
   public static final Key ML_QUERY =
       DEF.define(
@@ -349,17 +287,15 @@ public final class Keys {
           STRING,
           "processing runs inside this JVM; there is no scheduler");
   public static final Key DASK_WORKERS =
-      DEF.define(
+      integer(
           "dask.n_workers",
-          INT,
           "2",
           atLeast(1),
           "Validated and kept for the seed; with memory_limit it bounds memory. It sizes no thread pool: decoding and "
               + "windowing run on the loop thread, model calls are bounded by ml_service.max_concurrency.");
   public static final Key DASK_THREADS =
-      DEF.define(
+      integer(
           "dask.threads_per_worker",
-          INT,
           "2",
           atLeast(1),
           "Validated and kept for the seed; sizes no thread pool (see n_workers).");
@@ -380,53 +316,40 @@ public final class Keys {
           null,
           "On hand-back, move the primary group's committed offsets to ours (only if that group has no members).");
   public static final Key REWIND_MARGIN =
-      DEF.define(
-          "handoff.rewind_margin_seconds",
-          SECONDS,
-          "10",
-          null,
-          "Safety margin of the rewind on takeover.");
+      seconds("handoff.rewind_margin_seconds", "10", "Safety margin of the rewind on takeover.");
 
   // server
   public static final Key SERVER_BIND =
-      DEF.define("server.bind", STRING, "127.0.0.1", null, "Status/metrics endpoint address.");
+      string("server.bind", "127.0.0.1", "Status/metrics endpoint address.");
   public static final Key SERVER_PORT =
-      DEF.define(
+      integer(
           "server.port",
-          INT,
           "8099",
           between(0, 65535),
           "Status/metrics endpoint port; 0 = any free port.");
   public static final Key SERVER_TOKEN_ENV =
-      DEF.define(
+      string(
           "server.token_env",
-          STRING,
           "FALLBACK_ADMIN_TOKEN",
-          null,
           "Environment variable holding the token that `POST /mode` requires.");
   public static final Key SERVER_READY_BOUND =
-      DEF.define(
+      seconds(
           "server.ready_progress_seconds",
-          SECONDS,
           "300",
           positive(),
           "`/health/ready` answers 503 when, in fallback, no batch was read for this long while records are unread.");
 
   // logging
   public static final Key LOGGING_LEVEL =
-      DEF.define(
+      string(
           "logging.level",
-          STRING,
           absent("(none: the Logback file's, INFO)"),
-          null,
           "Root log level: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `OFF`, in any case (env "
               + "`FALLBACK_LOGGING_LEVEL`).");
   public static final Key LOGGING_LEVELS =
-      DEF.define(
+      map(
           "logging.levels",
-          MAP,
           "{}",
-          null,
           "Logger (package or class) -> level, e.g. `{org.apache.kafka: WARN}` to see the Kafka client's warnings, "
               + "held back (`ERROR`) by default. `FALLBACK_LOGGING_LEVELS_<LOGGER>` sets one, named as for "
               + "`kafka.properties` (`FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA=WARN`).");
@@ -458,5 +381,48 @@ public final class Keys {
         "KAFKA_BOOTSTRAP_SERVERS", KAFKA_BOOTSTRAP,
         "LATENCY_THRESHOLD", THRESHOLD,
         "BATCH_SIZE", BATCH_SIZE);
+  }
+
+  // The table's usual forms: ConfigDef#define with the type in the name and no validator, or, for
+  // integers and seconds, the validator before the doc.
+
+  private static Key string(String path, String dflt, String doc) {
+    return DEF.define(path, STRING, dflt, null, doc);
+  }
+
+  private static Key string(String path, Default dflt, String doc) {
+    return DEF.define(path, STRING, dflt, null, doc);
+  }
+
+  private static Key integer(String path, String dflt, String doc) {
+    return integer(path, dflt, null, doc);
+  }
+
+  private static Key integer(String path, String dflt, Validator validator, String doc) {
+    return DEF.define(path, INT, dflt, validator, doc);
+  }
+
+  private static Key seconds(String path, String dflt, String doc) {
+    return seconds(path, dflt, null, doc);
+  }
+
+  private static Key seconds(String path, String dflt, Validator validator, String doc) {
+    return DEF.define(path, SECONDS, dflt, validator, doc);
+  }
+
+  private static Key seconds(String path, Default dflt, String doc) {
+    return DEF.define(path, SECONDS, dflt, null, doc);
+  }
+
+  private static Key file(String path, Default dflt, String doc) {
+    return DEF.define(path, FILE, dflt, null, doc);
+  }
+
+  private static Key map(String path, String dflt, String doc) {
+    return DEF.define(path, MAP, dflt, null, doc);
+  }
+
+  private static Key url(String path, String dflt, String doc) {
+    return DEF.define(path, URL, dflt, null, doc);
   }
 }

@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The {@code ml_service} section. Immutable and thread-safe.
+ *
+ * <p>Built by the loader, whose bound values are never null (a missing required value fails there,
+ * naming its key), so the components are not checked again here.
  *
  * @param endpoint {@code ml_service.endpoint}
  * @param healthEndpoint {@code ml_service.health_endpoint}; empty for one predict request
@@ -33,13 +35,9 @@ public record MlServiceConfig(
   /**
    * Copies the query parameters.
    *
-   * @throws NullPointerException for a null component
+   * @throws NullPointerException if {@code queryParameters} is null
    */
   public MlServiceConfig {
-    Objects.requireNonNull(endpoint, "endpoint");
-    Objects.requireNonNull(healthEndpoint, "healthEndpoint");
-    Objects.requireNonNull(timeout, "timeout");
-    Objects.requireNonNull(circuitBreakerOpen, "circuitBreakerOpen");
     queryParameters = Collections.unmodifiableMap(new LinkedHashMap<>(queryParameters));
   }
 

@@ -4,11 +4,13 @@ import io.fallback.kafka.RecordFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The {@code processing} section. Immutable and thread-safe.
+ *
+ * <p>Built by the loader, whose bound values are never null (a missing required value fails there,
+ * naming its key), so the components are not checked again here.
  *
  * @param batchSize {@code processing.batch_size} (or {@code BATCH_SIZE}), as configured; the
  *     launcher caps it by {@link DaskConfig#memoryBound()}
@@ -41,20 +43,10 @@ public record ProcessingConfig(
   /**
    * Copies the fields.
    *
-   * @throws NullPointerException for a null component
+   * @throws NullPointerException if {@code fields} is null or holds null
    */
   public ProcessingConfig {
-    Objects.requireNonNull(batchTimeout, "batchTimeout");
-    Objects.requireNonNull(commitInterval, "commitInterval");
-    Objects.requireNonNull(window, "window");
-    Objects.requireNonNull(maxOutOfOrderness, "maxOutOfOrderness");
-    Objects.requireNonNull(format, "format");
-    Objects.requireNonNull(schemaFile, "schemaFile");
-    Objects.requireNonNull(keyField, "keyField");
-    Objects.requireNonNull(timestampField, "timestampField");
-    Objects.requireNonNull(timestampFormat, "timestampFormat");
     fields = List.copyOf(fields);
-    Objects.requireNonNull(dlqTopic, "dlqTopic");
   }
 
   static ProcessingConfig from(Values v) {
