@@ -327,7 +327,7 @@ public final class Drill {
 
     warmUpFlinkRest();
     fallback = closing(launch("fallback", fallbackYaml()));
-    watcher = closing(new ModeWatcher(fallback::status, fallback::metrics));
+    watcher = closing(new ModeWatcher(fallback::status, fallback::metrics, clock));
     event(
         "fallback launcher started as a process: java -jar "
             + jar.getFileName()

@@ -7,6 +7,7 @@ import io.fallback.core.mode.Mode;
 import io.fallback.testkit.LauncherProcess;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +164,7 @@ final class ModeWatcher implements AutoCloseable {
 
   private final Supplier<JsonNode> status;
   private final Supplier<String> metrics;
+  private final InstantSource clock;
   private final List<Seen> transitions = new ArrayList<>();
   private final List<Episode> episodes = new ArrayList<>();
   private final Thread thread;
@@ -177,10 +179,13 @@ final class ModeWatcher implements AutoCloseable {
    *
    * @param status reads {@code GET /status}
    * @param metrics reads {@code GET /metrics}
+   * @param clock the drill's clock, which stamps each reading (the drill compares them with its own
+   *     times)
    */
-  ModeWatcher(Supplier<JsonNode> status, Supplier<String> metrics) {
+  ModeWatcher(Supplier<JsonNode> status, Supplier<String> metrics, InstantSource clock) {
     this.status = requireNonNull(status, "status");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.clock = requireNonNull(clock, "clock");
     this.thread = new Thread(this::watch, "drill-mode-watcher");
     thread.setDaemon(true);
     thread.start();
@@ -263,7 +268,7 @@ final class ModeWatcher implements AutoCloseable {
     while (running) {
       try {
         JsonNode root = status.get();
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Snapshot snapshot =
             new Snapshot(
                 Mode.valueOf(root.path("mode").asText()),

@@ -3,7 +3,6 @@ package io.fallback.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fallback.testkit.LauncherProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -103,20 +102,6 @@ class DrillReportTest {
     assertThat(full.lastError()).isEqualTo("process: 503");
     assertThat(ModeWatcher.Activation.parse(null)).isNull();
     assertThat(ModeWatcher.Activation.parse(json.readTree("null"))).isNull();
-  }
-
-  @Test
-  void prometheusText_sumsEveryLabelSet_absentIsNull() {
-    String text =
-        "# HELP fallback_errors_total errors\n# TYPE fallback_errors_total counter\n"
-            + "fallback_errors_total{stage=\"process\"} 2.0\nfallback_errors_total{stage=\"write\"} 1.0\n"
-            + "fallback_errors_total_other 5.0\nfallback_mode 1.0\n";
-
-    var samples = LauncherProcess.samples(text);
-
-    assertThat(LauncherProcess.sum(samples, "fallback_errors_total")).isEqualTo(3.0);
-    assertThat(LauncherProcess.sum(samples, "fallback_mode")).isEqualTo(1.0);
-    assertThat(LauncherProcess.sum(samples, "fallback_absent_total")).isNull();
   }
 
   @Test

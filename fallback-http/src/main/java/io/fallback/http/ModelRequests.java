@@ -54,17 +54,18 @@ final class ModelRequests {
   }
 
   /**
-   * @return the endpoint followed by {@code ?} or {@code &}, ready for parameters
+   * The request of the default health check: the endpoint with every configured parameter set to
+   * {@code value}.
+   *
+   * @param value the value of each parameter
+   * @return the URI
    */
-  String prefix() {
-    return prefix;
-  }
-
-  /**
-   * @return the URL-encoded parameter names, in order (a copy)
-   */
-  String[] encodedNames() {
-    return encodedNames.clone();
+  URI probeUri(String value) {
+    StringBuilder sb = new StringBuilder(prefix);
+    for (int i = 0; i < encodedNames.length; i++) {
+      sb.append(i > 0 ? "&" : "").append(encodedNames[i]).append('=').append(value);
+    }
+    return URI.create(sb.toString());
   }
 
   /** The request URI of a window: the endpoint with the configured parameters. */

@@ -153,8 +153,7 @@ public final class ModelServiceClient implements AutoCloseable {
     Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
     this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
-    this.healthCheck =
-        new ModelServiceHealth(settings, http, requests.prefix(), requests.encodedNames());
+    this.healthCheck = new ModelServiceHealth(settings, http, requests);
   }
 
   /**
@@ -368,15 +367,6 @@ public final class ModelServiceClient implements AutoCloseable {
           attempts.incrementAndGet();
           return ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
         });
-  }
-
-  /**
-   * Parses {@code {"stress_level_prediction": "2"}} ({@link ModelRequests#parsePrediction}).
-   *
-   * @throws ModelServiceException (not retryable) if the body is not such an object
-   */
-  static int parsePrediction(String body) {
-    return ModelRequests.parsePrediction(body);
   }
 
   private ModelServiceException failureOf(WindowResult window, int attempts, Throwable error) {

@@ -31,19 +31,13 @@ final class ModelServiceHealth {
   /**
    * @param settings the client's settings: the check, the timeout
    * @param http the client's HTTP client
-   * @param requestPrefix the endpoint followed by {@code ?} or {@code &}, ready for parameters
-   * @param encodedNames the URL-encoded names of the configured query parameters, in order
+   * @param requests the client's request format, which the predict check's request follows
    */
-  ModelServiceHealth(
-      ModelServiceSettings settings, HttpClient http, String requestPrefix, String[] encodedNames) {
+  ModelServiceHealth(ModelServiceSettings settings, HttpClient http, ModelRequests requests) {
     this.check = settings.healthCheck();
     this.http = Objects.requireNonNull(http, "http");
     this.timeout = settings.timeout();
-    StringBuilder probe = new StringBuilder(requestPrefix);
-    for (int k = 0; k < encodedNames.length; k++) {
-      probe.append(k > 0 ? "&" : "").append(encodedNames[k]).append('=').append(PROBE_VALUE);
-    }
-    this.probeUri = URI.create(probe.toString());
+    this.probeUri = requests.probeUri(PROBE_VALUE);
     this.getProbe =
         check.kind() == ModelHealthCheck.Kind.GET
             ? new HttpHealthProbe(http, check.url(), timeout)
@@ -63,11 +57,6 @@ final class ModelServiceHealth {
       case GET -> getProbe.check();
       case PREDICT -> probePredict();
     };
-  }
-
-  /** The request of the default health check: the endpoint with every query parameter 0.0. */
-  URI probeUri() {
-    return probeUri;
   }
 
   private Health probePredict() {

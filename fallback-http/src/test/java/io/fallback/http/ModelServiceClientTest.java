@@ -246,35 +246,30 @@ class ModelServiceClientTest {
 
   @Test
   void parsePrediction_rejectsAnythingButAnIntegerPrediction() {
-    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \" 2 \"}"))
+    assertThat(ModelRequests.parsePrediction("{\"stress_level_prediction\": \" 2 \"}"))
         .isEqualTo(2);
-    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.0}"))
-        .isEqualTo(2);
-    assertThat(ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"0\"}")).isZero();
+    assertThat(ModelRequests.parsePrediction("{\"stress_level_prediction\": 2.0}")).isEqualTo(2);
+    assertThat(ModelRequests.parsePrediction("{\"stress_level_prediction\": \"0\"}")).isZero();
 
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("{\"prediction\": \"2\"}"))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("{\"prediction\": \"2\"}"))
         .hasMessage("malformed response (no stress_level_prediction): '{\"prediction\": \"2\"}'");
     assertThatThrownBy(
-            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"high\"}"))
+            () -> ModelRequests.parsePrediction("{\"stress_level_prediction\": \"high\"}"))
         .hasMessageContaining("stress_level_prediction is not numeric");
-    assertThatThrownBy(
-            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": 2.5}"))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("{\"stress_level_prediction\": 2.5}"))
         .hasMessageContaining("stress_level_prediction is not an integer");
-    assertThatThrownBy(
-            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": null}"))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("{\"stress_level_prediction\": null}"))
         .hasMessageContaining("no stress_level_prediction");
-    assertThatThrownBy(
-            () -> ModelServiceClient.parsePrediction("{\"stress_level_prediction\": [2]}"))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("{\"stress_level_prediction\": [2]}"))
         .hasMessageContaining("is not a number");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("[2]"))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("[2]"))
         .hasMessageContaining("not a JSON object");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction(""))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction(""))
         .hasMessageContaining("<empty body>");
     assertThatThrownBy(
-            () ->
-                ModelServiceClient.parsePrediction("{\"stress_level_prediction\": \"2\"} trailing"))
+            () -> ModelRequests.parsePrediction("{\"stress_level_prediction\": \"2\"} trailing"))
         .hasMessageContaining("not JSON");
-    assertThatThrownBy(() -> ModelServiceClient.parsePrediction("x".repeat(1000)))
+    assertThatThrownBy(() -> ModelRequests.parsePrediction("x".repeat(1000)))
         .hasMessageContaining("...' (1000 chars)");
   }
 

@@ -207,13 +207,6 @@ final class Assignments implements ConsumerRebalanceListener {
   }
 
   /**
-   * @return whether the partition waits for its start to be chosen
-   */
-  boolean isPending(TopicPartition tp) {
-    return pending.contains(tp);
-  }
-
-  /**
    * Pauses every assigned partition and polls for about {@code duration}, so the group keeps this
    * member while the loop holds a batch, then resumes the partitions being read. Records that
    * arrive anyway (a partition assigned and started during the poll) are sought back, to be read
@@ -250,7 +243,7 @@ final class Assignments implements ConsumerRebalanceListener {
     return new ArrayList<>(out.values());
   }
 
-  static List<Integer> numbers(Collection<TopicPartition> tps) {
+  private static List<Integer> numbers(Collection<TopicPartition> tps) {
     return sorted(tps).stream().map(TopicPartition::partition).toList();
   }
 }

@@ -221,19 +221,20 @@ final class DeadLetterPublisher implements AutoCloseable {
       LOG.info("created dead-letter topic {}", settings.dlqTopic());
     } catch (java.util.concurrent.ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        LOG.warn(
-            "cannot create dead-letter topic {} ({}); sending anyway, the broker may create it",
-            settings.dlqTopic(),
-            String.valueOf(e.getCause()));
+        cannotCreateTopic(e.getCause());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
-      LOG.warn(
-          "cannot create dead-letter topic {} ({}); sending anyway, the broker may create it",
-          settings.dlqTopic(),
-          e.toString());
+      cannotCreateTopic(e);
     }
+  }
+
+  private void cannotCreateTopic(Throwable cause) {
+    LOG.warn(
+        "cannot create dead-letter topic {} ({}); sending anyway, the broker may create it",
+        settings.dlqTopic(),
+        String.valueOf(cause));
   }
 
   /** Dead letters sent (or being sent), per reason, sorted by reason. Thread-safe. */

@@ -70,15 +70,12 @@ public final class GroupBacklog implements AutoCloseable {
    */
   public synchronized Counts fetch() {
     Map<TopicPartition, OffsetAndMetadata> committed =
-        StartPositions.await(
+        KafkaCalls.await(
             admin().listConsumerGroupOffsets(settings.groupId()).partitionsToOffsetAndMetadata(),
             timeout);
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < partitions(); p++) {
-      request.put(new TopicPartition(settings.topic(), p), OffsetSpec.latest());
-    }
+    Map<TopicPartition, OffsetSpec> request = everyPartition(OffsetSpec.latest());
     Map<TopicPartition, ListOffsetsResultInfo> ends =
-        StartPositions.await(admin().listOffsets(request).all(), timeout);
+        KafkaCalls.await(admin().listOffsets(request).all(), timeout);
     Map<Integer, Long> endOffsets = new HashMap<>();
     ends.forEach((tp, info) -> endOffsets.put(tp.partition(), info.offset()));
     Map<Integer, Checkpoint> ours = new HashMap<>();
@@ -98,7 +95,7 @@ public final class GroupBacklog implements AutoCloseable {
    * @throws RuntimeException if Kafka does not answer in time or the topic does not exist
    */
   public synchronized int partitions() {
-    return StartPositions.await(
+    return KafkaCalls.await(
             admin().describeTopics(List.of(settings.topic())).allTopicNames(), timeout)
         .get(settings.topic())
         .partitions()
@@ -113,13 +110,10 @@ public final class GroupBacklog implements AutoCloseable {
    * @throws RuntimeException if Kafka does not answer in time
    */
   public synchronized Optional<Instant> newestRecordTime() {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < partitions(); p++) {
-      request.put(new TopicPartition(settings.topic(), p), OffsetSpec.maxTimestamp());
-    }
+    Map<TopicPartition, OffsetSpec> request = everyPartition(OffsetSpec.maxTimestamp());
     long newest = -1;
     for (ListOffsetsResultInfo info :
-        StartPositions.await(admin().listOffsets(request).all(), timeout).values()) {
+        KafkaCalls.await(admin().listOffsets(request).all(), timeout).values()) {
       newest = Math.max(newest, info.timestamp());
     }
     return newest < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(newest));
@@ -148,6 +142,16 @@ public final class GroupBacklog implements AutoCloseable {
       lag += end - offset;
     }
     return new Counts(unread, open, lag);
+  }
+
+  /** {@code spec} for every partition of the topic; one request for the partition count. */
+  private Map<TopicPartition, OffsetSpec> everyPartition(OffsetSpec spec) {
+    int partitions = partitions();
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(settings.topic(), p), spec);
+    }
+    return request;
   }
 
   private Admin admin() {

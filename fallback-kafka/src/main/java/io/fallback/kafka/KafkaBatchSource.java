@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Assignments}: partitions as the group assigns and revokes them, each started at once
  *       in the rebalance callback by {@link StartPositions} (own offsets, a rewind from the primary
  *       group's, or {@code kafka.auto_offset_reset}, where {@code latest} is the end at the
- *       trigger, {@link KafkaBatchSourceKafkaBatchSourceBuilder#activatedAt});
+ *       trigger, {@link KafkaBatchSourceBuilder#activatedAt});
  *   <li>{@link BatchCollector}: the batch collected across polls, handed over when full, when
  *       {@code processing.batch_timeout_seconds} have passed since its first record, or, while
  *       catching up (after the start, a new assignment, or falling behind), as soon as the end of
@@ -281,8 +281,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
         batch.offer(r, received);
       }
       if (!records.isEmpty() && !catchingUp && !assignments.caughtUp()) {
-        catchingUp =
-            true; // fell behind (a burst): hand over once the end is reached, not after the timeout
+        // fell behind (a burst): hand over once the end is reached, not after the timeout
+        catchingUp = true;
       }
       assignments.retry(batch.size() > 0 || batch.hasLeftover());
     }
@@ -317,7 +317,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       return;
     }
     KafkaConsumer<byte[], byte[]> c = consumer;
-    StartPositions.retryingWakeup(
+    KafkaCalls.retryingWakeup(
         () -> {
           c.commitSync(offsets, apiTimeout);
           return null;

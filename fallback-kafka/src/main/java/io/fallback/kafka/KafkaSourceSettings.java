@@ -227,7 +227,16 @@ public record KafkaSourceSettings(
         + "]";
   }
 
-  static boolean isSecret(String property) {
+  /**
+   * Whether a Kafka client property holds a secret that must never be shown: {@code
+   * sasl.jaas.config}, {@code ssl.keystore.key} (with or without a {@code consumer.}/{@code
+   * producer.}/{@code admin.} prefix) and any name holding {@code password}, {@code secret} or
+   * {@code user.info}.
+   *
+   * @param property the property name
+   * @return true for a secret
+   */
+  public static boolean isSecret(String property) {
     String p = property.toLowerCase(java.util.Locale.ROOT);
     return p.endsWith("sasl.jaas.config")
         || p.endsWith("ssl.keystore.key")

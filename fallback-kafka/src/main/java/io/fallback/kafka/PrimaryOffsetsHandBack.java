@@ -38,7 +38,7 @@ final class PrimaryOffsetsHandBack {
     int members;
     try {
       ConsumerGroupDescription group =
-          StartPositions.await(
+          KafkaCalls.await(
               admin.describeConsumerGroups(List.of(primary)).describedGroups().get(primary),
               timeout);
       members = group.members().size();
@@ -53,13 +53,13 @@ final class PrimaryOffsetsHandBack {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> ours =
-        StartPositions.await(
+        KafkaCalls.await(
             admin.listConsumerGroupOffsets(settings.groupId()).partitionsToOffsetAndMetadata(),
             timeout);
     Map<TopicPartition, OffsetAndMetadata> theirs;
     try {
       theirs =
-          StartPositions.await(
+          KafkaCalls.await(
               admin.listConsumerGroupOffsets(primary).partitionsToOffsetAndMetadata(), timeout);
     } catch (GroupIdNotFoundException e) {
       theirs = Map.of();
@@ -71,7 +71,7 @@ final class PrimaryOffsetsHandBack {
           primary);
       return;
     }
-    StartPositions.await(admin.alterConsumerGroupOffsets(primary, advance).all(), timeout);
+    KafkaCalls.await(admin.alterConsumerGroupOffsets(primary, advance).all(), timeout);
     LOG.info(
         "hand-back: advanced the committed offsets of primary group {} ({})",
         primary,

@@ -1,5 +1,8 @@
 package io.fallback.kafka;
 
+import static io.fallback.kafka.KafkaCalls.await;
+import static io.fallback.kafka.KafkaCalls.retryingWakeup;
+
 import io.fallback.core.Checkpoint;
 import io.fallback.core.PrimaryProgress;
 import io.fallback.core.PrimaryProgress.WindowId;
@@ -14,18 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -303,44 +301,12 @@ final class StartPositions {
     return retryingWakeup(() -> c.committed(set, apiTimeout));
   }
 
-  static String describe(Checkpoint c) {
+  private static String describe(Checkpoint c) {
     return "emitted through "
         + (c.emittedThrough() == Checkpoint.NONE
             ? "-"
             : Instant.ofEpochMilli(c.emittedThrough()).toString())
         + ", read through "
         + c.readThrough();
-  }
-
-  /**
-   * Waits for an admin request, bounded by {@code timeout}; a failure is rethrown as the request's
-   * own unchecked exception or a {@link KafkaSourceException}.
-   */
-  static <T> T await(KafkaFuture<T> future, Duration timeout) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KafkaSourceException("interrupted while waiting for Kafka", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new KafkaSourceException("Kafka request failed", e.getCause());
-    } catch (TimeoutException e) {
-      throw new KafkaSourceException("Kafka request timed out after " + timeout, e);
-    }
-  }
-
-  /**
-   * Runs a blocking consumer call; a wakeup meant for a poll that already returned makes the next
-   * blocking call throw once, so it is retried once.
-   */
-  static <T> T retryingWakeup(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (WakeupException e) {
-      return call.get();
-    }
   }
 }

@@ -239,7 +239,6 @@ class KafkaTakeoverIT {
 
   /** {@code n} records of one key, one per 100 ms from {@code t0}. */
   private static List<Outgoing> records(long t0, int n) {
-    List<Outgoing> all = Harness.nurseRecords(11, 1, n, t0, 100);
-    return new ArrayList<>(all);
+    return Harness.nurseRecords(11, 1, n, t0, 100);
   }
 }

@@ -221,6 +221,8 @@ public final class Main implements Callable<Integer> {
 
   /** Options shared by the commands that talk to a running instance. */
   static class Remote {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     @ParentCommand Main main;
     @Spec CommandSpec spec;
 
@@ -258,7 +260,7 @@ public final class Main implements Callable<Integer> {
     }
 
     int request(String method, String path, Optional<String> token) throws Exception {
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
       String base = baseUrl();
       Duration timeout = Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
@@ -271,7 +273,9 @@ public final class Main implements Callable<Integer> {
         return failed(
             "no fallback instance answered at "
                 + base
-                + " within 5 s (connect timed out);"
+                + " within "
+                + CONNECT_TIMEOUT.toSeconds()
+                + " s (connect timed out);"
                 + " check --url or --config");
       } catch (HttpTimeoutException e) {
         return failed(

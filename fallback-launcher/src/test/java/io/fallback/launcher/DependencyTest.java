@@ -3,9 +3,6 @@ package io.fallback.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.fallback.core.FallbackListener.Stage;
 import io.fallback.core.Health;
 import io.fallback.core.HealthProbe;
@@ -23,9 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where the launcher learns that a dependency cannot be reached: the latency read, the health
@@ -41,22 +36,15 @@ class DependencyTest {
       new Dependency(
           new Reachability("Kafka at 127.0.0.1:9092", clock, Duration.ofSeconds(30)),
           dialFailure::get);
-  private final Logger logger = (Logger) LoggerFactory.getLogger(Reachability.class);
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-
-  @BeforeEach
-  void attach() {
-    appender.start();
-    logger.addAppender(appender);
-  }
+  private final CapturedLog log = CapturedLog.of(Reachability.class);
 
   @AfterEach
   void detach() {
-    logger.detachAppender(appender);
+    log.close();
   }
 
   private List<String> lines() {
-    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    return log.messages();
   }
 
   @Test
@@ -202,10 +190,7 @@ class DependencyTest {
 
   @Test
   void dialToAClosedPort_saysConnectionRefused_andToAnOpenOneSaysNothing() throws Exception {
-    int closed;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closed = socket.getLocalPort();
-    }
+    int closed = LauncherFixtures.closedPort();
     try (ServerSocket open = new ServerSocket(0)) {
       TcpDial both =
           TcpDial.ofHostPorts("127.0.0.1:" + closed + ", 127.0.0.1:" + open.getLocalPort());

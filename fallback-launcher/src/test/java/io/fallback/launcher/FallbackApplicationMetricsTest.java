@@ -1,19 +1,16 @@
 package io.fallback.launcher;
 
+import static io.fallback.launcher.LauncherFixtures.closedPort;
+import static io.fallback.launcher.LauncherFixtures.get;
+import static io.fallback.launcher.LauncherFixtures.startWithDependenciesUnreachable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fallback.launcher.config.ConfigLoader;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -34,26 +31,9 @@ class FallbackApplicationMetricsTest {
   void dependenciesUnreachable_scrapeAndHealthAnswerPromptly_andExposeOnlyDocumentedMetrics()
       throws Exception {
     Duration doesNotWaitForKafka = Duration.ofSeconds(2);
-    String yaml =
-        String.join(
-            "\n",
-            "kafka:",
-            "  bootstrap_servers: \"127.0.0.1:" + closedPort() + "\"",
-            "monitoring:",
-            "  check_interval_seconds: 1",
-            "  probe_timeout_seconds: 1",
-            "  health_probe: none",
-            "ml_service:",
-            "  endpoint: \"http://127.0.0.1:" + closedPort() + "/predict\"",
-            "influxdb:",
-            "  url: \"http://127.0.0.1:" + closedPort() + "\"",
-            "server:",
-            "  port: 0",
-            "");
     HttpClient http = HttpClient.newHttpClient();
     String scrape;
-    try (FallbackApplication app =
-        FallbackApplication.start(new ConfigLoader(Map.of()).loadYaml(yaml, null), Map.of())) {
+    try (FallbackApplication app = startWithDependenciesUnreachable(closedPort())) {
       String base = "http://127.0.0.1:" + app.statusPort();
       await("the endpoint")
           .atMost(Duration.ofSeconds(30))
@@ -90,16 +70,5 @@ class FallbackApplicationMetricsTest {
         .filter(row -> row.startsWith("| `fallback_"))
         .map(row -> row.substring(3, row.indexOf('`', 3)))
         .collect(Collectors.toSet());
-  }
-
-  private static int closedPort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static HttpResponse<String> get(HttpClient http, String uri) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -1,10 +1,11 @@
 package io.fallback.launcher;
 
+import static io.fallback.launcher.LauncherFixtures.inertActivity;
+import static io.fallback.launcher.LauncherFixtures.supervisorBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fallback.core.Health;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.supervisor.FallbackActivity;
@@ -12,9 +13,7 @@ import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.ManualScheduler;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,31 +48,8 @@ class HealthEndpointTest {
   @BeforeEach
   void start() throws Exception {
     supervisor =
-        FallbackSupervisor.builder()
-            .latencySource(() -> Optional.of(Duration.ZERO))
-            .healthProbe(() -> Health.healthy("job RUNNING"))
-            .activity(
-                new FallbackActivity() {
-                  @Override
-                  public void start() {}
-
-                  @Override
-                  public void stop() {}
-
-                  @Override
-                  public boolean isRunning() {
-                    return false;
-                  }
-
-                  @Override
-                  public Status status() {
-                    return loop.get();
-                  }
-                })
+        supervisorBuilder(time, inertActivity(false, loop::get))
             .listener(new CompositeListener(List.of(tracker)))
-            .clock(time)
-            .scheduler(time)
-            .probeExecutor(Runnable::run)
             .checkInterval(INTERVAL)
             .probeTimeout(PROBE_TIMEOUT)
             .build();
@@ -98,9 +74,7 @@ class HealthEndpointTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return LauncherFixtures.get(http, "http://127.0.0.1:" + server.port() + path);
   }
 
   @Test

@@ -1,21 +1,21 @@
 package io.fallback.launcher;
 
+import static io.fallback.launcher.LauncherFixtures.closedPort;
+import static io.fallback.launcher.LauncherFixtures.get;
+import static io.fallback.launcher.LauncherFixtures.inertActivity;
+import static io.fallback.launcher.LauncherFixtures.supervisorBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fallback.core.Health;
 import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.supervisor.FallbackActivity;
 import io.fallback.core.supervisor.FallbackSupervisor;
 import io.fallback.core.supervisor.ManualScheduler;
 import io.fallback.kafka.GroupBacklog;
 import io.fallback.kafka.KafkaSourceSettings;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -182,36 +182,8 @@ class KafkaBacklogTest {
 
   private static FallbackSupervisor supervisor() {
     ManualScheduler time = new ManualScheduler(Instant.now());
-    return FallbackSupervisor.builder()
+    return supervisorBuilder(time, inertActivity(true, null))
         .latencySource(Optional::empty)
-        .healthProbe(() -> Health.healthy("job RUNNING"))
-        .activity(
-            new FallbackActivity() {
-              @Override
-              public void start() {}
-
-              @Override
-              public void stop() {}
-
-              @Override
-              public boolean isRunning() {
-                return true;
-              }
-            })
-        .clock(time)
-        .scheduler(time)
-        .probeExecutor(Runnable::run)
         .build();
-  }
-
-  private static int closedPort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static HttpResponse<String> get(HttpClient http, String uri) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -11,6 +11,7 @@ import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -49,19 +50,10 @@ final class NurseTopic {
 
   private static final int PARTITIONS = 2;
   private static final long PERIOD_MILLIS = 100;
-  private static final Schema SCHEMA =
-      new Schema.Parser()
-          .parse(
-              "{\"type\":\"record\",\"name\":\"SensorRecord\","
-                  + "\"namespace\":\"com.nurse.stress.prediction\",\"fields\":["
-                  + "{\"name\":\"X\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"Y\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"Z\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"EDA\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"HR\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"TEMP\",\"type\":[\"null\",\"float\"],\"default\":null},"
-                  + "{\"name\":\"id\",\"type\":[\"null\",\"string\"],\"default\":null},"
-                  + "{\"name\":\"datetime\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+
+  /** The schema the launcher decodes with by default, as fallback-kafka ships it. */
+  private static final Schema SCHEMA = shippedSchema();
+
   private static final List<String> FIELDS = List.of("X", "Y", "Z", "EDA", "HR", "TEMP");
   private static final DateTimeFormatter DATETIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
@@ -215,6 +207,15 @@ final class NurseTopic {
       new GenericDatumWriter<GenericRecord>(SCHEMA).write(r, encoder);
       encoder.flush();
       return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Schema shippedSchema() {
+    String resource = "/io/fallback/kafka/nurse_sensor_event.avsc";
+    try (InputStream in = NurseTopic.class.getResourceAsStream(resource)) {
+      return new Schema.Parser().parse(requireNonNull(in, resource));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,18 +3,13 @@ package io.fallback.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The launcher's own line about an unreachable dependency, in virtual time: once at once, then at
@@ -29,18 +24,11 @@ class ReachabilityTest {
       new AtomicReference<>(Instant.parse("2025-03-01T12:00:00Z"));
   private final InstantSource clock = now::get;
   private final Reachability kafka = new Reachability("Kafka at 127.0.0.1:9092", clock, INTERVAL);
-  private final Logger logger = (Logger) LoggerFactory.getLogger(Reachability.class);
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-
-  @BeforeEach
-  void attach() {
-    appender.start();
-    logger.addAppender(appender);
-  }
+  private final CapturedLog log = CapturedLog.of(Reachability.class);
 
   @AfterEach
   void detach() {
-    logger.detachAppender(appender);
+    log.close();
   }
 
   private void advance(Duration d) {
@@ -48,7 +36,7 @@ class ReachabilityTest {
   }
 
   private List<String> lines() {
-    return appender.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+    return log.events().stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
   }
 
   @Test
@@ -114,7 +102,7 @@ class ReachabilityTest {
             "WARN Kafka at 127.0.0.1:9092 unreachable: connection refused (backlog unknown)",
             "INFO Kafka at 127.0.0.1:9092 reachable again after 47 s",
             "WARN Kafka at 127.0.0.1:9092 unreachable: connect timed out after 2 s (backlog unknown)");
-    assertThat(appender.list.get(1).getLevel()).isEqualTo(Level.INFO);
+    assertThat(log.events().get(1).getLevel()).isEqualTo(Level.INFO);
   }
 
   @Test

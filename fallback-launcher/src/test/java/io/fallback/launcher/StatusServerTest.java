@@ -1,5 +1,7 @@
 package io.fallback.launcher;
 
+import static io.fallback.launcher.LauncherFixtures.inertActivity;
+import static io.fallback.launcher.LauncherFixtures.supervisorBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.FallbackListener.Stage;
-import io.fallback.core.Health;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModePolicy;
@@ -21,10 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -245,27 +243,7 @@ class StatusServerTest {
   @Test
   void liveEndpoint_servesTheActivationAndTheErrorMetrics() throws Exception {
     FallbackSupervisor supervisor =
-        FallbackSupervisor.builder()
-            .latencySource(() -> Optional.of(Duration.ZERO))
-            .healthProbe(() -> Health.healthy("job RUNNING"))
-            .activity(
-                new FallbackActivity() {
-                  @Override
-                  public void start() {}
-
-                  @Override
-                  public void stop() {}
-
-                  @Override
-                  public boolean isRunning() {
-                    return false;
-                  }
-                })
-            .listener(listener)
-            .clock(time)
-            .scheduler(time)
-            .probeExecutor(Runnable::run)
-            .build();
+        supervisorBuilder(time, inertActivity(false, null)).listener(listener).build();
     metrics.watchLoop(
         () ->
             new FallbackActivity.Status(
@@ -309,8 +287,6 @@ class StatusServerTest {
   }
 
   private static String get(HttpClient http, String uri) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
+    return LauncherFixtures.get(http, uri).body();
   }
 }

@@ -193,7 +193,7 @@ public final class LoopRunner implements FallbackActivity {
   @Override
   public synchronized Status status() {
     int attempts = failures;
-    if (runningSince != null && !runningSince.plus(maxBackoff).isAfter(clock.instant())) {
+    if (ranLongEnough(runningSince, clock.instant())) {
       attempts = 0; // a run that outlasted the longest backoff counts as healthy
     }
     return new Status(
@@ -303,7 +303,7 @@ public final class LoopRunner implements FallbackActivity {
         event = () -> listener.fallbackStopped(null);
       } else {
         lastFailure = new Failure(phase, error, now);
-        if (since != null && !since.plus(maxBackoff).isAfter(now)) {
+        if (ranLongEnough(since, now)) {
           failures = 0; // it ran long enough to count as healthy: back off from the start again
         }
         int attempt = ++failures;
@@ -399,6 +399,11 @@ public final class LoopRunner implements FallbackActivity {
       retry = null;
     }
     nextAttemptAt = null;
+  }
+
+  /** Whether a run that began at {@code since} (null: none) has lasted at least the max backoff. */
+  private boolean ranLongEnough(Instant since, Instant now) {
+    return since != null && !since.plus(maxBackoff).isAfter(now);
   }
 
   private Duration backoff(int attempt) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fallback.core.Checkpoint;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.Sink;
+import io.fallback.core.SourceRecord;
 import io.fallback.core.supervisor.ManualScheduler;
+import io.fallback.core.testing.ForwardingBatchSource;
 import io.fallback.core.testing.InMemoryBatchSource;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowResult;
@@ -219,18 +221,18 @@ class FallbackLoopTest {
     List<Long> commitTimes = new ArrayList<>();
     Duration batchTimeout = Duration.ofSeconds(30);
     InMemoryBatchSource<Reading> memory = source();
-    io.fallback.core.testing.ForwardingBatchSource<Reading> source =
-        new io.fallback.core.testing.ForwardingBatchSource<>(memory) {
+    ForwardingBatchSource<Reading> source =
+        new ForwardingBatchSource<>(memory) {
           int polls;
-          List<io.fallback.core.SourceRecord<Reading>> all;
+          List<SourceRecord<Reading>> all;
 
           @Override
-          public List<io.fallback.core.SourceRecord<Reading>> poll() {
+          public List<SourceRecord<Reading>> poll() {
             return poll(batchTimeout);
           }
 
           @Override
-          public List<io.fallback.core.SourceRecord<Reading>> poll(Duration maxWait) {
+          public List<SourceRecord<Reading>> poll(Duration maxWait) {
             waits.add(maxWait);
             polls++;
             if (polls == 1) {

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -307,13 +308,11 @@ class FallbackSupervisorTest {
           }
         };
     LoopRunner runner =
-        LoopRunner.builder(
+        runnerInVirtualTime(
                 () -> {
                   throw missing;
-                })
-            .listener(recording)
-            .clock(time)
-            .executor(Runnable::run, time)
+                },
+                recording)
             .build();
     health.set(Health.unhealthy("job nurse-stress is CANCELED"));
     FallbackSupervisor supervisor = builder().activity(runner).listener(recording).build();
@@ -363,7 +362,7 @@ class FallbackSupervisorTest {
           }
         };
     LoopRunner runner =
-        LoopRunner.builder(
+        runnerInVirtualTime(
                 () ->
                     new FallbackLoop<WindowResult>(
                         new ForwardingBatchSource<Reading>(
@@ -380,10 +379,8 @@ class FallbackSupervisorTest {
                         outputs -> {},
                         recording,
                         time,
-                        LoopSettings.ofDefaults()))
-            .listener(recording)
-            .clock(time)
-            .executor(Runnable::run, time)
+                        LoopSettings.ofDefaults()),
+                recording)
             .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
             .build();
     FallbackSupervisor supervisor = builder().activity(runner).listener(recording).build();
@@ -553,6 +550,12 @@ class FallbackSupervisorTest {
 
     assertThat(failures).singleElement().isInstanceOf(StackOverflowError.class);
     assertThat(checks).hasSize(1);
+  }
+
+  /** A runner that runs its loops inline on the test thread and its retries on {@link #time}. */
+  private LoopRunner.Builder runnerInVirtualTime(
+      Supplier<FallbackLoop<?>> loops, FallbackListener listener) {
+    return LoopRunner.builder(loops).listener(listener).clock(time).executor(Runnable::run, time);
   }
 
   private long seconds() {

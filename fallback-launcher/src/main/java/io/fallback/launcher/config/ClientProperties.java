@@ -1,8 +1,8 @@
 package io.fallback.launcher.config;
 
+import io.fallback.kafka.KafkaSourceSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -127,12 +127,7 @@ final class ClientProperties {
    * @return true for a secret
    */
   static boolean isSecret(String property) {
-    String name = withoutClientPrefix(property.toLowerCase(Locale.ROOT));
-    return name.equals("sasl.jaas.config")
-        || name.equals("ssl.keystore.key")
-        || name.contains("password")
-        || name.contains("secret")
-        || name.contains("user.info");
+    return KafkaSourceSettings.isSecret(property);
   }
 
   /**

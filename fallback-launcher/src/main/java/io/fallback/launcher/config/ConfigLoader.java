@@ -115,23 +115,6 @@ public final class ConfigLoader {
     return Secrets.from(environment);
   }
 
-  /**
-   * Reads a secret from the environment variable named by {@code envKey}, or else from the file
-   * named by {@code fileKey}. The value is never logged.
-   *
-   * @param config the configuration
-   * @param envKey key naming the variable
-   * @param fileKey key naming the file
-   * @return the secret, if configured
-   * @throws ConfigException if the file cannot be read
-   */
-  Optional<String> secret(FallbackConfig config, Key envKey, Key fileKey) {
-    return secrets()
-        .read(
-            new SecretRef(
-                config.string(envKey).orElseThrow(), config.file(fileKey), fileKey.path()));
-  }
-
   private static JsonNode read(String text) {
     try {
       JsonNode root = YAML.readTree(text);
@@ -465,10 +448,5 @@ public final class ConfigLoader {
         }
       }
     }
-  }
-
-  /** Kept for tests: Dask's size units (see {@link ValueParser#parseSize}). */
-  static long parseSize(String text, String shown) {
-    return ValueParser.parseSize(text, shown);
   }
 }

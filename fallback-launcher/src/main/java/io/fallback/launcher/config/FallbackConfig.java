@@ -6,7 +6,6 @@ import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelServiceSettings;
 import io.fallback.influx.InfluxSettings;
 import io.fallback.kafka.KafkaSourceSettings;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashSet;
@@ -299,24 +298,6 @@ public final class FallbackConfig {
   }
 
   /**
-   * The dead-letter topic, {@code <topic>.dlq} unless set.
-   *
-   * @return the topic
-   */
-  String dlqTopic() {
-    return processing.dlqTopic();
-  }
-
-  /**
-   * The bound on bytes of records held in memory: n_workers x memory_limit.
-   *
-   * @return bytes
-   */
-  long memoryBound() {
-    return dask.memoryBound();
-  }
-
-  /**
    * The sections, without secrets: those read from a variable or a file are never held here, and
    * the values of secret client properties ({@code sasl.jaas.config}, {@code *password*}, ...) are
    * masked.
@@ -354,25 +335,5 @@ public final class FallbackConfig {
 
   Duration seconds(Key key) {
     return values.seconds(key);
-  }
-
-  boolean bool(Key key) {
-    return values.bool(key);
-  }
-
-  long bytes(Key key) {
-    return values.bytes(key);
-  }
-
-  Optional<Path> file(Key key) {
-    return values.file(key);
-  }
-
-  List<String> list(Key key) {
-    return values.list(key);
-  }
-
-  Map<String, String> map(Key key) {
-    return values.map(key);
   }
 }

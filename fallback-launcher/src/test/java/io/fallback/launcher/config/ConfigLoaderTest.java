@@ -1,5 +1,10 @@
 package io.fallback.launcher.config;
 
+import static io.fallback.launcher.config.ConfigFixtures.configErrors;
+import static io.fallback.launcher.config.ConfigFixtures.load;
+import static io.fallback.launcher.config.ConfigFixtures.loadSeed;
+import static io.fallback.launcher.config.ConfigFixtures.problemsOf;
+import static io.fallback.launcher.config.ConfigFixtures.problemsOfSeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +12,6 @@ import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelHealthCheck;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,17 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-  static Path seedFile() {
-    try {
-      return Path.of(ConfigLoaderTest.class.getResource("/seed-config.yaml").toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   void seedConfig_loadsUnchanged_withOneWarningPerIgnoredKey() {
-    FallbackConfig config = new ConfigLoader(Map.of()).load(seedFile());
+    FallbackConfig config = loadSeed();
 
     assertThat(config.string(Keys.KAFKA_BOOTSTRAP)).contains("kafka:9092");
     assertThat(config.string(Keys.KAFKA_RESET)).contains("latest");
@@ -42,8 +38,8 @@ class ConfigLoaderTest {
     assertThat(config.integer(Keys.ML_RETRIES)).isEqualTo(3);
     assertThat(config.string(Keys.INFLUX_MEASUREMENT)).contains("nurse_stress");
     assertThat(config.dask()).isEqualTo(new DaskConfig(2, 2, 2_000_000_000L));
-    assertThat(config.memoryBound()).isEqualTo(4_000_000_000L);
-    assertThat(config.dlqTopic()).isEqualTo("stress-topic.dlq");
+    assertThat(config.dask().memoryBound()).isEqualTo(4_000_000_000L);
+    assertThat(config.processing().dlqTopic()).isEqualTo("stress-topic.dlq");
     assertThat(config.policy().consecutiveViolations()).isEqualTo(3);
     assertThat(config.warnings())
         .hasSize(4)
@@ -58,7 +54,7 @@ class ConfigLoaderTest {
 
   @Test
   void emptyFile_givesDefaults() {
-    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml("", null);
+    FallbackConfig config = load("");
 
     assertThat(config.string(Keys.KAFKA_TOPIC)).contains("stress-topic");
     assertThat(config.string(Keys.PRIMARY_GROUP)).contains("flink-consumer");
@@ -78,7 +74,7 @@ class ConfigLoaderTest {
             "FALLBACK_PROCESSING_BATCH_SIZE", "5",
             "FALLBACK_ADMIN_TOKEN", "not-a-config-key");
 
-    FallbackConfig config = new ConfigLoader(env).load(seedFile());
+    FallbackConfig config = loadSeed(env);
 
     assertThat(config.string(Keys.KAFKA_BOOTSTRAP)).contains("127.0.0.1:19092");
     assertThat(config.seconds(Keys.THRESHOLD)).isEqualTo(Duration.ofSeconds(42));
@@ -120,15 +116,11 @@ class ConfigLoaderTest {
   void mlServiceHealthEndpoint_invalid_isRejectedNamingTheKeyWithOtherErrors() {
     String yaml = "ml_service:\n  health_endpoint: ready\n  retry_attempts: 0\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactlyInAnyOrder(
-                        "ml_service.retry_attempts: must be >= 1, but was 0",
-                        "ml_service.health_endpoint: must be a path such as /health (on ml_service.endpoint's host and port),"
-                            + " an http:// or https:// URL, or none to skip the check, but was 'ready'"));
+    assertThat(problemsOf(yaml))
+        .containsExactlyInAnyOrder(
+            "ml_service.retry_attempts: must be >= 1, but was 0",
+            "ml_service.health_endpoint: must be a path such as /health (on ml_service.endpoint's host and port),"
+                + " an http:// or https:// URL, or none to skip the check, but was 'ready'");
   }
 
   @Test
@@ -136,23 +128,17 @@ class ConfigLoaderTest {
     String yaml =
         "ml_service:\n  query_parameters:\n    temp: TEMP\n    hr: HR\n    x: X\n    eda: EDA\n";
 
-    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
+    FallbackConfig config = load(yaml);
 
     assertThat(config.modelServiceSettings().queryParameters().keySet())
         .containsExactly("temp", "hr", "x", "eda");
-    assertThat(
-            new ConfigLoader(Map.of())
-                .loadYaml("", null)
-                .modelServiceSettings()
-                .queryParameters()
-                .keySet())
+    assertThat(load("").modelServiceSettings().queryParameters().keySet())
         .containsExactly("x", "y", "z", "eda", "hr", "temp");
   }
 
   @Test
   void envNamingNoKey_isAnError() {
-    assertThatThrownBy(
-            () -> new ConfigLoader(Map.of("FALLBACK_KAFKA_TOPIK", "x")).loadYaml("", null))
+    assertThatThrownBy(() -> load("", Map.of("FALLBACK_KAFKA_TOPIK", "x")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
             "FALLBACK_KAFKA_TOPIK: environment variable names no known key (kafka.topik)");
@@ -160,8 +146,7 @@ class ConfigLoaderTest {
 
   @Test
   void zeroThreshold_isAcceptedWithAWarning() {
-    FallbackConfig config =
-        new ConfigLoader(Map.of()).loadYaml("monitoring:\n  latency_threshold_seconds: 0\n", null);
+    FallbackConfig config = load("monitoring:\n  latency_threshold_seconds: 0\n");
 
     assertThat(config.policy().forcesFallback()).isTrue();
     assertThat(config.warnings()).singleElement().asString().contains("forced on");
@@ -172,17 +157,16 @@ class ConfigLoaderTest {
     String yaml =
         "kafka:\n  topik: x\nmonitoring:\n  consecutive_violations: 0\n  check_interval_seconds: abc\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).hasSize(3));
+    assertThat(problemsOf(yaml)).hasSize(3);
   }
 
   @Test
   void sizes_parseLikeDask() {
-    assertThat(ConfigLoader.parseSize("2GB", "")).isEqualTo(2_000_000_000L);
-    assertThat(ConfigLoader.parseSize("2GiB", "")).isEqualTo(2L << 30);
-    assertThat(ConfigLoader.parseSize("512 MiB", "")).isEqualTo(512L << 20);
-    assertThat(ConfigLoader.parseSize("1.5gb", "")).isEqualTo(1_500_000_000L);
-    assertThat(ConfigLoader.parseSize("1000", "")).isEqualTo(1000L);
+    assertThat(ValueParser.parseSize("2GB", "")).isEqualTo(2_000_000_000L);
+    assertThat(ValueParser.parseSize("2GiB", "")).isEqualTo(2L << 30);
+    assertThat(ValueParser.parseSize("512 MiB", "")).isEqualTo(512L << 20);
+    assertThat(ValueParser.parseSize("1.5gb", "")).isEqualTo(1_500_000_000L);
+    assertThat(ValueParser.parseSize("1000", "")).isEqualTo(1000L);
   }
 
   @Test
@@ -193,20 +177,19 @@ class ConfigLoaderTest {
 
     FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, dir);
 
-    assertThat(
-            new ConfigLoader(Map.of())
-                .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
+    assertThat(new ConfigLoader(Map.of()).secrets().read(config.influxdb().password()))
         .contains("from-file");
     assertThat(
             new ConfigLoader(Map.of("INFLUXDB_PASSWORD", "from-env"))
-                .secret(config, Keys.INFLUX_PASSWORD_ENV, Keys.INFLUX_PASSWORD_FILE))
+                .secrets()
+                .read(config.influxdb().password()))
         .contains("from-env");
     assertThat(config.toString()).doesNotContain("from-file");
   }
 
   @Test
   void seedConfig_isBoundIntoTypedSections() {
-    FallbackConfig config = new ConfigLoader(Map.of()).load(seedFile());
+    FallbackConfig config = loadSeed();
 
     assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka:9092");
     assertThat(config.kafka().topic()).isEqualTo("stress-topic");
@@ -231,8 +214,7 @@ class ConfigLoaderTest {
 
   @Test
   void healthProbeNone_hasNoFlinkProbeSettings() {
-    FallbackConfig config =
-        new ConfigLoader(Map.of()).loadYaml("monitoring:\n  health_probe: none\n", null);
+    FallbackConfig config = load("monitoring:\n  health_probe: none\n");
 
     assertThat(config.monitoring().healthProbe()).isEmpty();
     assertThat(config.flinkProbeSettings()).isEmpty();
@@ -243,7 +225,7 @@ class ConfigLoaderTest {
     String yaml =
         "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 100\n";
 
-    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml(yaml, null);
+    FallbackConfig config = load(yaml);
 
     assertThat(config.policy().resumeThreshold()).isEqualTo(Duration.ofSeconds(100));
   }
@@ -253,28 +235,16 @@ class ConfigLoaderTest {
     String yaml =
         "monitoring:\n  latency_threshold_seconds: 100\n  resume_threshold_seconds: 150\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s),"
-                            + " but was 150.0s"));
+    assertThat(problemsOf(yaml))
+        .containsExactly(
+            "monitoring.resume_threshold_seconds: must be <= monitoring.latency_threshold_seconds (100.0s),"
+                + " but was 150.0s");
   }
 
   @Test
   void negativeThreshold_givesOneMessage_notAlsoOneForTheDerivedResumeThreshold() {
-    assertThatThrownBy(
-            () ->
-                new ConfigLoader(Map.of())
-                    .loadYaml("monitoring:\n  latency_threshold_seconds: -1\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.latency_threshold_seconds: must be >= 0, but was -1.0s"));
+    assertThat(problemsOf("monitoring:\n  latency_threshold_seconds: -1\n"))
+        .containsExactly("monitoring.latency_threshold_seconds: must be >= 0, but was -1.0s");
   }
 
   @Test
@@ -283,14 +253,10 @@ class ConfigLoaderTest {
         "kafka:\n  group_id: ''\nmonitoring:\n  primary_group_id: dask-fallback-consumer\n"
             + "  latency_threshold_seconds: fast\n  resume_threshold_seconds: 400\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "kafka.group_id: must be a non-empty string, but was ''",
-                        "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'"));
+    assertThat(problemsOf(yaml))
+        .containsExactly(
+            "kafka.group_id: must be a non-empty string, but was ''",
+            "monitoring.latency_threshold_seconds: must be a number of seconds, but was 'fast'");
   }
 
   @Test
@@ -300,21 +266,17 @@ class ConfigLoaderTest {
             + "monitoring:\n  consecutive_violations: 0\n  consecutive_recoveries: 0\n  flink_job_id: abc\n"
             + "ml_service:\n  max_concurrency: 0\n  timeout_seconds: 0\ninfluxdb:\n  chunk_size: 2000000\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "processing.max_out_of_orderness_seconds: must be >= 0, but was -1.0",
-                        "processing.timestamp_format: must be a DateTimeFormatter pattern, but was yyyy {"
-                            + " (Pattern includes reserved character: '{')",
-                        "monitoring.consecutive_violations: must be >= 1, but was 0",
-                        "monitoring.consecutive_recoveries: must be >= 1, but was 0",
-                        "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'abc'",
-                        "ml_service.timeout_seconds: must be > 0, but was 0.0",
-                        "ml_service.max_concurrency: must be >= 1, but was 0",
-                        "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000"));
+    assertThat(problemsOf(yaml))
+        .containsExactly(
+            "processing.max_out_of_orderness_seconds: must be >= 0, but was -1.0",
+            "processing.timestamp_format: must be a DateTimeFormatter pattern, but was yyyy {"
+                + " (Pattern includes reserved character: '{')",
+            "monitoring.consecutive_violations: must be >= 1, but was 0",
+            "monitoring.consecutive_recoveries: must be >= 1, but was 0",
+            "monitoring.flink_job_id: must be a Flink job id (32 hex digits), but was 'abc'",
+            "ml_service.timeout_seconds: must be > 0, but was 0.0",
+            "ml_service.max_concurrency: must be >= 1, but was 0",
+            "influxdb.chunk_size: must be between 1 and 1000000, but was 2000000");
   }
 
   @Test
@@ -324,46 +286,28 @@ class ConfigLoaderTest {
             "LATENCY_THRESHOLD", "fast",
             "FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS", "0");
 
-    assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be a number of seconds, but was 'fast'",
-                        "monitoring.consecutive_violations (from FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS): must be >= 1,"
-                            + " but was 0"));
+    assertThat(problemsOfSeed(env))
+        .containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be a number of seconds, but was 'fast'",
+            "monitoring.consecutive_violations (from FALLBACK_MONITORING_CONSECUTIVE_VIOLATIONS): must be >= 1,"
+                + " but was 0");
   }
 
   @Test
   void duplicateKey_isAnError_withItsPathLineAndColumn() {
-    assertThatThrownBy(
-            () -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: a\n  topic: b\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "kafka.topic: duplicate key at line 3, column 3 (a key may appear once)"));
-    assertThatThrownBy(
-            () ->
-                new ConfigLoader(Map.of())
-                    .loadYaml("kafka:\n  topic: a\nkafka:\n  group_id: b\n", null))
+    assertThat(problemsOf("kafka:\n  topic: a\n  topic: b\n"))
+        .containsExactly("kafka.topic: duplicate key at line 3, column 3 (a key may appear once)");
+    assertThatThrownBy(() -> load("kafka:\n  topic: a\nkafka:\n  group_id: b\n"))
         .hasMessageContaining(
             "kafka: duplicate section at line 3, column 1 (a section may appear once)");
   }
 
   @Test
   void yamlSyntaxError_givesLineAndColumn() {
-    assertThatThrownBy(
-            () -> new ConfigLoader(Map.of()).loadYaml("kafka:\n  topic: [unclosed\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "(file): not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"
-                            + " (while parsing a flow sequence at line 2, column 10)"));
+    assertThat(problemsOf("kafka:\n  topic: [unclosed\n"))
+        .containsExactly(
+            "(file): not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"
+                + " (while parsing a flow sequence at line 2, column 10)");
   }
 
   @Test
@@ -385,43 +329,28 @@ class ConfigLoaderTest {
     String yaml =
         "monitoring:\n  flink_job_name: nurse-stress\n  flink_job_id: 0123456789abcdef0123456789abcdef\n";
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and"
-                            + " monitoring.flink_job_id ('0123456789abcdef0123456789abcdef')"));
+    assertThat(problemsOf(yaml))
+        .containsExactly(
+            "monitoring.flink_job_name: set at most one of monitoring.flink_job_name ('nurse-stress') and"
+                + " monitoring.flink_job_id ('0123456789abcdef0123456789abcdef')");
   }
 
   @Test
   void influxApiVersion2_withoutOrgAndBucket_namesBoth() {
-    assertThatThrownBy(
-            () -> new ConfigLoader(Map.of()).loadYaml("influxdb:\n  api_version: 2\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "influxdb.org: required when influxdb.api_version is 2",
-                        "influxdb.bucket: required when influxdb.api_version is 2"));
+    assertThat(problemsOf("influxdb:\n  api_version: 2\n"))
+        .containsExactly(
+            "influxdb.org: required when influxdb.api_version is 2",
+            "influxdb.bucket: required when influxdb.api_version is 2");
   }
 
   @Test
   void influxApiVersion2Token_isReadWhenTheSinkIsBuilt_notWhenTheFileIsLoaded() {
-    FallbackConfig config =
-        new ConfigLoader(Map.of())
-            .loadYaml("influxdb:\n  api_version: 2\n  org: o\n  bucket: b\n", null);
+    FallbackConfig config = load("influxdb:\n  api_version: 2\n  org: o\n  bucket: b\n");
 
-    assertThatThrownBy(() -> config.influxSettings(Secrets.from(Map.of())))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "influxdb.token_env: the token (from the variable named by influxdb.token_env, or from"
-                            + " influxdb.token_file) is required when influxdb.api_version is 2"));
+    assertThat(configErrors(() -> config.influxSettings(Secrets.from(Map.of()))))
+        .containsExactly(
+            "influxdb.token_env: the token (from the variable named by influxdb.token_env, or from"
+                + " influxdb.token_file) is required when influxdb.api_version is 2");
     assertThat(config.influxSettings(Secrets.from(Map.of("INFLUXDB_TOKEN", "t0k3n"))).token())
         .contains("t0k3n");
     assertThat(config.toString()).doesNotContain("t0k3n");
@@ -448,9 +377,7 @@ class ConfigLoaderTest {
   @Test
   void kafkaProperties_keepAnyScalar() {
     FallbackConfig config =
-        new ConfigLoader(Map.of())
-            .loadYaml(
-                "kafka:\n  properties:\n    enable.idempotence: true\n    linger.ms: 5\n", null);
+        load("kafka:\n  properties:\n    enable.idempotence: true\n    linger.ms: 5\n");
 
     assertThat(config.kafka().properties())
         .containsExactly(Map.entry("enable.idempotence", "true"), Map.entry("linger.ms", "5"));
@@ -479,7 +406,7 @@ class ConfigLoaderTest {
             "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "200",
             "FALLBACK_KAFKA_PROPERTIES_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", "");
 
-    FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
+    FallbackConfig config = load(yaml, env);
 
     assertThat(config.kafka().properties())
         .containsExactly(
@@ -498,9 +425,7 @@ class ConfigLoaderTest {
 
   @Test
   void kafkaPropertiesFromTheEnvironment_withoutAnyInTheFile_areTheMapping() {
-    FallbackConfig config =
-        new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL"))
-            .load(seedFile());
+    FallbackConfig config = loadSeed(Map.of("FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL"));
 
     assertThat(config.kafka().properties()).containsExactly(Map.entry("security.protocol", "SSL"));
   }
@@ -514,32 +439,24 @@ class ConfigLoaderTest {
             "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL",
             "FALLBACK_KAFKA_PROPERTIES_security_protocol", "SSL");
 
-    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "FALLBACK_KAFKA_PROPERTIES_: names no entry of kafka.properties (write FALLBACK_KAFKA_PROPERTIES_<NAME>;"
-                            + " _ is '.', __ is '-', ___ is '_')",
-                        "FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous (_ is '.', __ is '-',"
-                            + " ___ is '_'); set this entry in the file",
-                        "FALLBACK_KAFKA_PROPERTIES_security_protocol: sets kafka.properties.\"security.protocol\" as"
-                            + " FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL does; set one"));
+    assertThat(problemsOf("", env))
+        .containsExactly(
+            "FALLBACK_KAFKA_PROPERTIES_: names no entry of kafka.properties (write FALLBACK_KAFKA_PROPERTIES_<NAME>;"
+                + " _ is '.', __ is '-', ___ is '_')",
+            "FALLBACK_KAFKA_PROPERTIES_SSL____KEY: a run of 4 underscores is ambiguous (_ is '.', __ is '-',"
+                + " ___ is '_'); set this entry in the file",
+            "FALLBACK_KAFKA_PROPERTIES_security_protocol: sets kafka.properties.\"security.protocol\" as"
+                + " FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL does; set one");
   }
 
   @Test
   void wholeKafkaPropertiesFromOneVariable_isAnError_thatDoesNotEchoTheValue() {
     Map<String, String> env = Map.of("FALLBACK_KAFKA_PROPERTIES", "sasl.jaas.config=secret-value");
 
-    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "kafka.properties (from FALLBACK_KAFKA_PROPERTIES): must be a mapping of client properties, but was text"
-                            + " (FALLBACK_KAFKA_PROPERTIES_<NAME> sets one entry)"));
+    assertThat(problemsOf("", env))
+        .containsExactly(
+            "kafka.properties (from FALLBACK_KAFKA_PROPERTIES): must be a mapping of client properties, but was text"
+                + " (FALLBACK_KAFKA_PROPERTIES_<NAME> sets one entry)");
   }
 
   @Test
@@ -549,18 +466,14 @@ class ConfigLoaderTest {
             "FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS", "broker:9093",
             "FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID", "mine");
 
-    assertThatThrownBy(() -> new ConfigLoader(env).load(seedFile()))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
-                            + " ignored: every client connects to kafka.bootstrap_servers; set that key (or"
-                            + " KAFKA_BOOTSTRAP_SERVERS) instead",
-                        "kafka.properties.\"consumer.group.id\" (from FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID): would be"
-                            + " ignored: the fallback's consumer group is kafka.group_id (and the primary's is"
-                            + " monitoring.primary_group_id); set that key instead"));
+    assertThat(problemsOfSeed(env))
+        .containsExactly(
+            "kafka.properties.\"bootstrap.servers\" (from FALLBACK_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS): would be"
+                + " ignored: every client connects to kafka.bootstrap_servers; set that key (or"
+                + " KAFKA_BOOTSTRAP_SERVERS) instead",
+            "kafka.properties.\"consumer.group.id\" (from FALLBACK_KAFKA_PROPERTIES_CONSUMER_GROUP_ID): would be"
+                + " ignored: the fallback's consumer group is kafka.group_id (and the primary's is"
+                + " monitoring.primary_group_id); set that key instead");
   }
 
   @Test
@@ -572,7 +485,7 @@ class ConfigLoaderTest {
             "FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas,
             "KAFKA_SASL_JAAS_CONFIG", jaas);
 
-    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
+    assertThatThrownBy(() -> load("", env))
         .isInstanceOfSatisfying(
             ConfigException.class,
             e ->
@@ -582,9 +495,7 @@ class ConfigLoaderTest {
                             + " by the variable KAFKA_SASL_JAAS_CONFIG (named by kafka.sasl_jaas_config_env); set it in one"
                             + " place"))
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("p4ss"));
-    FallbackConfig alone =
-        new ConfigLoader(Map.of("FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas))
-            .loadYaml("", null);
+    FallbackConfig alone = load("", Map.of("FALLBACK_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", jaas));
     assertThat(alone.kafkaSourceSettings(Secrets.from(Map.of())).clientProperties())
         .containsEntry("sasl.jaas.config", jaas);
   }
@@ -599,7 +510,7 @@ class ConfigLoaderTest {
             "FALLBACK_KAFKA_PROPERTIES_SSL_KEYSTORE_PASSWORD", "keystore-secret",
             "FALLBACK_KAFKA_PROPERTIES_PRODUCER_SSL_KEY_PASSWORD", "key-secret");
 
-    FallbackConfig config = new ConfigLoader(env).loadYaml(yaml, null);
+    FallbackConfig config = load(yaml, env);
 
     assertThat(config.toString())
         .contains(
@@ -616,11 +527,11 @@ class ConfigLoaderTest {
   @Test
   void kafkaClientError_aboutAPropertyFromTheEnvironment_namesTheVariable() {
     FallbackConfig config =
-        new ConfigLoader(
-                Map.of(
-                    "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSl",
-                    "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "many"))
-            .loadYaml("kafka:\n  properties:\n    linger.ms: x\n", null);
+        load(
+            "kafka:\n  properties:\n    linger.ms: x\n",
+            Map.of(
+                "FALLBACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSl",
+                "FALLBACK_KAFKA_PROPERTIES_CONSUMER_MAX_POLL_RECORDS", "many"));
 
     assertThat(
             config.withKafkaPropertySources(
@@ -662,32 +573,23 @@ class ConfigLoaderTest {
 
   @Test
   void negativeLatencyThresholdFromTheSeedVariable_namesOnlyThatKeyAndVariable() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1")).load(seedFile()))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
-    assertThatThrownBy(
-            () ->
-                new ConfigLoader(Map.of("LATENCY_THRESHOLD", "-1"))
-                    .loadYaml("monitoring:\n  resume_threshold_seconds: 10\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s"));
+    assertThat(problemsOfSeed(Map.of("LATENCY_THRESHOLD", "-1")))
+        .containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s");
+    assertThat(
+            problemsOf(
+                "monitoring:\n  resume_threshold_seconds: 10\n", Map.of("LATENCY_THRESHOLD", "-1")))
+        .containsExactly(
+            "monitoring.latency_threshold_seconds (from LATENCY_THRESHOLD): must be >= 0, but was -1.0s");
   }
 
   @Test
   void primaryOutputShape_keysReachTheInfluxSettings_withTodaysDefaults() {
-    FallbackConfig defaults = new ConfigLoader(Map.of()).load(seedFile());
+    FallbackConfig defaults = loadSeed();
     FallbackConfig seedJob =
-        new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", "stressLevel"))
-            .loadYaml(
-                "influxdb:\n  primary_measurement: flink_events\n  primary_id_tag: nurse\n", null);
+        load(
+            "influxdb:\n  primary_measurement: flink_events\n  primary_id_tag: nurse\n",
+            Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", "stressLevel"));
 
     assertThat(defaults.influxSettings(Secrets.from(Map.of())))
         .returns("nurse_stress", s -> s.primaryMeasurement())
@@ -702,17 +604,13 @@ class ConfigLoaderTest {
 
   @Test
   void blankPrimaryOutputShapeKeys_areErrorsNamingTheKeyAndVariable() {
-    assertThatThrownBy(
-            () ->
-                new ConfigLoader(Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", " "))
-                    .loadYaml("influxdb:\n  primary_id_tag: ''\n", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactly(
-                        "influxdb.primary_id_tag: must be a non-empty string, but was ''",
-                        "influxdb.primary_stress_field (from FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD): must be a non-empty string,"
-                            + " but was ' '"));
+    assertThat(
+            problemsOf(
+                "influxdb:\n  primary_id_tag: ''\n",
+                Map.of("FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD", " ")))
+        .containsExactly(
+            "influxdb.primary_id_tag: must be a non-empty string, but was ''",
+            "influxdb.primary_stress_field (from FALLBACK_INFLUXDB_PRIMARY_STRESS_FIELD): must be a non-empty string,"
+                + " but was ' '");
   }
 }

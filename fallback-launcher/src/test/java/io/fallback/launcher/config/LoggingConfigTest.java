@@ -1,7 +1,8 @@
 package io.fallback.launcher.config;
 
+import static io.fallback.launcher.config.ConfigFixtures.load;
+import static io.fallback.launcher.config.ConfigFixtures.problemsOf;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class LoggingConfigTest {
 
   @Test
   void noLoggingSection_setsNothing_soTheLogbackFileDecides() {
-    FallbackConfig config = new ConfigLoader(Map.of()).loadYaml("", null);
+    FallbackConfig config = load("");
 
     assertThat(config.logging().isEmpty()).isTrue();
   }
@@ -34,7 +35,7 @@ class LoggingConfigTest {
             "    io.fallback.launcher.Reachability: ERROR",
             "");
 
-    LoggingConfig logging = new ConfigLoader(Map.of()).loadYaml(yaml, null).logging();
+    LoggingConfig logging = load(yaml).logging();
 
     assertThat(logging.level()).contains("DEBUG");
     assertThat(logging.levels())
@@ -51,9 +52,7 @@ class LoggingConfigTest {
             "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "info");
 
     LoggingConfig logging =
-        new ConfigLoader(env)
-            .loadYaml("logging:\n  level: INFO\n  levels:\n    io.fallback: DEBUG\n", null)
-            .logging();
+        load("logging:\n  level: INFO\n  levels:\n    io.fallback: DEBUG\n", env).logging();
 
     assertThat(logging.level()).contains("WARN");
     assertThat(logging.levels())
@@ -67,14 +66,10 @@ class LoggingConfigTest {
         String.join(
             "\n", "logging:", "  level: LOUD", "  levels:", "    org.apache.kafka: verbose", "");
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).loadYaml(yaml, null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactlyInAnyOrder(
-                        "logging.level: " + ALLOWED + ", but was 'LOUD'",
-                        "logging.levels.\"org.apache.kafka\": " + ALLOWED + ", but was 'verbose'"));
+    assertThat(problemsOf(yaml))
+        .containsExactlyInAnyOrder(
+            "logging.level: " + ALLOWED + ", but was 'LOUD'",
+            "logging.levels.\"org.apache.kafka\": " + ALLOWED + ", but was 'verbose'");
   }
 
   @Test
@@ -84,17 +79,11 @@ class LoggingConfigTest {
             "FALLBACK_LOGGING_LEVEL", "loud",
             "FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA", "noisy");
 
-    assertThatThrownBy(() -> new ConfigLoader(env).loadYaml("", null))
-        .isInstanceOfSatisfying(
-            ConfigException.class,
-            e ->
-                assertThat(e.errors())
-                    .containsExactlyInAnyOrder(
-                        "logging.level (from FALLBACK_LOGGING_LEVEL): "
-                            + ALLOWED
-                            + ", but was 'loud'",
-                        "logging.levels.\"org.apache.kafka\" (from FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA): "
-                            + ALLOWED
-                            + ", but was 'noisy'"));
+    assertThat(problemsOf("", env))
+        .containsExactlyInAnyOrder(
+            "logging.level (from FALLBACK_LOGGING_LEVEL): " + ALLOWED + ", but was 'loud'",
+            "logging.levels.\"org.apache.kafka\" (from FALLBACK_LOGGING_LEVELS_ORG_APACHE_KAFKA): "
+                + ALLOWED
+                + ", but was 'noisy'");
   }
 }
