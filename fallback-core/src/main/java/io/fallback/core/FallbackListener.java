@@ -35,6 +35,19 @@ public interface FallbackListener {
   default void checkCompleted(Observation observation, CheckVerdict verdict, ModeState state) {}
 
   /**
+   * One health-only probe of the fast confirmation was evaluated (see {@link
+   * io.fallback.core.mode.ModeStateMachine#observeHealth}).
+   *
+   * @param at when the probe was taken
+   * @param health what it found
+   * @param verdict how it was counted ({@code PROBE_UNHEALTHY} with count and limit, {@code
+   *     PROBE_HEALTHY}, ...)
+   * @param state the state after the probe
+   */
+  default void healthProbed(
+      java.time.Instant at, Health health, CheckVerdict verdict, ModeState state) {}
+
+  /**
    * A check could not be taken at all (an unexpected error in the supervisor, not a probe failure,
    * which counts as unhealthy or no evidence). Checks continue at the next interval.
    *

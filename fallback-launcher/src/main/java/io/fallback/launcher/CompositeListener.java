@@ -2,12 +2,14 @@ package io.fallback.launcher;
 
 import io.fallback.core.Checkpoint;
 import io.fallback.core.FallbackListener;
+import io.fallback.core.Health;
 import io.fallback.core.SourceRecord;
 import io.fallback.core.mode.CheckVerdict;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -43,6 +45,11 @@ final class CompositeListener implements FallbackListener {
   @Override
   public void checkCompleted(Observation o, CheckVerdict v, ModeState s) {
     each(l -> l.checkCompleted(o, v, s));
+  }
+
+  @Override
+  public void healthProbed(Instant at, Health h, CheckVerdict v, ModeState s) {
+    each(l -> l.healthProbed(at, h, v, s));
   }
 
   @Override

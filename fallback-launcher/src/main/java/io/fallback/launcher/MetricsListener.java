@@ -1,6 +1,7 @@
 package io.fallback.launcher;
 
 import io.fallback.core.FallbackListener;
+import io.fallback.core.Health;
 import io.fallback.core.mode.Cause;
 import io.fallback.core.mode.CheckVerdict;
 import io.fallback.core.mode.Mode;
@@ -58,6 +59,8 @@ final class MetricsListener implements FallbackListener {
   private final Timer write;
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
   private final Map<String, Counter> batchFailures = new ConcurrentHashMap<>();
+  private final Counter probesHealthy;
+  private final Counter probesUnhealthy;
   private final MultiGauge backlogRecords;
   private final MultiGauge commitLag;
   private volatile double primaryLatencySeconds;
@@ -87,6 +90,8 @@ final class MetricsListener implements FallbackListener {
         Counter.builder("fallback_records_skipped")
             .description("records of windows already written (by the primary, or before a restart)")
             .register(registry);
+    probesHealthy = healthProbes("healthy");
+    probesUnhealthy = healthProbes("unhealthy");
     process = timer("fallback_process", "model-service calls of one batch, retries included");
     write = timer("fallback_write", "InfluxDB write of one batch, retries included");
     for (Mode from : Mode.values()) {
@@ -128,6 +133,15 @@ final class MetricsListener implements FallbackListener {
       case LATENCY, UNHEALTHY -> to == Mode.FALLBACK;
       case RECOVERED -> to == Mode.PRIMARY;
     };
+  }
+
+  private Counter healthProbes(String result) {
+    return Counter.builder("fallback_health_probes")
+        .tag("result", result)
+        .description(
+            "health-only probes of the fast confirmation (monitoring.health_check_interval_seconds), by"
+                + " verdict; stay at 0 when it is off")
+        .register(registry);
   }
 
   static String lower(Enum<?> value) {
@@ -289,6 +303,14 @@ final class MetricsListener implements FallbackListener {
       registry.remove(primaryLatency);
       primaryLatency = null;
     }
+  }
+
+  /** Counts a health-only probe and records its verdict in {@code fallback_primary_healthy}. */
+  @Override
+  public synchronized void healthProbed(
+      Instant at, Health health, CheckVerdict verdict, ModeState state) {
+    (health.isHealthy() ? probesHealthy : probesUnhealthy).increment();
+    primaryHealthy = health.isHealthy() ? 1 : 0;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.fallback.launcher;
 
 import io.fallback.core.FallbackListener;
+import io.fallback.core.Health;
 import io.fallback.core.SourceRecord;
 import io.fallback.core.mode.CheckVerdict;
 import io.fallback.core.mode.Mode;
@@ -9,6 +10,7 @@ import io.fallback.core.mode.ModeStateMachine;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,7 @@ final class SeedLogListener implements FallbackListener {
 
   private final Supplier<Mode> mode;
   private final Map<String, String> lastProbeError = new ConcurrentHashMap<>();
+  private volatile boolean lastProbeUnhealthy;
 
   SeedLogListener(Supplier<Mode> mode) {
     this.mode = mode;
@@ -70,6 +73,36 @@ final class SeedLogListener implements FallbackListener {
       case NOT_RECOVERED ->
           LOG.info("Fallback active; primary not recovered: {}", verdict.reason());
       case OVERRIDDEN -> LOG.debug("Check ignored: mode is forced ({})", verdict.reason());
+    }
+  }
+
+  /**
+   * Health-only probes of the fast confirmation: each unhealthy one is a WARN line with its count;
+   * a healthy one is logged only when it ends a run of unhealthy ones (a probe every few seconds
+   * would otherwise flood the log).
+   */
+  @Override
+  public void healthProbed(Instant at, Health health, CheckVerdict verdict, ModeState state) {
+    switch (verdict.kind()) {
+      case PROBE_UNHEALTHY -> {
+        lastProbeUnhealthy = true;
+        LOG.warn(
+            "Flink health probe unhealthy {}/{}: {}",
+            verdict.count(),
+            verdict.limit(),
+            verdict.reason());
+      }
+      case PROBE_HEALTHY -> {
+        if (lastProbeUnhealthy) {
+          lastProbeUnhealthy = false;
+          LOG.info("Flink health probe healthy again: {}", verdict.reason());
+        }
+      }
+      case NOT_RECOVERED -> {
+        lastProbeUnhealthy = true;
+        LOG.info("Fallback active; primary not recovered: {}", verdict.reason());
+      }
+      default -> LOG.debug("Health probe: {} {}", verdict.kind(), verdict.reason());
     }
   }
 

@@ -58,6 +58,15 @@ class BadConfigTest {
             "monitoring:\n  probe_timeout_seconds: 0\n",
             "monitoring.probe_timeout_seconds: must be > 0"),
         Arguments.of(
+            "monitoring:\n  health_check_interval_seconds: 60\n",
+            "monitoring.health_check_interval_seconds: must be shorter than monitoring.check_interval_seconds (60s), but was 60s"),
+        Arguments.of(
+            "monitoring:\n  health_check_interval_seconds: 5\n  health_probe: none\n",
+            "monitoring.health_check_interval_seconds: needs a health probe, but monitoring.health_probe is none"),
+        Arguments.of(
+            "monitoring:\n  health_confirmations: 0\n",
+            "monitoring.health_confirmations: must be >= 1, but was 0"),
+        Arguments.of(
             "monitoring:\n  latency_source: prometheus\n",
             "monitoring.latency_source: must be one of kafka_lag, influx_freshness, both, but was 'prometheus'"),
         Arguments.of(

@@ -7,10 +7,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.fallback.core.FallbackListener.Stage;
+import io.fallback.core.Health;
+import io.fallback.core.mode.CheckVerdict;
 import io.fallback.core.mode.Mode;
+import io.fallback.core.mode.ModeState;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -157,5 +161,29 @@ class SeedLogListenerTest {
                 new RuntimeException("write failed", new IOException("broken pipe"))))
         .isEqualTo(
             "java.lang.RuntimeException: write failed; caused by java.io.IOException: broken pipe");
+  }
+
+  @Test
+  void healthProbes_eachUnhealthyOneIsAWarnWithItsCount_aHealthyOneOnlyWhenItEndsARun() {
+    Instant at = Instant.parse("2026-01-01T00:00:00Z");
+    ModeState state = ModeState.initial(at);
+    Health up = Health.healthy("job RUNNING");
+    Health down = Health.unhealthy("job status CANCELED");
+
+    listener.healthProbed(at, up, verdict("PROBE_HEALTHY", 0, up), state);
+    listener.healthProbed(at, down, verdict("PROBE_UNHEALTHY", 1, down), state);
+    listener.healthProbed(at, up, verdict("PROBE_HEALTHY", 0, up), state);
+    listener.healthProbed(at, up, verdict("PROBE_HEALTHY", 0, up), state);
+
+    assertThat(at(Level.WARN))
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("Flink health probe unhealthy 1/3: job status CANCELED");
+    assertThat(at(Level.INFO))
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("Flink health probe healthy again: job RUNNING");
+  }
+
+  private static CheckVerdict verdict(String kind, int count, Health health) {
+    return new CheckVerdict(CheckVerdict.Kind.valueOf(kind), count, 3, health.reason());
   }
 }

@@ -25,7 +25,14 @@ public record CheckVerdict(Kind kind, int count, int limit, String reason) {
     /** In fallback mode: not recovering; the recovery count is reset. */
     NOT_RECOVERED,
     /** A manual override is in force; the check is not counted. */
-    OVERRIDDEN
+    OVERRIDDEN,
+    /**
+     * A health-only probe (fast confirmation) found the primary unhealthy; {@code count} of {@code
+     * limit} confirmations.
+     */
+    PROBE_UNHEALTHY,
+    /** A health-only probe found the primary healthy; unhealthy probes counted so far are reset. */
+    PROBE_HEALTHY
   }
 
   /**

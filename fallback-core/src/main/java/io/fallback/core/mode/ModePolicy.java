@@ -26,13 +26,18 @@ import java.util.Objects;
  *     monitoring.consecutive_recoveries})
  * @param minFallback least time spent in fallback before handing back ({@code
  *     monitoring.min_fallback_seconds})
+ * @param healthConfirmations unhealthy health probes in a row, on their own interval, that switch
+ *     to fallback at once, whatever the latency rule has counted ({@code
+ *     monitoring.health_confirmations}); 0 turns this fast path off, and health then counts only as
+ *     one reading of each check
  */
 public record ModePolicy(
     Duration latencyThreshold,
     int consecutiveViolations,
     Duration resumeThreshold,
     int consecutiveRecoveries,
-    Duration minFallback) {
+    Duration minFallback,
+    int healthConfirmations) {
 
   /**
    * Validates the components and reports every invalid one, one line each.
@@ -72,9 +77,63 @@ public record ModePolicy(
     if (minFallback.isNegative()) {
       errors.add("monitoring.min_fallback_seconds must be >= 0, but was " + seconds(minFallback));
     }
+    if (healthConfirmations < 0) {
+      errors.add(
+          "monitoring.health_confirmations must be >= 0 (0: off), but was " + healthConfirmations);
+    }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", errors));
     }
+  }
+
+  /**
+   * A policy without the fast confirmation of an unhealthy primary (health counts only as one
+   * reading of each check, as in the seed).
+   *
+   * @param latencyThreshold see the record
+   * @param consecutiveViolations see the record
+   * @param resumeThreshold see the record
+   * @param consecutiveRecoveries see the record
+   * @param minFallback see the record
+   */
+  public ModePolicy(
+      Duration latencyThreshold,
+      int consecutiveViolations,
+      Duration resumeThreshold,
+      int consecutiveRecoveries,
+      Duration minFallback) {
+    this(
+        latencyThreshold,
+        consecutiveViolations,
+        resumeThreshold,
+        consecutiveRecoveries,
+        minFallback,
+        0);
+  }
+
+  /**
+   * This policy with the fast confirmation of an unhealthy primary set.
+   *
+   * @param confirmations unhealthy probes in a row that switch at once; 0 for off
+   * @return the policy
+   */
+  public ModePolicy withHealthConfirmations(int confirmations) {
+    return new ModePolicy(
+        latencyThreshold,
+        consecutiveViolations,
+        resumeThreshold,
+        consecutiveRecoveries,
+        minFallback,
+        confirmations);
+  }
+
+  /**
+   * Whether unhealthy probes are confirmed on their own ({@code healthConfirmations > 0}).
+   *
+   * @return true when the fast path is on
+   */
+  public boolean confirmsHealthFast() {
+    return healthConfirmations > 0;
   }
 
   /**

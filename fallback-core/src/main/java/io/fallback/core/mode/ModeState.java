@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param recoveries recovering checks in a row so far (in {@link Mode#FALLBACK})
  * @param streak the observations counted by {@code violations} or {@code recoveries}, oldest first
  * @param lastTransition the most recent transition, if any
+ * @param unhealthyProbes the unhealthy health readings in a row so far (in {@link Mode#PRIMARY}),
+ *     oldest first; counted by the fast confirmation ({@link ModePolicy#healthConfirmations()})
  */
 public record ModeState(
     Mode mode,
@@ -24,7 +26,8 @@ public record ModeState(
     int violations,
     int recoveries,
     List<Observation> streak,
-    Optional<Transition> lastTransition) {
+    Optional<Transition> lastTransition,
+    List<Observation> unhealthyProbes) {
 
   /**
    * Validates and copies the components.
@@ -38,10 +41,33 @@ public record ModeState(
     requireNonNull(since, "since");
     streak = List.copyOf(streak);
     requireNonNull(lastTransition, "lastTransition");
+    unhealthyProbes = List.copyOf(unhealthyProbes);
     if (violations < 0 || recoveries < 0) {
       throw new IllegalArgumentException(
           "counters must be >= 0, but were " + violations + " and " + recoveries);
     }
+  }
+
+  /**
+   * A state without unhealthy probes counted.
+   *
+   * @param mode see the record
+   * @param override see the record
+   * @param since see the record
+   * @param violations see the record
+   * @param recoveries see the record
+   * @param streak see the record
+   * @param lastTransition see the record
+   */
+  public ModeState(
+      Mode mode,
+      ModeOverride override,
+      Instant since,
+      int violations,
+      int recoveries,
+      List<Observation> streak,
+      Optional<Transition> lastTransition) {
+    this(mode, override, since, violations, recoveries, streak, lastTransition, List.of());
   }
 
   /**

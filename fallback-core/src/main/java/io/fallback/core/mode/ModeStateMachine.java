@@ -1,5 +1,6 @@
 package io.fallback.core.mode;
 
+import io.fallback.core.Health;
 import io.fallback.core.mode.CheckVerdict.Kind;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,12 @@ import java.util.Optional;
  *       (healthy, latency below the resume threshold), and not before {@code minFallback} has
  *       passed since the switch. A check without latency evidence neither counts nor resets; any
  *       other check resets.
+ *   <li>Fast confirmation ({@link ModePolicy#healthConfirmations()} above 0): health readings, from
+ *       the health-only probes of {@link #observeHealth} and from the checks, are counted on their
+ *       own; {@code healthConfirmations} unhealthy readings in a row switch PRIMARY to FALLBACK at
+ *       once, whatever the latency rule has counted. A healthy reading resets the count, so a
+ *       single unhealthy probe followed by a healthy one switches nothing. In FALLBACK an unhealthy
+ *       probe resets the recovery count, as an unhealthy check does.
  *   <li>Counters reset on every transition. FORCE_FALLBACK and FORCE_PRIMARY switch at once and
  *       hold; AUTO resumes evaluation from the current mode with counters reset.
  * </ul>
@@ -91,7 +98,14 @@ public final class ModeStateMachine {
     if (target == state.mode()) {
       ModeState next =
           new ModeState(
-              state.mode(), override, state.since(), 0, 0, List.of(), state.lastTransition());
+              state.mode(),
+              override,
+              state.since(),
+              0,
+              0,
+              List.of(),
+              state.lastTransition(),
+              List.of());
       return new Step(next, Decision.NONE, Optional.empty(), verdict);
     }
     Transition transition =
@@ -100,13 +114,59 @@ public final class ModeStateMachine {
     return switchTo(state, override, transition, verdict);
   }
 
-  private Step observeInPrimary(ModeState state, Observation observation) {
+  /**
+   * Feeds one health-only probe of the fast confirmation. Without fast confirmation ({@link
+   * ModePolicy#healthConfirmations()} 0) the probe is not counted.
+   *
+   * @param state the current state
+   * @param at when the probe was taken
+   * @param health what it found
+   * @return the new state, what to do, and how the probe was counted
+   */
+  public Step observeHealth(ModeState state, java.time.Instant at, Health health) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(health, "health");
+    int limit = policy.healthConfirmations();
+    if (state.override() != ModeOverride.AUTO) {
+      return unchanged(state, new CheckVerdict(Kind.OVERRIDDEN, 0, 0, state.override().name()));
+    }
+    if (!policy.confirmsHealthFast()) {
+      return unchanged(state, new CheckVerdict(Kind.NO_EVIDENCE, 0, 0, "fast confirmation off"));
+    }
+    if (state.mode() == Mode.FALLBACK) {
+      if (health.isHealthy()) {
+        return unchanged(
+            state, new CheckVerdict(Kind.PROBE_HEALTHY, state.recoveries(), 0, health.reason()));
+      }
+      return unchanged(
+          withCounts(state, 0, 0, List.of()),
+          new CheckVerdict(Kind.NOT_RECOVERED, 0, policy.consecutiveRecoveries(), health.reason()));
+    }
+    Observation probe = new Observation(at, Optional.empty(), health);
+    ModeState counted = withProbe(state, probe);
+    if (health.isHealthy()) {
+      return unchanged(counted, new CheckVerdict(Kind.PROBE_HEALTHY, 0, limit, health.reason()));
+    }
+    int count = counted.unhealthyProbes().size();
+    CheckVerdict verdict = new CheckVerdict(Kind.PROBE_UNHEALTHY, count, limit, health.reason());
+    return confirmedUnhealthy(counted, at)
+        .map(transition -> switchTo(state, ModeOverride.AUTO, transition, verdict))
+        .orElseGet(() -> unchanged(counted, verdict));
+  }
+
+  private Step observeInPrimary(ModeState before, Observation observation) {
+    ModeState state = withProbe(before, observation);
+    Optional<Transition> confirmed = confirmedUnhealthy(state, observation.at());
     Optional<String> violation = violation(observation);
     if (violation.isPresent()) {
       int count = state.violations() + 1;
       List<Observation> streak = append(state.streak(), observation);
       CheckVerdict verdict =
           new CheckVerdict(Kind.VIOLATION, count, policy.consecutiveViolations(), violation.get());
+      if (confirmed.isPresent()) {
+        return switchTo(state, ModeOverride.AUTO, confirmed.get(), verdict);
+      }
       if (count >= policy.consecutiveViolations()) {
         boolean anyUnhealthy = streak.stream().anyMatch(o -> !o.health().isHealthy());
         Transition transition =
@@ -179,6 +239,43 @@ public final class ModeStateMachine {
     return unchanged(withCounts(state, 0, count, streak), verdict);
   }
 
+  /**
+   * Counts a health reading for the fast confirmation: an unhealthy one is added to the run, a
+   * healthy one ends it. Without fast confirmation nothing is counted.
+   */
+  private ModeState withProbe(ModeState state, Observation reading) {
+    if (!policy.confirmsHealthFast()) {
+      return state;
+    }
+    List<Observation> probes =
+        reading.health().isHealthy() ? List.of() : append(state.unhealthyProbes(), reading);
+    return new ModeState(
+        state.mode(),
+        state.override(),
+        state.since(),
+        state.violations(),
+        state.recoveries(),
+        state.streak(),
+        state.lastTransition(),
+        probes);
+  }
+
+  /** The switch to fallback when the unhealthy readings in a row reach the confirmations. */
+  private Optional<Transition> confirmedUnhealthy(ModeState state, java.time.Instant at) {
+    List<Observation> probes = state.unhealthyProbes();
+    if (!policy.confirmsHealthFast() || probes.size() < policy.healthConfirmations()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Transition(
+            Mode.PRIMARY,
+            Mode.FALLBACK,
+            Cause.UNHEALTHY,
+            at,
+            probes,
+            probes.size() + " consecutive unhealthy health probes: " + describe(probes)));
+  }
+
   /** Why a check violates, or empty when it does not. */
   private Optional<String> violation(Observation observation) {
     if (!observation.health().isHealthy()) {
@@ -216,7 +313,8 @@ public final class ModeStateMachine {
         violations,
         recoveries,
         streak,
-        state.lastTransition());
+        state.lastTransition(),
+        state.unhealthyProbes());
   }
 
   private static List<Observation> append(List<Observation> streak, Observation observation) {

@@ -36,6 +36,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * threads. A probe or latency source that throws (anything, an {@link Error} included) is reported
  * ({@link FallbackListener#probeFailed}) and counts as unhealthy or no evidence.
  *
+ * <p>With fast confirmation on ({@link ModePolicy#healthConfirmations()} above 0 and a {@code
+ * healthCheckInterval}), the health probe is also called on its own, every health check interval
+ * between the checks, and each reading goes to {@link ModeStateMachine#observeHealth}: a primary
+ * that is plainly down is confirmed by a few cheap probes instead of waiting for the latency rule's
+ * checks. A health probe still in flight (from a check or an earlier probe) is not called again:
+ * that tick is skipped. Each probe is bounded by {@code probeTimeout} and counts as unhealthy when
+ * it has not answered.
+ *
  * <p>Failures are reported, never swallowed: a check that cannot be taken is reported as {@link
  * FallbackListener#checkFailed} and checks go on. While the mode is fallback, an activity that
  * ended on its own ({@link FallbackActivity.State#STOPPED}) is started again at the next check; one
@@ -60,10 +68,12 @@ public final class FallbackSupervisor implements AutoCloseable {
   private final Executor probeExecutor;
   private final Duration checkInterval;
   private final Duration probeTimeout;
+  private final Optional<Duration> healthCheckInterval;
 
   private ModeState state;
   private Observation lastObservation;
   private Scheduler.Cancellable schedule;
+  private Scheduler.Cancellable healthSchedule;
   private CompletableFuture<Optional<Duration>> latencyInFlight;
   private CompletableFuture<Health> healthInFlight;
   private int startFailures;
@@ -90,6 +100,25 @@ public final class FallbackSupervisor implements AutoCloseable {
           "monitoring.probe_timeout_seconds must be > 0, but was "
               + probeTimeout.toMillis() / 1000.0);
     }
+    this.healthCheckInterval = Optional.ofNullable(b.healthCheckInterval);
+    healthCheckInterval.ifPresent(
+        interval -> {
+          if (interval.isNegative()
+              || interval.isZero()
+              || interval.compareTo(checkInterval) >= 0) {
+            throw new IllegalArgumentException(
+                "monitoring.health_check_interval_seconds must be > 0 and < "
+                    + "monitoring.check_interval_seconds ("
+                    + checkInterval.toMillis() / 1000.0
+                    + "), but was "
+                    + interval.toMillis() / 1000.0);
+          }
+          if (!machine.policy().confirmsHealthFast()) {
+            throw new IllegalArgumentException(
+                "monitoring.health_check_interval_seconds needs monitoring.health_confirmations"
+                    + " >= 1, but it was 0");
+          }
+        });
     this.state = ModeState.initial(clock.instant());
   }
 
@@ -113,6 +142,18 @@ public final class FallbackSupervisor implements AutoCloseable {
     }
     notifySafely(listener::monitorStarted);
     schedule = scheduler.scheduleAtFixedRate(this::checkSafely, Duration.ZERO, checkInterval);
+    healthCheckInterval.ifPresent(
+        interval ->
+            healthSchedule = scheduler.scheduleAtFixedRate(this::probeSafely, interval, interval));
+  }
+
+  /**
+   * The health check interval of the fast confirmation, when it is on.
+   *
+   * @return the interval between health-only probes
+   */
+  public Optional<Duration> healthCheckInterval() {
+    return healthCheckInterval;
   }
 
   /**
@@ -157,6 +198,9 @@ public final class FallbackSupervisor implements AutoCloseable {
     if (schedule != null) {
       schedule.cancel();
     }
+    if (healthSchedule != null) {
+      healthSchedule.cancel();
+    }
     if (state.mode() == Mode.FALLBACK || activityStarted()) {
       notifySafely(listener::fallbackStopping);
       activity.stop();
@@ -190,15 +234,7 @@ public final class FallbackSupervisor implements AutoCloseable {
                         probeFailed(latencySource.name(), e);
                         return Optional.empty();
                       });
-      health =
-          inFlight(healthInFlight)
-              ? new CompletableFuture<>()
-              : CompletableFuture.supplyAsync(healthProbe::check, probeExecutor)
-                  .exceptionally(
-                      e -> {
-                        probeFailed(healthProbe.name(), e);
-                        return Health.unhealthy("probe failed: " + reason(e));
-                      });
+      health = inFlight(healthInFlight) ? new CompletableFuture<>() : healthCall();
       if (!inFlight(latencyInFlight)) {
         latencyInFlight = latency;
       }
@@ -215,6 +251,79 @@ public final class FallbackSupervisor implements AutoCloseable {
               timeout.cancel();
               evaluateSafely(at, latency, health, evaluated);
             });
+  }
+
+  private void probeSafely() {
+    try {
+      probeHealth();
+    } catch (Throwable e) {
+      notifySafely(() -> listener.checkFailed(e));
+    }
+  }
+
+  /**
+   * One health-only probe of the fast confirmation, evaluated when it answers or at the timeout.
+   */
+  private void probeHealth() {
+    Instant at = clock.instant();
+    CompletableFuture<Health> health;
+    synchronized (this) {
+      if (closed || inFlight(healthInFlight)) {
+        return;
+      }
+      health = healthCall();
+      healthInFlight = health;
+    }
+    AtomicBoolean evaluated = new AtomicBoolean();
+    Runnable evaluate =
+        () -> {
+          try {
+            evaluateProbe(at, health, evaluated);
+          } catch (Throwable e) {
+            notifySafely(() -> listener.checkFailed(e));
+          }
+        };
+    Scheduler.Cancellable timeout = scheduler.schedule(evaluate, probeTimeout);
+    health.whenComplete(
+        (ignored, error) -> {
+          timeout.cancel();
+          evaluate.run();
+        });
+  }
+
+  private void evaluateProbe(Instant at, CompletableFuture<Health> health, AtomicBoolean once) {
+    if (!once.compareAndSet(false, true)) {
+      return;
+    }
+    Health h = answered(health);
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      Step step = machine.observeHealth(state, at, h);
+      ModeState after = step.state();
+      notifySafely(() -> listener.healthProbed(at, h, step.verdict(), after));
+      apply(step);
+    }
+  }
+
+  /** Calls the health probe on the probe executor; one that throws reads as unhealthy. */
+  private CompletableFuture<Health> healthCall() {
+    return CompletableFuture.supplyAsync(healthProbe::check, probeExecutor)
+        .exceptionally(
+            e -> {
+              probeFailed(healthProbe.name(), e);
+              return Health.unhealthy("probe failed: " + reason(e));
+            });
+  }
+
+  /** The probe's answer, or unhealthy when it has not answered in time or answered null. */
+  private Health answered(CompletableFuture<Health> health) {
+    Health h =
+        health.getNow(
+            Health.unhealthy(
+                healthProbe.name() + " timed out after " + probeTimeout.toMillis() / 1000.0 + "s"));
+    return h == null ? Health.unhealthy(healthProbe.name() + " returned null") : h;
   }
 
   private void probeFailed(String probe, Throwable e) {
@@ -247,15 +356,9 @@ public final class FallbackSupervisor implements AutoCloseable {
       return;
     }
     Optional<Duration> l = latency.getNow(Optional.empty());
-    Health h =
-        health.getNow(
-            Health.unhealthy(
-                healthProbe.name() + " timed out after " + probeTimeout.toMillis() / 1000.0 + "s"));
+    Health h = answered(health);
     if (l == null) {
       l = Optional.empty();
-    }
-    if (h == null) {
-      h = Health.unhealthy(healthProbe.name() + " returned null");
     }
     Observation observation = new Observation(at, l, h);
     synchronized (this) {
@@ -352,6 +455,7 @@ public final class FallbackSupervisor implements AutoCloseable {
     private Executor probeExecutor;
     private Duration checkInterval = Duration.ofSeconds(60);
     private Duration probeTimeout = Duration.ofSeconds(10);
+    private Duration healthCheckInterval;
 
     private Builder() {}
 
@@ -433,6 +537,20 @@ public final class FallbackSupervisor implements AutoCloseable {
      */
     public Builder probeTimeout(Duration timeout) {
       this.probeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Turns on the health-only probes of the fast confirmation; the policy's {@link
+     * ModePolicy#healthConfirmations()} must be at least 1.
+     *
+     * @param interval time between health-only probes ({@code
+     *     monitoring.health_check_interval_seconds}), shorter than the check interval; null for off
+     *     (the default)
+     * @return this
+     */
+    public Builder healthCheckInterval(Duration interval) {
+      this.healthCheckInterval = interval;
       return this;
     }
 

@@ -23,7 +23,8 @@ final class AdapterSettings {
         m.consecutiveViolations(),
         m.resumeThreshold(),
         m.consecutiveRecoveries(),
-        m.minFallback());
+        m.minFallback(),
+        m.healthCheckInterval().isPresent() ? m.healthConfirmations() : 0);
   }
 
   static WindowSpec windowSpec(ProcessingConfig p) {

@@ -393,6 +393,26 @@ public final class ConfigLoader {
       warnings.add(
           Keys.THRESHOLD.path() + " is 0: every check violates, so the fallback is forced on");
     }
+    Duration healthInterval = values.seconds(Keys.HEALTH_INTERVAL);
+    if (!healthInterval.isZero() && !problems.failed(Keys.CHECK_INTERVAL)) {
+      Duration checkInterval = values.seconds(Keys.CHECK_INTERVAL);
+      if (healthInterval.compareTo(checkInterval) >= 0) {
+        problems.add(
+            Keys.HEALTH_INTERVAL,
+            "must be shorter than "
+                + Keys.CHECK_INTERVAL.path()
+                + " ("
+                + checkInterval.toSeconds()
+                + "s), but was "
+                + healthInterval.toSeconds()
+                + "s; 0 turns the fast confirmation off");
+      }
+      if (values.requiredString(Keys.HEALTH_MODE).equals("none")) {
+        problems.add(
+            Keys.HEALTH_INTERVAL,
+            "needs a health probe, but " + Keys.HEALTH_MODE.path() + " is none");
+      }
+    }
     if (!problems.failed(Keys.FIELDS)) {
       List<String> fields = values.list(Keys.FIELDS);
       for (String field : values.map(Keys.ML_QUERY).values()) {

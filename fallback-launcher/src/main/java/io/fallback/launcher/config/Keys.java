@@ -175,6 +175,20 @@ public final class Keys {
           "10",
           positive(),
           "Bound of each latency read and health probe; a hung probe counts as unhealthy.");
+  public static final Key HEALTH_INTERVAL =
+      seconds(
+          "monitoring.health_check_interval_seconds",
+          "0",
+          "Fast confirmation of a dead primary: the health probe also runs on its own at this interval "
+              + "(shorter than the check interval), and `health_confirmations` unhealthy readings in a row "
+              + "trigger fallback at once; latency keeps the check rule. 0: off (the seed's behaviour).");
+  public static final Key HEALTH_CONFIRMATIONS =
+      integer(
+          "monitoring.health_confirmations",
+          "3",
+          atLeast(1),
+          "Unhealthy health readings in a row (probes and checks) that confirm a dead primary, when "
+              + "`health_check_interval_seconds` is set; a healthy reading starts the count again.");
   public static final Key LATENCY_SOURCE =
       DEF.defineChoice(
           "monitoring.latency_source",

@@ -25,6 +25,9 @@ import java.util.Optional;
  * @param flinkJobName {@code monitoring.flink_job_name}
  * @param flinkJobId {@code monitoring.flink_job_id}
  * @param maxCheckpointAge {@code monitoring.max_checkpoint_age_seconds}
+ * @param healthCheckInterval {@code monitoring.health_check_interval_seconds}; empty for 0 (fast
+ *     confirmation off)
+ * @param healthConfirmations {@code monitoring.health_confirmations}
  */
 public record MonitoringConfig(
     Duration latencyThreshold,
@@ -40,7 +43,9 @@ public record MonitoringConfig(
     URI flinkRestUrl,
     Optional<String> flinkJobName,
     Optional<String> flinkJobId,
-    Duration maxCheckpointAge) {
+    Duration maxCheckpointAge,
+    Optional<Duration> healthCheckInterval,
+    int healthConfirmations) {
 
   /** How the primary's latency is measured ({@code monitoring.latency_source}). */
   public enum LatencyMeasure {
@@ -88,6 +93,7 @@ public record MonitoringConfig(
     Objects.requireNonNull(flinkJobName, "flinkJobName");
     Objects.requireNonNull(flinkJobId, "flinkJobId");
     Objects.requireNonNull(maxCheckpointAge, "maxCheckpointAge");
+    Objects.requireNonNull(healthCheckInterval, "healthCheckInterval");
   }
 
   static MonitoringConfig from(Values v) {
@@ -108,6 +114,8 @@ public record MonitoringConfig(
         URI.create(v.requiredString(Keys.FLINK_URL)),
         v.string(Keys.FLINK_JOB),
         v.string(Keys.FLINK_JOB_ID),
-        v.seconds(Keys.MAX_CHECKPOINT_AGE));
+        v.seconds(Keys.MAX_CHECKPOINT_AGE),
+        Optional.of(v.seconds(Keys.HEALTH_INTERVAL)).filter(d -> !d.isZero()),
+        v.integer(Keys.HEALTH_CONFIRMATIONS));
   }
 }
