@@ -1,5 +1,6 @@
 package io.fallback.launcher;
 
+import io.fallback.core.shadow.ShadowComparator.Report;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.InstantSource;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Every meter {@code GET /metrics} exposes, in one registry: the processor's own ({@link
@@ -26,6 +29,7 @@ final class LauncherMetrics implements AutoCloseable {
   private final MetricsListener events;
   private final DeadLetterMetrics deadLetters;
   private final JvmGcMetrics gc;
+  private volatile Supplier<Optional<Report>> shadow = Optional::empty;
 
   /**
    * Creates the registry and registers every meter that exists from the start.
@@ -44,6 +48,17 @@ final class LauncherMetrics implements AutoCloseable {
     new FileDescriptorMetrics().bindTo(registry);
     events = new MetricsListener(registry, clock);
     deadLetters = new DeadLetterMetrics(registry);
+    ShadowMetrics.register(registry, () -> shadow.get());
+  }
+
+  /**
+   * Reads the shadow's meters from this report (they read 0 until then, and when shadow mode is
+   * off).
+   *
+   * @param report the shadow's report
+   */
+  void watchShadow(Supplier<Optional<Report>> report) {
+    shadow = report;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.fallback.launcher;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +24,9 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.DoubleSupplier;
@@ -64,6 +67,7 @@ final class StatusServer implements AutoCloseable {
   private final InstantSource clock;
   private final InstanceHealth health;
   private final DrainRate drainRate = new DrainRate();
+  private final Map<String, Supplier<JsonNode>> sections = new ConcurrentHashMap<>();
 
   StatusServer(
       String bind,
@@ -105,6 +109,16 @@ final class StatusServer implements AutoCloseable {
   }
 
   /**
+   * Adds a section to {@code GET /status}, computed at each request (for example {@code shadow}).
+   *
+   * @param name the field name
+   * @param section computes the section
+   */
+  void addSection(String name, Supplier<JsonNode> section) {
+    sections.put(name, section);
+  }
+
+  /**
    * @return the bound port
    */
   int port() {
@@ -124,6 +138,7 @@ final class StatusServer implements AutoCloseable {
             loop.get(),
             () -> backlog.latest().counts(),
             () -> drainRate.perSecond(clock.instant(), events));
+    sections.forEach((name, section) -> root.set(name, section.get()));
     send(
         ex,
         200,
@@ -153,6 +168,9 @@ final class StatusServer implements AutoCloseable {
    *   commit_lag_records    end - committed (= the two above); "records" is the same, kept for old readers
    *   drain_records_per_second   records read per second, recently
    *   eta_seconds           unread / drain rate; 0 when nothing is unread; null when not draining
+   * shadow              with shadow.enabled only (ShadowMode#statusJson): loop, sample_every, compared,
+   *                     equal, differing, missing, confirmed_unscored, own, over_budget, pending,
+   *                     oldest_pending_at, differing_ratio, missing_ratio, alerting, first_differences
    * </pre>
    */
   static ObjectNode statusJson(

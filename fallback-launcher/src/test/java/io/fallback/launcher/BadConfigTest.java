@@ -64,6 +64,13 @@ class BadConfigTest {
             "monitoring:\n  health_check_interval_seconds: 5\n  health_probe: none\n",
             "monitoring.health_check_interval_seconds: needs a health probe, but monitoring.health_probe is none"),
         Arguments.of(
+            "shadow:\n  measurement: nurse_stress\n",
+            "shadow.measurement: must differ from influxdb.measurement (nurse_stress)"),
+        Arguments.of(
+            "shadow:\n  sample_every: 0\n", "shadow.sample_every: must be >= 1, but was 0"),
+        Arguments.of(
+            "shadow:\n  max_differing_percent: 150\n", "shadow.max_differing_percent: must be"),
+        Arguments.of(
             "monitoring:\n  health_confirmations: 0\n",
             "monitoring.health_confirmations: must be >= 1, but was 0"),
         Arguments.of(

@@ -413,6 +413,21 @@ public final class ConfigLoader {
             "needs a health probe, but " + Keys.HEALTH_MODE.path() + " is none");
       }
     }
+    Optional<String> shadowMeasurement = values.string(Keys.SHADOW_MEASUREMENT);
+    if (shadowMeasurement.isPresent()) {
+      for (Key measurement : List.of(Keys.INFLUX_MEASUREMENT, Keys.PRIMARY_MEASUREMENT)) {
+        if (!problems.failed(measurement)
+            && shadowMeasurement.get().equals(values.requiredString(measurement))) {
+          problems.add(
+              Keys.SHADOW_MEASUREMENT,
+              "must differ from "
+                  + measurement.path()
+                  + " ("
+                  + shadowMeasurement.get()
+                  + "): the shadow never writes where the primary or the fallback write");
+        }
+      }
+    }
     if (!problems.failed(Keys.FIELDS)) {
       List<String> fields = values.list(Keys.FIELDS);
       for (String field : values.map(Keys.ML_QUERY).values()) {

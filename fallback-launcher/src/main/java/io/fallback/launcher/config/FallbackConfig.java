@@ -41,6 +41,7 @@ public final class FallbackConfig {
   private final DaskConfig dask;
   private final HandoffConfig handoff;
   private final ServerConfig server;
+  private final ShadowConfig shadow;
   private final LoggingConfig logging;
   private final ModePolicy policy;
   private final WindowSpec windowSpec;
@@ -80,6 +81,7 @@ public final class FallbackConfig {
     this.dask = DaskConfig.from(values);
     this.handoff = HandoffConfig.from(values);
     this.server = ServerConfig.from(values);
+    this.shadow = ShadowConfig.from(values);
     this.logging = problems.collect(() -> LoggingConfig.from(values)).orElse(LoggingConfig.NONE);
     this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
     this.windowSpec = problems.collect(() -> AdapterSettings.windowSpec(processing)).orElse(null);
@@ -154,6 +156,13 @@ public final class FallbackConfig {
    */
   public HandoffConfig handoff() {
     return handoff;
+  }
+
+  /**
+   * @return the {@code shadow} section
+   */
+  public ShadowConfig shadow() {
+    return shadow;
   }
 
   /**

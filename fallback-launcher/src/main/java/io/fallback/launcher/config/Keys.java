@@ -332,6 +332,66 @@ public final class Keys {
   public static final Key REWIND_MARGIN =
       seconds("handoff.rewind_margin_seconds", "10", "Safety margin of the rewind on takeover.");
 
+  // shadow
+  public static final Key SHADOW_ENABLED =
+      DEF.define(
+          "shadow.enabled",
+          BOOLEAN,
+          "false",
+          null,
+          "Shadow mode: while the primary is healthy, the fallback runs beside it in its own group "
+              + "(`kafka.group_id`), windows the same records, scores a sample of windows and compares "
+              + "each with the primary's point; it writes nothing to the primary's measurement and "
+              + "commits only windows the primary has written, so a take-over starts at the first "
+              + "window the primary has not written. Costs: model calls (see the next keys) and a few "
+              + "InfluxDB queries per batch.");
+  public static final Key SHADOW_SAMPLE_EVERY =
+      integer(
+          "shadow.sample_every",
+          "1",
+          atLeast(1),
+          "Compare one window in this many (1: every window), chosen by a hash of key and window start.");
+  public static final Key SHADOW_BUDGET =
+      integer(
+          "shadow.max_model_calls_per_second",
+          "20",
+          atLeast(0),
+          "Most model calls per second the shadow makes; sampled windows over it pass unscored "
+              + "(counted as over budget). 0: no limit.");
+  public static final Key SHADOW_GRACE =
+      seconds(
+          "shadow.grace_seconds",
+          "30",
+          positive(),
+          "How long the primary has to write a window before it counts as missing (once the primary "
+              + "has moved past it).");
+  public static final Key SHADOW_MAX_DIFFERING =
+      integer(
+          "shadow.max_differing_percent",
+          "0",
+          between(0, 100),
+          "Differing windows per compared window, in percent, above which a warning is logged and "
+              + "`fallback_shadow_alerting` is 1.");
+  public static final Key SHADOW_MAX_MISSING =
+      integer(
+          "shadow.max_missing_percent",
+          "1",
+          between(0, 100),
+          "Windows the primary did not write, in percent of those it should have, above which a "
+              + "warning is logged and `fallback_shadow_alerting` is 1.");
+  public static final Key SHADOW_LOG_DIFFERENCES =
+      integer(
+          "shadow.log_differences",
+          "5",
+          atLeast(0),
+          "The first differences logged one by one (key, window, both values) and listed in `/status`.");
+  public static final Key SHADOW_MEASUREMENT =
+      string(
+          "shadow.measurement",
+          absent("(none: write nothing)"),
+          "Also write the shadow's scored points to this measurement (same database, the fallback's "
+              + "source tag); never the primary's measurement.");
+
   // server
   public static final Key SERVER_BIND =
       string("server.bind", "127.0.0.1", "Status/metrics endpoint address.");
