@@ -127,6 +127,7 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
             b.clock,
             apiTimeout,
             activatedAt,
+            b.preferOwnOffsets,
             this::admin,
             this::reader);
     this.deadLetters = new DeadLetterPublisher(settings, this::admin);

@@ -16,6 +16,7 @@ public final class KafkaBatchSourceBuilder {
   Duration apiTimeout = Duration.ofSeconds(30);
   Duration closeTimeout = Duration.ofSeconds(10);
   Instant activatedAt;
+  boolean preferOwnOffsets;
 
   KafkaBatchSourceBuilder(KafkaSourceSettings settings, WindowSpec spec) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -55,6 +56,22 @@ public final class KafkaBatchSourceBuilder {
    */
   public KafkaBatchSourceBuilder activatedAt(Instant at) {
     this.activatedAt = Objects.requireNonNull(at, "at");
+    return this;
+  }
+
+  /**
+   * Start every partition at this group's own committed offset when it has one, even when the
+   * primary's group has committed further. For a group whose offsets are kept fresh by a shadow
+   * that commits only what the primary has written (shadow mode): its offset is exactly the first
+   * window the primary has not written, while the primary's committed offsets (checkpointed) lie
+   * past the records of its open windows and would need a rewind. Default: false (use whichever of
+   * the two is further, rewinding from the primary's).
+   *
+   * @param prefer whether own offsets win
+   * @return this builder
+   */
+  public KafkaBatchSourceBuilder preferOwnOffsets(boolean prefer) {
+    this.preferOwnOffsets = prefer;
     return this;
   }
 

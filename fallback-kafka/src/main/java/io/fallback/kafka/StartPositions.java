@@ -60,6 +60,7 @@ final class StartPositions {
   private final InstantSource clock;
   private final Duration apiTimeout;
   private final Instant activatedAt;
+  private final boolean preferOwnOffsets;
   private final Supplier<Admin> admin;
   private final Supplier<RecordTimestampReader> reader;
   private Map<TopicPartition, Long> endsAtActivation = Map.of();
@@ -72,6 +73,7 @@ final class StartPositions {
       InstantSource clock,
       Duration apiTimeout,
       Instant activatedAt,
+      boolean preferOwnOffsets,
       Supplier<Admin> admin,
       Supplier<RecordTimestampReader> reader) {
     this.settings = settings;
@@ -80,6 +82,7 @@ final class StartPositions {
     this.clock = clock;
     this.apiTimeout = apiTimeout;
     this.activatedAt = activatedAt;
+    this.preferOwnOffsets = preferOwnOffsets;
     this.admin = admin;
     this.reader = reader;
   }
@@ -167,7 +170,7 @@ final class StartPositions {
       OffsetAndMetadata own,
       OffsetAndMetadata primary) {
     int p = tp.partition();
-    if (own != null && (primary == null || own.offset() >= primary.offset())) {
+    if (own != null && (preferOwnOffsets || primary == null || own.offset() >= primary.offset())) {
       c.seek(tp, own.offset());
       Optional<Checkpoint> restored = CommitMetadata.parse(own);
       LOG.info(
@@ -176,7 +179,11 @@ final class StartPositions {
           own.offset(),
           primary == null
               ? ", primary group " + settings.primaryGroupId() + " has none"
-              : ", primary group " + settings.primaryGroupId() + " at " + primary.offset(),
+              : ", primary group "
+                  + settings.primaryGroupId()
+                  + " at "
+                  + primary.offset()
+                  + (preferOwnOffsets ? ", own offsets preferred (shadow mode)" : ""),
           restored.map(StartPositions::describe).orElse("no metadata"));
       return new StartPosition(restored, Set.of());
     }
