@@ -32,17 +32,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * called on the probe executor, and each is bounded by {@code probeTimeout} through a timer on the
  * scheduler: a health probe that has not answered counts as unhealthy ("probe timed out"), a
  * latency read that has not answered (or failed) as no evidence. A probe still hanging from an
- * earlier check is not called again; it counts as timed out at once, so hung probes cannot pile up
- * threads. A probe or latency source that throws (anything, an {@link Error} included) is reported
- * ({@link FallbackListener#probeFailed}) and counts as unhealthy or no evidence.
+ * earlier check is not called again (the check waits for it, up to the timeout), so hung probes
+ * cannot pile up threads. A probe or latency source that throws (anything, an {@link Error}
+ * included) is reported ({@link FallbackListener#probeFailed}) and counts as unhealthy or no
+ * evidence.
+ *
+ * <p>A check that finds a health probe in flight takes that probe's answer instead of calling the
+ * probe again (a hung probe then times out for the check as well).
  *
  * <p>With fast confirmation on ({@link ModePolicy#healthConfirmations()} above 0 and a {@code
  * healthCheckInterval}), the health probe is also called on its own, every health check interval
  * between the checks, and each reading goes to {@link ModeStateMachine#observeHealth}: a primary
  * that is plainly down is confirmed by a few cheap probes instead of waiting for the latency rule's
  * checks. A health probe still in flight (from a check or an earlier probe) is not called again:
- * that tick is skipped. Each probe is bounded by {@code probeTimeout} and counts as unhealthy when
- * it has not answered.
+ * that tick is skipped; a probe whose answer a check took is counted once, as the check's. Each
+ * probe is bounded by {@code probeTimeout} and counts as unhealthy when it has not answered.
  *
  * <p>Failures are reported, never swallowed: a check that cannot be taken is reported as {@link
  * FallbackListener#checkFailed} and checks go on. While the mode is fallback, an activity that
@@ -76,6 +80,7 @@ public final class FallbackSupervisor implements AutoCloseable {
   private Scheduler.Cancellable healthSchedule;
   private CompletableFuture<Optional<Duration>> latencyInFlight;
   private CompletableFuture<Health> healthInFlight;
+  private CompletableFuture<Health> claimedByCheck;
   private int startFailures;
   private boolean closed;
 
@@ -234,7 +239,14 @@ public final class FallbackSupervisor implements AutoCloseable {
                         probeFailed(latencySource.name(), e);
                         return Optional.empty();
                       });
-      health = inFlight(healthInFlight) ? new CompletableFuture<>() : healthCall();
+      if (inFlight(healthInFlight)) {
+        // a probe of the fast confirmation (or a hung one) is answering: the check takes its answer
+        // (or times out with it) and that probe is not counted a second time on its own
+        health = healthInFlight;
+        claimedByCheck = health;
+      } else {
+        health = healthCall();
+      }
       if (!inFlight(latencyInFlight)) {
         latencyInFlight = latency;
       }
@@ -297,8 +309,8 @@ public final class FallbackSupervisor implements AutoCloseable {
     }
     Health h = answered(health);
     synchronized (this) {
-      if (closed) {
-        return;
+      if (closed || claimedByCheck == health) {
+        return; // the check that took this answer counts it
       }
       Step step = machine.observeHealth(state, at, h);
       ModeState after = step.state();

@@ -146,4 +146,58 @@ class FastConfirmationSupervisorTest {
     assertThatThrownBy(() -> builder().policy(ModePolicy.ofDefaults()).build())
         .hasMessageContaining("needs monitoring.health_confirmations >= 1");
   }
+
+  @Test
+  void aCheckFindingAProbeInFlight_takesItsAnswer_countedOnce_notATimeout() {
+    List<Runnable> queued = new ArrayList<>();
+    List<String> checks = new ArrayList<>();
+    FallbackSupervisor supervisor =
+        builder()
+            .healthCheckInterval(Duration.ofSeconds(7)) // probes at 7, 14, ..., 56, 63, 70
+            .probeTimeout(Duration.ofSeconds(5)) // the probe of 56 s is not timed out at 60 s
+            .probeExecutor(queued::add) // calls answer when the test runs them
+            .listener(
+                new FallbackListener() {
+                  @Override
+                  public void checkCompleted(
+                      io.fallback.core.mode.Observation o, CheckVerdict v, ModeState s) {
+                    checks.add(v.kind() + ": " + v.reason());
+                  }
+
+                  @Override
+                  public void transitioned(Transition t) {
+                    transitions.add(t);
+                  }
+                })
+            .build();
+    supervisor.start();
+    for (int second = 0; second <= 55; second++) {
+      time.advance(second == 0 ? Duration.ZERO : Duration.ofSeconds(1));
+      runAll(queued);
+    }
+    health.set(Health.unhealthy("job status CANCELED"));
+    time.advance(Duration.ofSeconds(1)); // the probe of 56 s is called and still in flight ...
+    time.advance(Duration.ofSeconds(4)); // ... when the check of 60 s starts
+    runAll(queued); // the probe answers: unhealthy
+    for (int second = 61; second <= 70; second++) {
+      time.advance(Duration.ofSeconds(1));
+      runAll(queued);
+    }
+
+    assertThat(checks).hasSize(2).noneMatch(c -> c.contains("timed out"));
+    assertThat(transitions)
+        .singleElement()
+        .satisfies(
+            t ->
+                assertThat(t.at())
+                    .as("56 s (taken by the check of 60 s, counted once), 63, 70")
+                    .isEqualTo(T0.plusSeconds(70)));
+    assertThat(healthCalls).as("0 s, eight probes to 56 s, 63 and 70 s").hasValue(11);
+  }
+
+  private static void runAll(List<Runnable> queued) {
+    List<Runnable> now = new ArrayList<>(queued);
+    queued.clear();
+    now.forEach(Runnable::run);
+  }
 }
