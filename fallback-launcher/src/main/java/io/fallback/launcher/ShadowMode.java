@@ -170,8 +170,10 @@ final class ShadowMode implements AutoCloseable {
     if (perSecond == 0) {
       return () -> true;
     }
+    // bursty, not smooth: a batch's windows ask for permits within microseconds, and a smooth
+    // limiter spaces permits 1/perSecond apart, so it granted about one model call per batch
     RateLimiter<Object> limiter =
-        RateLimiter.smoothBuilder(perSecond, Duration.ofSeconds(1)).build();
+        RateLimiter.burstyBuilder(perSecond, Duration.ofSeconds(1)).build();
     return limiter::tryAcquirePermit;
   }
 
