@@ -185,7 +185,18 @@ final class StartPositions {
                   + primary.offset()
                   + (preferOwnOffsets ? ", own offsets preferred (shadow mode)" : ""),
           restored.map(StartPositions::describe).orElse("no metadata"));
-      return new StartPosition(restored, Set.of());
+      // in shadow mode the own offset trails the primary by the shadow's unacknowledged batch,
+      // whose windows the primary may have written in part: those are not written again
+      Set<WindowId> written =
+          preferOwnOffsets
+                  && restored.isPresent()
+                  && restored.get().emittedThrough() != Checkpoint.NONE
+              ? alreadyWritten(
+                  p,
+                  restored.get().emittedThrough() - spec.size().toMillis(),
+                  clock.millis() + spec.size().toMillis())
+              : Set.of();
+      return new StartPosition(restored, written);
     }
     if (primary != null) {
       return rewind(c, tp, primary.offset());
@@ -278,27 +289,36 @@ final class StartPositions {
         Instant.ofEpochMilli(tP),
         rewindTo,
         Instant.ofEpochMilli(windowStart + size));
-    Set<WindowId> written = Set.of();
-    if (progress != null) {
-      try {
-        written = Set.copyOf(progress.writtenWindows(windowStart, tP + size));
-        LOG.info(
-            "partition {}: the primary already wrote {} window(s) with point times in [{}, {}); they are"
-                + " not written again",
-            p,
-            written.size(),
-            Instant.ofEpochMilli(windowStart),
-            Instant.ofEpochMilli(tP + size));
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "partition {}: cannot read which windows the primary wrote from {}; writing them again"
-                + " (identical rewrites are harmless)",
-            p,
-            Instant.ofEpochMilli(windowStart),
-            e);
-      }
+    return new StartPosition(Optional.of(restored), alreadyWritten(p, windowStart, tP + size));
+  }
+
+  /**
+   * The windows the primary wrote with point times in {@code [fromMillis, toMillis)}, which the
+   * fallback then does not write again; empty without a progress reader or when it fails.
+   */
+  private Set<WindowId> alreadyWritten(int p, long fromMillis, long toMillis) {
+    if (progress == null) {
+      return Set.of();
     }
-    return new StartPosition(Optional.of(restored), written);
+    try {
+      Set<WindowId> written = Set.copyOf(progress.writtenWindows(fromMillis, toMillis));
+      LOG.info(
+          "partition {}: the primary already wrote {} window(s) with point times in [{}, {}); they are"
+              + " not written again",
+          p,
+          written.size(),
+          Instant.ofEpochMilli(fromMillis),
+          Instant.ofEpochMilli(toMillis));
+      return written;
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "partition {}: cannot read which windows the primary wrote from {}; writing them again"
+              + " (identical rewrites are harmless)",
+          p,
+          Instant.ofEpochMilli(fromMillis),
+          e);
+      return Set.of();
+    }
   }
 
   /** The committed offsets of our own group for {@code tps}. */

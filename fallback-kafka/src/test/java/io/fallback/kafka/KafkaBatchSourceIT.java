@@ -362,6 +362,95 @@ class KafkaBatchSourceIT {
     assertThat(expectedWrites).hasSizeGreaterThan(20);
   }
 
+  /**
+   * Shadow mode's take-over: the group's own offsets trail the primary by the batch the shadow had
+   * not acknowledged, part of whose windows the primary wrote; the primary's group committed
+   * further. With own offsets preferred, the fallback resumes from its own offsets (no rewind) and
+   * skips the windows the primary wrote since.
+   */
+  @Test
+  void ownOffsetsPreferred_resumeThere_andSkipWhatThePrimaryWroteAfterThem() throws Exception {
+    String topic = "shadow-takeover";
+    String group = "fb-shadow-takeover";
+    List<Produced> produced = topicWithRecords(topic, 9);
+    Map<WindowId, WindowResult> expected = byId(Harness.reference(produced));
+    RecordingSink sink1 = new RecordingSink();
+    SpySource shadow =
+        new SpySource(
+            source(Harness.settings(bootstrap(), topic, group).batchSize(300).build()), sink1);
+    shadow.commitsAllowed = 6;
+    shadow.windowsAfterLastCommit = 12;
+    try (RunningLoop loop = new RunningLoop(shadow, sink1, Duration.ZERO)) {
+      await("windows after the last commit")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> shadow.commitsAllowed <= 0 && sink1.size() >= shadow.sinkSizeAtLastCommit + 12);
+    }
+    List<WindowResult> committed = sink1.written().subList(0, shadow.sinkSizeAtLastCommit);
+    Set<WindowId> primaryWrote =
+        sink1.written().subList(shadow.sinkSizeAtLastCommit, sink1.size()).stream()
+            .map(Harness::id)
+            .collect(Collectors.toSet());
+    Map<Integer, OffsetAndMetadata> own = Harness.committed(admin(), group, topic);
+    Map<TopicPartition, OffsetAndMetadata> primaryOffsets = new HashMap<>();
+    own.forEach(
+        (p, o) -> primaryOffsets.put(Harness.tp(topic, p), new OffsetAndMetadata(o.offset() + 50)));
+    commitAs("flink-consumer", primaryOffsets);
+    long size = Harness.SPEC.size().toMillis();
+    PrimaryProgress progress =
+        new PrimaryProgress() {
+          @Override
+          public Map<String, Long> newestPointPerKey() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public Set<WindowId> writtenWindows(long fromMillis, long toMillis) {
+            return primaryWrote.stream()
+                .filter(
+                    w ->
+                        w.windowStart() + size - 1 >= fromMillis
+                            && w.windowStart() + size - 1 < toMillis)
+                .collect(Collectors.toSet());
+          }
+        };
+
+    RecordingSink sink2 = new RecordingSink();
+    SpySource fallback =
+        new SpySource(
+            KafkaBatchSource.builder(
+                    Harness.settings(bootstrap(), topic, group).build(), Harness.SPEC)
+                .primaryProgress(progress)
+                .preferOwnOffsets(true)
+                .build(),
+            sink2);
+    try (RunningLoop loop = new RunningLoop(fallback, sink2, Duration.ofMillis(100))) {
+      await("every window written by the shadow's commits, the primary or the fallback")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                Set<WindowId> all = new HashSet<>(primaryWrote);
+                committed.forEach(w -> all.add(id(w)));
+                sink2.written().forEach(w -> all.add(id(w)));
+                return all.containsAll(expected.keySet());
+              });
+    }
+
+    Map<Integer, Long> ownOffsets = new HashMap<>();
+    own.forEach((p, o) -> ownOffsets.put(p, o.offset()));
+    assertThat(ownOffsets).isNotEmpty();
+    assertThat(fallback.firstOffsets)
+        .as("resumed from own offsets, no rewind to the primary's")
+        .containsAllEntriesOf(ownOffsets);
+    Set<WindowId> again = sink2.written().stream().map(Harness::id).collect(Collectors.toSet());
+    again.retainAll(primaryWrote);
+    assertThat(again).as("windows the primary wrote, written again").isEmpty();
+    assertThat(primaryWrote).hasSizeGreaterThanOrEqualTo(12);
+    for (WindowResult w : sink2.written()) {
+      assertThat(w).isEqualTo(expected.get(id(w)));
+    }
+  }
+
   @Test
   void handBackEnabled_movesTheEmptyPrimaryGroupToTheFallbacksOffsets() throws Exception {
     String topic = "hand-back";

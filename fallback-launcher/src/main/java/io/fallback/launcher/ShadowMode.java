@@ -114,7 +114,7 @@ final class ShadowMode implements AutoCloseable {
         config
             .measurement()
             .map(m -> InfluxSink.of(influx.toBuilder().measurement(m).build(), spec));
-    BooleanSupplier budget = budget(config.maxModelCallsPerSecond());
+    BooleanSupplier budget = budget(config.maxModelCallsPerSecond(), kafka.batchTimeout());
     ShadowSampling sampling = new ShadowSampling(config.sampleEvery());
     WindowedModelProcessor scorer = WindowedModelProcessor.of(model);
     LoopSettings shadowLoop =
@@ -127,7 +127,12 @@ final class ShadowMode implements AutoCloseable {
                 () ->
                     new FallbackLoop<>(
                         deadLetters.attach(
-                            KafkaBatchSource.builder(kafka, spec).clock(clock).build()),
+                            KafkaBatchSource.builder(kafka, spec)
+                                // resume where the shadow left off, not from the primary's
+                                // checkpoint (no progress reader: nothing is skipped)
+                                .preferOwnOffsets(true)
+                                .clock(clock)
+                                .build()),
                         new WindowStage(spec),
                         new ShadowProcessor(scorer, sampling, budget, comparator),
                         new ShadowSink(comparator, output, side, clock),
@@ -166,14 +171,20 @@ final class ShadowMode implements AutoCloseable {
     return self[0];
   }
 
-  private static BooleanSupplier budget(int perSecond) {
+  /**
+   * The model-call budget: at most {@code perSecond} calls per second on average, granted in bursts
+   * of one batch period (the batch timeout, at least 1 s), since a batch asks for all its calls at
+   * once: a smooth limiter (permits 1/rate apart) granted about one call per batch, and a 1 s burst
+   * only {@code perSecond} calls to a 30 s batch that holds thirty times as many windows.
+   */
+  static BooleanSupplier budget(int perSecond, Duration batchTimeout) {
     if (perSecond == 0) {
       return () -> true;
     }
-    // bursty, not smooth: a batch's windows ask for permits within microseconds, and a smooth
-    // limiter spaces permits 1/perSecond apart, so it granted about one model call per batch
-    RateLimiter<Object> limiter =
-        RateLimiter.burstyBuilder(perSecond, Duration.ofSeconds(1)).build();
+    Duration period =
+        batchTimeout.compareTo(Duration.ofSeconds(1)) > 0 ? batchTimeout : Duration.ofSeconds(1);
+    long permits = Math.max(1, Math.round(perSecond * period.toMillis() / 1000.0));
+    RateLimiter<Object> limiter = RateLimiter.burstyBuilder(permits, period).build();
     return limiter::tryAcquirePermit;
   }
 
