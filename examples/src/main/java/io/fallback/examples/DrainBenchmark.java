@@ -4,11 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeOverride;
+import io.fallback.core.window.ScoredWindow;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.examples.PhaseMeter.Phase;
+import io.fallback.influx.InfluxSettings;
+import io.fallback.influx.LineProtocolEncoder;
 import io.fallback.launcher.FallbackApplication;
 import io.fallback.launcher.config.ConfigLoader;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
+import io.fallback.testkit.LauncherProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -21,12 +28,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,38 +50,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backlog drain benchmark (DESIGN §9: "our fallback drains a backlog at least twice as fast as
- * Flink"), measured as a ratio of peers in one run on the same data. Not run by {@code ./mvnw
- * verify}.
+ * Backlog drain benchmark (DESIGN §9): the fallback's drain against the slowest real dependency and
+ * against a Flink primary with an equally efficient model client, all measured in one run on the
+ * same data. Not run by {@code ./mvnw verify}; {@code scripts/bench.sh} runs it.
  *
  * <p>Starts the test kit's Kafka broker, {@code influxd}, a Flink MiniCluster and the {@link
  * ModelService} (no added latency unless {@code --model-latency-ms}) once; writes a backlog of
  * {@code --records} (default 1 000 000) raw Avro records, 17 nurses at 32 Hz with past event times,
- * to the 2-partition topic {@code bench-topic}; then, one after the other:
+ * to the 2-partition topic {@code bench-topic}; then, one after the other, each phase alone:
  *
  * <ol>
- *   <li>raw consumer: a {@code KafkaConsumer<byte[], byte[]>} reads the whole topic (no decoding);
- *       clock from the first record to the last;
- *   <li>Flink: {@link FlinkPrimaryJob} (group {@code bench-flink}, no committed offsets so
- *       earliest, database {@code bench_flink}); clock from before the job submission (job graph,
- *       deployment, split assignment, group handling, model calls and InfluxDB writes included)
- *       until the number of {@code source=flink} points equals {@link Reference}'s due windows
- *       (polled every 100 ms); the job is cancelled afterwards;
- *   <li>fallback: {@link FallbackApplication} in-process (group {@code bench-fallback}, {@code
- *       auto_offset_reset: earliest}, {@code latency_threshold_seconds: 0} and a force-fallback
- *       override, {@code health_probe: none}, {@code batch_size} 10 000, database {@code
- *       bench_fallback}); clock from before {@code FallbackApplication.start} (config, group join,
- *       start-position lookup, model calls and InfluxDB writes included) until all due windows are
- *       in its database.
+ *   <li>the limits, each after a warm-up round: the model service's capacity (every due window's
+ *       request, the query both pipelines send, from {@code --model-concurrency} threads blocking
+ *       in the JDK client's {@code send}); InfluxDB's acceptance of the due points (encoded
+ *       beforehand by the fallback's encoder, POSTed in chunks of 5 000); a raw {@code
+ *       KafkaConsumer<byte[], byte[]>} reading the topic (first to last record). Converted to
+ *       records/s as windows/s times records per window;
+ *   <li>Flink: {@link FlinkPrimaryJob} with the {@link FlinkPrimaryJob.ModelClient#POOLED} client
+ *       (or {@code --flink-client=send_async}) and {@code --model-concurrency} calls in flight
+ *       (group {@code bench-flink}, database {@code bench_flink}); clock from before the job
+ *       submission until all due windows are in InfluxDB;
+ *   <li>the fallback: {@link FallbackApplication} in this JVM (group {@code bench-fallback}, forced
+ *       into FALLBACK, {@code batch_size} 10 000, {@code ml_service.max_concurrency} = {@code
+ *       --model-concurrency}); clock from before {@code FallbackApplication.start} until all due
+ *       windows are in its database. With {@code --fallback-xmx=256m} it runs instead as the
+ *       shipped jar in its own JVM with that heap and a GC log ({@code --memory-limit} sets {@code
+ *       dask.memory_limit}).
  * </ol>
  *
- * <p>Both outputs are then compared with the reference (missing and differing windows must be 0,
- * else exit 1). Printed: records/s and windows/s of each, the ratio fallback / Flink, and the raw
- * consumer's rate. Run, after {@code ./mvnw -B install -DskipTests} of the reactor:
+ * <p>Each phase's CPU time (this JVM, which hosts the broker and the model stub, plus {@code
+ * influxd}), peak heap and peak RSS are measured by {@link PhaseMeter}. Both outputs are compared
+ * with the reference (missing and differing windows must be 0, else exit 1). Printed: one table
+ * with the limits, Flink and the fallback, the ratios fallback / lowest limit and fallback / Flink,
+ * and CPU-seconds per million records.
  *
  * <pre>
- * ./mvnw -q -B -pl examples exec:exec@drain-benchmark                               # 1 000 000 records
- * ./mvnw -q -B -pl examples exec:exec@drain-benchmark -Dbench.args="--records=500000 --model-latency-ms=0"
+ * scripts/bench.sh --records=1000000
+ * scripts/bench.sh --records=1000000 --fallback-only --memory-limit=8MiB --fallback-xmx=256m
  * </pre>
  */
 public final class DrainBenchmark {
@@ -90,6 +107,12 @@ public final class DrainBenchmark {
   private long modelLatencyMs;
   private int batchSize = 10_000;
   private Duration deadline = Duration.ofMinutes(10);
+  private int modelConcurrency = FlinkPrimaryJob.Settings.DEFAULT_MODEL_CONCURRENCY;
+  private FlinkPrimaryJob.ModelClient flinkClient = FlinkPrimaryJob.ModelClient.POOLED;
+  private boolean fallbackOnly;
+  private String memoryLimit;
+  private String fallbackXmx;
+  private String processNote = "";
   private final Deque<AutoCloseable> closers = new ArrayDeque<>();
 
   private DrainBenchmark() {}
@@ -107,16 +130,24 @@ public final class DrainBenchmark {
         continue;
       }
       String[] kv = a.split("=", 2);
-      long v = kv.length == 2 ? Long.parseLong(kv[1].replace("_", "")) : -1;
+      String text = kv.length == 2 ? kv[1] : "";
       switch (kv[0]) {
-        case "--records" -> b.records = v;
-        case "--model-latency-ms" -> b.modelLatencyMs = v;
-        case "--batch-size" -> b.batchSize = (int) v;
-        case "--deadline-s" -> b.deadline = Duration.ofSeconds(v);
+        case "--records" -> b.records = number(text);
+        case "--model-latency-ms" -> b.modelLatencyMs = number(text);
+        case "--batch-size" -> b.batchSize = (int) number(text);
+        case "--deadline-s" -> b.deadline = Duration.ofSeconds(number(text));
+        case "--model-concurrency" -> b.modelConcurrency = (int) number(text);
+        case "--flink-client" ->
+            b.flinkClient = FlinkPrimaryJob.ModelClient.valueOf(text.toUpperCase(Locale.ROOT));
+        case "--fallback-only" -> b.fallbackOnly = true;
+        case "--memory-limit" -> b.memoryLimit = text;
+        case "--fallback-xmx" -> b.fallbackXmx = text;
         default -> {
           System.err.println(
               "usage: DrainBenchmark [--records=N] [--model-latency-ms=N] [--batch-size=N]"
-                  + " [--deadline-s=N]");
+                  + " [--deadline-s=N] [--model-concurrency=N] [--flink-client=pooled|send_async]"
+                  + " [--fallback-only] [--memory-limit=<dask.memory_limit, e.g. 16MiB>]"
+                  + " [--fallback-xmx=<e.g. 256m: the fallback runs as the shipped jar in its own JVM>]");
           System.exit(a.equals("--help") ? 0 : 2);
         }
       }
@@ -132,6 +163,10 @@ public final class DrainBenchmark {
     }
     System.out.flush();
     System.exit(status);
+  }
+
+  private static long number(String text) {
+    return Long.parseLong(text.replace("_", ""));
   }
 
   private int run() throws Exception {
@@ -188,40 +223,56 @@ public final class DrainBenchmark {
             due,
             (System.nanoTime() - produceStart) / 1e9));
 
-    // 0. the raw consumer (peer of DESIGN §9's "half the raw consumer")
-    double rawSeconds = rawConsume(kafka.bootstrapServers(), total);
-    LOG.info(String.format(Locale.ROOT, "[bench] raw consumer: %.2f s", rawSeconds));
+    PhaseMeter meter = new PhaseMeter(influx.pid());
+    double recordsPerWindow = (double) total / due;
+    List<ScoredWindow> points = scored(reference);
+    Phase model0 = null;
+    Phase influx0 = null;
+    Phase raw = null;
+    Phase flinkPhase = null;
+    OutputCheck flinkCheck = null;
+    double flinkRunning = Double.NaN;
+    if (!fallbackOnly) {
+      // the limits, each alone: the model service at the configured concurrency, influxd for the
+      // same points, the raw consumer for the same topic (the first round of each warms up)
+      modelCapacity(model.predictUrl(), points, meter, "model (warm-up)");
+      model0 = modelCapacity(model.predictUrl(), points, meter, "model service limit");
+      influxAcceptance(influx, points, meter, "influx (warm-up)", "bench_limit_warm");
+      influx0 = influxAcceptance(influx, points, meter, "influxdb limit", "bench_limit");
+      rawConsume(kafka.bootstrapServers(), total, meter, "raw (warm-up)");
+      raw = rawConsume(kafka.bootstrapServers(), total, meter, "raw consumer limit");
 
-    // 1. Flink
-    FlinkPrimaryJob.Settings fs =
-        new FlinkPrimaryJob.Settings(
-            "drain-bench-flink",
-            kafka.bootstrapServers(),
-            TOPIC,
-            "bench-flink",
-            model.predictUrl(),
-            influx.url(),
-            FLINK_DB,
-            MEASUREMENT,
-            FLINK_SOURCE,
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(5),
-            workDir.resolve("checkpoints"),
-            1,
-            null);
-    long flinkStart = System.nanoTime();
-    FlinkPrimaryJob job = FlinkPrimaryJob.start(flink, fs);
-    double flinkRunning = (System.nanoTime() - flinkStart) / 1e9;
-    double flinkSeconds =
-        awaitCount(() -> count(influx.url(), FLINK_DB, FLINK_SOURCE), due, flinkStart, "flink");
-    job.cancel();
-    LOG.info(
-        String.format(
-            Locale.ROOT,
-            "[bench] flink: %.2f s (RUNNING after %.2f s)",
-            flinkSeconds,
-            flinkRunning));
+      // 1. Flink, with the fair model client unless told otherwise
+      FlinkPrimaryJob.Settings fs =
+          new FlinkPrimaryJob.Settings(
+              "drain-bench-flink",
+              kafka.bootstrapServers(),
+              TOPIC,
+              "bench-flink",
+              model.predictUrl(),
+              influx.url(),
+              FLINK_DB,
+              MEASUREMENT,
+              FLINK_SOURCE,
+              Duration.ofSeconds(5),
+              Duration.ofSeconds(5),
+              Duration.ofSeconds(5),
+              workDir.resolve("checkpoints"),
+              1,
+              null,
+              flinkClient,
+              modelConcurrency);
+      PhaseMeter.Running flinkRun = meter.start("flink (" + flinkClient + ")");
+      FlinkPrimaryJob job = FlinkPrimaryJob.start(flink, fs);
+      flinkRunning = (System.nanoTime() - flinkRun.startNanos()) / 1e9;
+      long flinkEnd =
+          awaitCount(() -> count(influx.url(), FLINK_DB, FLINK_SOURCE), due, flinkRun, "flink");
+      flinkPhase = flinkRun.stopAt(flinkEnd);
+      job.cancel();
+      LOG.info("[bench] {} (RUNNING after {} s)", flinkPhase.describe(), flinkRunning);
+      flinkCheck =
+          OutputCheck.of(reference, InfluxPoints.read(influx.url(), FLINK_DB, MEASUREMENT));
+    }
 
     // 2. the fallback
     String yaml =
@@ -244,6 +295,7 @@ public final class DrainBenchmark {
             "  health_probe: none",
             "ml_service:",
             "  endpoint: \"" + model.predictUrl() + "\"",
+            "  max_concurrency: " + modelConcurrency,
             "influxdb:",
             "  url: \"" + influx.url() + "\"",
             "  database: " + FALLBACK_DB,
@@ -251,36 +303,38 @@ public final class DrainBenchmark {
             "  source_tag: " + FALLBACK_SOURCE,
             "server:",
             "  port: 0",
+            memoryLimit == null ? "" : "dask:\n  n_workers: 1\n  memory_limit: " + memoryLimit,
             "");
-    long fallbackStart = System.nanoTime();
-    FallbackApplication fallback =
-        closing(
-            FallbackApplication.start(
-                new ConfigLoader(Map.of()).loadYaml(yaml, workDir), Map.of()));
-    fallback.override(ModeOverride.FORCE_FALLBACK);
-    long[] modeAt = {-1};
-    double fallbackSeconds =
-        awaitCount(
-            () -> {
-              if (modeAt[0] < 0 && fallback.state().mode() == Mode.FALLBACK) {
-                modeAt[0] = System.nanoTime();
-              }
-              return count(influx.url(), FALLBACK_DB, FALLBACK_SOURCE);
-            },
-            due,
-            fallbackStart,
-            "fallback");
-    double fallbackMode = modeAt[0] < 0 ? Double.NaN : (modeAt[0] - fallbackStart) / 1e9;
-    LOG.info(
-        String.format(
-            Locale.ROOT,
-            "[bench] fallback: %.2f s (mode FALLBACK seen after %.2f s)",
-            fallbackSeconds,
-            fallbackMode));
+    Phase fallbackPhase;
+    double fallbackMode;
+    if (fallbackXmx == null) {
+      PhaseMeter.Running fallbackRun = meter.start("fallback");
+      FallbackApplication fallback =
+          closing(
+              FallbackApplication.start(
+                  new ConfigLoader(Map.of()).loadYaml(yaml, workDir), Map.of()));
+      fallback.override(ModeOverride.FORCE_FALLBACK);
+      long[] modeAt = {-1};
+      long fallbackEnd =
+          awaitCount(
+              () -> {
+                if (modeAt[0] < 0 && fallback.state().mode() == Mode.FALLBACK) {
+                  modeAt[0] = System.nanoTime();
+                }
+                return count(influx.url(), FALLBACK_DB, FALLBACK_SOURCE);
+              },
+              due,
+              fallbackRun,
+              "fallback");
+      fallbackPhase = fallbackRun.stopAt(fallbackEnd);
+      fallbackMode = modeAt[0] < 0 ? Double.NaN : (modeAt[0] - fallbackRun.startNanos()) / 1e9;
+    } else {
+      fallbackPhase = fallbackProcess(yaml, workDir, due, influx.url());
+      fallbackMode = Double.NaN;
+    }
+    LOG.info("[bench] {} (mode FALLBACK seen after {} s)", fallbackPhase.describe(), fallbackMode);
 
     // the outputs must be right for the rates to mean anything
-    OutputCheck flinkCheck =
-        OutputCheck.of(reference, InfluxPoints.read(influx.url(), FLINK_DB, MEASUREMENT));
     OutputCheck fallbackCheck =
         OutputCheck.of(reference, InfluxPoints.read(influx.url(), FALLBACK_DB, MEASUREMENT));
 
@@ -288,77 +342,331 @@ public final class DrainBenchmark {
     out.append(
         String.format(
             Locale.ROOT,
-            "%nBacklog drain: %,d records, %,d due windows (%d nurses x %d Hz,"
-                + " 2 partitions), model latency %d ms, fallback batch_size %d%n",
+            "%nBacklog drain: %,d records, %,d due windows (%.1f records/window; %d nurses x %d Hz,"
+                + " 2 partitions), model latency %d ms, model concurrency %d, fallback batch_size"
+                + " %d%s, %d cores, max heap %d MiB, load average at end %s%n",
             total,
             due,
+            recordsPerWindow,
             NURSES,
             HZ,
             modelLatencyMs,
-            batchSize));
+            modelConcurrency,
+            batchSize,
+            memoryLimit == null ? "" : ", dask.memory_limit " + memoryLimit,
+            Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().maxMemory() >> 20,
+            loadAverage()));
     out.append(
         String.format(
             Locale.ROOT,
-            "%-10s %9s %14s %12s  %s%n",
-            "pipeline",
+            "| %-28s | %8s | %12s | %10s | %9s | %9s | %13s | %9s | %8s |%n",
+            "phase",
             "seconds",
             "records/s",
             "windows/s",
-            "check"));
+            "/ limit",
+            "/ flink",
+            "CPU-s/M rec",
+            "heap MiB",
+            "RSS MiB"));
+    out.append("|---|---|---|---|---|---|---|---|---|\n");
+    double limit = Double.POSITIVE_INFINITY;
+    String limitName = "-";
+    if (!fallbackOnly) {
+      double modelRate = due / model0.seconds() * recordsPerWindow;
+      double influxRate = due / influx0.seconds() * recordsPerWindow;
+      double rawRate = total / raw.seconds();
+      limit = Math.min(modelRate, Math.min(influxRate, rawRate));
+      limitName =
+          limit == modelRate ? "model service" : limit == influxRate ? "influxdb" : "raw consumer";
+      out.append(row(model0, total, due, Double.NaN, Double.NaN));
+      out.append(row(influx0, total, due, Double.NaN, Double.NaN));
+      out.append(row(raw, total, due, Double.NaN, Double.NaN));
+      out.append(row(flinkPhase, total, due, total / flinkPhase.seconds() / limit, Double.NaN));
+    }
+    double fallbackRate = total / fallbackPhase.seconds();
+    out.append(
+        row(
+            fallbackPhase,
+            total,
+            due,
+            fallbackOnly ? Double.NaN : fallbackRate / limit,
+            fallbackOnly ? Double.NaN : flinkPhase.seconds() / fallbackPhase.seconds()));
+    if (!fallbackOnly) {
+      // the limits were measured alone; in a drain they share this machine's cores
+      double cpuPerRecord = (model0.cpuSeconds() + influx0.cpuSeconds() + raw.cpuSeconds()) / total;
+      int cores = Runtime.getRuntime().availableProcessors();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "the three limits together cost %.2f CPU-s per million records: on %d cores, doing"
+                  + " all three at once cannot exceed %,.0f records/s (fallback / that %.2f)%n",
+              cpuPerRecord * 1e6,
+              cores,
+              cores / cpuPerRecord,
+              fallbackRate / (cores / cpuPerRecord)));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "lowest limit: %s, %,.0f records/s; fallback / limit %.2f (goal >= 0.8);"
+                  + " fallback / flink %.2fx; flink RUNNING after %.2f s, check: missing %d,"
+                  + " differing %d%n",
+              limitName,
+              limit,
+              fallbackRate / limit,
+              flinkPhase.seconds() / fallbackPhase.seconds(),
+              flinkRunning,
+              flinkCheck.missing(),
+              flinkCheck.mismatches()));
+    }
+    out.append(processNote);
     out.append(
         String.format(
             Locale.ROOT,
-            "%-10s %9.2f %14s %12s  %s%n",
-            "raw",
-            rawSeconds,
-            rate(total, rawSeconds),
-            "-",
-            "first to last record, no decoding"));
+            "fallback: FALLBACK after %.2f s, check: missing %d, differing %d;"
+                + " model predictions: %,d (all phases)%n",
+            fallbackMode,
+            fallbackCheck.missing(),
+            fallbackCheck.mismatches(),
+            model.predictions()));
     out.append(
-        line(
-            "flink",
-            flinkSeconds,
-            total,
-            due,
-            flinkCheck,
-            String.format(Locale.ROOT, "; RUNNING after %.2f s", flinkRunning)));
-    out.append(
-        line(
-            "fallback",
-            fallbackSeconds,
-            total,
-            due,
-            fallbackCheck,
-            String.format(Locale.ROOT, "; FALLBACK after %.2f s", fallbackMode)));
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "ratio fallback / flink: %.2fx (DESIGN §9 target >= 2x);"
-                + " fallback / raw: %.2f (target >= 0.5)%n",
-            flinkSeconds / fallbackSeconds,
-            rawSeconds / fallbackSeconds));
-    out.append(String.format(Locale.ROOT, "model predictions: %,d%n", model.predictions()));
+        "limits are measured one after the other, alone, on the same data (model: the due windows'"
+            + " requests from a pool of model-concurrency threads; influxdb: the due points,"
+            + " pre-encoded, POSTed in chunks of 5 000 over one connection; raw: a"
+            + " KafkaConsumer<byte[],byte[]> reading the topic). Limits in records/s ="
+            + " windows/s x records per window. CPU = this JVM (broker, model stub, clients) +"
+            + " influxd. Peak heap = sum of heap pools' peaks during the phase.\n");
     System.out.println(out);
     boolean ok =
-        flinkCheck.missing() == 0
-            && flinkCheck.mismatches() == 0
-            && fallbackCheck.missing() == 0
-            && fallbackCheck.mismatches() == 0;
+        fallbackCheck.missing() == 0
+            && fallbackCheck.mismatches() == 0
+            && (flinkCheck == null || (flinkCheck.missing() == 0 && flinkCheck.mismatches() == 0));
     return ok ? 0 : 1;
   }
 
-  private static String line(
-      String name, double seconds, long total, int due, OutputCheck check, String extra) {
+  /**
+   * The fallback as operators run it: the shipped jar in its own JVM with {@code -Xmx<fallbackXmx>}
+   * and a GC log; its clock from before the process starts (JVM start included) until all due
+   * windows are written. CPU is that process's; peak heap is the largest heap occupancy the GC log
+   * shows before a collection; peak RSS is its {@code VmHWM}.
+   */
+  private Phase fallbackProcess(String yaml, Path workDir, int due, String influxUrl)
+      throws IOException, InterruptedException {
+    Path config = workDir.resolve("bench-fallback.yaml");
+    Files.writeString(config, yaml);
+    Path gcLog = workDir.resolve("bench-fallback-gc.log");
+    String name = "fallback (own JVM, -Xmx" + fallbackXmx + ")";
+    long start = System.nanoTime();
+    LauncherProcess process =
+        closing(
+            LauncherProcess.builder(LauncherProcess.locate(), config)
+                .name("bench-fallback")
+                .environment(
+                    Map.of("JAVA_TOOL_OPTIONS", "-Xmx" + fallbackXmx + " -Xlog:gc:file=" + gcLog))
+                .start());
+    PhaseMeter own = new PhaseMeter(process.pid());
+    PhaseMeter.Running run = own.start(name);
+    long end =
+        awaitCount(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(
+                    "the fallback process exited: " + process.lastLines(20));
+              }
+              return count(influxUrl, FALLBACK_DB, FALLBACK_SOURCE);
+            },
+            due,
+            run,
+            "fallback process");
+    Phase p = run.stopAt(end);
+    long peakRss = PhaseMeter.peakRss(process.pid());
+    long peakHeap = 0;
+    long peakLive = 0;
+    java.util.regex.Pattern gc = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+    for (String line : Files.readAllLines(gcLog)) {
+      java.util.regex.Matcher m = gc.matcher(line);
+      if (m.find()) {
+        peakHeap = Math.max(peakHeap, Long.parseLong(m.group(1)) << 20);
+        peakLive = Math.max(peakLive, Long.parseLong(m.group(2)) << 20);
+      }
+    }
+    boolean oom = process.logText().contains("OutOfMemoryError");
+    Phase phase =
+        new Phase(
+            name + (oom ? " OOM!" : ""),
+            (end - start) / 1e9,
+            0,
+            p.childCpuSeconds(),
+            peakHeap,
+            peakRss,
+            true);
+    LOG.info(
+        "[bench] {}; the fallback process's own CPU; most heap in use after a GC {} MiB",
+        phase.describe(),
+        peakLive >> 20);
+    processNote =
+        String.format(
+            Locale.ROOT,
+            "fallback process: heap peak %d MiB before a GC, at most %d MiB in use after a GC;"
+                + " CPU is its own (JVM start included in its seconds)%n",
+            peakHeap >> 20,
+            peakLive >> 20);
+    if (oom) {
+      throw new IllegalStateException("the fallback process logged an OutOfMemoryError");
+    }
+    return phase;
+  }
+
+  private static String row(Phase p, long total, int due, double perLimit, double perFlink) {
     return String.format(
         Locale.ROOT,
-        "%-10s %9.2f %14s %12s  missing %d, differing %d%s%n",
-        name,
-        seconds,
-        rate(total, seconds),
-        rate(due, seconds),
-        check.missing(),
-        check.mismatches(),
-        extra);
+        "| %-28s | %8.2f | %12s | %10s | %9s | %9s | %13.2f | %9d | %8d |%n",
+        p.name(),
+        p.seconds(),
+        rate(total, p.seconds()),
+        rate(due, p.seconds()),
+        Double.isNaN(perLimit) ? "" : String.format(Locale.ROOT, "%.2f", perLimit),
+        Double.isNaN(perFlink) ? "" : String.format(Locale.ROOT, "%.2fx", perFlink),
+        p.cpuPerMillion(total),
+        p.peakHeapBytes() >> 20,
+        p.peakRssBytes() >> 20);
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /**
+   * The reference's due windows with their expected predictions: the points both pipelines write.
+   */
+  private static List<ScoredWindow> scored(Reference reference) {
+    List<ScoredWindow> out = new ArrayList<>(reference.due().size());
+    for (Reference.Expected e : reference.due().values()) {
+      out.add(
+          new ScoredWindow(
+              new WindowResult(e.key().id(), e.key().start(), e.end(), e.count(), e.means()),
+              e.stressLevel()));
+    }
+    return out;
+  }
+
+  /**
+   * The model service's capacity: every window's request (the same query the fallback and Flink
+   * send), from a pool of {@code modelConcurrency} threads each blocking in {@code send} on one
+   * HTTP client, nothing else running.
+   */
+  private Phase modelCapacity(
+      String endpoint, List<ScoredWindow> windows, PhaseMeter meter, String name)
+      throws InterruptedException {
+    String[] parameters = {"x", "y", "z", "eda", "hr", "temp"};
+    List<HttpRequest> requests = new ArrayList<>(windows.size());
+    for (ScoredWindow w : windows) {
+      StringBuilder url = new StringBuilder(endpoint).append('?');
+      for (int i = 0; i < parameters.length; i++) {
+        url.append(i == 0 ? "" : "&")
+            .append(parameters[i])
+            .append('=')
+            .append(URLEncoder.encode(Float.toString(w.window().mean(i)), StandardCharsets.UTF_8));
+      }
+      requests.add(
+          HttpRequest.newBuilder(URI.create(url.toString()))
+              .timeout(Duration.ofSeconds(10))
+              .header("Accept", "application/json")
+              .GET()
+              .build());
+    }
+    ExecutorService io = Executors.newFixedThreadPool(2);
+    ExecutorService callers = Executors.newFixedThreadPool(modelConcurrency);
+    HttpClient client =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(io).build();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(modelConcurrency);
+    PhaseMeter.Running run = meter.start(name);
+    for (int t = 0; t < modelConcurrency; t++) {
+      callers.execute(
+          () -> {
+            try {
+              for (int i = next.getAndIncrement();
+                  i < requests.size();
+                  i = next.getAndIncrement()) {
+                HttpResponse<String> r =
+                    client.send(requests.get(i), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                  failures.incrementAndGet();
+                }
+              }
+            } catch (IOException e) {
+              failures.incrementAndGet();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    done.await();
+    Phase phase = run.stop();
+    callers.shutdown();
+    io.shutdown();
+    if (failures.get() > 0) {
+      throw new IllegalStateException(name + ": " + failures.get() + " failed calls");
+    }
+    LOG.info("[bench] {}", phase.describe());
+    return phase;
+  }
+
+  /**
+   * InfluxDB's acceptance rate for the due points: encoded by the fallback's encoder beforehand,
+   * POSTed in chunks of 5 000 over one connection to a fresh database.
+   */
+  private static Phase influxAcceptance(
+      InfluxDbServer influx, List<ScoredWindow> points, PhaseMeter meter, String name, String db)
+      throws IOException, InterruptedException {
+    influx.createDatabase(db);
+    InfluxSettings settings =
+        InfluxSettings.builder()
+            .url(influx.url())
+            .database(db)
+            .measurement(MEASUREMENT)
+            .sourceTag(FALLBACK_SOURCE)
+            .build();
+    LineProtocolEncoder encoder = LineProtocolEncoder.of(settings, WindowSpec.ofDefaults());
+    int chunk = InfluxSettings.DEFAULT_CHUNK_SIZE;
+    List<String> bodies = new ArrayList<>();
+    for (int from = 0; from < points.size(); from += chunk) {
+      StringBuilder sb = new StringBuilder();
+      for (ScoredWindow w : points.subList(from, Math.min(points.size(), from + chunk))) {
+        sb.append(encoder.encode(w)).append('\n');
+      }
+      bodies.add(sb.toString());
+    }
+    URI write =
+        URI.create(
+            influx.url()
+                + "/write?precision=ms&db="
+                + URLEncoder.encode(db, StandardCharsets.UTF_8));
+    PhaseMeter.Running run = meter.start(name);
+    for (String body : bodies) {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(write)
+                  .timeout(Duration.ofSeconds(60))
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() / 100 != 2) {
+        throw new IllegalStateException(name + ": influxd answered " + r.statusCode());
+      }
+    }
+    Phase phase = run.stop();
+    LOG.info("[bench] {}", phase.describe());
+    return phase;
   }
 
   private static String rate(long n, double seconds) {
@@ -369,7 +677,7 @@ public final class DrainBenchmark {
    * Reads every record of the topic with a plain consumer; seconds from the first record to the
    * last.
    */
-  private static double rawConsume(String bootstrap, long total) {
+  private static Phase rawConsume(String bootstrap, long total, PhaseMeter meter, String name) {
     Map<String, Object> config =
         Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -378,6 +686,7 @@ public final class DrainBenchmark {
             false,
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
             10_000);
+    PhaseMeter.Running run = meter.start(name);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
@@ -402,13 +711,26 @@ public final class DrainBenchmark {
         throw new IllegalStateException("raw consumer read " + seen + " of " + total);
       }
       LOG.debug("[bench] raw consumer read {} bytes", bytes);
-      return (System.nanoTime() - first) / 1e9;
+      Phase p = run.stop();
+      // the clock: first record to last (group-less assign, no join; the CPU is the whole phase's)
+      Phase phase =
+          new Phase(
+              p.name(),
+              (System.nanoTime() - first) / 1e9,
+              p.jvmCpuSeconds(),
+              p.childCpuSeconds(),
+              p.peakHeapBytes(),
+              p.peakRssBytes(),
+              p.rssReset());
+      LOG.info("[bench] {}", phase.describe());
+      return phase;
     }
   }
 
   /** Polls until {@code count} reaches {@code due}; seconds since {@code startNanos}. */
-  private double awaitCount(LongSupplier count, int due, long startNanos, String what)
+  private long awaitCount(LongSupplier count, int due, PhaseMeter.Running run, String what)
       throws InterruptedException {
+    long startNanos = run.startNanos();
     long end = startNanos + deadline.toNanos();
     long last = -1;
     while (System.nanoTime() < end) {
@@ -421,7 +743,7 @@ public final class DrainBenchmark {
       }
       long at = System.nanoTime();
       if (n >= due) {
-        return (at - startNanos) / 1e9;
+        return at;
       }
       if (n / 1000 != last / 1000) {
         LOG.info("[bench] {}: {} of {} windows", what, n, due);

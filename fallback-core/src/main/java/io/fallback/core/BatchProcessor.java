@@ -11,7 +11,9 @@ import java.util.List;
  * passed again after a failure, so the call must not have side effects that a retry would
  * duplicate.
  *
- * <p>Called from the single loop thread; implementations may fan out internally.
+ * <p>Called one batch at a time, never concurrently: from the loop thread, or from the loop's stage
+ * thread when it is pipelined ({@code LoopSettings.pipelineDepth() >= 1}), each call
+ * happening-after the previous one. Implementations may fan out internally.
  *
  * @param <I> input type
  * @param <O> output type

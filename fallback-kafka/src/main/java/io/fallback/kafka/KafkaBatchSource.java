@@ -134,6 +134,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
     this.batch =
         new BatchCollector(
             settings.batchSize(),
+            settings.memoryBudget() == Long.MAX_VALUE
+                ? Long.MAX_VALUE
+                : Math.max(1, settings.memoryBudget() / 2),
             settings.batchTimeout().toNanos(),
             decoder,
             deadLetters,

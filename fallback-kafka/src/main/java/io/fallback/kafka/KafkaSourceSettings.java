@@ -63,6 +63,11 @@ import java.util.Optional;
  * @param advancePrimaryOffsets whether closing the source moves the primary group's offsets forward
  * @param rewindMargin the safety margin of the rewind on takeover
  * @param clientProperties Kafka client properties passed through; copied
+ * @param memoryBudget the bytes of records the source may hold ({@code dask.n_workers} &times;
+ *     {@code dask.memory_limit} when the launcher wires it), measured per record as its key and
+ *     value bytes plus a fixed overhead measured on Java 17; a batch is handed over once its
+ *     records reach half of it (the raw records of the batch handed over last are the other half);
+ *     {@link Long#MAX_VALUE} (the default) for no bound beyond {@code batch_size}
  */
 public record KafkaSourceSettings(
     String bootstrapServers,
@@ -80,7 +85,8 @@ public record KafkaSourceSettings(
     String primaryGroupId,
     boolean advancePrimaryOffsets,
     Duration rewindMargin,
-    Map<String, Object> clientProperties) {
+    Map<String, Object> clientProperties,
+    long memoryBudget) {
 
   /** The value of {@code processing.timestamp_field} that selects the Kafka record timestamp. */
   public static final String KAFKA_TIMESTAMP = "kafka_timestamp";
@@ -147,6 +153,11 @@ public record KafkaSourceSettings(
     }
     if (batchSize <= 0) {
       errors.add("processing.batch_size must be > 0, but was " + batchSize);
+    }
+    if (memoryBudget <= 0) {
+      errors.add(
+          "dask.memory_limit (n_workers x memory_limit) must be > 0 bytes, but was "
+              + memoryBudget);
     }
     if (batchTimeout == null || batchTimeout.isNegative() || batchTimeout.isZero()) {
       errors.add("processing.batch_timeout_seconds must be > 0, but was " + seconds(batchTimeout));
@@ -220,6 +231,7 @@ public record KafkaSourceSettings(
         + bootstrapServers
         + ", batches of "
         + batchSize
+        + (memoryBudget == Long.MAX_VALUE ? "" : " (memory budget " + memoryBudget + " bytes)")
         + " or "
         + batchTimeout
         + ", client properties "
@@ -257,6 +269,7 @@ public record KafkaSourceSettings(
     b.groupId = groupId;
     b.autoOffsetReset = autoOffsetReset;
     b.batchSize = batchSize;
+    b.memoryBudget = memoryBudget;
     b.batchTimeout = batchTimeout;
     b.dlqTopic = dlqTopic;
     b.keyField = keyField;
@@ -307,6 +320,7 @@ public record KafkaSourceSettings(
     private String groupId = "dask-fallback-consumer";
     private OffsetReset autoOffsetReset = OffsetReset.LATEST;
     private int batchSize = 1000;
+    private long memoryBudget = Long.MAX_VALUE;
     private Duration batchTimeout = Duration.ofSeconds(30);
     private String dlqTopic;
     private String keyField = "id";
@@ -362,7 +376,18 @@ public record KafkaSourceSettings(
     }
 
     /**
-     * @param v {@code processing.batch_timeout_seconds} @return this builder
+     * @param bytes the bytes of records the source may hold ({@code dask.n_workers} &times; {@code
+     *     dask.memory_limit}); {@link Long#MAX_VALUE} for no bound beyond {@code batch_size}
+     * @return this builder
+     */
+    public Builder memoryBudget(long bytes) {
+      this.memoryBudget = bytes;
+      return this;
+    }
+
+    /**
+     * @param v {@code processing.batch_timeout_seconds}
+     * @return this
      */
     public Builder batchTimeout(Duration v) {
       this.batchTimeout = v;
@@ -484,7 +509,8 @@ public record KafkaSourceSettings(
           primaryGroupId,
           advancePrimaryOffsets,
           rewindMargin,
-          clientProperties);
+          clientProperties,
+          memoryBudget);
     }
   }
 }

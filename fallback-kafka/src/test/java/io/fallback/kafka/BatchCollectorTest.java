@@ -88,4 +88,55 @@ class BatchCollectorTest {
     batch.handOver();
     assertThat(batch.findHanded(1, 7)).isNull();
   }
+
+  /** A record whose footprint is exactly {@code bytes}: overhead plus a value of the rest. */
+  private static ConsumerRecord<byte[], byte[]> sized(int partition, long offset, int bytes) {
+    byte[] value = new byte[bytes - BatchCollector.RECORD_OVERHEAD_BYTES];
+    return new ConsumerRecord<>("t", partition, offset, null, value);
+  }
+
+  @Test
+  void byteBudget_endsTheBatchBeforeBatchSize_andTheRestWaitsAsLeftover() {
+    int footprint = BatchCollector.RECORD_OVERHEAD_BYTES + 100;
+    BatchCollector budgeted =
+        new BatchCollector(1000, 3L * footprint, 30 * SECOND, DECODER, null, p -> true);
+    for (int i = 0; i < 5; i++) {
+      budgeted.offer(sized(0, i, footprint), 0);
+    }
+
+    assertThat(budgeted.full()).isTrue();
+    assertThat(budgeted.bytesHeld()).isEqualTo(5L * footprint);
+    assertThat(budgeted.handOver()).extracting(SourceRecord::offset).containsExactly(0L, 1L, 2L);
+    assertThat(budgeted.bytesHeld()).isEqualTo(2L * footprint);
+    budgeted.takeLeftover(0);
+    assertThat(budgeted.full()).isFalse();
+    assertThat(budgeted.handOver()).extracting(SourceRecord::offset).containsExactly(3L, 4L);
+    assertThat(budgeted.bytesHeld()).isZero();
+  }
+
+  @Test
+  void recordLargerThanTheBudget_isABatchOfItsOwn() {
+    BatchCollector budgeted = new BatchCollector(1000, 1, 30 * SECOND, DECODER, null, p -> true);
+
+    budgeted.offer(sized(0, 0, BatchCollector.RECORD_OVERHEAD_BYTES + 10), 0);
+    budgeted.offer(sized(0, 1, BatchCollector.RECORD_OVERHEAD_BYTES + 10), 0);
+
+    assertThat(budgeted.full()).isTrue();
+    assertThat(budgeted.handOver()).extracting(SourceRecord::offset).containsExactly(0L);
+  }
+
+  @Test
+  void droppedPartition_releasesItsBytes() {
+    int footprint = BatchCollector.RECORD_OVERHEAD_BYTES + 50;
+    BatchCollector budgeted =
+        new BatchCollector(1000, 2L * footprint, 30 * SECOND, DECODER, null, p -> true);
+    budgeted.offer(sized(0, 0, footprint), 0);
+    budgeted.offer(sized(1, 0, footprint), 0);
+    budgeted.offer(sized(1, 1, footprint), 0); // leftover
+
+    budgeted.drop(Set.of(1));
+
+    assertThat(budgeted.bytesHeld()).isEqualTo(footprint);
+    assertThat(budgeted.full()).isFalse();
+  }
 }

@@ -19,6 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fallback's processing loop: poll, window, process, write, commit.
@@ -42,6 +47,13 @@ import java.util.Optional;
  *       committed, a batch still failing is abandoned uncommitted, so a restart reads it again.
  * </ul>
  *
+ * <p>With {@link LoopSettings#pipelineDepth()} {@code >= 1} the stages overlap: the processor (the
+ * model calls) runs on a stage thread the loop owns, one batch at a time and in batch order, while
+ * the loop thread reads and windows the next batches and writes and commits the processed ones, at
+ * most that many batches in between. The sink is called and positions are committed on the loop
+ * thread as in the serial loop; a failing batch still holds everything behind it (see {@code
+ * PipelinedRun}). The listener is called from the loop thread in both forms.
+ *
  * <p>{@link #run()} runs on one thread (the loop thread) until stopped; {@link #requestStop()} may
  * be called from any thread. A loop instance runs once.
  *
@@ -61,6 +73,9 @@ public final class FallbackLoop<O> implements Runnable {
   private final FallbackListener listener;
   private final InstantSource clock;
   private final LoopSettings settings;
+
+  private final Executor stageExecutor;
+  private PipelinedRun<O> pipeline;
 
   private volatile boolean stopRequested;
   private boolean ran;
@@ -92,6 +107,23 @@ public final class FallbackLoop<O> implements Runnable {
       FallbackListener listener,
       InstantSource clock,
       LoopSettings settings) {
+    this(source, stage, processor, sink, listener, clock, settings, null);
+  }
+
+  /**
+   * A loop whose pipeline stages run on {@code stageExecutor} (tests pass one that runs tasks at
+   * chosen points); null for the loop's own threads.
+   */
+  FallbackLoop(
+      BatchSource<Reading> source,
+      WindowStage stage,
+      BatchProcessor<WindowResult, O> processor,
+      Sink<O> sink,
+      FallbackListener listener,
+      InstantSource clock,
+      LoopSettings settings,
+      Executor stageExecutor) {
+    this.stageExecutor = stageExecutor;
     this.source = Objects.requireNonNull(source, "source");
     this.stage = Objects.requireNonNull(stage, "stage");
     this.processor = Objects.requireNonNull(processor, "processor");
@@ -129,18 +161,55 @@ public final class FallbackLoop<O> implements Runnable {
       }
       ran = true;
     }
+    ExecutorService owned = null;
     try {
-      if (open()) {
-        while (!stopRequested) {
-          step();
+      if (settings.pipelineDepth() > 0) {
+        Executor executor = stageExecutor;
+        if (executor == null) {
+          // one batch processing at a time
+          owned = Executors.newSingleThreadExecutor(stageThreads());
+          executor = owned;
         }
-        if (heldWindows == null) {
-          commit(true);
+        pipeline =
+            new PipelinedRun<>(
+                source,
+                stage,
+                processor,
+                sink,
+                listener,
+                clock,
+                settings,
+                executor,
+                () -> stopRequested);
+      }
+      if (open()) {
+        if (pipeline != null) {
+          pipeline.run();
+        } else {
+          while (!stopRequested) {
+            step();
+          }
+          if (heldWindows == null) {
+            commit(true);
+          }
         }
       }
     } finally {
+      if (owned != null) {
+        // the attempts in flight finished in pipeline.run(); after an error, stop what is left
+        owned.shutdownNow();
+      }
       source.close();
     }
+  }
+
+  private static ThreadFactory stageThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "fallback-stage-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Opens the source, retrying until it opens or a stop is requested. */
@@ -150,11 +219,17 @@ public final class FallbackLoop<O> implements Runnable {
           @Override
           public void assigned(int partition, Optional<Checkpoint> restored) {
             stage.assigned(partition, restored);
+            if (pipeline != null) {
+              pipeline.partitionChanged(partition);
+            }
           }
 
           @Override
           public void revoked(int partition) {
             stage.revoked(partition);
+            if (pipeline != null) {
+              pipeline.partitionChanged(partition);
+            }
           }
 
           @Override

@@ -11,8 +11,32 @@ import java.util.Objects;
  * @param initialBackoff wait before retrying a held batch the first time
  * @param maxBackoff the longest wait between retries of a held batch (doubling from the initial
  *     one)
+ * @param pipelineDepth batches between reading and writing at most: 0 runs the loop serially (poll,
+ *     window, process, write, commit, then poll again); {@code n >= 1} lets the loop read and
+ *     window up to {@code n} batches ahead while earlier ones are processed and written (each stage
+ *     one batch at a time, in order) on the loop's own two stage threads. The guarantees are the
+ *     same either way (see {@link FallbackLoop}).
  */
-public record LoopSettings(Duration commitInterval, Duration initialBackoff, Duration maxBackoff) {
+public record LoopSettings(
+    Duration commitInterval, Duration initialBackoff, Duration maxBackoff, int pipelineDepth) {
+
+  /** The pipeline depth of {@link #ofDefaults()} and of the three-argument constructor. */
+  public static final int DEFAULT_PIPELINE_DEPTH = 2;
+
+  /** The largest accepted pipeline depth. */
+  public static final int MAX_PIPELINE_DEPTH = 64;
+
+  /**
+   * Settings with the {@link #DEFAULT_PIPELINE_DEPTH}.
+   *
+   * @param commitInterval least time between two commits
+   * @param initialBackoff wait before retrying a held batch the first time
+   * @param maxBackoff the longest wait between retries of a held batch
+   * @throws IllegalArgumentException naming the bad value
+   */
+  public LoopSettings(Duration commitInterval, Duration initialBackoff, Duration maxBackoff) {
+    this(commitInterval, initialBackoff, maxBackoff, DEFAULT_PIPELINE_DEPTH);
+  }
 
   /**
    * Validates the components.
@@ -34,6 +58,25 @@ public record LoopSettings(Duration commitInterval, Duration initialBackoff, Dur
       throw new IllegalArgumentException(
           "maxBackoff must be >= initialBackoff (" + initialBackoff + "), but was " + maxBackoff);
     }
+    if (pipelineDepth < 0 || pipelineDepth > MAX_PIPELINE_DEPTH) {
+      throw new IllegalArgumentException(
+          "pipelineDepth must be between 0 and "
+              + MAX_PIPELINE_DEPTH
+              + ", but was "
+              + pipelineDepth);
+    }
+  }
+
+  /**
+   * A copy with another pipeline depth.
+   *
+   * @param depth batches between reading and writing at most; 0 for the serial loop
+   * @return the copy
+   * @throws IllegalArgumentException if {@code depth} is negative or above {@link
+   *     #MAX_PIPELINE_DEPTH}
+   */
+  public LoopSettings withPipelineDepth(int depth) {
+    return new LoopSettings(commitInterval, initialBackoff, maxBackoff, depth);
   }
 
   /**

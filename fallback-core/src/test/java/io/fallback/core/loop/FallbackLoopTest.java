@@ -20,7 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The loop on one thread, driven step by step with an in-memory source and sinks that fail on
@@ -54,6 +55,28 @@ class FallbackLoopTest {
     }
   }
 
+  /** The pipeline depth of the test; stage tasks run at once on the loop thread (deterministic). */
+  private int depth;
+
+  private FallbackLoop<WindowResult> newLoop(
+      io.fallback.core.BatchSource<Reading> source,
+      WindowStage stage,
+      io.fallback.core.BatchProcessor<WindowResult, WindowResult> processor,
+      Sink<WindowResult> sink,
+      FallbackListener listener,
+      java.time.InstantSource clock,
+      LoopSettings settings) {
+    return new FallbackLoop<>(
+        source,
+        stage,
+        processor,
+        sink,
+        listener,
+        clock,
+        settings.withPipelineDepth(depth),
+        Runnable::run);
+  }
+
   private FallbackLoop<WindowResult> loop(InMemoryBatchSource<Reading> source) {
     FallbackListener listener =
         new FallbackListener() {
@@ -67,7 +90,7 @@ class FallbackLoopTest {
             events.add("committed " + checkpoints.get(0).offset());
           }
         };
-    return new FallbackLoop<>(
+    return newLoop(
         source,
         new WindowStage(SPEC),
         windows -> windows,
@@ -88,8 +111,10 @@ class FallbackLoopTest {
     }
   }
 
-  @Test
-  void failingSink_leavesBatchUncommitted_thenCommitsAfterRecovery() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void failingSink_leavesBatchUncommitted_thenCommitsAfterRecovery(int depth) {
+    this.depth = depth;
     produce(0, 12); // windows [0,5) and [5,10) complete
     sink.failures = 3;
     InMemoryBatchSource<Reading> source = source();
@@ -110,8 +135,10 @@ class FallbackLoopTest {
     assertThat(log.committed().get(0).emittedThrough()).isEqualTo(T + 10_000);
   }
 
-  @Test
-  void stopWhileSinkFails_abandonsBatch_commitsNothing_andRestartWritesEverything() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void stopWhileSinkFails_abandonsBatch_commitsNothing_andRestartWritesEverything(int depth) {
+    this.depth = depth;
     produce(0, 12);
     sink.failures = Integer.MAX_VALUE;
     InMemoryBatchSource<Reading> first = source();
@@ -129,13 +156,15 @@ class FallbackLoopTest {
     assertThat(sink.written.get("n1@" + T).mean(0)).isEqualTo(2f); // (0+1+2+3+4)/5
   }
 
-  @Test
-  void processorFailure_retriesSameWindows_andNeverReaddsRecords() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void processorFailure_retriesSameWindows_andNeverReaddsRecords(int depth) {
+    this.depth = depth;
     produce(0, 7);
     List<List<WindowResult>> seen = new ArrayList<>();
     AtomicInteger failures = new AtomicInteger(2);
     FallbackLoop<WindowResult> loop =
-        new FallbackLoop<>(
+        newLoop(
             source(),
             new WindowStage(SPEC),
             windows -> {
@@ -156,13 +185,15 @@ class FallbackLoopTest {
     assertThat(seen.get(0)).singleElement().satisfies(w -> assertThat(w.count()).isEqualTo(5));
   }
 
-  @Test
-  void processedButUnwrittenBatch_isRewrittenWithoutProcessingAgain() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void processedButUnwrittenBatch_isRewrittenWithoutProcessingAgain(int depth) {
+    this.depth = depth;
     produce(0, 7);
     AtomicInteger processed = new AtomicInteger();
     sink.failures = 2;
     FallbackLoop<WindowResult> loop =
-        new FallbackLoop<>(
+        newLoop(
             source(),
             new WindowStage(SPEC),
             windows -> {
@@ -180,13 +211,16 @@ class FallbackLoopTest {
     assertThat(sink.calls).hasValue(3);
   }
 
-  @Test
-  void lateRecord_isDeadLettered_andStillCommittedPast() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void lateRecord_isDeadLettered_andStillCommittedPast(int depth) {
+    this.depth = depth;
     produce(0, 12);
     log.append(0, new Reading("n1", T + 1000, new float[] {99})); // window [0,5) fired long ago
     produce(12, 13);
 
-    runUntil(loop(source()), () -> !log.deadLetters().isEmpty());
+    runUntil(
+        loop(source()), () -> !log.deadLetters().isEmpty() && sink.written.containsKey("n1@" + T));
 
     assertThat(log.deadLetters())
         .singleElement()
@@ -194,8 +228,10 @@ class FallbackLoopTest {
     assertThat(sink.written.get("n1@" + T).mean(0)).isEqualTo(2f);
   }
 
-  @Test
-  void crashAfterCommit_restartReemitsNoWindowAndLosesNone() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void crashAfterCommit_restartReemitsNoWindowAndLosesNone(int depth) {
+    this.depth = depth;
     produce(0, 12);
     runUntil(loop(source()), () -> sink.written.size() == 2);
     Map<String, WindowResult> firstRun = Map.copyOf(sink.written);
@@ -214,8 +250,10 @@ class FallbackLoopTest {
    * batch timeout later. Here the source, like Kafka's, collects until a 30 s batch timeout when
    * nothing arrives; the loop must bound its poll by the commit interval and commit on time.
    */
-  @Test
-  void drainedBatch_committedWithinCommitInterval_notWhenTheNextPollTimesOut() {
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 2})
+  void drainedBatch_committedWithinCommitInterval_notWhenTheNextPollTimesOut(int depth) {
+    this.depth = depth;
     produce(0, 17); // windows [0,5), [5,10), [10,15) complete
     List<Duration> waits = new ArrayList<>();
     List<Long> commitTimes = new ArrayList<>();
@@ -254,7 +292,7 @@ class FallbackLoopTest {
           }
         };
     FallbackLoop<WindowResult> loop =
-        new FallbackLoop<>(
+        newLoop(
             source,
             new WindowStage(SPEC),
             windows -> windows,
@@ -265,7 +303,12 @@ class FallbackLoopTest {
 
     runUntil(loop, () -> commitTimes.size() >= 2);
 
-    assertThat(commitTimes.get(0)).as("first commit, at once after the first write").isZero();
+    if (depth == 0) {
+      assertThat(commitTimes.get(0)).as("first commit, at once after the first write").isZero();
+    } else {
+      // pipelined: the write's result is applied after the next (short) poll
+      assertThat(commitTimes.get(0)).as("first commit, soon after the first write").isLessThan(100);
+    }
     assertThat(commitTimes.get(1))
         .as("second commit: within the 5 s commit interval, not after a 30 s batch timeout")
         .isLessThanOrEqualTo(5_000);
