@@ -5,7 +5,7 @@
 # fallback-launcher/target/fallback-launcher.jar run --config ..., its own process), all real and local; the Flink job is
 # cancelled, then slowed; the fallback takes over and hands back; every window is checked against what the
 # producer sent. Prints a report (also examples/target/drill-report.md) and exits non-zero if a check fails.
-# Options go to the drill: --ci (smaller), --nurses=N, --seed=N, --no-shadow, --report=PATH.
+# Options go to the drill: --ci (smaller), --nurses=N, --seed=N, --no-replay, --no-fast-path, --no-shadow-mode, --report=PATH.
 # The earlier simulation (core only) still runs with: ./mvnw -q -B -pl examples exec:java
 set -euo pipefail
 cd "$(dirname "$0")/.."

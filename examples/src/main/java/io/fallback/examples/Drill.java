@@ -61,16 +61,27 @@ import org.slf4j.LoggerFactory;
  * 5 s):
  *
  * <ol>
- *   <li>steady state on Flink;
+ *   <li>steady state on Flink; beside the main launcher run a <b>fast-path launcher</b> (check
+ *       every 60 s, health probes every 5 s, 3 confirmations; own group and database) and a
+ *       <b>wrong shadow</b> launcher (shadow mode with {@code processing.window_seconds: 10}, own
+ *       group, never triggering): the drill waits for the wrong shadow to report differences, then
+ *       stops it;
+ *   <li><b>blip</b>: the Flink job fails once ({@link FlinkPrimaryJob.Throttle#failNext}) and
+ *       Flink's restart strategy restarts it within ~2 s; repeated (at most {@value #BLIP_ATTEMPTS}
+ *       times) until a probe of the fast launcher saw it; neither launcher may switch;
  *   <li><b>scenario "cancel"</b>: the Flink job is cancelled; the fallback triggers, takes over
  *       from Flink's committed offsets (rewound to the oldest window Flink has not written) and
- *       drains the backlog; Flink is restarted from its last retained checkpoint; the fallback
- *       hands back;
- *   <li><b>scenario "slow"</b>: Flink is throttled below the input rate, so its consumer group's
- *       time lag crosses the threshold while it keeps running and writing; the fallback triggers;
- *       Flink is unthrottled, catches up, and the fallback hands back;
+ *       drains the backlog; the outage lasts until the fast launcher has triggered too (then it is
+ *       stopped); Flink is restarted from its last retained checkpoint; the fallback hands back;
+ *   <li>the main launcher is relaunched with {@code shadow.enabled}; in steady state its shadow
+ *       must have compared windows and found no difference and no missing window;
+ *   <li><b>scenario "cancel+shadow"</b>: the same cancel, with the warm take-over of shadow mode;
+ *   <li><b>scenario "slow"</b> (with shadow mode when it is on): Flink is throttled below the input
+ *       rate, so its consumer group's time lag crosses the threshold while it keeps running and
+ *       writing; the fallback triggers; Flink is unthrottled, catches up, and the fallback hands
+ *       back;
  *   <li>the producer stops; every due window must be written;
- *   <li><b>shadow run</b>: a second fallback (forced, own group, own database) processes the whole
+ *   <li><b>replay run</b>: a second fallback (forced, own group, own database) processes the whole
  *       topic, so its points can be compared with Flink's point for point.
  * </ol>
  *
@@ -96,22 +107,53 @@ public final class Drill {
   /** The primary's {@code source} tag. */
   public static final String PRIMARY_SOURCE = "flink";
 
-  /** The shadow run's {@code source} tag. */
-  public static final String SHADOW_SOURCE = "shadow";
+  /** The replay run's {@code source} tag. */
+  public static final String REPLAY_SOURCE = "replay";
+
+  /** The fast-path launcher's {@code source} tag (it writes to its own database). */
+  static final String FAST_SOURCE = "fast-fallback";
+
+  /** The wrong shadow's {@code source} tag (it writes nothing: shadow mode, never triggered). */
+  static final String WRONG_SHADOW_SOURCE = "wrong-shadow";
+
+  /** What is wrong in the wrong shadow's configuration. */
+  static final String WRONG_SETTING = "processing.window_seconds: 10";
+
+  /**
+   * The fast confirmation's probe log lines ({@code ... unhealthy 1/3: ...}, {@code ... healthy
+   * again}).
+   */
+  private static final String PROBE_LINE = "Flink health probe";
+
+  /** The shadow's log line for one differing window. */
+  private static final String DIFFERENCE_LINE = "Shadow difference:";
+
+  /** The shadow's alert log line. */
+  private static final String ALERT_LINE = "Shadow: the fallback would not produce";
+
+  /** Failures injected at most until a probe of the fast launcher sees one. */
+  static final int BLIP_ATTEMPTS = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger("drill");
 
   /** Where the launchers' output is echoed, one line each as {@code [fallback] <line>}. */
   private static final Logger LAUNCHER_LOG = LoggerFactory.getLogger("fallback");
 
-  private static final String TOPIC = "stress-topic";
-  private static final String DATABASE = "flink_sink";
-  private static final String SHADOW_DATABASE = "drill_shadow";
+  static final String TOPIC = "stress-topic";
+  static final String DATABASE = "flink_sink";
+  static final String REPLAY_DATABASE = "drill_replay";
+  static final String FAST_DATABASE = "drill_fast";
+  static final Duration FAST_CHECK_INTERVAL = Duration.ofSeconds(60);
+  static final Duration FAST_HEALTH_INTERVAL = Duration.ofSeconds(5);
+  static final int FAST_CONFIRMATIONS = 3;
+
+  /** The failure is injected this long before the fast launcher's next probe is due. */
+  private static final Duration BLIP_LEAD = Duration.ofMillis(700);
 
   /** The measurement both pipelines write. */
   static final String MEASUREMENT = "nurse_stress";
 
-  private static final String JOB_NAME = "nurse-stress-primary";
+  static final String JOB_NAME = "nurse-stress-primary";
   private static final String THROTTLE = "drill-primary";
   private static final WindowSpec SPEC = WindowSpec.ofDefaults();
   private static final Duration LAUNCHER_START_TIMEOUT = Duration.ofSeconds(60);
@@ -132,6 +174,12 @@ public final class Drill {
   private FlinkPrimaryJob primary;
   private ModeWatcher watcher;
   private LauncherProcess fallback;
+  private String fallbackName = "fallback";
+  private boolean shadowOn;
+  private LauncherProcess fast;
+  private ModeWatcher fastWatcher;
+  private LauncherProcess wrongShadow;
+  private ModeWatcher wrongWatcher;
   private Path jar;
   private Path workDir;
   private final Path outDir;
@@ -139,10 +187,15 @@ public final class Drill {
 
   // observations, collected as the timeline runs
   private final List<Scenario> scenarios = new ArrayList<>();
-  private long shadowStart = -1;
-  private ModeWatcher.Activation shadowActivation;
+  private long replayStart = -1;
+  private ModeWatcher.Activation replayActivation;
   private String failure;
   private DrillObservations.Launcher launcherSeen;
+  private final List<DrillObservations.Launcher> otherLaunchers = new ArrayList<>();
+  private final FastPathRun fastRun = new FastPathRun();
+  private ModeWatcher.ShadowStatus shadowSteady;
+  private ModeWatcher.ShadowStatus shadowEnd;
+  private DrillObservations.WrongShadow wrongShadowSeen;
 
   /**
    * Creates a drill.
@@ -156,8 +209,9 @@ public final class Drill {
 
   /**
    * Runs the drill with the README's settings (or {@code --ci}, {@code --nurses=N}, {@code
-   * --seed=N}, {@code --no-shadow}, {@code --report=PATH}), prints the report, writes it as
-   * Markdown, and exits 0 when every check passed, 1 otherwise (2 for invalid options).
+   * --seed=N}, {@code --no-replay}, {@code --no-fast-path}, {@code --no-shadow-mode}, {@code
+   * --report=PATH}), prints the report, writes it as Markdown, and exits 0 when every check passed,
+   * 1 otherwise (2 for invalid options).
    *
    * @param args options
    */
@@ -208,7 +262,17 @@ public final class Drill {
       try {
         start();
         steadyState();
-        cancelScenario();
+        if (wrongShadow != null) {
+          wrongShadowRun();
+        }
+        if (fast != null) {
+          blip();
+        }
+        cancelScenario("cancel");
+        if (settings.shadowMode()) {
+          relaunchWithShadow();
+          cancelScenario("cancel+shadow");
+        }
         slowScenario();
         finish();
       } catch (StepTimeout | RuntimeException e) {
@@ -219,6 +283,7 @@ public final class Drill {
             e instanceof StepTimeout ? null : e);
         event("STOPPED: " + e.getMessage());
       }
+      stopOthers();
       stopFallback();
       report =
           DrillChecks.report(observe(), e -> LOG.error("[drill] cannot compute the report", e));
@@ -326,8 +391,69 @@ public final class Drill {
     event("flink is live: newest flink point " + ago(newestPointTime(PRIMARY_SOURCE)));
 
     warmUpFlinkRest();
-    fallback = closing(launch("fallback", fallbackYaml()));
+    if (settings.fastPath()) {
+      influx.createDatabase(FAST_DATABASE);
+    }
+    // the three launchers start side by side (each is a JVM: minutes on 2 cores one after another)
+    CompletableFuture<LauncherProcess> main =
+        CompletableFuture.supplyAsync(
+            () -> launch("fallback", DrillConfigs.fallbackYaml(settings, false), recorder.url()));
+    CompletableFuture<LauncherProcess> fastStart =
+        settings.fastPath()
+            ? CompletableFuture.supplyAsync(
+                () -> launch("fast", DrillConfigs.fastYaml(settings), influx.url()))
+            : CompletableFuture.completedFuture(null);
+    CompletableFuture<LauncherProcess> wrongStart =
+        settings.shadowMode()
+            ? CompletableFuture.supplyAsync(
+                () -> launch("wrong-shadow", DrillConfigs.wrongShadowYaml(), influx.url()))
+            : CompletableFuture.completedFuture(null);
+    CompletableFuture.allOf(main, fastStart, wrongStart).exceptionally(e -> null).join();
+    RuntimeException launchFailure = null;
+    for (CompletableFuture<LauncherProcess> launcher : List.of(main, fastStart, wrongStart)) {
+      try {
+        LauncherProcess started = launcher.join();
+        if (started != null) {
+          closing(started);
+        }
+      } catch (RuntimeException e) {
+        launchFailure = launchFailure == null ? e : launchFailure;
+      }
+    }
+    if (launchFailure != null) {
+      throw launchFailure;
+    }
+    fallback = main.join();
     watcher = closing(new ModeWatcher(fallback::status, fallback::metrics, clock));
+    fast = fastStart.join();
+    if (fast != null) {
+      fastWatcher = closing(new ModeWatcher(fast::status, fast::metrics, clock));
+      event(
+          "fast-path launcher started (pid "
+              + fast.pid()
+              + ", log "
+              + fast.logFile().toAbsolutePath()
+              + "): check every "
+              + DrillReport.secs(FAST_CHECK_INTERVAL)
+              + ", health probes every "
+              + DrillReport.secs(FAST_HEALTH_INTERVAL)
+              + " x "
+              + FAST_CONFIRMATIONS
+              + ", group drill-fast, database "
+              + FAST_DATABASE);
+    }
+    wrongShadow = wrongStart.join();
+    if (wrongShadow != null) {
+      wrongWatcher = closing(new ModeWatcher(wrongShadow::status, wrongShadow::metrics, clock));
+      event(
+          "wrong shadow launcher started (pid "
+              + wrongShadow.pid()
+              + ", log "
+              + wrongShadow.logFile().toAbsolutePath()
+              + "): shadow mode with "
+              + WRONG_SETTING
+              + ", group drill-wrong-shadow, no health probe, never triggers");
+    }
     event(
         "fallback launcher started as a process: java -jar "
             + jar.getFileName()
@@ -344,9 +470,11 @@ public final class Drill {
 
   /**
    * Writes {@code drill-<name>.yaml} and starts the jar on it, with the servers' addresses in the
-   * environment as a deployment would set them, and the log in {@code drill-<name>.log}.
+   * environment as a deployment would set them, and the log in {@code drill-<name>.log}. The main
+   * launchers write through the recorder ({@code influxUrl}); the fast-path and wrong shadow
+   * launchers talk to InfluxDB directly, so the write log holds only what the checks compare.
    */
-  private LauncherProcess launch(String name, String yaml) {
+  private LauncherProcess launch(String name, String yaml, String influxUrl) {
     Path config = outDir.resolve("drill-" + name + ".yaml");
     try {
       Files.createDirectories(outDir);
@@ -357,7 +485,7 @@ public final class Drill {
     Map<String, String> environment =
         Map.of(
             "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-            "FALLBACK_INFLUXDB_URL", recorder.url(),
+            "FALLBACK_INFLUXDB_URL", influxUrl,
             "FALLBACK_ML_SERVICE_ENDPOINT", model.predictUrl(),
             "FALLBACK_MONITORING_FLINK_REST_URL", flink.restUrl());
     return LauncherProcess.builder(jar, config)
@@ -371,42 +499,71 @@ public final class Drill {
   }
 
   /**
-   * Reads the fallback's final metrics, then stops it as an operator would (SIGTERM) and keeps its
-   * exit code and log for the report.
+   * Reads the main fallback's final metrics and shadow section, then stops it as an operator would
+   * (SIGTERM) and keeps its exit code and log for the report.
    */
   private void stopFallback() {
     if (fallback == null) {
       return;
     }
-    if (watcher != null) {
-      watcher.close();
+    if (shadowOn && watcher != null) {
+      try {
+        shadowEnd = watcher.state().shadow();
+      } catch (RuntimeException e) {
+        LOG.warn("[drill] cannot read the fallback's last shadow section: {}", e.getMessage());
+      }
+    }
+    launcherSeen = stop(fallbackName, fallback, watcher);
+  }
+
+  /** Stops the fast-path and wrong shadow launchers if the timeline did not. */
+  private void stopOthers() {
+    if (fast != null) {
+      otherLaunchers.add(stop("fast", fast, fastWatcher));
+      fast = null;
+    }
+    if (wrongShadow != null) {
+      otherLaunchers.add(stop("wrong-shadow", wrongShadow, wrongWatcher));
+      wrongShadow = null;
+    }
+  }
+
+  /**
+   * Closes the watcher, reads the final metrics, stops the launcher with SIGTERM and returns what
+   * it showed from outside.
+   */
+  private DrillObservations.Launcher stop(
+      String name, LauncherProcess launcher, ModeWatcher launcherWatcher) {
+    if (launcherWatcher != null) {
+      launcherWatcher.close();
     }
     String finalMetrics = null;
     try {
-      finalMetrics = fallback.metrics();
+      finalMetrics = launcher.metrics();
     } catch (RuntimeException e) {
-      LOG.warn("[drill] cannot read the fallback's final /metrics: {}", e.getMessage());
+      LOG.warn("[drill] cannot read the {} launcher's final /metrics: {}", name, e.getMessage());
     }
     long t0 = clock.millis();
-    boolean wasAlive = fallback.isAlive();
-    fallback.close();
-    Integer exitCode = fallback.exitCode();
-    launcherSeen =
-        new DrillObservations.Launcher(
-            jar.getFileName().toString(),
-            fallback.pid(),
-            fallback.logFile().toAbsolutePath().toString(),
-            exitCode,
-            fallback.logText(),
-            finalMetrics);
+    boolean wasAlive = launcher.isAlive();
+    launcher.close();
+    Integer exitCode = launcher.exitCode();
     event(
         String.format(
             Locale.ROOT,
-            "fallback launcher %s: exit code %s after %.1f s (log %s)",
+            "%s launcher %s: exit code %s after %.1f s (log %s)",
+            name,
             wasAlive ? "stopped by SIGTERM" : "had already exited",
             exitCode,
             (clock.millis() - t0) / 1000.0,
-            fallback.logFile().toAbsolutePath()));
+            launcher.logFile().toAbsolutePath()));
+    return new DrillObservations.Launcher(
+        name,
+        jar.getFileName().toString(),
+        launcher.pid(),
+        launcher.logFile().toAbsolutePath().toString(),
+        exitCode,
+        launcher.logText(),
+        finalMetrics);
   }
 
   private void steadyState() throws StepTimeout {
@@ -440,49 +597,261 @@ public final class Drill {
     return settings.checkInterval().multipliedBy(2);
   }
 
-  private void cancelScenario() throws StepTimeout {
-    Scenario s = new Scenario("cancel");
+  /**
+   * The wrong shadow (shadow mode with a wrong window size) beside the healthy primary: waits until
+   * its {@code /status} shows a difference and its log the alert, keeps what it saw, stops it.
+   */
+  private void wrongShadowRun() throws StepTimeout {
+    until(
+        "the wrong shadow to report a difference and alert",
+        () -> {
+          wrongShadow.ensureRunning();
+          ModeWatcher.ShadowStatus shadow = wrongWatcher.state().shadow();
+          return shadow != null
+              && shadow.differing() > 0
+              && shadow.alerting()
+              && !logLines(wrongShadow, ALERT_LINE).isEmpty();
+        });
+    ModeWatcher.ShadowMilestones milestones = wrongWatcher.shadowMilestones();
+    ModeWatcher.ShadowStatus last = wrongWatcher.state().shadow();
+    wrongShadowSeen =
+        new DrillObservations.WrongShadow(
+            WRONG_SETTING,
+            milestones,
+            last,
+            logLines(wrongShadow, DIFFERENCE_LINE),
+            logLines(wrongShadow, ALERT_LINE));
+    ModeWatcher.ShadowStatus first = milestones.atFirstDifference();
+    event(
+        "WRONG SHADOW ("
+            + WRONG_SETTING
+            + "): compared / equal / differing / missing "
+            + last.counts()
+            + "; at its first difference "
+            + (first == null ? "-" : first.counts())
+            + ", "
+            + (milestones.firstComparedAt() == null || milestones.firstDifferingAt() == null
+                ? "-"
+                : DrillReport.secs(
+                    Duration.ofMillis(
+                        milestones.firstDifferingAt() - milestones.firstComparedAt())))
+            + " after its first comparison");
+    otherLaunchers.add(stop("wrong-shadow", wrongShadow, wrongWatcher));
+    wrongShadow = null;
+  }
+
+  /**
+   * The one-probe blip: the Flink job fails once and Flink restarts it by itself within ~2 s. The
+   * failure is injected {@link #BLIP_LEAD} before the fast launcher's next probe is due (its probes
+   * run at a fixed rate; a probe's answer shows in {@code fallback_health_probes_total}), and again
+   * (at most {@value #BLIP_ATTEMPTS} times) until a probe saw it unhealthy; then a healthy probe
+   * must follow, and neither launcher may have switched.
+   */
+  private void blip() throws StepTimeout {
+    int mainBefore = watcher.transitions().size();
+    int fastBefore = fastWatcher.transitions().size();
+    int logBefore = fast.logText().lines().toList().size();
+    double unhealthyBefore = probes(fast, "unhealthy");
+    event(
+        "BLIP: flink's job fails once and restarts by itself (fixed delay 1 s), timed to the fast"
+            + " launcher's probes");
+    while (fastRun.injections < BLIP_ATTEMPTS && probes(fast, "unhealthy") <= unhealthyBefore) {
+      double answered = probes(fast, "healthy") + probes(fast, "unhealthy");
+      awaitProbe("a probe of the fast launcher", answered);
+      long probedAt = clock.millis();
+      pauseUntil(probedAt + FAST_HEALTH_INTERVAL.toMillis() - BLIP_LEAD.toMillis());
+      double beforeInjection = probes(fast, "healthy") + probes(fast, "unhealthy");
+      FlinkPrimaryJob.Throttle.failNext(THROTTLE);
+      fastRun.injections++;
+      awaitProbe("the fast launcher's probe after the injected failure", beforeInjection);
+      event(
+          "blip "
+              + fastRun.injections
+              + ": failure injected; the fast launcher's next probe: "
+              + (probes(fast, "unhealthy") > unhealthyBefore ? "unhealthy" : "healthy"));
+    }
+    if (probes(fast, "unhealthy") > unhealthyBefore) {
+      double healthy = probes(fast, "healthy");
+      awaitProbe("a healthy probe of the fast launcher after the blip", healthy, "healthy");
+      fastRun.healthyAfter = true;
+    }
+    // counted after the healthy probe: a restart can be seen by two probes (the job RESTARTING,
+    // then its restart count risen)
+    fastRun.unhealthyProbes = (long) (probes(fast, "unhealthy") - unhealthyBefore);
+    fastRun.fastTransitions = fastWatcher.transitions().size() - fastBefore;
+    fastRun.mainTransitions = watcher.transitions().size() - mainBefore;
+    fastRun.fastMode = fastWatcher.state().mode();
+    fastRun.mainMode = watcher.state().mode();
+    fastRun.probeLines =
+        fast.logText().lines().skip(logBefore).filter(l -> l.contains(PROBE_LINE)).toList();
+    fastRun.probeLines =
+        fastRun.probeLines.stream().map(l -> l.substring(l.indexOf(PROBE_LINE))).toList();
+    event(
+        String.format(
+            Locale.ROOT,
+            "blip done: %d failure(s) injected, %d unhealthy probe(s), then healthy: fast launcher"
+                + " %s (%d transitions), main launcher %s (%d transitions)",
+            fastRun.injections,
+            fastRun.unhealthyProbes,
+            fastRun.fastMode,
+            fastRun.fastTransitions,
+            fastRun.mainMode,
+            fastRun.mainTransitions));
+    awaitSteady();
+  }
+
+  /** {@code fallback_health_probes_total{result="..."}} of a launcher. */
+  private static double probes(LauncherProcess launcher, String result) {
+    String label = "result=\"" + result + "\"";
+    return LauncherProcess.samples(launcher.metrics()).entrySet().stream()
+        .filter(e -> e.getKey().startsWith("fallback_health_probes_total{"))
+        .filter(e -> e.getKey().contains(label))
+        .mapToDouble(Map.Entry::getValue)
+        .sum();
+  }
+
+  /**
+   * Waits until the fast launcher has answered another probe: its probe counters (both results, or
+   * only {@code result}) rose above {@code above}. Polled every 50 ms, so that the drill knows when
+   * a probe ran to within ~50 ms.
+   */
+  private void awaitProbe(String what, double above, String... result) throws StepTimeout {
+    long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
+    while (true) {
+      fast.ensureRunning();
+      double now =
+          result.length == 1
+              ? probes(fast, result[0])
+              : probes(fast, "healthy") + probes(fast, "unhealthy");
+      if (now > above) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw timeout(what);
+      }
+      pause(Duration.ofMillis(50));
+    }
+  }
+
+  /**
+   * A fault of the primary: cancelled, restarted from its last retained checkpoint. In the first
+   * cancel the fast-path launcher is timed too: the outage lasts until it has triggered, then it is
+   * stopped.
+   */
+  private void cancelScenario(String name) throws StepTimeout {
+    Scenario s = new Scenario(name, shadowOn);
     scenarios.add(s);
+    boolean timeFast = fast != null;
     s.fault = clock.millis();
+    if (timeFast) {
+      fastRun.cancelFault = s.fault;
+    }
     Optional<Path> checkpoint = primary.cancel();
     event(
-        "SCENARIO cancel: flink job cancelled; last retained checkpoint "
+        "SCENARIO "
+            + name
+            + ": flink job cancelled; last retained checkpoint "
             + checkpoint.map(p -> p.getFileName().toString()).orElse("none"));
     // the fallback's model calls (no X-Client header) get a 503 one time in five: it must retry,
     // never invent
     model.faults(ModelService.Faults.errors(0.2).onlyFor(""));
     event("model service: every 5th call of the fallback answers 503 until flink is back");
-    s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger after the cancel");
+    s.trigger =
+        awaitMode(
+            watcher, fallback, Mode.FALLBACK, s.fault, "the fallback to trigger after the cancel");
     event("fallback triggered (" + describe(s.trigger) + ")");
     until(
         "the fallback to write windows past the fault",
         () -> newestPointTime(FALLBACK_SOURCE) >= s.fault);
     event("fallback caught up: newest fallback point " + ago(newestPointTime(FALLBACK_SOURCE)));
     pauseUntil(s.trigger.seenAt() + settings.outageAfterTrigger().toMillis());
+    if (timeFast) {
+      ModeWatcher.Seen seen =
+          awaitMode(
+              fastWatcher,
+              fast,
+              Mode.FALLBACK,
+              s.fault,
+              "the fast-path launcher to trigger after the cancel");
+      fastRun.triggeredAt = seen.seenAt();
+      fastRun.trigger = seen.transition();
+      event(
+          "fast-path launcher triggered "
+              + DrillReport.secs(Duration.ofMillis(seen.seenAt() - s.fault))
+              + " after the cancel ("
+              + describe(seen)
+              + "); main launcher: "
+              + DrillReport.secs(Duration.ofMillis(s.trigger.seenAt() - s.fault)));
+      otherLaunchers.add(stop("fast", fast, fastWatcher));
+      fast = null;
+    }
     s.recovery = clock.millis();
     model.faults(ModelService.Faults.NONE);
     Optional<Path> restoredFrom = primary.restartFromCheckpoint();
     event(
         "flink job restarted from "
             + restoredFrom.map(p -> p.getFileName().toString()).orElse("committed offsets"));
-    s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
+    s.handBack = awaitMode(watcher, fallback, Mode.PRIMARY, s.recovery, "the hand-back to flink");
     s.episode = watcher.episodeSince(s.fault).orElse(null);
     event("handed back to flink (" + describe(s.handBack) + "); " + takeOver(s.episode));
   }
 
+  /**
+   * Stops the main launcher (PRIMARY, after a hand-back) and starts it again on the same file with
+   * {@code shadow.enabled: true}; waits for steady state and for its shadow to have compared
+   * windows, and keeps its {@code shadow} section.
+   */
+  private void relaunchWithShadow() throws StepTimeout {
+    otherLaunchers.add(stop(fallbackName, fallback, watcher));
+    fallbackName = "fallback-shadow";
+    fallback =
+        closing(launch(fallbackName, DrillConfigs.fallbackYaml(settings, true), recorder.url()));
+    watcher = closing(new ModeWatcher(fallback::status, fallback::metrics, clock));
+    shadowOn = true;
+    event(
+        "main launcher relaunched with shadow.enabled: true (pid "
+            + fallback.pid()
+            + ", "
+            + outDir.resolve("drill-" + fallbackName + ".yaml")
+            + ", log "
+            + fallback.logFile().toAbsolutePath()
+            + ")");
+    awaitSteady();
+    int enough = 2 * settings.nurses();
+    until(
+        "the shadow to compare " + enough + " windows with flink's",
+        () -> {
+          ModeWatcher.ShadowStatus shadow = watcher.state().shadow();
+          return shadow != null && shadow.compared() >= enough;
+        });
+    shadowSteady = watcher.state().shadow();
+    event(
+        "shadow mode in steady state: compared / equal / differing / missing "
+            + shadowSteady.counts()
+            + ", confirmed unscored "
+            + shadowSteady.confirmed()
+            + ", own "
+            + shadowSteady.own()
+            + ", pending "
+            + shadowSteady.pending());
+  }
+
   private void slowScenario() throws StepTimeout {
     awaitSteady();
-    Scenario s = new Scenario("slow");
+    Scenario s = new Scenario(shadowOn ? "slow+shadow" : "slow", shadowOn);
     scenarios.add(s);
     s.fault = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, settings.slowRate());
     event(
         String.format(
             Locale.ROOT,
-            "SCENARIO slow: flink throttled to %.0f records/s (input %d/s); it keeps running",
+            "SCENARIO %s: flink throttled to %.0f records/s (input %d/s); it keeps running",
+            s.name,
             settings.slowRate(),
             settings.inputRate()));
-    s.trigger = awaitMode(Mode.FALLBACK, s.fault, "the fallback to trigger on flink's lag");
+    s.trigger =
+        awaitMode(
+            watcher, fallback, Mode.FALLBACK, s.fault, "the fallback to trigger on flink's lag");
     event("fallback triggered (" + describe(s.trigger) + ")");
     pauseUntil(s.trigger.seenAt() + settings.slowAfterTrigger().toMillis());
     // the scenario is about taking over: flink stays slow until the fallback has written (a slow
@@ -498,9 +867,19 @@ public final class Drill {
     s.recovery = clock.millis();
     FlinkPrimaryJob.Throttle.set(THROTTLE, 0);
     event("flink unthrottled");
-    s.handBack = awaitMode(Mode.PRIMARY, s.recovery, "the hand-back to flink");
+    s.handBack = awaitMode(watcher, fallback, Mode.PRIMARY, s.recovery, "the hand-back to flink");
     s.episode = watcher.episodeSince(s.fault).orElse(null);
     event("handed back to flink (" + describe(s.handBack) + "); " + takeOver(s.episode));
+  }
+
+  /** The lines of a launcher's log holding {@code marker}, each from the marker on. */
+  private static List<String> logLines(LauncherProcess launcher, String marker) {
+    return launcher
+        .logText()
+        .lines()
+        .filter(l -> l.contains(marker))
+        .map(l -> l.substring(l.indexOf(marker)))
+        .toList();
   }
 
   private static String describe(ModeWatcher.Seen seen) {
@@ -537,27 +916,27 @@ public final class Drill {
         () -> OutputCheck.of(reference, points(DATABASE)).missing() == 0);
     event(
         String.format(Locale.ROOT, "all %,d due windows are in InfluxDB", reference.due().size()));
-    if (settings.shadow()) {
-      influx.createDatabase(SHADOW_DATABASE);
-      try (LauncherProcess shadow = launch("shadow", shadowYaml())) {
-        shadowStart = clock.millis();
-        shadow.setMode("force-fallback");
+    if (settings.replay()) {
+      influx.createDatabase(REPLAY_DATABASE);
+      try (LauncherProcess replay = launch("replay", DrillConfigs.replayYaml(), recorder.url())) {
+        replayStart = clock.millis();
+        replay.setMode("force-fallback");
         event(
-            "SHADOW: a second fallback launcher (pid "
-                + shadow.pid()
+            "REPLAY: a second fallback launcher (pid "
+                + replay.pid()
                 + ", log "
-                + shadow.logFile().toAbsolutePath()
-                + "), forced through POST /mode, group drill-shadow, database "
-                + SHADOW_DATABASE
+                + replay.logFile().toAbsolutePath()
+                + "), forced through POST /mode, group drill-replay, database "
+                + REPLAY_DATABASE
                 + ", processes the whole topic");
         until(
-            "the shadow run to write every due window",
+            "the replay run to write every due window",
             () -> {
-              shadow.ensureRunning();
-              return OutputCheck.of(reference, points(SHADOW_DATABASE)).missing() == 0;
+              replay.ensureRunning();
+              return OutputCheck.of(reference, points(REPLAY_DATABASE)).missing() == 0;
             });
-        shadowActivation = ModeWatcher.Activation.parse(shadow.status().get("activation"));
-        event("shadow run complete");
+        replayActivation = ModeWatcher.Activation.parse(replay.status().get("activation"));
+        event("replay run complete");
       }
     }
   }
@@ -569,12 +948,29 @@ public final class Drill {
    */
   private DrillObservations observe() {
     List<DrillObservations.Scenario> observed = scenarios.stream().map(Scenario::observed).toList();
+    DrillObservations.FastPath fastPath = settings.fastPath() ? fastRun.observed() : null;
+    DrillObservations.ShadowMode shadowMode =
+        settings.shadowMode() && (shadowSteady != null || shadowEnd != null)
+            ? new DrillObservations.ShadowMode(shadowSteady, shadowEnd)
+            : null;
     if (producer == null || recorder == null) {
       return new DrillObservations(
-          settings, timeline, wallTime(), failure, null, observed, null, launcherSeen, null);
+          settings,
+          timeline,
+          wallTime(),
+          failure,
+          null,
+          observed,
+          null,
+          launcherSeen,
+          null,
+          fastPath,
+          shadowMode,
+          wrongShadowSeen,
+          otherLaunchers);
     }
     DrillObservations.Pipeline pipeline;
-    DrillObservations.Shadow shadow = null;
+    DrillObservations.Replay replay = null;
     try {
       pipeline =
           new DrillObservations.Pipeline(
@@ -587,9 +983,9 @@ public final class Drill {
               model.predictions("flink"),
               model.predictions(""),
               model.injectedErrors());
-      if (settings.shadow() && shadowStart > 0) {
-        shadow =
-            new DrillObservations.Shadow(shadowStart, points(SHADOW_DATABASE), shadowActivation);
+      if (settings.replay() && replayStart > 0) {
+        replay =
+            new DrillObservations.Replay(replayStart, points(REPLAY_DATABASE), replayActivation);
       }
     } catch (RuntimeException e) {
       LOG.error("[drill] cannot read the observations", e);
@@ -602,10 +998,26 @@ public final class Drill {
           observed,
           null,
           launcherSeen,
-          e.toString());
+          e.toString(),
+          fastPath,
+          shadowMode,
+          wrongShadowSeen,
+          otherLaunchers);
     }
     return new DrillObservations(
-        settings, timeline, wallTime(), failure, pipeline, observed, shadow, launcherSeen, null);
+        settings,
+        timeline,
+        wallTime(),
+        failure,
+        pipeline,
+        observed,
+        replay,
+        launcherSeen,
+        null,
+        fastPath,
+        shadowMode,
+        wrongShadowSeen,
+        otherLaunchers);
   }
 
   private Duration wallTime() {
@@ -675,14 +1087,16 @@ public final class Drill {
   /** What one scenario observed, filled in as its timeline runs. */
   private static final class Scenario {
     final String name;
+    final boolean shadowMode;
     long fault;
     long recovery;
     ModeWatcher.Seen trigger;
     ModeWatcher.Seen handBack;
     ModeWatcher.Episode episode;
 
-    Scenario(String name) {
+    Scenario(String name, boolean shadowMode) {
       this.name = name;
+      this.shadowMode = shadowMode;
     }
 
     DrillObservations.Scenario observed() {
@@ -692,75 +1106,39 @@ public final class Drill {
           recovery,
           trigger == null ? null : trigger.seenAt(),
           handBack == null ? null : handBack.seenAt(),
-          episode);
+          episode,
+          shadowMode);
     }
   }
 
-  // ---------------------------------------------------------------- configuration
+  /** What the fast-path launcher showed in the blip and the first cancel. */
+  private static final class FastPathRun {
+    int injections;
+    long unhealthyProbes;
+    boolean healthyAfter;
+    int fastTransitions;
+    int mainTransitions;
+    Mode fastMode;
+    Mode mainMode;
+    List<String> probeLines = List.of();
+    long cancelFault;
+    Long triggeredAt;
+    ModeWatcher.StatusTransition trigger;
 
-  /**
-   * The fallback's file. The hosts (Kafka, InfluxDB, model service, Flink REST), the status port
-   * and the admin token come from the environment ({@link #launch}), as a deployment sets them.
-   * Batches as the seed sizes them: {@code batch_timeout_seconds: 30} (a batch is handed over when
-   * full or 30 s after its first record), {@code batch_size: 20000}.
-   */
-  private String fallbackYaml() {
-    return String.join(
-        "\n",
-        "kafka:",
-        "  topic: " + TOPIC,
-        "  group_id: dask-fallback-consumer",
-        "  auto_offset_reset: earliest",
-        "processing:",
-        "  batch_size: 20000",
-        "  batch_timeout_seconds: 30",
-        "  commit_interval_ms: 1000",
-        "monitoring:",
-        "  latency_threshold_seconds: " + settings.threshold().toSeconds(),
-        "  consecutive_violations: " + settings.violations(),
-        "  check_interval_seconds: " + settings.checkInterval().toSeconds(),
-        "  resume_threshold_seconds: " + settings.resume().toSeconds(),
-        "  consecutive_recoveries: " + settings.recoveries(),
-        "  probe_timeout_seconds: 2",
-        "  latency_source: kafka_lag",
-        "  primary_group_id: flink-consumer",
-        "  health_probe: flink_rest",
-        "  flink_job_name: " + JOB_NAME,
-        "ml_service:",
-        "  timeout_seconds: 5",
-        "  retry_attempts: 3",
-        "influxdb:",
-        "  database: " + DATABASE,
-        "  measurement: " + MEASUREMENT,
-        "  source_tag: " + FALLBACK_SOURCE,
-        "  primary_source: " + PRIMARY_SOURCE,
-        "");
-  }
-
-  /**
-   * A fallback that owns the whole topic: its own group, no primary group, no health probe, own
-   * database. Its batch timeout is short on purpose: it compares outputs, and its last batch would
-   * otherwise wait 30 s for records that never come.
-   */
-  private String shadowYaml() {
-    return String.join(
-        "\n",
-        "kafka:",
-        "  topic: " + TOPIC,
-        "  group_id: drill-shadow",
-        "  auto_offset_reset: earliest",
-        "processing:",
-        "  batch_size: 20000",
-        "  batch_timeout_seconds: 0.2",
-        "monitoring:",
-        "  check_interval_seconds: 60",
-        "  primary_group_id: drill-no-primary",
-        "  health_probe: none",
-        "influxdb:",
-        "  database: " + SHADOW_DATABASE,
-        "  measurement: " + MEASUREMENT,
-        "  source_tag: " + SHADOW_SOURCE,
-        "");
+    DrillObservations.FastPath observed() {
+      return new DrillObservations.FastPath(
+          injections,
+          unhealthyProbes,
+          healthyAfter,
+          fastTransitions,
+          mainTransitions,
+          fastMode,
+          mainMode,
+          probeLines,
+          cancelFault,
+          triggeredAt,
+          trigger);
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -790,14 +1168,16 @@ public final class Drill {
     return InfluxPoints.read(influx.url(), database, MEASUREMENT);
   }
 
-  private ModeWatcher.Seen awaitMode(Mode mode, long after, String what) throws StepTimeout {
+  private ModeWatcher.Seen awaitMode(
+      ModeWatcher on, LauncherProcess launcher, Mode mode, long after, String what)
+      throws StepTimeout {
     long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
     while (true) {
-      Optional<ModeWatcher.Seen> seen = watcher.await(mode, after, Duration.ofMillis(250));
+      Optional<ModeWatcher.Seen> seen = on.await(mode, after, Duration.ofMillis(250));
       if (seen.isPresent()) {
         return seen.get();
       }
-      fallback.ensureRunning();
+      launcher.ensureRunning();
       if (System.nanoTime() > deadline) {
         throw timeout(what);
       }

@@ -41,12 +41,19 @@ import java.util.stream.Collectors;
  *       {@value #FIRST_BATCH_BOUND_SECONDS} s (from {@code activation} of {@code /status}); the
  *       goals of 1 s to the first batch and 2 s plus the model and InfluxDB time to the first point
  *       are reported as met or missed; both scenarios completed;
- *   <li>shadow run: its points equal Flink's point for point, none absent, none missing, none
+ *   <li>the fast path (issue 14): a blip of the primary seen by one probe switches nothing; a
+ *       cancel triggers the fast launcher (check every 60 s, probes every 5 s, 3 confirmations)
+ *       within {@value #FAST_TRIGGER_BOUND_SECONDS} s by its probes (goal 15 s, reported);
+ *   <li>shadow mode (issue 14): the correct configuration compares windows and finds no difference
+ *       and no missing window; the deliberately wrong one differs from its first compared window on
+ *       and alerts; last primary point → first fallback point without and with shadow mode
+ *       reported;
+ *   <li>replay run: its points equal Flink's point for point, none absent, none missing, none
  *       differing from the reference;
  *   <li>no dead letter; InfluxDB refusals and model counters reported;
  *   <li>the launcher process: exit 0 or 143 on SIGTERM, no {@code NoClassDefFoundError} or uncaught
  *       exception in its log; its TRIGGERING / RESUMING lines and {@code /metrics} error counters
- *       reported.
+ *       reported; the same exit and log check for each other launcher process.
  * </ul>
  *
  * <p>Not thread-safe; {@link #report} creates one instance per call, so the static method is.
@@ -60,6 +67,19 @@ final class DrillChecks {
   private static final Duration FIRST_BATCH_GOAL = Duration.ofSeconds(1);
 
   private static final Duration FIRST_WRITE_GOAL = Duration.ofSeconds(2);
+
+  /**
+   * Fault → trigger of the fast launcher: the goal of issue 14 (5 s probes x 3 confirmations, from
+   * a fault just after a probe) plus one probe's duration; above this the drill fails.
+   */
+  static final int FAST_TRIGGER_BOUND_SECONDS = 16;
+
+  /** Issue 14's goal for fault → trigger with the fast path, reported. */
+  private static final Duration FAST_TRIGGER_GOAL = Duration.ofSeconds(15);
+
+  /** The fast launcher's row in the timings table. */
+  static final String FAST_ROW = "cancel/fast";
+
   private static final Pattern FATAL_LOG =
       Pattern.compile(
           "NoClassDefFoundError|ClassNotFoundException" + "|OutOfMemoryError|Exception in thread");
@@ -149,13 +169,23 @@ final class DrillChecks {
       try {
         rewriteChecks(pipeline, dataChecks(pipeline));
         scenarioChecks(pipeline);
-        if (observed.shadow() != null) {
-          shadowChecks(pipeline, observed.shadow());
+        if (observed.fastPath() != null) {
+          fastPathChecks(observed.fastPath());
+        }
+        if (observed.shadowMode() != null) {
+          shadowModeChecks(observed.shadowMode());
+        }
+        if (observed.wrongShadow() != null) {
+          wrongShadowChecks(observed.wrongShadow());
+        }
+        if (observed.replay() != null) {
+          replayChecks(pipeline, observed.replay());
         }
         counterChecks(pipeline);
         if (observed.launcher() != null) {
           launcherChecks(observed.launcher());
         }
+        observed.otherLaunchers().forEach(this::otherLauncherChecks);
       } catch (RuntimeException e) {
         onError.accept(e);
         checks.add(reportNotComputed(e.toString()));
@@ -290,14 +320,240 @@ final class DrillChecks {
               "all three",
               s.triggeredAt() != null && s.handedBackAt() != null && t.fallbackWindows() > 0));
       if (s.triggeredAt() != null) {
+        checks.add(
+            DrillReport.Check.info(
+                "scenario " + s.name() + ": windows flink wrote before the trigger, written again",
+                String.valueOf(writtenAgain(s, nextFault, pipeline.writes())),
+                "reported (equal values: overlap)"));
         takeOverChecks("scenario " + s.name(), s.episode());
       }
+      DrillObservations.FastPath fast = observed.fastPath();
+      if (fast != null && fast.cancelFault() == s.fault() && fast.cancelFault() > 0) {
+        timings.add(fastTimings(fast));
+      }
     }
-    if (scenarios.size() < 2) {
+    int expected = observed.settings().scenarioCount();
+    if (scenarios.size() < expected) {
       checks.add(
           DrillReport.Check.that(
-              "scenarios completed", String.valueOf(scenarios.size()), "2", false));
+              "scenarios completed",
+              String.valueOf(scenarios.size()),
+              String.valueOf(expected),
+              false));
     }
+    gapWithAndWithoutShadow();
+  }
+
+  /**
+   * Windows the fallback wrote in a scenario (between its trigger and the next fault) that Flink
+   * had written before the trigger: what the take-over wrote again instead of starting at the first
+   * window Flink had not written.
+   */
+  private static long writtenAgain(
+      DrillObservations.Scenario s, long nextFault, List<InfluxWriteRecorder.Write> writes) {
+    Set<String> byFlinkBefore =
+        writes.stream()
+            .filter(
+                w -> w.source().equals(Drill.PRIMARY_SOURCE) && w.receivedAt() < s.triggeredAt())
+            .map(w -> w.id() + "@" + w.time())
+            .collect(Collectors.toSet());
+    return writes.stream()
+        .filter(
+            w ->
+                w.source().equals(Drill.FALLBACK_SOURCE)
+                    && w.receivedAt() >= s.triggeredAt()
+                    && w.receivedAt() < nextFault)
+        .map(w -> w.id() + "@" + w.time())
+        .filter(byFlinkBefore::contains)
+        .distinct()
+        .count();
+  }
+
+  /** The fast launcher's row: fault → trigger only (it writes to its own database). */
+  private static DrillReport.Timings fastTimings(DrillObservations.FastPath fast) {
+    Duration detection =
+        fast.triggeredAt() == null
+            ? null
+            : Duration.ofMillis(fast.triggeredAt() - fast.cancelFault());
+    return new DrillReport.Timings(FAST_ROW, detection, null, 0, null, null, 0, null, null);
+  }
+
+  /**
+   * Last primary point → first fallback point of the first cancel without shadow mode and of the
+   * first with it (the warm take-over), reported side by side.
+   */
+  private void gapWithAndWithoutShadow() {
+    Optional<DrillReport.Timings> without = cancelTimings(false);
+    Optional<DrillReport.Timings> with = cancelTimings(true);
+    if (without.isEmpty() || with.isEmpty()) {
+      return;
+    }
+    checks.add(
+        DrillReport.Check.info(
+            "cancel: last primary -> first fallback point, without / with shadow mode",
+            secsOrNone(without.get().gap()) + " / " + secsOrNone(with.get().gap()),
+            "reported (with: take-over from the shadow's offsets)"));
+  }
+
+  private Optional<DrillReport.Timings> cancelTimings(boolean shadowMode) {
+    List<DrillObservations.Scenario> scenarios = observed.scenarios();
+    for (DrillObservations.Scenario s : scenarios) {
+      if (s.name().startsWith("cancel") && s.shadowMode() == shadowMode) {
+        return timings.stream().filter(t -> t.name().equals(s.name())).findFirst();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The fast path: the blip (a failure Flink restarted by itself, seen by one probe) switches
+   * nothing; the cancel triggers the fast launcher by its probes within the bound.
+   */
+  private void fastPathChecks(DrillObservations.FastPath f) {
+    if (f.injections() > 0) {
+      checks.add(
+          DrillReport.Check.that(
+              "fast path blip: unhealthy probes (flink failed, restarted itself)",
+              f.unhealthyProbes() + " after " + f.injections() + " failure(s)",
+              ">= 1 (a probe saw it)",
+              f.unhealthyProbes() >= 1));
+      checks.add(
+          DrillReport.Check.that(
+              "fast path blip: a healthy probe after it",
+              f.healthyAfter() ? "yes" : "no",
+              "yes",
+              f.healthyAfter()));
+      checks.add(
+          DrillReport.Check.equal(
+              "fast path blip: transitions of the fast launcher", f.fastTransitions(), 0));
+      checks.add(
+          DrillReport.Check.info(
+              "fast path blip: main launcher (check every 2 s x 3)",
+              String.valueOf(f.mainMode()),
+              f.mainTransitions() + " transition(s) during the blip"));
+      checks.add(
+          DrillReport.Check.info(
+              "fast path blip: fast launcher's probe log",
+              f.probeLines().size() + " lines",
+              f.probeLines().isEmpty() ? "none" : String.join(" | ", f.probeLines())));
+    }
+    if (f.cancelFault() <= 0) {
+      return;
+    }
+    Duration detection =
+        f.triggeredAt() == null ? null : Duration.ofMillis(f.triggeredAt() - f.cancelFault());
+    Duration bound = Duration.ofSeconds(FAST_TRIGGER_BOUND_SECONDS);
+    checks.add(
+        DrillReport.Check.that(
+            "fast path cancel: fault -> trigger (check every 60 s, probes 5 s x 3)",
+            secsOrNone(detection),
+            "<= " + DrillReport.secs(bound) + " (15 s + one probe)",
+            detection != null && detection.compareTo(bound) <= 0));
+    checks.add(
+        DrillReport.Check.goal(
+            "fast path cancel: fault -> trigger (goal)",
+            secsOrNone(detection),
+            "<= " + DrillReport.secs(FAST_TRIGGER_GOAL) + " (issue 14)",
+            detection != null && detection.compareTo(FAST_TRIGGER_GOAL) <= 0));
+    ModeWatcher.StatusTransition t = f.trigger();
+    boolean byProbes =
+        t != null
+            && t.cause().equals("unhealthy")
+            && t.detail().contains("consecutive unhealthy health probes");
+    checks.add(
+        DrillReport.Check.that(
+            "fast path cancel: triggered by the health probes",
+            t == null ? "no trigger" : t.cause(),
+            "unhealthy, N consecutive probes",
+            byProbes));
+    if (t != null) {
+      checks.add(DrillReport.Check.info("fast path cancel: transition detail", "-", t.detail()));
+    }
+  }
+
+  /**
+   * Shadow mode with the correct configuration: windows compared, none differing, none missing, in
+   * steady state and until the launcher stopped.
+   */
+  private void shadowModeChecks(DrillObservations.ShadowMode m) {
+    ModeWatcher.ShadowStatus steady = m.steady();
+    checks.add(
+        DrillReport.Check.that(
+            "shadow mode (steady state): windows compared",
+            steady == null ? "n/a" : String.format(Locale.ROOT, "%,d", steady.compared()),
+            "> 0",
+            steady != null && steady.compared() > 0));
+    checks.add(
+        DrillReport.Check.that(
+            "shadow mode (steady state): differing / missing",
+            steady == null ? "n/a" : steady.differing() + " / " + steady.missing(),
+            "0 / 0",
+            steady != null && steady.differing() == 0 && steady.missing() == 0));
+    ModeWatcher.ShadowStatus end = m.end();
+    if (end == null) {
+      checks.add(DrillReport.Check.info("shadow mode (at the end)", "n/a", "/status not read"));
+      return;
+    }
+    checks.add(
+        DrillReport.Check.info(
+            "shadow mode (at the end): compared / equal / differing / missing",
+            end.counts(),
+            String.format(
+                Locale.ROOT,
+                "confirmed unscored %,d, own %,d, over budget %,d, pending %,d",
+                end.confirmed(),
+                end.own(),
+                end.overBudget(),
+                end.pending())));
+    checks.add(
+        DrillReport.Check.that(
+            "shadow mode (at the end): differing, alerting",
+            end.differing() + ", " + end.alerting(),
+            "0, false",
+            end.differing() == 0 && !end.alerting()));
+    if (!end.firstDifferences().isEmpty()) {
+      samples.addAll(end.firstDifferences().stream().map(d -> "shadow mode: " + d).toList());
+    }
+  }
+
+  /** The deliberately wrong shadow: it differs, from the first compared window on, and alerts. */
+  private void wrongShadowChecks(DrillObservations.WrongShadow w) {
+    ModeWatcher.ShadowMilestones m = w.milestones();
+    ModeWatcher.ShadowStatus last = w.last();
+    String name = "wrong shadow (" + w.wrongSetting() + ")";
+    checks.add(
+        DrillReport.Check.that(
+            name + ": windows differing",
+            last == null ? "n/a" : last.differing() + " of " + last.compared(),
+            "> 0",
+            last != null && last.differing() > 0));
+    ModeWatcher.ShadowStatus first = m.atFirstDifference();
+    checks.add(
+        DrillReport.Check.that(
+            "wrong shadow: equal windows before the first difference",
+            first == null ? "no difference" : String.valueOf(first.equal()),
+            "0 (caught at its first window)",
+            first != null && first.equal() == 0));
+    Duration toFirst =
+        m.firstComparedAt() == null || m.firstDifferingAt() == null
+            ? null
+            : Duration.ofMillis(m.firstDifferingAt() - m.firstComparedAt());
+    checks.add(
+        DrillReport.Check.info(
+            "wrong shadow: first comparison -> first difference (/status)",
+            secsOrNone(toFirst),
+            "reported (/status polled every 50 ms; 0.0 s: the first comparison differed)"));
+    checks.add(
+        DrillReport.Check.that(
+            "wrong shadow: alerting (/status), WARN lines",
+            (last != null && last.alerting()) + ", " + w.alertLines().size(),
+            "true, >= 1",
+            last != null && last.alerting() && !w.alertLines().isEmpty()));
+    checks.add(
+        DrillReport.Check.info(
+            "wrong shadow: first difference logged",
+            w.differenceLines().size() + " lines",
+            w.differenceLines().isEmpty() ? "none" : w.differenceLines().get(0)));
   }
 
   /**
@@ -423,8 +679,8 @@ final class DrillChecks {
                 a.lastError() == null ? "none" : a.lastError())));
   }
 
-  /** The shadow run's points against Flink's, point for point, and against the reference. */
-  private void shadowChecks(DrillObservations.Pipeline pipeline, DrillObservations.Shadow shadow) {
+  /** The replay run's points against Flink's, point for point, and against the reference. */
+  private void replayChecks(DrillObservations.Pipeline pipeline, DrillObservations.Replay shadow) {
     OutputCheck shadowCheck = OutputCheck.of(pipeline.reference(), shadow.points());
     Map<String, InfluxPoints.Point> shadowByKey = new HashMap<>();
     shadow.points().forEach(p -> shadowByKey.put(p.id() + "@" + p.time(), p));
@@ -443,32 +699,32 @@ final class DrillChecks {
         if (!Arrays.equals(twin.values(), p.values())
             || !Objects.equals(twin.stressLevel(), p.stressLevel())) {
           differ++;
-          samples.add("shadow " + twin + " vs flink " + p);
+          samples.add("replay " + twin + " vs flink " + p);
         }
       }
     }
     checks.add(
         DrillReport.Check.info(
-            "shadow: flink points compared point for point",
+            "replay: flink points compared point for point",
             String.format(Locale.ROOT, "%,d", compared),
             "same records, both pipelines"));
     checks.add(
-        DrillReport.Check.equal("shadow: fallback points differing from flink's", differ, 0));
-    checks.add(DrillReport.Check.equal("shadow: flink points without a fallback twin", absent, 0));
-    checks.add(DrillReport.Check.equal("shadow: due windows missing", shadowCheck.missing(), 0));
+        DrillReport.Check.equal("replay: fallback points differing from flink's", differ, 0));
+    checks.add(DrillReport.Check.equal("replay: flink points without a fallback twin", absent, 0));
+    checks.add(DrillReport.Check.equal("replay: due windows missing", shadowCheck.missing(), 0));
     checks.add(
         DrillReport.Check.equal(
-            "shadow: points differing from the reference", shadowCheck.mismatches(), 0));
+            "replay: points differing from the reference", shadowCheck.mismatches(), 0));
     long last =
         pipeline.writes().stream()
-            .filter(w -> w.source().equals(Drill.SHADOW_SOURCE))
+            .filter(w -> w.source().equals(Drill.REPLAY_SOURCE))
             .mapToLong(InfluxWriteRecorder.Write::receivedAt)
             .max()
             .orElse(shadow.start());
     ModeWatcher.Activation a = shadow.activation();
     timings.add(
         new DrillReport.Timings(
-            "shadow",
+            "replay",
             null,
             null,
             pipeline.reference().records(),
@@ -497,6 +753,22 @@ final class DrillChecks {
             "model 503s injected (fallback retried)",
             String.valueOf(pipeline.injectedModelErrors()),
             "no invented level: see differing = 0"));
+  }
+
+  /** Another launcher process: exit 0 or 143 on SIGTERM, no fatal line in its log. */
+  private void otherLauncherChecks(DrillObservations.Launcher launcher) {
+    Integer exitCode = launcher.exitCode();
+    long fatal = launcher.log().lines().filter(l -> FATAL_LOG.matcher(l).find()).count();
+    checks.add(
+        DrillReport.Check.that(
+            "launcher '"
+                + launcher.name()
+                + "' (pid "
+                + launcher.pid()
+                + "): exit, fatal log lines",
+            exitCode + ", " + fatal,
+            "0 or 143, 0",
+            exitCode != null && (exitCode == 0 || exitCode == 143) && fatal == 0));
   }
 
   /** What the fallback process showed from outside: its exit, its log, its metrics. */
@@ -555,7 +827,7 @@ final class DrillChecks {
       List<InfluxWriteRecorder.Write> writes) {
     Map<Reference.WindowKey, List<InfluxWriteRecorder.Write>> result = new TreeMap<>();
     for (InfluxWriteRecorder.Write w : writes) {
-      if (!w.source().equals(Drill.SHADOW_SOURCE)) {
+      if (!w.source().equals(Drill.REPLAY_SOURCE)) {
         result.computeIfAbsent(windowOf(w), k -> new ArrayList<>()).add(w);
       }
     }

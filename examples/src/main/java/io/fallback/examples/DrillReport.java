@@ -234,7 +234,7 @@ public record DrillReport(
     sb.append(
         String.format(
             Locale.ROOT,
-            " %-10s %16s %14s %26s %12s %10s %16s %16s%n",
+            " %-14s %16s %14s %26s %12s %10s %16s %16s%n",
             "scenario",
             "fault->trigger",
             "gap",
@@ -247,7 +247,7 @@ public record DrillReport(
       sb.append(
           String.format(
               Locale.ROOT,
-              " %-10s %16s %14s %26s %12s %10d %16s %16s%n",
+              " %-14s %16s %14s %26s %12s %10d %16s %16s%n",
               t.name(),
               secs(t.detection()),
               secs(t.gap()),
@@ -258,11 +258,13 @@ public record DrillReport(
               secs(t.firstWrite())));
     }
     sb.append(
-        " drain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its\n"
+        " drain = records of the backlog windows the fallback wrote / time from the trigger (replay: from its\n"
             + "   start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n"
-            + " trig->1st batch / trig->1st write = the fallback's activation.started_at (shadow: the forced start) to\n"
+            + " trig->1st batch / trig->1st write = the fallback's activation.started_at (replay: the forced start) to\n"
             + "   activation.first_batch_at / first_write_at of its /status; goals (DESIGN §9): < 1 s / < 2 s + model and\n"
-            + "   InfluxDB time of that batch.\n");
+            + "   InfluxDB time of that batch.\n"
+            + " +shadow = the main launcher ran with shadow.enabled (warm take-over); cancel/fast = the fast-path\n"
+            + "   launcher (check every 60 s, health probes every 5 s x 3) in the first cancel: fault -> trigger only.\n");
     sb.append('\n').append(" timeline:").append('\n');
     timeline.forEach(line -> sb.append("   ").append(line).append('\n'));
     if (!samples.isEmpty()) {
@@ -330,12 +332,16 @@ public record DrillReport(
           .append(" |\n");
     }
     sb.append(
-        "\nDrain = records of the backlog windows the fallback wrote / time from the trigger (shadow: from its"
+        "\nDrain = records of the backlog windows the fallback wrote / time from the trigger (replay: from its"
             + " start) to the last of them; it includes the consumer's start, the rewind and the model calls.\n");
     sb.append(
-        "Trigger → first batch read / first point written = the fallback's `activation.started_at` (shadow: the"
+        "Trigger → first batch read / first point written = the fallback's `activation.started_at` (replay: the"
             + " forced start) to `activation.first_batch_at` / `first_write_at` of its `/status`; goals (DESIGN §9):"
             + " < 1 s / < 2 s plus the model and InfluxDB time of that batch.\n");
+    sb.append(
+        "`+shadow`: the main launcher ran with `shadow.enabled` (warm take-over). `cancel/fast`: the fast-path"
+            + " launcher (check every 60 s, health probes every 5 s, 3 confirmations) in the first cancel, fault →"
+            + " trigger only (it writes to its own database).\n");
     sb.append("\n## Timeline\n\n```\n");
     timeline.forEach(line -> sb.append(line).append('\n'));
     sb.append("```\n");

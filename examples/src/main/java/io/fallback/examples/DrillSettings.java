@@ -23,7 +23,13 @@ import java.time.Duration;
  * @param slowRate records per second the slowed Flink job reads (scenario 2)
  * @param slowAfterTrigger how long Flink stays slow after the fallback took over
  * @param stepTimeout the longest wait for any step of the timeline
- * @param shadow whether to run the shadow comparison (a second fallback over the whole topic)
+ * @param replay whether to run the replay (a second, forced fallback over the whole topic into its
+ *     own database, compared with Flink point for point)
+ * @param fastPath whether to run the fast-path launcher beside the main one (check every 60 s,
+ *     health probes every 5 s, 3 confirmations): the blip and its cancel → trigger
+ * @param shadowMode whether to relaunch the main launcher with {@code shadow.enabled} after the
+ *     first cancel (a second cancel and the slow scenario then run with shadow mode) and to run a
+ *     deliberately wrong shadow launcher
  * @param report where the Markdown report is written
  */
 public record DrillSettings(
@@ -42,7 +48,9 @@ public record DrillSettings(
     double slowRate,
     Duration slowAfterTrigger,
     Duration stepTimeout,
-    boolean shadow,
+    boolean replay,
+    boolean fastPath,
+    boolean shadowMode,
     Path report) {
 
   /**
@@ -97,6 +105,8 @@ public record DrillSettings(
         Duration.ofSeconds(6),
         Duration.ofSeconds(60),
         true,
+        true,
+        true,
         defaultReport());
   }
 
@@ -123,12 +133,15 @@ public record DrillSettings(
         Duration.ofSeconds(4),
         Duration.ofSeconds(60),
         true,
+        true,
+        true,
         defaultReport());
   }
 
   /**
    * Applies command-line options to these settings: {@code --ci}, {@code --nurses=N}, {@code
-   * --seed=N}, {@code --no-shadow}, {@code --report=PATH}.
+   * --seed=N}, {@code --no-replay} (also by its former name {@code --no-shadow}), {@code
+   * --no-fast-path}, {@code --no-shadow-mode}, {@code --report=PATH}.
    *
    * @param args the options
    * @return the settings
@@ -146,19 +159,24 @@ public record DrillSettings(
         continue;
       } else if (arg.startsWith("--nurses=")) {
         int n = Integer.parseInt(arg.substring("--nurses=".length()));
-        s = s.copy(n, s.seed, s.shadow, s.report);
+        s = s.copy(n, s.seed, s.replay, s.fastPath, s.shadowMode, s.report);
       } else if (arg.startsWith("--seed=")) {
         long seed = Long.parseLong(arg.substring("--seed=".length()));
-        s = s.copy(s.nurses, seed, s.shadow, s.report);
-      } else if (arg.equals("--no-shadow")) {
-        s = s.copy(s.nurses, s.seed, false, s.report);
+        s = s.copy(s.nurses, seed, s.replay, s.fastPath, s.shadowMode, s.report);
+      } else if (arg.equals("--no-replay") || arg.equals("--no-shadow")) {
+        s = s.copy(s.nurses, s.seed, false, s.fastPath, s.shadowMode, s.report);
+      } else if (arg.equals("--no-fast-path")) {
+        s = s.copy(s.nurses, s.seed, s.replay, false, s.shadowMode, s.report);
+      } else if (arg.equals("--no-shadow-mode")) {
+        s = s.copy(s.nurses, s.seed, s.replay, s.fastPath, false, s.report);
       } else if (arg.startsWith("--report=")) {
         s = s.withReport(Path.of(arg.substring("--report=".length())));
       } else {
         throw new IllegalArgumentException(
             "unknown option '"
                 + arg
-                + "'; allowed: --ci, --nurses=N, --seed=N, --no-shadow, --report=PATH");
+                + "'; allowed: --ci, --nurses=N, --seed=N, --no-replay, --no-fast-path,"
+                + " --no-shadow-mode, --report=PATH");
       }
     }
     return s;
@@ -169,11 +187,12 @@ public record DrillSettings(
    * @return a copy with that path
    */
   public DrillSettings withReport(Path path) {
-    return copy(nurses, seed, shadow, path);
+    return copy(nurses, seed, replay, fastPath, shadowMode, path);
   }
 
   /** A copy with the components the options change; the rest stay as they are. */
-  private DrillSettings copy(int nurses, long seed, boolean shadow, Path report) {
+  private DrillSettings copy(
+      int nurses, long seed, boolean replay, boolean fastPath, boolean shadowMode, Path report) {
     return new DrillSettings(
         nurses,
         hz,
@@ -190,8 +209,17 @@ public record DrillSettings(
         slowRate,
         slowAfterTrigger,
         stepTimeout,
-        shadow,
+        replay,
+        fastPath,
+        shadowMode,
         report);
+  }
+
+  /**
+   * @return the scenarios the timeline runs: cancel and slow, and with shadow mode a second cancel
+   */
+  public int scenarioCount() {
+    return shadowMode ? 3 : 2;
   }
 
   /**

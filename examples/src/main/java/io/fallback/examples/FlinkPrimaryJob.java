@@ -22,7 +22,12 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -111,6 +116,9 @@ public final class FlinkPrimaryJob {
    * @param checkpointDirectory where checkpoints are kept (retained on cancellation)
    * @param parallelism the job's parallelism
    * @param throttle name of a {@link Throttle} after the source, or null for none
+   * @param modelClient how the async model call uses the JDK HTTP client
+   * @param modelConcurrency model calls in flight at most (the async operator's capacity, and the
+   *     {@link ModelClient#POOLED} pool's size)
    */
   public record Settings(
       String jobName,
@@ -127,13 +135,21 @@ public final class FlinkPrimaryJob {
       Duration checkpointInterval,
       Path checkpointDirectory,
       int parallelism,
-      String throttle) {
+      String throttle,
+      ModelClient modelClient,
+      int modelConcurrency) {
+
+    /**
+     * Model calls in flight by default: {@code ml_service.max_concurrency}'s default, so that the
+     * primary and the fallback call the model service alike.
+     */
+    public static final int DEFAULT_MODEL_CONCURRENCY = 32;
 
     /**
      * Validates the components.
      *
      * @throws NullPointerException for a missing component (except {@code throttle})
-     * @throws IllegalArgumentException for a non-positive duration or parallelism
+     * @throws IllegalArgumentException for a non-positive duration, parallelism or concurrency
      */
     public Settings {
       requireNonNull(jobName, "jobName");
@@ -155,6 +171,67 @@ public final class FlinkPrimaryJob {
       if (parallelism < 1) {
         throw new IllegalArgumentException("parallelism must be >= 1, but was " + parallelism);
       }
+      requireNonNull(modelClient, "modelClient");
+      if (modelConcurrency < 1) {
+        throw new IllegalArgumentException(
+            "modelConcurrency must be >= 1, but was " + modelConcurrency);
+      }
+    }
+
+    /**
+     * The settings with the {@link ModelClient#POOLED} model client and {@link
+     * #DEFAULT_MODEL_CONCURRENCY} calls in flight.
+     *
+     * @param jobName the job's name
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param topic the input topic
+     * @param groupId the consumer group
+     * @param modelEndpoint the model service's predict URL
+     * @param influxUrl InfluxDB base URL
+     * @param database InfluxDB database
+     * @param measurement the measurement
+     * @param sourceTag the {@code source} tag value
+     * @param window the window size
+     * @param maxOutOfOrderness the watermark's bound
+     * @param checkpointInterval time between checkpoints
+     * @param checkpointDirectory where checkpoints are kept
+     * @param parallelism the job's parallelism
+     * @param throttle name of a {@link Throttle} after the source, or null for none
+     */
+    public Settings(
+        String jobName,
+        String bootstrapServers,
+        String topic,
+        String groupId,
+        String modelEndpoint,
+        String influxUrl,
+        String database,
+        String measurement,
+        String sourceTag,
+        Duration window,
+        Duration maxOutOfOrderness,
+        Duration checkpointInterval,
+        Path checkpointDirectory,
+        int parallelism,
+        String throttle) {
+      this(
+          jobName,
+          bootstrapServers,
+          topic,
+          groupId,
+          modelEndpoint,
+          influxUrl,
+          database,
+          measurement,
+          sourceTag,
+          window,
+          maxOutOfOrderness,
+          checkpointInterval,
+          checkpointDirectory,
+          parallelism,
+          throttle,
+          ModelClient.POOLED,
+          DEFAULT_MODEL_CONCURRENCY);
     }
 
     /**
@@ -193,7 +270,7 @@ public final class FlinkPrimaryJob {
      * @return a copy with that interval
      */
     public Settings withCheckpointInterval(Duration interval) {
-      return copy(interval, throttle);
+      return copy(interval, throttle, modelClient, modelConcurrency);
     }
 
     /**
@@ -201,11 +278,24 @@ public final class FlinkPrimaryJob {
      * @return a copy with that throttle
      */
     public Settings withThrottle(String name) {
-      return copy(checkpointInterval, name);
+      return copy(checkpointInterval, name, modelClient, modelConcurrency);
+    }
+
+    /**
+     * @param client how the model call uses the HTTP client
+     * @param concurrency model calls in flight at most
+     * @return a copy with that model client
+     */
+    public Settings withModelClient(ModelClient client, int concurrency) {
+      return copy(checkpointInterval, throttle, client, concurrency);
     }
 
     /** A copy with the components the {@code with} methods change; the rest stay as they are. */
-    private Settings copy(Duration checkpointInterval, String throttle) {
+    private Settings copy(
+        Duration checkpointInterval,
+        String throttle,
+        ModelClient modelClient,
+        int modelConcurrency) {
       return new Settings(
           jobName,
           bootstrapServers,
@@ -221,8 +311,26 @@ public final class FlinkPrimaryJob {
           checkpointInterval,
           checkpointDirectory,
           parallelism,
-          throttle);
+          throttle,
+          modelClient,
+          modelConcurrency);
     }
+  }
+
+  /** How the async model call uses the JDK {@link HttpClient}. */
+  public enum ModelClient {
+    /**
+     * Blocking {@code send} on a bounded pool of {@code modelConcurrency} threads, the HTTP client
+     * on its own small executor: the fallback's {@code ModelServiceClient} pattern (the default, so
+     * that the drain benchmark compares like with like).
+     */
+    POOLED,
+    /**
+     * {@code sendAsync} on a default client, as the seed's job did. On a machine with 2 cores or
+     * fewer every response is completed through a newly started thread (BENCHMARKS.md, "Model
+     * calls"), which makes this variant markedly more expensive per call.
+     */
+    SEND_ASYNC
   }
 
   private final FlinkCluster cluster;
@@ -408,10 +516,11 @@ public final class FlinkPrimaryJob {
     DataStream<PrimaryPoint> scored =
         AsyncDataStream.orderedWaitWithRetry(
                 windows,
-                new ModelCall(settings.modelEndpoint()),
+                new ModelCall(
+                    settings.modelEndpoint(), settings.modelClient(), settings.modelConcurrency()),
                 30,
                 TimeUnit.SECONDS,
-                100,
+                Math.max(100, settings.modelConcurrency()),
                 new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<PrimaryPoint>(5, 500)
                     .ifException(RetryPredicates.HAS_EXCEPTION_PREDICATE)
                     .build())
@@ -565,19 +674,52 @@ public final class FlinkPrimaryJob {
         Pattern.compile("\"stress_level_prediction\"\\s*:\\s*\"?(-?\\d+)\"?");
     private static final String[] PARAMETERS = {"x", "y", "z", "eda", "hr", "temp"};
     private final String endpoint;
+    private final ModelClient client;
+    private final int concurrency;
     private transient HttpClient http;
+    private transient ExecutorService io;
+    private transient ExecutorService callers;
 
-    ModelCall(String endpoint) {
+    ModelCall(String endpoint, ModelClient client, int concurrency) {
       this.endpoint = endpoint;
+      this.client = client;
+      this.concurrency = concurrency;
     }
 
     @Override
     public void open(OpenContext openContext) {
-      http =
+      HttpClient.Builder builder =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build();
+              .connectTimeout(Duration.ofSeconds(5));
+      if (client == ModelClient.POOLED) {
+        // as ModelServiceClient: the HTTP client's own threads never block; one caller thread per
+        // call in flight blocks in send (no thread start per response, unlike sendAsync here)
+        io =
+            Executors.newFixedThreadPool(
+                Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())),
+                daemonThreads("flink-model-io-"));
+        callers = Executors.newFixedThreadPool(concurrency, daemonThreads("flink-model-call-"));
+        builder.executor(io);
+      }
+      http = builder.build();
+    }
+
+    @Override
+    public void close() {
+      if (callers != null) {
+        callers.shutdownNow();
+        io.shutdownNow();
+      }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+      AtomicInteger count = new AtomicInteger();
+      return r -> {
+        Thread t = new Thread(r, prefix + count.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      };
     }
 
     @Override
@@ -597,26 +739,50 @@ public final class FlinkPrimaryJob {
               .header(ModelService.CLIENT_HEADER, "flink")
               .GET()
               .build();
-      http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-          .whenComplete(
-              (response, error) -> {
-                if (error != null) {
-                  result.completeExceptionally(error);
-                  return;
-                }
-                Matcher m = LEVEL.matcher(response.body());
-                if (response.statusCode() != 200 || !m.find()) {
-                  result.completeExceptionally(
-                      new IOException(
-                          "model service answered "
-                              + response.statusCode()
-                              + ": "
-                              + response.body()));
-                  return;
-                }
-                result.complete(
-                    Collections.singleton(point.withStressLevel(Integer.parseInt(m.group(1)))));
-              });
+      if (client == ModelClient.SEND_ASYNC) {
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+            .whenComplete(
+                (response, error) -> {
+                  if (error != null) {
+                    result.completeExceptionally(error);
+                  } else {
+                    complete(point, response, result);
+                  }
+                });
+        return;
+      }
+      try {
+        callers.execute(
+            () -> {
+              HttpResponse<String> response;
+              try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+              } catch (IOException e) {
+                result.completeExceptionally(e);
+                return;
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result.completeExceptionally(e);
+                return;
+              }
+              complete(point, response, result);
+            });
+      } catch (RejectedExecutionException e) {
+        // closing: the operator is being torn down
+        result.completeExceptionally(e);
+      }
+    }
+
+    private static void complete(
+        PrimaryPoint point, HttpResponse<String> response, ResultFuture<PrimaryPoint> result) {
+      Matcher m = LEVEL.matcher(response.body());
+      if (response.statusCode() != 200 || !m.find()) {
+        result.completeExceptionally(
+            new IOException(
+                "model service answered " + response.statusCode() + ": " + response.body()));
+        return;
+      }
+      result.complete(Collections.singleton(point.withStressLevel(Integer.parseInt(m.group(1)))));
     }
   }
 
@@ -628,8 +794,21 @@ public final class FlinkPrimaryJob {
    */
   public static final class Throttle {
     private static final ConcurrentHashMap<String, Double> RATES = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Boolean> FAILURES = new ConcurrentHashMap<>();
 
     private Throttle() {}
+
+    /**
+     * Makes the throttle fail once: the next record it sees throws, so the job fails and Flink's
+     * restart strategy (fixed delay, 1 s) restarts it from its last checkpoint. The drill's way to
+     * make a short blip of the primary.
+     *
+     * @param name the throttle's name
+     */
+    public static void failNext(String name) {
+      FAILURES.put(name, Boolean.TRUE);
+      LOG.info("throttle '{}': the next record fails the job once", name);
+    }
 
     /**
      * Limits the throttle to a number of records per second; 0 or less removes the limit.
@@ -668,6 +847,9 @@ public final class FlinkPrimaryJob {
 
       @Override
       public SensorEvent map(SensorEvent event) {
+        if (FAILURES.remove(name) != null) {
+          throw new IllegalStateException("throttle '" + name + "': failure injected by the drill");
+        }
         double rate = rate(name);
         if (rate > 0) {
           // the simulated slowness itself

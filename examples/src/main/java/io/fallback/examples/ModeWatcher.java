@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code activation.first_write_at} first appears). An absent {@code activation} is tolerated: the
  * episode then has none.
  *
+ * <p>With shadow mode ({@code shadow.enabled}) it parses the {@code shadow} section of each reading
+ * ({@link ShadowStatus}) and notes when the shadow's first comparison and its first difference were
+ * seen ({@link #shadowMilestones()}).
+ *
  * <p>This class is thread-safe.
  */
 final class ModeWatcher implements AutoCloseable {
@@ -77,7 +81,101 @@ final class ModeWatcher implements AutoCloseable {
    * @param activation {@code activation}, or null when absent
    * @param seenAt when it was read, epoch milliseconds
    */
-  record Snapshot(Mode mode, int violations, Activation activation, long seenAt) {}
+  record Snapshot(
+      Mode mode, int violations, Activation activation, ShadowStatus shadow, long seenAt) {}
+
+  /**
+   * {@code shadow} of {@code /status} (shadow mode, {@code shadow.enabled}).
+   *
+   * @param loop the shadow loop's state ({@code running}, {@code stopped}, ...)
+   * @param compared scored windows compared with the primary's point
+   * @param equal of those, equal
+   * @param differing of those, differing
+   * @param missing windows the primary did not write although it moved past them
+   * @param confirmed unscored windows the primary wrote ({@code confirmed_unscored})
+   * @param own windows the fallback wrote itself
+   * @param overBudget sampled windows not scored for lack of model-call budget
+   * @param pending windows not settled yet
+   * @param alerting whether a rate is above its threshold
+   * @param firstDifferences the first differences, one line each: {@code key [start, end) field:
+   *     fallback=.. primary=..; ...}
+   */
+  record ShadowStatus(
+      String loop,
+      long compared,
+      long equal,
+      long differing,
+      long missing,
+      long confirmed,
+      long own,
+      long overBudget,
+      long pending,
+      boolean alerting,
+      List<String> firstDifferences) {
+
+    /**
+     * Copies the list.
+     *
+     * @throws NullPointerException for a null loop or list
+     */
+    ShadowStatus {
+      requireNonNull(loop, "loop");
+      firstDifferences = List.copyOf(firstDifferences);
+    }
+
+    /** Parses the object; null when it is absent or not an object. */
+    static ShadowStatus parse(JsonNode n) {
+      if (n == null || !n.isObject()) {
+        return null;
+      }
+      List<String> differences = new ArrayList<>();
+      for (JsonNode d : n.path("first_differences")) {
+        List<String> fields = new ArrayList<>();
+        d.path("fields").forEach(f -> fields.add(f.asText()));
+        differences.add(
+            d.path("key").asText("?")
+                + " ["
+                + d.path("window_start").asText("?")
+                + ", "
+                + d.path("window_end").asText("?")
+                + ") "
+                + String.join("; ", fields));
+      }
+      return new ShadowStatus(
+          n.path("loop").asText("?"),
+          n.path("compared").asLong(0),
+          n.path("equal").asLong(0),
+          n.path("differing").asLong(0),
+          n.path("missing").asLong(0),
+          n.path("confirmed_unscored").asLong(0),
+          n.path("own").asLong(0),
+          n.path("over_budget").asLong(0),
+          n.path("pending").asLong(0),
+          n.path("alerting").asBoolean(false),
+          differences);
+    }
+
+    /**
+     * @return {@code compared / equal / differing / missing}, e.g. {@code 120 / 120 / 0 / 0}
+     */
+    String counts() {
+      return compared + " / " + equal + " / " + differing + " / " + missing;
+    }
+  }
+
+  /**
+   * When the shadow's first comparison and its first difference were seen in {@code /status}.
+   *
+   * @param firstComparedAt when {@code compared} was first above 0, epoch milliseconds, or null
+   * @param atFirstCompared the shadow section then, or null
+   * @param firstDifferingAt when {@code differing} was first above 0, epoch milliseconds, or null
+   * @param atFirstDifference the shadow section then, or null
+   */
+  record ShadowMilestones(
+      Long firstComparedAt,
+      ShadowStatus atFirstCompared,
+      Long firstDifferingAt,
+      ShadowStatus atFirstDifference) {}
 
   /**
    * {@code activation} of {@code /status}: the current or last start of the fallback processor.
@@ -173,6 +271,7 @@ final class ModeWatcher implements AutoCloseable {
   // episode in progress, owned by the watcher thread
   private Double baselineWork;
   private boolean firstWriteSeen;
+  private ShadowMilestones shadowMilestones = new ShadowMilestones(null, null, null, null);
 
   /**
    * Starts watching.
@@ -211,6 +310,13 @@ final class ModeWatcher implements AutoCloseable {
    */
   synchronized Optional<Episode> episodeSince(long afterMillis) {
     return episodes.stream().filter(e -> e.since() >= afterMillis).findFirst();
+  }
+
+  /**
+   * @return when the shadow's first comparison and first difference were seen (nulls until then)
+   */
+  synchronized ShadowMilestones shadowMilestones() {
+    return shadowMilestones;
   }
 
   /**
@@ -274,6 +380,7 @@ final class ModeWatcher implements AutoCloseable {
                 Mode.valueOf(root.path("mode").asText()),
                 root.path("violations").asInt(),
                 Activation.parse(root.get("activation")),
+                ShadowStatus.parse(root.get("shadow")),
                 now);
         Optional<StatusTransition> current = StatusTransition.parse(root.get("last_transition"));
         synchronized (this) {
@@ -282,6 +389,7 @@ final class ModeWatcher implements AutoCloseable {
             transitions.add(new Seen(last, now));
           }
           track(snapshot);
+          trackShadow(snapshot);
           latest = snapshot;
           notifyAll();
         }
@@ -298,6 +406,22 @@ final class ModeWatcher implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** Notes the shadow's first comparison and first difference. Caller holds the lock. */
+  private void trackShadow(Snapshot s) {
+    ShadowStatus shadow = s.shadow();
+    if (shadow == null) {
+      return;
+    }
+    ShadowMilestones m = shadowMilestones;
+    if (m.firstComparedAt() == null && shadow.compared() > 0) {
+      m = new ShadowMilestones(s.seenAt(), shadow, m.firstDifferingAt(), m.atFirstDifference());
+    }
+    if (m.firstDifferingAt() == null && shadow.differing() > 0) {
+      m = new ShadowMilestones(m.firstComparedAt(), m.atFirstCompared(), s.seenAt(), shadow);
+    }
+    shadowMilestones = m;
   }
 
   /** Updates the episodes with one reading. Caller holds the lock. */

@@ -105,6 +105,34 @@ class DrillReportTest {
   }
 
   @Test
+  void shadowSection_ofStatus_isParsed_absentIsNull() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+
+    ModeWatcher.ShadowStatus shadow =
+        ModeWatcher.ShadowStatus.parse(
+            json.readTree(
+                "{\"loop\":\"running\",\"sample_every\":1,\"compared\":4,\"equal\":0,"
+                    + "\"differing\":4,\"missing\":0,\"confirmed_unscored\":2,\"own\":1,"
+                    + "\"over_budget\":2,\"pending\":3,\"oldest_pending_at\":null,"
+                    + "\"differing_ratio\":1.0,\"missing_ratio\":0.0,\"alerting\":true,"
+                    + "\"first_differences\":[{\"key\":\"15\",\"window_start\":\"2025-01-01T00:00:00Z\","
+                    + "\"window_end\":\"2025-01-01T00:00:10Z\",\"fields\":[\"HR: fallback=1.0"
+                    + " primary=2.0\",\"EDA: fallback=3.0 primary=4.0\"]}]}"));
+
+    assertThat(shadow.counts()).isEqualTo("4 / 0 / 4 / 0");
+    assertThat(shadow.confirmed()).isEqualTo(2);
+    assertThat(shadow.overBudget()).isEqualTo(2);
+    assertThat(shadow.alerting()).isTrue();
+    assertThat(shadow.firstDifferences())
+        .containsExactly(
+            "15 [2025-01-01T00:00:00Z, 2025-01-01T00:00:10Z) HR: fallback=1.0 primary=2.0;"
+                + " EDA: fallback=3.0 primary=4.0");
+    assertThat(ModeWatcher.ShadowStatus.parse(null)).isNull();
+    assertThat(ModeWatcher.ShadowStatus.parse(json.readTree("null"))).isNull();
+  }
+
+  @Test
   void oneFailingCheck_orAnEarlyStop_fails() {
     DrillReport failing =
         new DrillReport(
@@ -133,12 +161,21 @@ class DrillReportTest {
 
   @Test
   void options_adjustTheDemoSettings() {
-    DrillSettings ci = DrillSettings.parse("--ci", "--seed=9", "--no-shadow", "--report=/tmp/r.md");
+    DrillSettings ci = DrillSettings.parse("--ci", "--seed=9", "--no-replay", "--report=/tmp/r.md");
     DrillSettings demo = DrillSettings.parse("--nurses=3");
+    DrillSettings lean =
+        DrillSettings.parse("--ci", "--no-shadow", "--no-fast-path", "--no-shadow-mode");
 
     assertThat(ci.nurses()).isEqualTo(4);
     assertThat(ci.seed()).isEqualTo(9);
-    assertThat(ci.shadow()).isFalse();
+    assertThat(ci.replay()).isFalse();
+    assertThat(ci.fastPath()).isTrue();
+    assertThat(ci.shadowMode()).isTrue();
+    assertThat(ci.scenarioCount()).isEqualTo(3);
+    assertThat(lean.replay()).isFalse();
+    assertThat(lean.fastPath()).isFalse();
+    assertThat(lean.shadowMode()).isFalse();
+    assertThat(lean.scenarioCount()).isEqualTo(2);
     assertThat(ci.report()).isEqualTo(Path.of("/tmp/r.md"));
     assertThat(demo.nurses()).isEqualTo(3);
     assertThat(demo.inputRate()).isEqualTo(96);

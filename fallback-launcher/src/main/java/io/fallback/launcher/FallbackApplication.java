@@ -1,17 +1,15 @@
 package io.fallback.launcher;
 
+import io.fallback.core.Fallback;
+import io.fallback.core.FallbackListener;
 import io.fallback.core.Health;
 import io.fallback.core.HealthProbe;
 import io.fallback.core.LatencySource;
-import io.fallback.core.loop.FallbackLoop;
 import io.fallback.core.loop.LoopSettings;
 import io.fallback.core.mode.ModeOverride;
 import io.fallback.core.mode.ModeState;
 import io.fallback.core.supervisor.FallbackSupervisor;
-import io.fallback.core.supervisor.LoopRunner;
-import io.fallback.core.supervisor.Scheduler;
 import io.fallback.core.window.WindowSpec;
-import io.fallback.core.window.WindowStage;
 import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.FlinkRestHealthProbe;
 import io.fallback.http.ModelServiceClient;
@@ -36,10 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,11 +52,9 @@ public final class FallbackApplication implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final List<AutoCloseable> resources = new ArrayList<>();
-  private final ScheduledExecutorService scheduler;
-  private final ExecutorService probes;
-  private final LoopRunner runner;
-  private final FallbackSupervisor supervisor;
+  private final Fallback fallback;
   private final StatusServer status;
+  private final Optional<ShadowMode> shadow;
   private final PrometheusMeterRegistry registry;
   private boolean closed;
 
@@ -95,68 +87,62 @@ public final class FallbackApplication implements AutoCloseable {
         new LoopSettings(
             config.processing().commitInterval(), Duration.ofSeconds(1), Duration.ofSeconds(30));
 
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "fallback-supervisor");
-              t.setDaemon(true);
-              return t;
-            });
-    probes =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "fallback-probe");
-              t.setDaemon(true);
-              return t;
-            });
     FallbackSupervisor[] holder = new FallbackSupervisor[1];
     SeedLogListener seedLog =
         new SeedLogListener(
             () ->
                 holder[0] == null ? io.fallback.core.mode.Mode.PRIMARY : holder[0].state().mode());
     ActivationTracker tracker = new ActivationTracker(clock);
-    CompositeListener listener =
-        new CompositeListener(
+    // shadow mode (shadow.enabled): the fallback's group runs the shadow while the primary is
+    // healthy; the sequencing listener hands the group over to the fallback and back
+    shadow =
+        config.shadow().enabled()
+            ? Optional.of(
+                ShadowMode.create(
+                    config.shadow(), kafka, spec, influx, model, deadLetters, loopSettings, clock))
+            : Optional.empty();
+    List<FallbackListener> listeners =
+        new ArrayList<>(
             List.of(
                 seedLog,
                 metrics,
                 tracker,
                 new ReachabilityListener(dependencies.model(), dependencies.influx())));
-    runner =
-        LoopRunner.builder(
-                () ->
-                    new FallbackLoop<>(
-                        deadLetters.attach(
-                            KafkaBatchSource.builder(kafka, spec)
-                                .primaryProgress(progress)
-                                .clock(clock)
-                                .build()),
-                        new WindowStage(spec),
-                        processor,
-                        sink,
-                        listener,
-                        clock,
-                        loopSettings))
-            .listener(listener)
-            .clock(clock)
-            .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
-            .build();
-    supervisor =
-        FallbackSupervisor.builder()
-            .policy(config.policy())
+    shadow.ifPresent(s -> listeners.add(s.sequencing()));
+    meters.watchShadow(() -> shadow.map(ShadowMode::report));
+    CompositeListener listener = new CompositeListener(listeners);
+    // the one wiring path (io.fallback.core.Fallback), the same an embedding application uses
+    fallback =
+        Fallback.builder()
             .latencySource(latency)
             .healthProbe(health)
-            .activity(runner)
-            .listener(listener)
-            .clock(clock)
-            .scheduler(Scheduler.of(scheduler))
-            .probeExecutor(probes)
+            .source(
+                () ->
+                    deadLetters.attach(
+                        KafkaBatchSource.builder(kafka, spec)
+                            .primaryProgress(progress)
+                            // the shadow keeps the group's offsets at the primary's output
+                            .preferOwnOffsets(config.shadow().enabled())
+                            .clock(clock)
+                            .build()))
+            .windowSpec(spec)
+            .processor(processor)
+            .sink(sink)
+            .policy(config.policy())
+            .loopSettings(loopSettings)
             .checkInterval(config.monitoring().checkInterval())
             .probeTimeout(config.monitoring().probeTimeout())
+            .supervisorOption(
+                b -> b.healthCheckInterval(config.monitoring().healthCheckInterval().orElse(null)))
+            .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
+            .closeTimeout(CLOSE_TIMEOUT)
+            .clock(clock)
+            .listener(listener)
             .build();
+    FallbackSupervisor supervisor = fallback.supervisor();
     holder[0] = supervisor;
     metrics.watchMode(supervisor::state);
-    metrics.watchLoop(runner::status);
+    metrics.watchLoop(fallback::loopStatus);
     KafkaBacklog backlog =
         KafkaBacklog.start(
             kafka,
@@ -175,7 +161,7 @@ public final class FallbackApplication implements AutoCloseable {
             token,
             backlog,
             tracker,
-            runner::status,
+            fallback::loopStatus,
             clock,
             new InstanceHealth(
                 config.monitoring().checkInterval(),
@@ -186,7 +172,12 @@ public final class FallbackApplication implements AutoCloseable {
         config.server().bind(),
         status.port(),
         token.isPresent() ? "enabled" : "disabled: " + config.server().tokenEnv() + " is not set");
-    supervisor.start();
+    shadow.ifPresent(
+        s -> {
+          status.addSection("shadow", s::statusJson);
+          s.start();
+        });
+    fallback.start();
   }
 
   /**
@@ -216,7 +207,7 @@ public final class FallbackApplication implements AutoCloseable {
    * @return the supervisor's current state
    */
   public ModeState state() {
-    return supervisor.state();
+    return fallback.state();
   }
 
   /**
@@ -226,7 +217,7 @@ public final class FallbackApplication implements AutoCloseable {
    * @return the state after it
    */
   public ModeState override(ModeOverride override) {
-    return supervisor.override(override);
+    return fallback.override(override);
   }
 
   /**
@@ -247,26 +238,20 @@ public final class FallbackApplication implements AutoCloseable {
     }
     closed = true;
     LOG.info("Shutting down...");
-    supervisor.close();
-    if (!runner.close(CLOSE_TIMEOUT)) {
+    // the shadow first: it must not start again when the fallback stops below
+    shadow.ifPresent(ShadowMode::close);
+    if (!fallback.close(CLOSE_TIMEOUT)) {
       LOG.warn(
           "Fallback processor did not stop within {}; abandoning its batch uncommitted",
           CLOSE_TIMEOUT);
     }
     status.close();
-    scheduler.shutdownNow();
-    probes.shutdownNow();
     for (AutoCloseable r : resources) {
       try {
         r.close();
       } catch (Exception e) {
         LOG.warn("Error closing {}: {}", r, e.toString());
       }
-    }
-    try {
-      scheduler.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     LOG.info("Shutdown complete");
   }
@@ -316,8 +301,11 @@ public final class FallbackApplication implements AutoCloseable {
   }
 
   static KafkaSourceSettings kafkaSettings(FallbackConfig config, ConfigLoader loader) {
+    // dask.n_workers x memory_limit bounds the bytes of records a batch holds (as measured per
+    // record by the source), not an assumed size per record
     KafkaSourceSettings.Builder b =
-        config.kafkaSourceSettings(loader.secrets()).toBuilder().batchSize(batchSize(config));
+        config.kafkaSourceSettings(loader.secrets()).toBuilder()
+            .memoryBudget(config.dask().memoryBound());
     StaticMembership.derive(
             config.kafka().groupId(),
             config.server().port(),
@@ -325,24 +313,6 @@ public final class FallbackApplication implements AutoCloseable {
             StaticMembership::localHostName)
         .ifPresent(id -> b.clientProperty("consumer." + StaticMembership.KEY, id));
     return b.build();
-  }
-
-  /**
-   * The batch size, capped so that one batch of records fits the memory bound (n_workers x
-   * memory_limit), at an estimated 1 KiB per decoded record in flight.
-   */
-  static int batchSize(FallbackConfig config) {
-    int configured = config.processing().batchSize();
-    long cap = Math.max(1, config.dask().memoryBound() / 1024);
-    if (configured > cap) {
-      LOG.warn(
-          "processing.batch_size {} exceeds what dask.memory_limit allows ({} records); using {}",
-          configured,
-          cap,
-          cap);
-      return (int) cap;
-    }
-    return configured;
   }
 
   static InfluxSettings influxSettings(FallbackConfig config, ConfigLoader loader) {

@@ -1,5 +1,7 @@
 package io.fallback.launcher;
 
+import static io.fallback.launcher.LauncherProcesses.awaitLauncher;
+import static io.fallback.launcher.LauncherProcesses.mode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,13 +16,10 @@ import io.fallback.testkit.KafkaBroker;
 import io.fallback.testkit.KafkaBrokerExtension;
 import io.fallback.testkit.LauncherProcess;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +27,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobID;
@@ -39,8 +37,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,15 +55,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherIT {
 
-  private static final String TOKEN = "s3cret-token";
+  private static final String TOKEN = LauncherProcesses.TOKEN;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Records per nurse: 30 s at 10 Hz. */
   private static final int RECORDS = 300;
 
-  /** Lines that mean the jar is broken (issue 11: no Avro classes in it) or a thread died. */
-  private static final Pattern FATAL =
-      Pattern.compile("NoClassDefFoundError|ClassNotFoundException|Exception in thread");
+  private static final Pattern FATAL = LauncherProcesses.FATAL;
 
   // closed after the tests in reverse order: Flink, influxd, Kafka
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -88,29 +82,7 @@ class LauncherIT {
     kafka = KAFKA.broker();
     influx = INFLUX.server();
     flink = FLINK.cluster();
-    model = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    model.createContext(
-        "/model/api/predict",
-        ex -> {
-          String q = ex.getRequestURI().getQuery();
-          // a small deterministic model: stress 2 when hr > 90
-          float hr = Float.parseFloat(q.replaceAll(".*hr=([^&]+).*", "$1"));
-          respond(
-              ex.getResponseBody(),
-              ex,
-              "{\"stress_level_prediction\": \"" + (hr > 90 ? 2 : 1) + "\"}");
-        });
-    model.createContext("/health", ex -> respond(ex.getResponseBody(), ex, "{\"status\":\"ok\"}"));
-    model.start();
-  }
-
-  private static void respond(
-      OutputStream body, com.sun.net.httpserver.HttpExchange ex, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    ex.sendResponseHeaders(200, bytes.length);
-    try (body) {
-      body.write(bytes);
-    }
+    model = LauncherProcesses.startModel();
   }
 
   @AfterAll
@@ -342,47 +314,7 @@ class LauncherIT {
     }
   }
 
-  /**
-   * {@code java -jar fallback-launcher.jar run --config <file>}, its output in a log file under
-   * {@code target/} (kept for a failed run), the admin token in its environment; only the file
-   * configures it otherwise.
-   */
   private static LauncherProcess launch(Path config, Path logFile) {
-    return LauncherProcess.builder(jar, config)
-        .token(TOKEN)
-        .logFile(logFile)
-        .stopGrace(Duration.ofSeconds(60))
-        .start();
-  }
-
-  private static String mode(LauncherProcess launcher) {
-    return launcher.status().path("mode").asText();
-  }
-
-  /**
-   * Polls until the condition holds; fails at once when the process exited or its log shows a
-   * broken jar, and in any failure shows the last lines of the log.
-   */
-  private static void awaitLauncher(
-      LauncherProcess launcher, String what, Duration timeout, Callable<Boolean> condition) {
-    try {
-      await(what)
-          .atMost(timeout)
-          .pollInterval(Duration.ofMillis(200))
-          .failFast(
-              "the launcher process exited or its log shows a fatal error",
-              () -> !launcher.isAlive() || FATAL.matcher(launcher.logText()).find())
-          .until(condition);
-    } catch (ConditionTimeoutException | TerminalFailureException e) {
-      Integer exitCode = launcher.exitCode();
-      throw new AssertionError(
-          e.getMessage()
-              + (exitCode == null ? "" : " (exit code " + exitCode + ")")
-              + "; last lines of "
-              + launcher.logFile().toAbsolutePath()
-              + ":\n"
-              + String.join("\n", launcher.lastLines(40)),
-          e);
-    }
+    return LauncherProcesses.launch(jar, config, logFile);
   }
 }

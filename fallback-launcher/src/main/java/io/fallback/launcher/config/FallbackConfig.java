@@ -1,6 +1,7 @@
 package io.fallback.launcher.config;
 
 import io.fallback.core.mode.ModePolicy;
+import io.fallback.core.shadow.ShadowSampling;
 import io.fallback.core.window.WindowSpec;
 import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelServiceSettings;
@@ -82,6 +83,7 @@ public final class FallbackConfig {
     this.handoff = HandoffConfig.from(values);
     this.server = ServerConfig.from(values);
     this.shadow = ShadowConfig.from(values);
+    problems.collect(() -> new ShadowSampling(shadow.sampleEvery()));
     this.logging = problems.collect(() -> LoggingConfig.from(values)).orElse(LoggingConfig.NONE);
     this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
     this.windowSpec = problems.collect(() -> AdapterSettings.windowSpec(processing)).orElse(null);

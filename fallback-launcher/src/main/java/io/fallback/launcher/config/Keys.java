@@ -349,7 +349,6 @@ public final class Keys {
       integer(
           "shadow.sample_every",
           "1",
-          atLeast(1),
           "Compare one window in this many (1: every window), chosen by a hash of key and window start.");
   public static final Key SHADOW_BUDGET =
       integer(

@@ -91,7 +91,8 @@ class ConfigDefTest {
     List<Key> validated = Keys.ALL.stream().filter(k -> k.validator() != null).toList();
 
     // every other rule is stated by the settings record the value is bound into (ModePolicy,
-    // WindowSpec, KafkaSourceSettings, FlinkProbeSettings, ModelServiceSettings, InfluxSettings);
+    // WindowSpec, KafkaSourceSettings, FlinkProbeSettings, ModelServiceSettings, InfluxSettings,
+    // ShadowSampling);
     // a new validator here must not restate one of theirs (see Keys)
     assertThat(validated)
         .containsExactly(
@@ -100,10 +101,16 @@ class ConfigDefTest {
             Keys.WINDOW,
             Keys.CHECK_INTERVAL,
             Keys.PROBE_TIMEOUT,
+            Keys.HEALTH_CONFIRMATIONS,
             Keys.ML_RETRIES,
             Keys.DASK_WORKERS,
             Keys.DASK_THREADS,
             Keys.DASK_MEMORY,
+            Keys.SHADOW_BUDGET,
+            Keys.SHADOW_GRACE,
+            Keys.SHADOW_MAX_DIFFERING,
+            Keys.SHADOW_MAX_MISSING,
+            Keys.SHADOW_LOG_DIFFERENCES,
             Keys.SERVER_PORT,
             Keys.SERVER_READY_BOUND);
   }
