@@ -294,22 +294,8 @@ public final class FallbackLoop<O> implements Runnable {
     Duration took = Duration.ofMillis(clock.millis() - collectingSince);
     collectingSince = Long.MIN_VALUE;
     notifySafely(() -> listener.batchCollected(records.size(), took));
-    int skipped = 0;
-    for (SourceRecord<Reading> r : records) {
-      switch (stage.add(r.partition(), r.offset(), r.value())) {
-        case ACCEPTED -> {}
-        case SKIPPED -> skipped++;
-        case LATE -> {
-          source.deadLetter(r, "late");
-          notifySafely(() -> listener.deadLettered(r, "late"));
-        }
-      }
-    }
+    Windowing.add(records, stage, source, listener);
     dirty = true;
-    if (skipped > 0) {
-      int n = skipped;
-      notifySafely(() -> listener.recordsSkipped(n));
-    }
     List<WindowResult> fired = stage.drainFired();
     if (!fired.isEmpty()) {
       heldWindows = fired;

@@ -420,21 +420,7 @@ final class PipelinedRun<O> {
     Duration took = Duration.ofMillis(clock.millis() - collectingSince);
     collectingSince = Long.MIN_VALUE;
     notifySafely(() -> listener.batchCollected(records.size(), took));
-    int skipped = 0;
-    for (SourceRecord<Reading> r : records) {
-      switch (stage.add(r.partition(), r.offset(), r.value())) {
-        case ACCEPTED -> {}
-        case SKIPPED -> skipped++;
-        case LATE -> {
-          source.deadLetter(r, "late");
-          notifySafely(() -> listener.deadLettered(r, "late"));
-        }
-      }
-    }
-    if (skipped > 0) {
-      int n = skipped;
-      notifySafely(() -> listener.recordsSkipped(n));
-    }
+    Windowing.add(records, stage, source, listener);
     Batch batch = new Batch(stage.drainFired(), stage.checkpoints());
     synchronized (this) {
       batches.addLast(batch);
