@@ -5,6 +5,7 @@ import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -44,8 +45,7 @@ public interface FallbackListener {
    *     PROBE_HEALTHY}, ...)
    * @param state the state after the probe
    */
-  default void healthProbed(
-      java.time.Instant at, Health health, CheckVerdict verdict, ModeState state) {}
+  default void healthProbed(Instant at, Health health, CheckVerdict verdict, ModeState state) {}
 
   /**
    * A check could not be taken at all (an unexpected error in the supervisor, not a probe failure,

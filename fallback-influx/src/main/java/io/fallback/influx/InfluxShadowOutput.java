@@ -3,7 +3,6 @@ package io.fallback.influx;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fallback.core.shadow.ShadowComparator;
 import io.fallback.core.shadow.ShadowComparator.PointId;
-import io.fallback.core.window.WindowSpec;
 import io.fallback.influx.InfluxQueryClient.Series;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,23 +26,23 @@ public final class InfluxShadowOutput implements ShadowComparator.Output {
   private final InfluxSettings settings;
   private final InfluxPrimaryProgress progress;
 
-  private InfluxShadowOutput(InfluxSettings settings, WindowSpec spec) {
+  private InfluxShadowOutput(InfluxSettings settings, InfluxPrimaryProgress progress) {
     this.settings = settings;
     this.client = new InfluxQueryClient(settings, InfluxHttp.newClient(settings));
-    this.progress = InfluxPrimaryProgress.of(settings, spec);
+    this.progress = progress;
   }
 
   /**
    * The output in the configured InfluxDB.
    *
    * @param settings where the primary and the fallback write
-   * @param spec the window spec
+   * @param progress the primary's progress in the same InfluxDB (its newest point per key is read
+   *     through it)
    * @return the reader
    */
-  public static InfluxShadowOutput of(InfluxSettings settings, WindowSpec spec) {
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(spec, "spec");
-    return new InfluxShadowOutput(settings, spec);
+  public static InfluxShadowOutput of(InfluxSettings settings, InfluxPrimaryProgress progress) {
+    return new InfluxShadowOutput(
+        Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(progress, "progress"));
   }
 
   /**

@@ -57,16 +57,6 @@ public record GroupDecision(
   }
 
   /**
-   * This decision with another epoch.
-   *
-   * @param next the epoch
-   * @return the copy
-   */
-  public GroupDecision withEpoch(long next) {
-    return new GroupDecision(next, mode, override, cause, detail, at, decider);
-  }
-
-  /**
    * The JSON value written to the topic.
    *
    * @return UTF-8 JSON

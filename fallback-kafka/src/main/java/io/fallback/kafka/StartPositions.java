@@ -185,12 +185,11 @@ final class StartPositions {
                   + primary.offset()
                   + (preferOwnOffsets ? ", own offsets preferred (shadow mode)" : ""),
           restored.map(StartPositions::describe).orElse("no metadata"));
-      // in shadow mode the own offset trails the primary by the shadow's unacknowledged batch,
-      // whose windows the primary may have written in part: those are not written again
+      // windows after our own offset that the primary wrote meanwhile are not written again: in
+      // shadow mode the offset trails the primary by the shadow's unacknowledged batch, and after a
+      // hand-back the primary writes on from where we stopped
       Set<WindowId> written =
-          preferOwnOffsets
-                  && restored.isPresent()
-                  && restored.get().emittedThrough() != Checkpoint.NONE
+          restored.isPresent() && restored.get().emittedThrough() != Checkpoint.NONE
               ? alreadyWritten(
                   p,
                   restored.get().emittedThrough() - spec.size().toMillis(),

@@ -99,7 +99,15 @@ public final class FallbackApplication implements AutoCloseable {
         config.shadow().enabled()
             ? Optional.of(
                 ShadowMode.create(
-                    config.shadow(), kafka, spec, influx, model, deadLetters, loopSettings, clock))
+                    config.shadow(),
+                    kafka,
+                    spec,
+                    influx,
+                    progress,
+                    model,
+                    deadLetters,
+                    loopSettings,
+                    clock))
             : Optional.empty();
     List<FallbackListener> listeners =
         new ArrayList<>(

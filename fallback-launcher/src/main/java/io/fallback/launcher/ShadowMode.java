@@ -21,6 +21,7 @@ import io.fallback.core.window.WindowSpec;
 import io.fallback.core.window.WindowStage;
 import io.fallback.http.ModelServiceClient;
 import io.fallback.http.WindowedModelProcessor;
+import io.fallback.influx.InfluxPrimaryProgress;
 import io.fallback.influx.InfluxSettings;
 import io.fallback.influx.InfluxShadowOutput;
 import io.fallback.influx.InfluxSink;
@@ -84,6 +85,7 @@ final class ShadowMode implements AutoCloseable {
    * @param kafka the fallback's source settings (its group is the shadow's)
    * @param spec the windows
    * @param influx where the primary writes (read back) and the side measurement's database
+   * @param progress the primary's progress in that InfluxDB, shared with the fallback's source
    * @param model the model client, shared with the fallback
    * @param deadLetters counts the shadow's dead letters with the fallback's
    * @param loopSettings the fallback's loop settings; the shadow re-offers a held batch sooner
@@ -95,6 +97,7 @@ final class ShadowMode implements AutoCloseable {
       KafkaSourceSettings kafka,
       WindowSpec spec,
       InfluxSettings influx,
+      InfluxPrimaryProgress progress,
       ModelServiceClient model,
       DeadLetterMetrics deadLetters,
       LoopSettings loopSettings,
@@ -109,7 +112,7 @@ final class ShadowMode implements AutoCloseable {
                 config.maxMissingPercent() / 100.0,
                 config.logDifferences()),
             new ComparatorLog());
-    InfluxShadowOutput output = InfluxShadowOutput.of(influx, spec);
+    InfluxShadowOutput output = InfluxShadowOutput.of(influx, progress);
     Optional<Sink<ScoredWindow>> side =
         config
             .measurement()

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.fallback.testkit.FlinkCluster;
 import io.fallback.testkit.FlinkClusterExtension;
 import io.fallback.testkit.InfluxDbExtension;
@@ -37,7 +36,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -66,13 +64,13 @@ class LauncherIT {
   // closed after the tests in reverse order: Flink, influxd, Kafka
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final InfluxDbExtension INFLUX = new InfluxDbExtension();
+  @RegisterExtension static final StubModelExtension MODEL = new StubModelExtension();
   @RegisterExtension static final FlinkClusterExtension FLINK = new FlinkClusterExtension();
 
   private static Path jar;
   private static KafkaBroker kafka;
   private static InfluxDbServer influx;
   private static FlinkCluster flink;
-  private static HttpServer model;
 
   @TempDir Path dir;
 
@@ -82,14 +80,6 @@ class LauncherIT {
     kafka = KAFKA.broker();
     influx = INFLUX.server();
     flink = FLINK.cluster();
-    model = LauncherProcesses.startModel();
-  }
-
-  @AfterAll
-  static void stopModel() {
-    if (model != null) {
-      model.stop(0);
-    }
   }
 
   /**
@@ -154,7 +144,7 @@ class LauncherIT {
         "  max_checkpoint_age_seconds: 0",
         "  primary_group_id: \"flink-" + topic + "\"",
         "ml_service:",
-        "  endpoint: \"http://127.0.0.1:" + model.getAddress().getPort() + "/model/api/predict\"",
+        "  endpoint: \"" + MODEL.endpoint() + "\"",
         "  timeout_seconds: 2",
         "influxdb:",
         "  url: \"" + influx.url() + "\"",

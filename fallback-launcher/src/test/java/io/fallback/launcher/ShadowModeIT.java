@@ -5,7 +5,6 @@ import static io.fallback.launcher.LauncherProcesses.mode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import io.fallback.testkit.InfluxDbExtension;
 import io.fallback.testkit.InfluxDbServer;
 import io.fallback.testkit.KafkaBroker;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,11 +34,11 @@ class ShadowModeIT {
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
   @RegisterExtension static final InfluxDbExtension INFLUX = new InfluxDbExtension();
+  @RegisterExtension static final StubModelExtension MODEL = new StubModelExtension();
 
   private static Path jar;
   private static KafkaBroker kafka;
   private static InfluxDbServer influx;
-  private static HttpServer model;
 
   @TempDir Path dir;
 
@@ -49,14 +47,6 @@ class ShadowModeIT {
     jar = LauncherProcess.locate();
     kafka = KAFKA.broker();
     influx = INFLUX.server();
-    model = LauncherProcesses.startModel();
-  }
-
-  @AfterAll
-  static void stopModel() {
-    if (model != null) {
-      model.stop(0);
-    }
   }
 
   private String config(String topic, String group, String database, String sourceTag) {
@@ -77,7 +67,7 @@ class ShadowModeIT {
         "  health_probe: none",
         "  primary_group_id: \"flink-" + topic + "\"",
         "ml_service:",
-        "  endpoint: \"http://127.0.0.1:" + model.getAddress().getPort() + "/model/api/predict\"",
+        "  endpoint: \"" + MODEL.endpoint() + "\"",
         "  timeout_seconds: 2",
         "influxdb:",
         "  url: \"" + influx.url() + "\"",

@@ -3,6 +3,7 @@ package io.fallback.core.mode;
 import io.fallback.core.Health;
 import io.fallback.core.mode.CheckVerdict.Kind;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,7 +85,7 @@ public final class ModeStateMachine {
    * @param at when the command was given
    * @return the new state; a transition when the mode changes
    */
-  public Step override(ModeState state, ModeOverride override, java.time.Instant at) {
+  public Step override(ModeState state, ModeOverride override, Instant at) {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(override, "override");
     Objects.requireNonNull(at, "at");
@@ -123,7 +124,7 @@ public final class ModeStateMachine {
    * @param health what it found
    * @return the new state, what to do, and how the probe was counted
    */
-  public Step observeHealth(ModeState state, java.time.Instant at, Health health) {
+  public Step observeHealth(ModeState state, Instant at, Health health) {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(health, "health");
@@ -261,7 +262,7 @@ public final class ModeStateMachine {
   }
 
   /** The switch to fallback when the unhealthy readings in a row reach the confirmations. */
-  private Optional<Transition> confirmedUnhealthy(ModeState state, java.time.Instant at) {
+  private Optional<Transition> confirmedUnhealthy(ModeState state, Instant at) {
     List<Observation> probes = state.unhealthyProbes();
     if (!policy.confirmsHealthFast() || probes.size() < policy.healthConfirmations()) {
       return Optional.empty();

@@ -313,6 +313,8 @@ public final class ShadowComparator {
     Map<PointId, Map<String, Double>> primary = output.primaryPoints(from, to);
     Set<PointId> ours = output.ownPoints(from, to);
     Map<String, Long> newest = graceOver ? output.newestPrimaryPointPerKey() : Map.of();
+    long newestOfAll =
+        newest.values().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
     synchronized (this) {
       var it = pending.entrySet().iterator();
       while (it.hasNext()) {
@@ -325,7 +327,7 @@ public final class ShadowComparator {
         } else if (ours.contains(id)) {
           own++;
         } else if (!e.getValue().offeredAt().plus(settings.grace()).isAfter(now)) {
-          settledNow = movedPast(newest, id);
+          settledNow = movedPast(newest, newestOfAll, id);
           if (settledNow) {
             missing++;
           }
@@ -363,13 +365,12 @@ public final class ShadowComparator {
         alerting);
   }
 
-  private boolean movedPast(Map<String, Long> newest, PointId id) {
+  /** The primary wrote a newer point for the key, or any point at least the grace newer. */
+  private boolean movedPast(Map<String, Long> newest, long newestOfAll, PointId id) {
     Long sameKey = newest.get(id.key());
-    if (sameKey != null && sameKey > id.time()) {
-      return true;
-    }
-    long graceMillis = settings.grace().toMillis();
-    return newest.values().stream().anyMatch(t -> t - id.time() >= graceMillis);
+    return (sameKey != null && sameKey > id.time())
+        || (newestOfAll != Long.MIN_VALUE
+            && newestOfAll - id.time() >= settings.grace().toMillis());
   }
 
   private void compare(ShadowWindow shadow, Map<String, Double> primary) {

@@ -264,10 +264,21 @@ class ShadowComparatorTest {
   }
 
   @Test
-  void sampling_everyWindowAtOne_andTheSameChoiceEveryTime() {
-    WindowResult w = window("n1", 3, 1f, 2f);
-    assertThat(new ShadowSampling(1).sampled(w)).isTrue();
-    assertThat(new ShadowSampling(4).sampled(w)).isEqualTo(new ShadowSampling(4).sampled(w));
+  void sampling_everyWindowAtOne_aboutOneInNOtherwise_whateverTheOrder() {
+    List<WindowResult> windows = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      windows.add(window("n" + (i % 17), i, 1f, 2f));
+    }
+    ShadowSampling quarter = new ShadowSampling(4);
+    List<WindowResult> forward = windows.stream().filter(quarter::sampled).toList();
+    List<WindowResult> backward = new ArrayList<>(windows);
+    java.util.Collections.reverse(backward);
+    Set<WindowResult> chosenBackward =
+        new HashSet<>(backward.stream().filter(new ShadowSampling(4)::sampled).toList());
+
+    assertThat(windows).allMatch(new ShadowSampling(1)::sampled);
+    assertThat(forward).hasSizeBetween(70, 130);
+    assertThat(chosenBackward).containsExactlyInAnyOrderElementsOf(forward);
     assertThatThrownBy(() -> new ShadowSampling(0)).hasMessageContaining("shadow.sample_every");
   }
 }
