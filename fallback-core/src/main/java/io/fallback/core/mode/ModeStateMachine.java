@@ -116,6 +116,42 @@ public final class ModeStateMachine {
   }
 
   /**
+   * Takes a mode decided elsewhere: by the decider of a group of instances that share the work
+   * (DESIGN section 8). The counters start again; when the mode changes, the transition carries the
+   * decider's cause and detail, so a follower logs and reports the switch as the decider saw it.
+   *
+   * @param state the current state
+   * @param mode the decided mode
+   * @param override the override in force with the decision
+   * @param cause why the decider switched (used only when the mode changes)
+   * @param detail the decider's observations (used only when the mode changes)
+   * @param at when this instance takes the decision
+   * @return the new state; a transition when the mode changes; the state itself, counters kept,
+   *     when neither the mode nor the override changes
+   */
+  public Step adopt(
+      ModeState state, Mode mode, ModeOverride override, Cause cause, String detail, Instant at) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(override, "override");
+    Objects.requireNonNull(cause, "cause");
+    Objects.requireNonNull(detail, "detail");
+    Objects.requireNonNull(at, "at");
+    CheckVerdict verdict = new CheckVerdict(Kind.OVERRIDDEN, 0, 0, "decided by the group");
+    if (mode == state.mode()) {
+      if (override == state.override()) {
+        return unchanged(state, verdict);
+      }
+      ModeState next =
+          new ModeState(
+              mode, override, state.since(), 0, 0, List.of(), state.lastTransition(), List.of());
+      return new Step(next, Decision.NONE, Optional.empty(), verdict);
+    }
+    return switchTo(
+        state, override, new Transition(state.mode(), mode, cause, at, List.of(), detail), verdict);
+  }
+
+  /**
    * Feeds one health-only probe of the fast confirmation. Without fast confirmation ({@link
    * ModePolicy#healthConfirmations()} 0) the probe is not counted.
    *

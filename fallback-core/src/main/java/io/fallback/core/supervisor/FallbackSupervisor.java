@@ -7,6 +7,7 @@ import io.fallback.core.FallbackListener;
 import io.fallback.core.Health;
 import io.fallback.core.HealthProbe;
 import io.fallback.core.LatencySource;
+import io.fallback.core.mode.Cause;
 import io.fallback.core.mode.Decision;
 import io.fallback.core.mode.Mode;
 import io.fallback.core.mode.ModeOverride;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -73,6 +75,7 @@ public final class FallbackSupervisor implements AutoCloseable {
   private final Duration checkInterval;
   private final Duration probeTimeout;
   private final Optional<Duration> healthCheckInterval;
+  private final ModeAuthority authority;
 
   private ModeState state;
   private Observation lastObservation;
@@ -82,6 +85,7 @@ public final class FallbackSupervisor implements AutoCloseable {
   private CompletableFuture<Health> healthInFlight;
   private CompletableFuture<Health> claimedByCheck;
   private int startFailures;
+  private long adoptedEpoch;
   private boolean closed;
 
   private FallbackSupervisor(Builder b) {
@@ -106,6 +110,7 @@ public final class FallbackSupervisor implements AutoCloseable {
               + probeTimeout.toMillis() / 1000.0);
     }
     this.healthCheckInterval = Optional.ofNullable(b.healthCheckInterval);
+    this.authority = b.authority;
     healthCheckInterval.ifPresent(
         interval -> {
           if (interval.isNegative()
@@ -186,8 +191,62 @@ public final class FallbackSupervisor implements AutoCloseable {
    * @return the state after the override
    */
   public synchronized ModeState override(ModeOverride override) {
-    apply(machine.override(state, override, clock.instant()));
+    Step step = machine.override(state, override, clock.instant());
+    if (authority != null && !(authority.deciding() && published(step))) {
+      // a follower, or a decider just fenced: the decider publishes it
+      authority.request(override);
+      return state;
+    }
+    apply(step);
     return state;
+  }
+
+  /**
+   * Takes a decision of the group this instance belongs to (see {@link ModeAuthority}): the mode
+   * and override switch as decided, counters start again, and the fallback starts or stops. A
+   * decision with an epoch not above the newest taken is ignored, so a late delivery never undoes a
+   * newer one.
+   *
+   * @param epoch the decision's epoch
+   * @param mode the decided mode
+   * @param override the override in force
+   * @param cause why the decider switched
+   * @param detail the decider's observations
+   * @return true when taken, false when not newer (or closed)
+   */
+  public synchronized boolean adopt(
+      long epoch, Mode mode, ModeOverride override, Cause cause, String detail) {
+    if (closed || epoch <= adoptedEpoch) {
+      return false;
+    }
+    adoptedEpoch = epoch;
+    apply(machine.adopt(state, mode, override, cause, detail, clock.instant()));
+    return true;
+  }
+
+  /**
+   * Publishes the current mode as a decision without a switch: what a newly elected decider does
+   * first, so that the group's epochs continue under it. Does nothing without an authority or while
+   * this instance does not decide.
+   *
+   * @return the epoch published, empty when nothing was published
+   */
+  public synchronized OptionalLong restate() {
+    if (closed || authority == null || !authority.deciding()) {
+      return OptionalLong.empty();
+    }
+    OptionalLong epoch = authority.publish(state, Optional.empty());
+    epoch.ifPresent(e -> adoptedEpoch = Math.max(adoptedEpoch, e));
+    return epoch;
+  }
+
+  /**
+   * The epoch of the newest group decision this supervisor took or published; 0 without a group.
+   *
+   * @return the epoch
+   */
+  public synchronized long adoptedEpoch() {
+    return adoptedEpoch;
   }
 
   /**
@@ -315,7 +374,7 @@ public final class FallbackSupervisor implements AutoCloseable {
       Step step = machine.observeHealth(state, at, h);
       ModeState after = step.state();
       notifySafely(() -> listener.healthProbed(at, h, step.verdict(), after));
-      apply(step);
+      applyOwn(step);
     }
   }
 
@@ -381,7 +440,7 @@ public final class FallbackSupervisor implements AutoCloseable {
       Step step = machine.observe(state, observation);
       ModeState after = step.state();
       notifySafely(() -> listener.checkCompleted(observation, step.verdict(), after));
-      apply(step);
+      applyOwn(step);
       if (state.mode() == Mode.FALLBACK && step.decision() == Decision.NONE && !activityStarted()) {
         if (startFailures == 0) {
           // the activity ended on its own while fallback is still wanted: a new run
@@ -413,6 +472,27 @@ public final class FallbackSupervisor implements AutoCloseable {
       int attempt = ++startFailures;
       notifySafely(() -> listener.activationFailed(e, attempt, checkInterval));
     }
+  }
+
+  /**
+   * Applies a step of this instance's own rules. In a group, a switch takes effect only on the
+   * decider and once published; elsewhere only the counters move. Caller holds the lock.
+   */
+  private void applyOwn(Step step) {
+    if (authority == null) {
+      apply(step);
+    } else if (step.transition().isEmpty()) {
+      state = step.state();
+    } else if (authority.deciding() && published(step)) {
+      apply(step);
+    }
+  }
+
+  /** Publishes a step through the authority; records its epoch. Caller holds the lock. */
+  private boolean published(Step step) {
+    OptionalLong epoch = authority.publish(step.state(), step.transition());
+    epoch.ifPresent(e -> adoptedEpoch = Math.max(adoptedEpoch, e));
+    return epoch.isPresent();
   }
 
   /** Applies a step's state and decision. Caller holds the lock. */
@@ -468,8 +548,23 @@ public final class FallbackSupervisor implements AutoCloseable {
     private Duration checkInterval = Duration.ofSeconds(60);
     private Duration probeTimeout = Duration.ofSeconds(10);
     private Duration healthCheckInterval;
+    private ModeAuthority authority;
 
     private Builder() {}
+
+    /**
+     * Makes this supervisor one of a group of instances that share the work: its own rules take
+     * effect only while it decides, and it follows the group's decisions through {@link
+     * FallbackSupervisor#adopt}.
+     *
+     * @param authority the group's decider election and decision log; null for a lone instance (the
+     *     default)
+     * @return this
+     */
+    public Builder authority(ModeAuthority authority) {
+      this.authority = authority;
+      return this;
+    }
 
     /**
      * @param policy the mode rules @return this
