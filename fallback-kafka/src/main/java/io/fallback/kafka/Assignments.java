@@ -53,6 +53,9 @@ final class Assignments implements ConsumerRebalanceListener {
   /** Reported to the listener as assigned. */
   private final Set<Integer> active = new HashSet<>();
 
+  /** {@link #active} for other threads (status). */
+  private volatile Set<Integer> owned = Set.of();
+
   private boolean holding;
 
   /**
@@ -129,7 +132,9 @@ final class Assignments implements ConsumerRebalanceListener {
     for (TopicPartition tp : partitions) {
       pending.remove(tp);
       // consumer.close() revokes too: the loop has finished by then and is not told
-      if (active.remove(tp.partition()) && !isClosed) {
+      boolean wasActive = active.remove(tp.partition());
+      owned = Set.copyOf(active);
+      if (wasActive && !isClosed) {
         listener.revoked(tp.partition());
       }
     }
@@ -174,6 +179,7 @@ final class Assignments implements ConsumerRebalanceListener {
       listener.assigned(tp.partition(), start.restored());
       pending.remove(tp);
       active.add(tp.partition());
+      owned = Set.copyOf(active);
       started.run();
       if (!holding) {
         consumer.resume(List.of(tp));
@@ -202,6 +208,15 @@ final class Assignments implements ConsumerRebalanceListener {
   /**
    * @return whether the partition is being read (assigned and its start chosen)
    */
+  /**
+   * The partitions being read, for any thread.
+   *
+   * @return a snapshot
+   */
+  Set<Integer> owned() {
+    return owned;
+  }
+
   boolean isActive(int partition) {
     return active.contains(partition);
   }

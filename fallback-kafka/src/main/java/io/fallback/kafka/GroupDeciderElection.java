@@ -47,7 +47,10 @@ public final class GroupDeciderElection implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Listener listener;
   private final Thread thread;
+  private final String topic;
+  private final ConsumerRebalanceListener rebalance;
   private volatile boolean elected;
+  private volatile boolean resign;
   private volatile boolean closed;
 
   /**
@@ -86,8 +89,8 @@ public final class GroupDeciderElection implements AutoCloseable {
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     this.consumer = new KafkaConsumer<>(config);
     this.listener = Objects.requireNonNull(listener, "listener");
-    consumer.subscribe(
-        List.of(topic),
+    this.topic = topic;
+    this.rebalance =
         new ConsumerRebalanceListener() {
           @Override
           public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -115,7 +118,8 @@ public final class GroupDeciderElection implements AutoCloseable {
               listener.deposed();
             }
           }
-        });
+        };
+    consumer.subscribe(List.of(topic), rebalance);
     this.thread = new Thread(this::run, "fallback-election");
     thread.setDaemon(true);
     thread.start();
@@ -133,6 +137,12 @@ public final class GroupDeciderElection implements AutoCloseable {
   private void run() {
     try {
       while (!closed) {
+        if (resign) {
+          resign = false;
+          // leave (the partition is revoked: deposed) and join again as an ordinary member
+          consumer.unsubscribe();
+          consumer.subscribe(List.of(topic), rebalance);
+        }
         consumer.poll(Duration.ofMillis(200));
       }
     } catch (WakeupException e) {
@@ -154,6 +164,16 @@ public final class GroupDeciderElection implements AutoCloseable {
         listener.deposed();
       }
     }
+  }
+
+  /**
+   * Gives the role up and joins again: what a decider does when the broker fenced it while its
+   * consumer still believed it owned the partition (a paused process, or a transaction that timed
+   * out, KIP-588). If it is assigned the partition again, it is elected again and claims afresh;
+   * otherwise whoever is assigned it decides.
+   */
+  public void resign() {
+    resign = true;
   }
 
   /** Leaves the election (the group re-elects at once). Idempotent. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -97,9 +98,9 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
   private final Wakeup wakeup = new Wakeup();
   private Admin admin;
   private RecordTimestampReader reader;
-  private Assignments assignments;
+  private volatile Assignments assignments;
   private boolean opened;
-  private boolean closed;
+  private volatile boolean closed;
 
   /** The batch being collected across polls, and the one handed over last. */
   private final BatchCollector batch;
@@ -397,7 +398,8 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
       closeQuietly("dead-letter producer", () -> deadLetters.close(closeTimeout));
       if (opened && settings.advancePrimaryOffsets()) {
         try {
-          PrimaryOffsetsHandBack.run(admin(), settings, apiTimeout);
+          PrimaryOffsetsHandBack.run(
+              admin(), settings, assignments == null ? Set.of() : assignments.owned(), apiTimeout);
         } catch (RuntimeException e) {
           LOG.warn(
               "hand-back: could not advance the offsets of primary group {}",
@@ -427,6 +429,17 @@ public final class KafkaBatchSource implements BatchSource<Reading> {
           recordsDecoded(),
           deadLettered());
     }
+  }
+
+  /**
+   * The topic's partitions this source reads now (assigned to it by the group and started); empty
+   * before {@link #open} and after {@link #close}. Thread-safe.
+   *
+   * @return a snapshot, partition numbers
+   */
+  public Set<Integer> ownedPartitions() {
+    Assignments a = assignments;
+    return a == null || closed ? Set.of() : a.owned();
   }
 
   /**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * primary group has no active member (Flink's {@code KafkaSource} uses {@code assign()}, so it has
  * none), its committed offsets are moved forward to the fallback group's where those are ahead, so
  * a primary that restarts from committed offsets does not redo the fallback's work. With active
- * members it refuses and logs a WARN with their count.
+ * members it refuses and logs a WARN with their count. Only the partitions this instance owned are
+ * moved (several instances in one group each hand back their own).
  *
  * <p>Stateless; thread-safe.
  */
@@ -33,7 +35,7 @@ final class PrimaryOffsetsHandBack {
    *
    * @throws RuntimeException if Kafka cannot be asked or refuses the change
    */
-  static void run(Admin admin, KafkaSourceSettings settings, Duration timeout) {
+  static void run(Admin admin, KafkaSourceSettings settings, Set<Integer> owned, Duration timeout) {
     String primary = settings.primaryGroupId();
     int members;
     try {
@@ -65,6 +67,10 @@ final class PrimaryOffsetsHandBack {
       theirs = Map.of();
     }
     Map<TopicPartition, OffsetAndMetadata> advance = toAdvance(settings.topic(), ours, theirs);
+    // only the partitions this instance read: with several instances in the group, each hands back
+    // its own, before leaving the group, so no instance moves a partition to an older offset that
+    // another instance has since committed past
+    advance.keySet().removeIf(tp -> !owned.contains(tp.partition()));
     if (advance.isEmpty()) {
       LOG.info(
           "hand-back: primary group {} is at or ahead of the fallback's offsets; nothing to move",

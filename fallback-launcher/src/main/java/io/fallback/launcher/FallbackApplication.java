@@ -50,11 +50,13 @@ public final class FallbackApplication implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.fallback");
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final String SESSION_TIMEOUT = "session.timeout.ms";
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final Fallback fallback;
   private final StatusServer status;
   private final Optional<ShadowMode> shadow;
+  private final Optional<GroupMode> group;
   private final PrometheusMeterRegistry registry;
   private boolean closed;
 
@@ -118,6 +120,10 @@ public final class FallbackApplication implements AutoCloseable {
                 new ReachabilityListener(dependencies.model(), dependencies.influx())));
     shadow.ifPresent(s -> listeners.add(s.sequencing()));
     meters.watchShadow(() -> shadow.map(ShadowMode::report));
+    // group.enabled: the instances with this kafka.group_id follow one decider (DESIGN section 8)
+    group =
+        config.group().enabled() ? Optional.of(GroupMode.create(config, kafka)) : Optional.empty();
+    GroupMode.register(registry, () -> group.orElse(null));
     CompositeListener listener = new CompositeListener(listeners);
     // the one wiring path (io.fallback.core.Fallback), the same an embedding application uses
     fallback =
@@ -126,22 +132,26 @@ public final class FallbackApplication implements AutoCloseable {
             .healthProbe(health)
             .source(
                 () ->
-                    deadLetters.attach(
-                        KafkaBatchSource.builder(kafka, spec)
-                            .primaryProgress(progress)
-                            // the shadow keeps the group's offsets at the primary's output
-                            .preferOwnOffsets(config.shadow().enabled())
-                            .clock(clock)
-                            .build()))
+                    track(
+                        deadLetters.attach(
+                            KafkaBatchSource.builder(kafka, spec)
+                                .primaryProgress(progress)
+                                // the shadow keeps the group's offsets at the primary's output
+                                .preferOwnOffsets(config.shadow().enabled())
+                                .clock(clock)
+                                .build())))
             .windowSpec(spec)
             .processor(processor)
-            .sink(sink)
+            // group.enabled: nothing is written once the group has decided the primary writes
+            .sink(group.isPresent() ? group.get().group().fence(sink) : sink)
             .policy(config.policy())
             .loopSettings(loopSettings)
             .checkInterval(config.monitoring().checkInterval())
             .probeTimeout(config.monitoring().probeTimeout())
             .supervisorOption(
-                b -> b.healthCheckInterval(config.monitoring().healthCheckInterval().orElse(null)))
+                b ->
+                    b.healthCheckInterval(config.monitoring().healthCheckInterval().orElse(null))
+                        .authority(group.map(GroupMode::group).orElse(null)))
             .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60))
             .closeTimeout(CLOSE_TIMEOUT)
             .clock(clock)
@@ -184,6 +194,12 @@ public final class FallbackApplication implements AutoCloseable {
         s -> {
           status.addSection("shadow", s::statusJson);
           s.start();
+        });
+    group.ifPresent(
+        g -> {
+          status.addSection("group", g::statusJson);
+          // the newest decision first: an instance started during an outage starts its fallback
+          g.group().join(supervisor);
         });
     fallback.start();
   }
@@ -248,6 +264,8 @@ public final class FallbackApplication implements AutoCloseable {
     LOG.info("Shutting down...");
     // the shadow first: it must not start again when the fallback stops below
     shadow.ifPresent(ShadowMode::close);
+    // leave the election before stopping: another instance decides at once
+    group.ifPresent(GroupMode::close);
     if (!fallback.close(CLOSE_TIMEOUT)) {
       LOG.warn(
           "Fallback processor did not stop within {}; abandoning its batch uncommitted",
@@ -308,6 +326,10 @@ public final class FallbackApplication implements AutoCloseable {
     return dependencies.flink().watch(FlinkRestHealthProbe.of(flink.get()));
   }
 
+  private KafkaBatchSource track(KafkaBatchSource source) {
+    return group.map(g -> g.track(source)).orElse(source);
+  }
+
   static KafkaSourceSettings kafkaSettings(FallbackConfig config, ConfigLoader loader) {
     // dask.n_workers x memory_limit bounds the bytes of records a batch holds (as measured per
     // record by the source), not an assumed size per record
@@ -320,6 +342,15 @@ public final class FallbackApplication implements AutoCloseable {
             config.kafka().properties(),
             StaticMembership::localHostName)
         .ifPresent(id -> b.clientProperty("consumer." + StaticMembership.KEY, id));
+    Map<String, String> properties = config.kafka().properties();
+    if (config.group().enabled()
+        && !properties.containsKey(SESSION_TIMEOUT)
+        && !properties.containsKey("consumer." + SESSION_TIMEOUT)) {
+      // a dead instance's partitions move on after one group session timeout
+      long ms = config.group().sessionTimeout().toMillis();
+      b.clientProperty("consumer." + SESSION_TIMEOUT, Long.toString(ms));
+      b.clientProperty("consumer.heartbeat.interval.ms", Long.toString(Math.max(100, ms / 3)));
+    }
     return b.build();
   }
 

@@ -9,6 +9,7 @@ import io.fallback.core.mode.ModeState;
 import io.fallback.core.mode.ModeStateMachine;
 import io.fallback.core.mode.Observation;
 import io.fallback.core.mode.Transition;
+import io.fallback.core.supervisor.ModeFencedSink;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -217,6 +218,10 @@ final class SeedLogListener implements FallbackListener {
     // a retry is a WARN line; the loop never gives up on a held batch, so there is no ERROR here
     String retry =
         "batch held, attempt " + attempt + ", next try in " + ModeStateMachine.seconds(retryIn);
+    if (cause instanceof ModeFencedSink.NotFallback) {
+      LOG.info("Batch {}", cause.getMessage()); // group.enabled: the group switched to primary
+      return;
+    }
     String error = describe(cause);
     switch (stage) {
       case PROCESS -> LOG.warn("Error calling ML service: {} ({})", error, retry);

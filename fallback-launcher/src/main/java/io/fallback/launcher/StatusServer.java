@@ -364,10 +364,27 @@ final class StatusServer implements AutoCloseable {
       return;
     }
     LOG.warn("Manual override {} requested from {}", override, ex.getRemoteAddress());
-    ModeState state = supervisor.override(override);
+    ModeState state;
+    try {
+      state = supervisor.override(override);
+    } catch (RuntimeException e) {
+      // group.enabled: the request to the group's decider could not be written
+      send(
+          ex,
+          503,
+          "application/json",
+          JSON.writeValueAsString(
+              JSON.createObjectNode().put("error", "override not delivered: " + e.getMessage())));
+      return;
+    }
     ObjectNode n = JSON.createObjectNode();
     n.put("mode", state.mode().name());
     n.put("override", state.override().name());
+    if (state.override() != override) {
+      // group.enabled on a follower: the decider applies it and every instance follows
+      n.put("requested", override.name());
+      n.put("note", "sent to the group's decider; every instance follows its decision");
+    }
     state.lastTransition().ifPresent(t -> n.set("last_transition", transition(t)));
     send(ex, 200, "application/json", JSON.writeValueAsString(n));
   }

@@ -43,6 +43,7 @@ public final class FallbackConfig {
   private final HandoffConfig handoff;
   private final ServerConfig server;
   private final ShadowConfig shadow;
+  private final GroupConfig group;
   private final LoggingConfig logging;
   private final ModePolicy policy;
   private final WindowSpec windowSpec;
@@ -83,6 +84,7 @@ public final class FallbackConfig {
     this.handoff = HandoffConfig.from(values);
     this.server = ServerConfig.from(values);
     this.shadow = ShadowConfig.from(values);
+    this.group = GroupConfig.from(values);
     problems.collect(() -> new ShadowSampling(shadow.sampleEvery()));
     this.logging = problems.collect(() -> LoggingConfig.from(values)).orElse(LoggingConfig.NONE);
     this.policy = problems.collect(() -> AdapterSettings.policy(monitoring)).orElse(null);
@@ -165,6 +167,13 @@ public final class FallbackConfig {
    */
   public ShadowConfig shadow() {
     return shadow;
+  }
+
+  /**
+   * @return the {@code group} section
+   */
+  public GroupConfig group() {
+    return group;
   }
 
   /**

@@ -391,6 +391,39 @@ public final class Keys {
           "Also write the shadow's scored points to this measurement (same database, the fallback's "
               + "source tag); never the primary's measurement.");
 
+  // group
+  public static final Key GROUP_ENABLED =
+      DEF.define(
+          "group.enabled",
+          BOOLEAN,
+          "false",
+          null,
+          "Several launchers with the same `kafka.group_id` share the work: Kafka's group protocol "
+              + "splits the partitions, one instance (elected through Kafka) decides the mode and "
+              + "publishes each decision to the decision topic, every instance follows the newest. "
+              + "Turn on for every instance of a group, including a lone hot spare.");
+  public static final Key GROUP_TOPIC =
+      string(
+          "group.decision_topic",
+          absent("(none: `<kafka.group_id>.decisions`)"),
+          "The decision topic: created on first use with 1 partition, `cleanup.policy=compact`, the "
+              + "broker's default replication and `min.insync.replicas`; an existing one must have "
+              + "that shape.");
+  public static final Key GROUP_SESSION =
+      seconds(
+          "group.session_timeout_seconds",
+          "10",
+          positive(),
+          "A silent decider keeps the role this long, and a dead instance its partitions (the "
+              + "fallback consumer's `session.timeout.ms` unless `kafka.properties` sets it); the "
+              + "broker accepts 6 to 1800 s by default.");
+  public static final Key GROUP_INSTANCE =
+      string(
+          "group.instance_id",
+          absent("(none: `<host name>-<server.port>`)"),
+          "This instance's name in the group (`/status`, decisions, override requests); unique per "
+              + "group.");
+
   // server
   public static final Key SERVER_BIND =
       string("server.bind", "127.0.0.1", "Status/metrics endpoint address.");
