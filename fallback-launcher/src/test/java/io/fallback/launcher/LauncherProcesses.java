@@ -36,10 +36,29 @@ final class LauncherProcesses {
    * @throws IOException if it cannot bind
    */
   static HttpServer startModel() throws IOException {
+    return startModel(Duration.ZERO);
+  }
+
+  /**
+   * The same model service, answering one call at a time, each after {@code delay}: a model slow
+   * enough that a drain lasts long enough to crash an instance in the middle of it.
+   *
+   * @param delay the time each call takes
+   * @return the started server; stop it after the tests
+   * @throws IOException if it cannot bind
+   */
+  static HttpServer startModel(Duration delay) throws IOException {
     HttpServer model = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     model.createContext(
         "/model/api/predict",
         ex -> {
+          if (!delay.isZero()) {
+            try {
+              Thread.sleep(delay.toMillis()); // the model's own cost, not a synchronisation
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           String q = ex.getRequestURI().getQuery();
           float hr = Float.parseFloat(q.replaceAll(".*hr=([^&]+).*", "$1"));
           respond(ex, "{\"stress_level_prediction\": \"" + (hr > 90 ? 2 : 1) + "\"}");

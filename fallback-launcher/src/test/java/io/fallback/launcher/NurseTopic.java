@@ -62,11 +62,15 @@ final class NurseTopic {
   private final KafkaBroker kafka;
   private final String topic;
   private final long start;
+  private final int nurses;
+  private final int partitions;
 
-  private NurseTopic(KafkaBroker kafka, String topic, long start) {
+  private NurseTopic(KafkaBroker kafka, String topic, long start, int nurses, int partitions) {
     this.kafka = kafka;
     this.topic = topic;
     this.start = start;
+    this.nurses = nurses;
+    this.partitions = partitions;
   }
 
   /**
@@ -78,8 +82,24 @@ final class NurseTopic {
    * @return the empty topic
    */
   static NurseTopic create(KafkaBroker kafka, String topic, long start) {
-    requireNonNull(kafka, "kafka").createTopic(requireNonNull(topic, "topic"), PARTITIONS);
-    return new NurseTopic(kafka, topic, start);
+    return create(kafka, topic, start, NURSES, PARTITIONS);
+  }
+
+  /**
+   * Creates a topic of {@code nurses} nurses on {@code partitions} partitions (nurse {@code n} on
+   * partition {@code n % partitions}).
+   *
+   * @param kafka the broker
+   * @param topic the topic's name
+   * @param start the event time of record 0, epoch milliseconds
+   * @param nurses how many nurses send
+   * @param partitions the topic's partitions
+   * @return the empty topic
+   */
+  static NurseTopic create(
+      KafkaBroker kafka, String topic, long start, int nurses, int partitions) {
+    requireNonNull(kafka, "kafka").createTopic(requireNonNull(topic, "topic"), partitions);
+    return new NurseTopic(kafka, topic, start, nurses, partitions);
   }
 
   /**
@@ -96,12 +116,12 @@ final class NurseTopic {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
       for (int i = from; i < to; i++) {
         long ts = time(i);
-        for (int n = 0; n < NURSES; n++) {
+        for (int n = 0; n < nurses; n++) {
           String id = id(n);
           producer.send(
               new ProducerRecord<>(
                   topic,
-                  n % PARTITIONS,
+                  n % partitions,
                   ts,
                   id.getBytes(StandardCharsets.UTF_8),
                   encode(id, ts, values(i, n))));
@@ -121,10 +141,10 @@ final class NurseTopic {
   int expectedWindows(int to) {
     WindowSpec spec = WindowSpec.ofDefaults();
     Map<Integer, WindowStage> stages = new HashMap<>();
-    long[] offsets = new long[PARTITIONS];
+    long[] offsets = new long[partitions];
     for (int i = 0; i < to; i++) {
-      for (int n = 0; n < NURSES; n++) {
-        int partition = n % PARTITIONS;
+      for (int n = 0; n < nurses; n++) {
+        int partition = n % partitions;
         WindowStage stage =
             stages.computeIfAbsent(
                 partition,
@@ -170,6 +190,37 @@ final class NurseTopic {
         influx,
         database,
         "SELECT count(\"stress_level\") FROM \"nurse_stress\" WHERE \"source\" = '" + source + "'");
+  }
+
+  /**
+   * The sources that wrote each window: key {@code <nurse id>@<point time>}, value the {@code
+   * source} tags of its points (one per source: a source writing a window twice overwrites it).
+   *
+   * @param influx the server
+   * @param database the database
+   * @return window to sources
+   */
+  static Map<String, List<String>> sourcesByWindow(InfluxDbServer influx, String database) {
+    try {
+      JsonNode root =
+          JSON.readTree(
+              influx.query(
+                  database,
+                  "SELECT \"stress_level\" FROM \"nurse_stress\" GROUP BY \"id\", \"source\""));
+      Map<String, List<String>> windows = new java.util.TreeMap<>();
+      for (JsonNode series : root.path("results").path(0).path("series")) {
+        String id = series.path("tags").path("id").asText();
+        String source = series.path("tags").path("source").asText();
+        for (JsonNode row : series.path("values")) {
+          windows
+              .computeIfAbsent(id + "@" + row.path(0).asText(), k -> new java.util.ArrayList<>())
+              .add(source);
+        }
+      }
+      return windows;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static int count(InfluxDbServer influx, String database, String query) {

@@ -1,6 +1,7 @@
 package io.fallback.launcher;
 
 import com.sun.net.httpserver.HttpServer;
+import java.time.Duration;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -12,11 +13,26 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class StubModelExtension implements BeforeAllCallback, AfterAllCallback {
 
+  private final Duration delay;
   private HttpServer server;
+
+  /** A model answering at once. */
+  StubModelExtension() {
+    this(Duration.ZERO);
+  }
+
+  /**
+   * A model answering one call at a time, each after {@code delay}.
+   *
+   * @param delay the time each call takes
+   */
+  StubModelExtension(Duration delay) {
+    this.delay = delay;
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    server = LauncherProcesses.startModel();
+    server = LauncherProcesses.startModel(delay);
   }
 
   @Override
