@@ -123,7 +123,7 @@ public final class FallbackApplication implements AutoCloseable {
     // group.enabled: the instances with this kafka.group_id follow one decider (DESIGN section 8)
     group =
         config.group().enabled() ? Optional.of(GroupMode.create(config, kafka)) : Optional.empty();
-    GroupMode.register(registry, () -> group.orElse(null));
+    meters.watchGroup(() -> group.orElse(null));
     CompositeListener listener = new CompositeListener(listeners);
     // the one wiring path (io.fallback.core.Fallback), the same an embedding application uses
     fallback =

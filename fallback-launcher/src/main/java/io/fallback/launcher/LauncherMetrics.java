@@ -30,6 +30,7 @@ final class LauncherMetrics implements AutoCloseable {
   private final DeadLetterMetrics deadLetters;
   private final JvmGcMetrics gc;
   private volatile Supplier<Optional<Report>> shadow = Optional::empty;
+  private volatile Supplier<GroupMode> group = () -> null;
 
   /**
    * Creates the registry and registers every meter that exists from the start.
@@ -49,6 +50,17 @@ final class LauncherMetrics implements AutoCloseable {
     events = new MetricsListener(registry, clock);
     deadLetters = new DeadLetterMetrics(registry);
     ShadowMetrics.register(registry, () -> shadow.get());
+    GroupMode.register(registry, () -> group.get());
+  }
+
+  /**
+   * Reads the group's meters from this group (they read 0 until then, and when {@code
+   * group.enabled} is false).
+   *
+   * @param group the group, or null
+   */
+  void watchGroup(Supplier<GroupMode> group) {
+    this.group = group;
   }
 
   /**

@@ -111,6 +111,7 @@ class ConfigDefTest {
             Keys.SHADOW_MAX_DIFFERING,
             Keys.SHADOW_MAX_MISSING,
             Keys.SHADOW_LOG_DIFFERENCES,
+            Keys.GROUP_SESSION,
             Keys.SERVER_PORT,
             Keys.SERVER_READY_BOUND);
   }
