@@ -91,7 +91,12 @@ public final class GroupDecisionLog {
           "cannot create or read decision topic " + topic + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new KafkaSourceException(
-          "cannot create or read decision topic " + topic + " within " + timeout, e);
+          "cannot create or read decision topic "
+              + topic
+              + " within "
+              + timeout.toMillis() / 1000.0
+              + " s",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaSourceException("interrupted while creating decision topic " + topic, e);
