@@ -108,6 +108,7 @@ public final class DrainBenchmark {
   private int batchSize = 10_000;
   private Duration deadline = Duration.ofMinutes(10);
   private int modelConcurrency = FlinkPrimaryJob.Settings.DEFAULT_MODEL_CONCURRENCY;
+  private int modelBatch = 1;
   private FlinkPrimaryJob.ModelClient flinkClient = FlinkPrimaryJob.ModelClient.POOLED;
   private boolean fallbackOnly;
   private String memoryLimit;
@@ -137,6 +138,7 @@ public final class DrainBenchmark {
         case "--batch-size" -> b.batchSize = (int) number(text);
         case "--deadline-s" -> b.deadline = Duration.ofSeconds(number(text));
         case "--model-concurrency" -> b.modelConcurrency = (int) number(text);
+        case "--model-batch" -> b.modelBatch = (int) number(text);
         case "--flink-client" ->
             b.flinkClient = FlinkPrimaryJob.ModelClient.valueOf(text.toUpperCase(Locale.ROOT));
         case "--fallback-only" -> b.fallbackOnly = true;
@@ -145,7 +147,8 @@ public final class DrainBenchmark {
         default -> {
           System.err.println(
               "usage: DrainBenchmark [--records=N] [--model-latency-ms=N] [--batch-size=N]"
-                  + " [--deadline-s=N] [--model-concurrency=N] [--flink-client=pooled|send_async]"
+                  + " [--deadline-s=N] [--model-concurrency=N] [--model-batch=N]"
+                  + " [--flink-client=pooled|send_async]"
                   + " [--fallback-only] [--memory-limit=<dask.memory_limit, e.g. 16MiB>]"
                   + " [--fallback-xmx=<e.g. 256m: the fallback runs as the shipped jar in its own JVM>]");
           System.exit(a.equals("--help") ? 0 : 2);
@@ -296,6 +299,7 @@ public final class DrainBenchmark {
             "ml_service:",
             "  endpoint: \"" + model.predictUrl() + "\"",
             "  max_concurrency: " + modelConcurrency,
+            "  batch_size: " + modelBatch,
             "influxdb:",
             "  url: \"" + influx.url() + "\"",
             "  database: " + FALLBACK_DB,
@@ -343,7 +347,7 @@ public final class DrainBenchmark {
         String.format(
             Locale.ROOT,
             "%nBacklog drain: %,d records, %,d due windows (%.1f records/window; %d nurses x %d Hz,"
-                + " 2 partitions), model latency %d ms, model concurrency %d, fallback batch_size"
+                + " 2 partitions), model latency %d ms, model concurrency %d%s, fallback batch_size"
                 + " %d%s, %d cores, max heap %d MiB, load average at end %s%n",
             total,
             due,
@@ -352,6 +356,11 @@ public final class DrainBenchmark {
             HZ,
             modelLatencyMs,
             modelConcurrency,
+            modelBatch > 1
+                ? ", model calls batched by "
+                    + modelBatch
+                    + " windows (the model limit and the fallback; Flink calls per window)"
+                : "",
             batchSize,
             memoryLimit == null ? "" : ", dask.memory_limit " + memoryLimit,
             Runtime.getRuntime().availableProcessors(),
@@ -565,7 +574,32 @@ public final class DrainBenchmark {
       throws InterruptedException {
     String[] parameters = {"x", "y", "z", "eda", "hr", "temp"};
     List<HttpRequest> requests = new ArrayList<>(windows.size());
-    for (ScoredWindow w : windows) {
+    if (modelBatch > 1) {
+      // the same payloads the fallback sends with ml_service.batch_size: chunks of modelBatch
+      // windows
+      for (int from = 0; from < windows.size(); from += modelBatch) {
+        StringBuilder body = new StringBuilder("{\"instances\":[");
+        for (int w = from; w < Math.min(windows.size(), from + modelBatch); w++) {
+          body.append(w > from ? ",{" : "{");
+          for (int i = 0; i < parameters.length; i++) {
+            body.append(i == 0 ? "" : ",")
+                .append('"')
+                .append(parameters[i])
+                .append("\":")
+                .append(Float.toString(windows.get(w).window().mean(i)));
+          }
+          body.append('}');
+        }
+        requests.add(
+            HttpRequest.newBuilder(URI.create(endpoint))
+                .timeout(Duration.ofSeconds(10))
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString()))
+                .build());
+      }
+    }
+    for (ScoredWindow w : modelBatch > 1 ? List.<ScoredWindow>of() : windows) {
       StringBuilder url = new StringBuilder(endpoint).append('?');
       for (int i = 0; i < parameters.length; i++) {
         url.append(i == 0 ? "" : "&")

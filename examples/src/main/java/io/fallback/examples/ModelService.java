@@ -2,6 +2,8 @@ package io.fallback.examples;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -11,7 +13,9 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /model/api/predict?x=..&y=..&z=..&eda=..&hr=..&temp=..} answers {@code
  *       {"stress_level_prediction": "<0|1|2>"}} from {@link StressModel}; a missing or non-numeric
  *       parameter answers 400.
+ *   <li>{@code POST /model/api/predict} with {@code {"instances": [{"x": .., "y": .., ...}, ...]}}
+ *       answers {@code {"predictions": [<level>, ...]}}, one per instance in order: the batched
+ *       call of {@code ml_service.batch_size} (injected latency and errors apply once per request);
  *   <li>{@code GET /health} answers {@code {"status": "healthy"}} (503 while every prediction
  *       fails).
  * </ul>
@@ -52,6 +59,7 @@ public final class ModelService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelService.class);
   private static final String[] PARAMETERS = {"x", "y", "z", "eda", "hr", "temp"};
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
     // The JDK HttpServer sends the response headers and the body in separate writes; without
@@ -245,23 +253,34 @@ public final class ModelService implements AutoCloseable {
 
   private void predict(HttpExchange exchange) throws IOException {
     try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod())) {
-        respond(exchange, 405, "{\"error\": \"only GET\"}");
-        return;
-      }
-      Map<String, String> query = query(exchange.getRequestURI());
-      float[] values = new float[PARAMETERS.length];
-      for (int i = 0; i < PARAMETERS.length; i++) {
-        String text = query.get(PARAMETERS[i]);
+      List<float[]> instances;
+      boolean batched = "POST".equals(exchange.getRequestMethod());
+      if (batched) {
         try {
-          values[i] = Float.parseFloat(requireNonNull(text));
-        } catch (NullPointerException | NumberFormatException e) {
-          respond(
-              exchange,
-              400,
-              "{\"error\": \"parameter " + PARAMETERS[i] + " is missing or not a number\"}");
+          instances = instances(JSON.readTree(exchange.getRequestBody()));
+        } catch (IOException | IllegalArgumentException e) {
+          respond(exchange, 400, JSON.writeValueAsString(Map.of("error", e.getMessage())));
           return;
         }
+      } else if ("GET".equals(exchange.getRequestMethod())) {
+        Map<String, String> query = query(exchange.getRequestURI());
+        float[] values = new float[PARAMETERS.length];
+        for (int i = 0; i < PARAMETERS.length; i++) {
+          String text = query.get(PARAMETERS[i]);
+          try {
+            values[i] = Float.parseFloat(requireNonNull(text));
+          } catch (NullPointerException | NumberFormatException e) {
+            respond(
+                exchange,
+                400,
+                "{\"error\": \"parameter " + PARAMETERS[i] + " is missing or not a number\"}");
+            return;
+          }
+        }
+        instances = List.of(values);
+      } else {
+        respond(exchange, 405, "{\"error\": \"only GET, or POST for a batch\"}");
+        return;
       }
       String client = exchange.getRequestHeaders().getFirst(CLIENT_HEADER);
       client = client == null ? "" : client;
@@ -278,13 +297,45 @@ public final class ModelService implements AutoCloseable {
           return;
         }
       }
-      int level = StressModel.predict(values[4], values[3]);
-      predictions.incrementAndGet();
-      perClient.computeIfAbsent(client, c -> new AtomicLong()).incrementAndGet();
-      respond(exchange, 200, "{\"stress_level_prediction\": \"" + level + "\"}");
+      StringBuilder levels = new StringBuilder();
+      for (float[] values : instances) {
+        levels
+            .append(levels.length() == 0 ? "" : ",")
+            .append(StressModel.predict(values[4], values[3]));
+      }
+      predictions.addAndGet(instances.size());
+      perClient.computeIfAbsent(client, c -> new AtomicLong()).addAndGet(instances.size());
+      respond(
+          exchange,
+          200,
+          batched
+              ? "{\"predictions\": [" + levels + "]}"
+              : "{\"stress_level_prediction\": \"" + levels + "\"}");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The instances of a batched request, each the parameters' values in order. */
+  private static List<float[]> instances(JsonNode root) {
+    JsonNode list = root == null ? null : root.get("instances");
+    if (list == null || !list.isArray()) {
+      throw new IllegalArgumentException("no instances array");
+    }
+    List<float[]> out = new ArrayList<>(list.size());
+    for (JsonNode instance : list) {
+      float[] values = new float[PARAMETERS.length];
+      for (int i = 0; i < PARAMETERS.length; i++) {
+        JsonNode v = instance.get(PARAMETERS[i]);
+        if (v == null || !v.isNumber()) {
+          throw new IllegalArgumentException(
+              "parameter " + PARAMETERS[i] + " is missing or not a number");
+        }
+        values[i] = v.floatValue();
+      }
+      out.add(values);
+    }
+    return out;
   }
 
   /** Spreads failures evenly: request n fails when floor(n * rate) advanced. */

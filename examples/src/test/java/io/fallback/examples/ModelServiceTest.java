@@ -2,11 +2,18 @@ package io.fallback.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fallback.core.window.ScoredWindow;
+import io.fallback.core.window.WindowResult;
+import io.fallback.core.window.WindowSpec;
+import io.fallback.http.ModelServiceClient;
+import io.fallback.http.ModelServiceSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +49,34 @@ class ModelServiceTest {
     assertThat(low.body()).isEqualTo("{\"stress_level_prediction\": \"0\"}");
     assertThat(medium.body()).isEqualTo("{\"stress_level_prediction\": \"1\"}");
     assertThat(high.body()).isEqualTo("{\"stress_level_prediction\": \"2\"}");
+  }
+
+  @Test
+  void batchedCalls_ofTheFallbacksClient_answerWhatOneCallPerWindowAnswers() {
+    List<WindowResult> windows = new ArrayList<>();
+    float[] hrs = {72.5f, 86f, 96f, 60f, 105f};
+    float[] edas = {0.5f, 0.5f, 3.5f, 2f, 0f};
+    for (int i = 0; i < hrs.length; i++) {
+      windows.add(
+          new WindowResult(
+              "nurse-" + i, 0, 5_000, 10, new float[] {0f, 0f, 0f, edas[i], hrs[i], 33f}));
+    }
+    URI endpoint = URI.create(service.predictUrl());
+    long before = service.predictions();
+    try (ModelServiceClient single =
+            ModelServiceClient.of(
+                ModelServiceSettings.ofDefaults(endpoint), WindowSpec.NURSE_FIELDS);
+        ModelServiceClient batched =
+            ModelServiceClient.of(
+                ModelServiceSettings.builder(endpoint).batch(2, null).build(),
+                WindowSpec.NURSE_FIELDS)) {
+      List<Integer> one = single.scoreAll(windows).stream().map(ScoredWindow::stressLevel).toList();
+      List<Integer> many =
+          batched.scoreAll(windows).stream().map(ScoredWindow::stressLevel).toList();
+
+      assertThat(many).isEqualTo(one).containsExactly(0, 1, 2, 1, 2);
+    }
+    assertThat(service.predictions() - before).as("windows scored, both ways").isEqualTo(10);
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.util.Objects;
  */
 final class ModelRequests {
 
+  private final String[] names;
   private final String[] encodedNames;
   private final int[] fieldIndexes;
   private final String prefix;
@@ -31,6 +32,7 @@ final class ModelRequests {
   ModelRequests(ModelServiceSettings settings, List<String> fieldNames) {
     Objects.requireNonNull(fieldNames, "fieldNames");
     Map<String, String> params = settings.queryParameters();
+    this.names = new String[params.size()];
     this.encodedNames = new String[params.size()];
     this.fieldIndexes = new int[params.size()];
     int i = 0;
@@ -45,6 +47,7 @@ final class ModelRequests {
                 + "', which is not one of the window fields "
                 + fieldNames);
       }
+      names[i] = e.getKey();
       encodedNames[i] = URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8);
       fieldIndexes[i] = index;
       i++;
@@ -92,6 +95,79 @@ final class ModelRequests {
   }
 
   /**
+   * The body of a batched call: {@code {"instances": [{"x": 0.1, "y": -0.25, ...}, ...]}}, one
+   * object per window in order, with the query parameters' names and the means as JSON numbers
+   * (written as {@link Float#toString(float)} writes them, as in the {@code GET}).
+   */
+  String batchBody(List<WindowResult> windows) {
+    StringBuilder sb = new StringBuilder(16 + windows.size() * (8 + 20 * names.length));
+    sb.append("{\"instances\":[");
+    for (int w = 0; w < windows.size(); w++) {
+      WindowResult window = windows.get(w);
+      sb.append(w > 0 ? ",{" : "{");
+      for (int i = 0; i < names.length; i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        float mean = window.mean(fieldIndexes[i]);
+        if (!Float.isFinite(mean)) {
+          throw new IllegalArgumentException(
+              "window " + window.key() + " has a non-finite mean " + mean + " for " + names[i]);
+        }
+        sb.append(quoted(names[i])).append(':').append(Float.toString(mean));
+      }
+      sb.append('}');
+    }
+    return sb.append("]}").toString();
+  }
+
+  private static String quoted(String name) {
+    try {
+      return Json.MAPPER.writeValueAsString(name);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Reads the predictions of a batched answer: {@code {"predictions": [2, 1, ...]}} (numbers or
+   * strings holding integers), exactly one per window sent, in order.
+   *
+   * @throws ModelServiceException for an error status (retryable for 429 and 5xx) or a malformed
+   *     body (not retryable)
+   */
+  static int[] batchPredictions(HttpResponse<String> response, int windows) {
+    int status = response.statusCode();
+    String body = response.body();
+    if (status < 200 || status > 299) {
+      boolean retryable = status == 429 || status >= 500;
+      throw new ModelServiceException(
+          "HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body == null ? "" : body);
+    } catch (IOException e) {
+      throw malformed("not JSON", body);
+    }
+    JsonNode list = root == null ? null : root.get(BATCH_PREDICTIONS);
+    if (list == null || !list.isArray()) {
+      throw malformed("no " + BATCH_PREDICTIONS + " array", body);
+    }
+    if (list.size() != windows) {
+      throw malformed(list.size() + " predictions for " + windows + " windows", body);
+    }
+    int[] out = new int[windows];
+    for (int i = 0; i < windows; i++) {
+      out[i] = integer(list.get(i), BATCH_PREDICTIONS + "[" + i + "]", body);
+    }
+    return out;
+  }
+
+  /** The field of a batched answer. */
+  static final String BATCH_PREDICTIONS = "predictions";
+
+  /**
    * Reads the prediction of an answer.
    *
    * @throws ModelServiceException for an error status or a malformed body
@@ -127,20 +203,25 @@ final class ModelRequests {
     if (value == null || value.isNull()) {
       throw malformed("no " + ModelServiceClient.PREDICTION_FIELD, body);
     }
+    return integer(value, ModelServiceClient.PREDICTION_FIELD, body);
+  }
+
+  /** An integer prediction: a JSON number or a string holding one. */
+  private static int integer(JsonNode value, String what, String body) {
     String text;
     if (value.isTextual()) {
       text = value.textValue().strip();
     } else if (value.isNumber()) {
       text = value.asText();
     } else {
-      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not a number", body);
+      throw malformed(what + " is not a number", body);
     }
     try {
       return new BigDecimal(text).intValueExact();
     } catch (NumberFormatException e) {
-      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not numeric", body);
+      throw malformed(what + " is not numeric", body);
     } catch (ArithmeticException e) {
-      throw malformed(ModelServiceClient.PREDICTION_FIELD + " is not an integer", body);
+      throw malformed(what + " is not an integer", body);
     }
   }
 

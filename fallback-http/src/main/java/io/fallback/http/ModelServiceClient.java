@@ -42,6 +42,14 @@ import org.slf4j.LoggerFactory;
  * <endpoint>?x=..&y=..&z=..&eda=..&hr=..&temp=..} answered by {@code {"stress_level_prediction":
  * "2"}}.
  *
+ * <p>With {@link ModelServiceSettings#batchSize()} above 1 (off by default), for a service that
+ * offers it, up to that many windows go in one call: {@code POST <batch endpoint>} with {@code
+ * Content-Type: application/json} and the body {@code {"instances": [{"x": 0.1, "y": -0.25, ...},
+ * ...]}} (one object per window, in order, with the query parameters' names and the means as JSON
+ * numbers), answered by {@code {"predictions": [2, 1, ...]}} (integers, or strings holding them),
+ * exactly one per window, in the same order. A batched call is retried, timed out and counted by
+ * the breaker as one call; any failure fails every window of the call.
+ *
  * <p>Every attempt is bounded by {@link ModelServiceSettings#timeout()}; failed attempts (refused
  * connection, timeout, HTTP 429 or 5xx) are retried up to {@link
  * ModelServiceSettings#retryAttempts()} tries in total with exponential backoff and jitter; a
@@ -74,8 +82,8 @@ public final class ModelServiceClient implements AutoCloseable {
   private final ExecutorService executor;
   private final ThreadPoolExecutor callers;
   private final HttpClient http;
-  private final CircuitBreaker<Integer> breaker;
-  private final FailsafeExecutor<Integer> failsafe;
+  private final CircuitBreaker<int[]> breaker;
+  private final FailsafeExecutor<int[]> failsafe;
   private final Semaphore permits;
   private final ModelServiceHealth healthCheck;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -113,7 +121,7 @@ public final class ModelServiceClient implements AutoCloseable {
             .executor(executor)
             .build();
     this.breaker =
-        CircuitBreaker.<Integer>builder()
+        CircuitBreaker.<int[]>builder()
             .withFailureThreshold(settings.circuitBreakerFailures())
             .withDelay(settings.circuitBreakerOpen())
             .withSuccessThreshold(1)
@@ -126,8 +134,8 @@ public final class ModelServiceClient implements AutoCloseable {
             .onHalfOpen(e -> LOG.info("ML service circuit breaker half-open: trying one call"))
             .onClose(e -> LOG.info("ML service circuit breaker closed: calls resume"))
             .build();
-    RetryPolicyBuilder<Integer> retry =
-        RetryPolicy.<Integer>builder()
+    RetryPolicyBuilder<int[]> retry =
+        RetryPolicy.<int[]>builder()
             .withMaxAttempts(settings.retryAttempts())
             .abortOn(CircuitBreakerOpenException.class)
             .abortIf((result, failure) -> !isRetryable(failure))
@@ -150,7 +158,7 @@ public final class ModelServiceClient implements AutoCloseable {
     } else if (!settings.retryBackoff().isZero()) {
       retry.withDelay(settings.retryBackoff()).withJitter(JITTER);
     }
-    Timeout<Integer> timeout = Timeout.<Integer>builder(settings.timeout()).withInterrupt().build();
+    Timeout<int[]> timeout = Timeout.<int[]>builder(settings.timeout()).withInterrupt().build();
     this.failsafe = Failsafe.with(retry.build(), breaker, timeout).with(callers);
     this.permits = new Semaphore(settings.maxConcurrency());
     this.healthCheck = new ModelServiceHealth(settings, http, requests);
@@ -212,42 +220,43 @@ public final class ModelServiceClient implements AutoCloseable {
     if (n == 0) {
       return List.of();
     }
+    int batch = settings.batchSize();
+    int calls = (n + batch - 1) / batch;
     int[] predictions = new int[n];
-    List<CompletableFuture<Integer>> executions = new ArrayList<>(n);
-    List<CompletableFuture<?>> completions = new ArrayList<>(n);
+    List<CompletableFuture<int[]>> executions = new ArrayList<>(calls);
+    List<CompletableFuture<?>> completions = new ArrayList<>(calls);
     AtomicReference<ModelServiceException> failure = new AtomicReference<>();
     CompletableFuture<Void> failed = new CompletableFuture<>();
     try {
-      for (int i = 0; i < n && failure.get() == null; i++) {
+      for (int c = 0; c < calls && failure.get() == null; c++) {
         permits.acquire();
         if (failure.get() != null) {
           permits.release();
           break;
         }
-        int index = i;
-        WindowResult window = windows.get(i);
+        int from = c * batch;
+        List<WindowResult> chunk = windows.subList(from, Math.min(n, from + batch));
         AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<Integer> execution;
+        CompletableFuture<int[]> execution;
         try {
-          execution = call(window, attempts);
+          execution = call(chunk, attempts);
         } catch (RuntimeException e) {
           permits.release();
           throw e;
         }
         executions.add(execution);
-        CompletableFuture<Integer> completion =
+        CompletableFuture<int[]> completion =
             execution.whenComplete(
-                (prediction, error) -> {
+                (scored, error) -> {
                   permits.release();
                   if (error == null) {
-                    predictions[index] = prediction;
-                  } else if (failure.compareAndSet(
-                      null, failureOf(window, attempts.get(), error))) {
+                    System.arraycopy(scored, 0, predictions, from, scored.length);
+                  } else if (failure.compareAndSet(null, failureOf(chunk, attempts.get(), error))) {
                     failed.complete(null);
                   }
                 });
         completions.add(completion);
-        if (i == 0 && n > 1 && !breaker.isClosed()) {
+        if (c == 0 && calls > 1 && !breaker.isClosed()) {
           // A half-open breaker lets one trial call through: make it this one, alone, rather than
           // failing the batch on the calls it would reject.
           try {
@@ -274,13 +283,17 @@ public final class ModelServiceClient implements AutoCloseable {
       executions.forEach(execution -> execution.cancel(true));
       int scored =
           (int)
-              completions.stream().filter(c -> c.isDone() && !c.isCompletedExceptionally()).count();
+                  completions.stream()
+                      .filter(c -> c.isDone() && !c.isCompletedExceptionally())
+                      .count()
+              * batch;
       // the caller holds the batch and logs it once (the launcher: one WARN line "Error calling ML
       // service")
       LOG.debug(
-          "Error calling ML service: {} ({} of {} windows scored; batch not written, will be retried)",
+          "Error calling ML service: {} (about {} of {} windows scored; batch not written, will be"
+              + " retried)",
           error.getMessage(),
-          scored,
+          Math.min(scored, n),
           n,
           error);
       throw error;
@@ -353,25 +366,48 @@ public final class ModelServiceClient implements AutoCloseable {
     return requests.uri(window);
   }
 
-  private CompletableFuture<Integer> call(WindowResult window, AtomicInteger attempts) {
+  /**
+   * One call with its retries: a {@code GET} for one window (batch size 1), else a {@code POST} of
+   * the chunk to the batch endpoint.
+   */
+  private CompletableFuture<int[]> call(List<WindowResult> chunk, AtomicInteger attempts) {
+    if (settings.batchSize() == 1) {
+      HttpRequest request =
+          HttpRequest.newBuilder(requestUri(chunk.get(0)))
+              .timeout(settings.timeout())
+              .header("Accept", "application/json")
+              .GET()
+              .build();
+      // Blocking send on a `callers` thread (see the constructor); the Timeout interrupts it, and
+      // an interrupted send cancels its exchange.
+      return failsafe.getAsync(
+          () -> {
+            attempts.incrementAndGet();
+            return new int[] {
+              ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()))
+            };
+          });
+    }
     HttpRequest request =
-        HttpRequest.newBuilder(requestUri(window))
+        HttpRequest.newBuilder(settings.batchEndpoint())
             .timeout(settings.timeout())
             .header("Accept", "application/json")
-            .GET()
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(requests.batchBody(chunk)))
             .build();
-    // Blocking send on a `callers` thread (see the constructor); the Timeout interrupts it, and an
-    // interrupted send cancels its exchange.
+    int size = chunk.size();
     return failsafe.getAsync(
         () -> {
           attempts.incrementAndGet();
-          return ModelRequests.prediction(http.send(request, HttpResponse.BodyHandlers.ofString()));
+          return ModelRequests.batchPredictions(
+              http.send(request, HttpResponse.BodyHandlers.ofString()), size);
         });
   }
 
-  private ModelServiceException failureOf(WindowResult window, int attempts, Throwable error) {
+  private ModelServiceException failureOf(List<WindowResult> chunk, int attempts, Throwable error) {
     Throwable cause = unwrap(error);
     String tries = attempts == 1 ? "1 try" : attempts + " tries";
+    WindowResult window = chunk.get(0);
     String message =
         "window "
             + window.key()
@@ -379,7 +415,8 @@ public final class ModelServiceClient implements AutoCloseable {
             + window.start()
             + ", "
             + window.end()
-            + ") "
+            + ")"
+            + (chunk.size() > 1 ? " and " + (chunk.size() - 1) + " more in one call " : " ")
             + (attempts == 0 ? "not sent: " : "failed after " + tries + ": ")
             + reason(cause);
     return new ModelServiceException(message, cause);

@@ -39,6 +39,11 @@ import java.util.Objects;
  *     stays open before it lets one trial call through (half-open); default 30 s
  * @param queryParameters {@code ml_service.query_parameters}: query parameter name to window field
  *     name, in request order; default {@link #DEFAULT_QUERY_PARAMETERS}
+ * @param batchSize {@code ml_service.batch_size}: windows per call; 1 (the default) for one {@code
+ *     GET} per window, the seed's request; above 1, one {@code POST} of up to that many windows to
+ *     {@code batchEndpoint}, for services that offer it (request shape: {@link ModelServiceClient})
+ * @param batchEndpoint {@code ml_service.batch_endpoint}: where batched calls go; default the
+ *     endpoint
  */
 public record ModelServiceSettings(
     URI endpoint,
@@ -50,7 +55,9 @@ public record ModelServiceSettings(
     int maxConcurrency,
     int circuitBreakerFailures,
     Duration circuitBreakerOpen,
-    Map<String, String> queryParameters) {
+    Map<String, String> queryParameters,
+    int batchSize,
+    URI batchEndpoint) {
 
   /** The seed's query: {@code x<-X, y<-Y, z<-Z, eda<-EDA, hr<-HR, temp<-TEMP}. */
   public static final Map<String, String> DEFAULT_QUERY_PARAMETERS = defaultQueryParameters();
@@ -80,7 +87,13 @@ public record ModelServiceSettings(
     Objects.requireNonNull(retryMaxBackoff, "ml_service.retry_max_backoff_ms");
     Objects.requireNonNull(circuitBreakerOpen, "ml_service.circuit_breaker_open_seconds");
     Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
+    Objects.requireNonNull(batchEndpoint, "ml_service.batch_endpoint");
     requireHttpUrl(errors, "ml_service.endpoint", endpoint);
+    requireHttpUrl(errors, "ml_service.batch_endpoint", batchEndpoint);
+    if (batchSize < 1) {
+      errors.add(
+          "ml_service.batch_size must be >= 1 (1: one call per window), but was " + batchSize);
+    }
     requirePositive(errors, "ml_service.timeout_seconds", timeout);
     if (retryAttempts < 1) {
       errors.add("ml_service.retry_attempts must be >= 1 (total tries), but was " + retryAttempts);
@@ -183,6 +196,8 @@ public record ModelServiceSettings(
     private int circuitBreakerFailures = 5;
     private Duration circuitBreakerOpen = Duration.ofSeconds(30);
     private Map<String, String> queryParameters = DEFAULT_QUERY_PARAMETERS;
+    private int batchSize = 1;
+    private URI batchEndpoint;
 
     private Builder(URI endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "ml_service.endpoint");
@@ -275,6 +290,20 @@ public record ModelServiceSettings(
     }
 
     /**
+     * Sets {@code ml_service.batch_size} and {@code ml_service.batch_endpoint}: several windows per
+     * call, for a service that offers batched predictions.
+     *
+     * @param size windows per call; 1 (the default) for one {@code GET} per window
+     * @param endpoint where the batched {@code POST}s go; null for the endpoint itself
+     * @return this builder
+     */
+    public Builder batch(int size, URI endpoint) {
+      this.batchSize = size;
+      this.batchEndpoint = endpoint;
+      return this;
+    }
+
+    /**
      * Builds and validates the settings.
      *
      * @return the settings
@@ -300,7 +329,9 @@ public record ModelServiceSettings(
                 maxConcurrency,
                 circuitBreakerFailures,
                 circuitBreakerOpen,
-                queryParameters);
+                queryParameters,
+                batchSize,
+                batchEndpoint == null ? endpoint : batchEndpoint);
         if (errors.isEmpty()) {
           return settings;
         }

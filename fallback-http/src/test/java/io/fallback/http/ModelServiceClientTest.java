@@ -81,6 +81,65 @@ class ModelServiceClientTest {
   }
 
   @Test
+  void batched_sendsOnePostPerChunk_withTheInstancesInOrder_andMapsThePredictionsBack() {
+    List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server.handler(
+        exchange -> {
+          assertThat(exchange.getRequestMethod()).isEqualTo("POST");
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          bodies.add(body);
+          // the prediction is the window's x: which window got which answer is visible
+          List<String> xs = new ArrayList<>();
+          java.util.regex.Matcher m =
+              java.util.regex.Pattern.compile("\"x\":([0-9.]+)").matcher(body);
+          while (m.find()) {
+            xs.add("\"" + (int) Float.parseFloat(m.group(1)) + "\"");
+          }
+          return Reply.ok("{\"predictions\": [" + String.join(",", xs) + "]}");
+        });
+    ModelServiceClient c =
+        client(settings().batch(2, server.uri("/model/api/predict-batch")).build());
+    List<WindowResult> windows = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      windows.add(window("nurse-" + i, i));
+    }
+
+    List<ScoredWindow> scored = c.scoreAll(windows);
+
+    assertThat(scored).extracting(ScoredWindow::stressLevel).containsExactly(0, 1, 2, 3, 4);
+    assertThat(scored)
+        .extracting(w -> w.window().key())
+        .containsExactly("nurse-0", "nurse-1", "nurse-2", "nurse-3", "nurse-4");
+    assertThat(server.hits()).isEqualTo(3);
+    assertThat(bodies)
+        .contains(
+            "{\"instances\":[{\"x\":0.0,\"y\":-0.25,\"z\":1.0E-4,\"eda\":0.31415927,\"hr\":72.5,"
+                + "\"temp\":36.6},{\"x\":1.0,\"y\":-0.25,\"z\":1.0E-4,\"eda\":0.31415927,"
+                + "\"hr\":72.5,\"temp\":36.6}]}");
+  }
+
+  @Test
+  void batched_anAnswerWithTheWrongCount_isMalformed_andNotRetried() {
+    server.handler(exchange -> Reply.ok("{\"predictions\": [1]}"));
+    ModelServiceClient c = client(settings().batch(2, null).build());
+
+    assertThatThrownBy(() -> c.scoreAll(List.of(window("a", 1), window("b", 2))))
+        .isInstanceOf(ModelServiceException.class)
+        .hasMessageContaining("window a")
+        .hasMessageContaining("and 1 more in one call")
+        .hasMessageContaining("1 predictions for 2 windows");
+    assertThat(server.hits()).isEqualTo(1);
+  }
+
+  @Test
+  void batchSizeBelowOne_isRefusedByName() {
+    assertThatThrownBy(() -> settings().batch(0, null).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ml_service.batch_size must be >= 1");
+  }
+
+  @Test
   void numericPrediction_isAccepted() {
     server.handler(exchange -> Reply.ok("{\"stress_level_prediction\": 1, \"other\": true}"));
     ModelServiceClient c = client(settings().build());

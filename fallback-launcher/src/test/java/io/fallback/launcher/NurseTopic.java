@@ -17,10 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -113,6 +116,7 @@ final class NurseTopic {
     Map<String, Object> config = new HashMap<>(kafka.clientConfig());
     config.put("key.serializer", ByteArraySerializer.class.getName());
     config.put("value.serializer", ByteArraySerializer.class.getName());
+    AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
       for (int i = from; i < to; i++) {
         long ts = time(i);
@@ -124,10 +128,20 @@ final class NurseTopic {
                   n % partitions,
                   ts,
                   id.getBytes(StandardCharsets.UTF_8),
-                  encode(id, ts, values(i, n))));
+                  encode(id, ts, values(i, n))),
+              (metadata, error) -> {
+                if (error != null) {
+                  failed.compareAndSet(null, error);
+                }
+              });
         }
       }
       producer.flush();
+    }
+    if (failed.get() != null) {
+      // seen once, with the machine saturated by parallel builds: fail here, not on missing windows
+      throw new IllegalStateException(
+          "records of " + topic + " not acknowledged: " + failed.get(), failed.get());
     }
   }
 
@@ -207,13 +221,13 @@ final class NurseTopic {
               influx.query(
                   database,
                   "SELECT \"stress_level\" FROM \"nurse_stress\" GROUP BY \"id\", \"source\""));
-      Map<String, List<String>> windows = new java.util.TreeMap<>();
+      Map<String, List<String>> windows = new TreeMap<>();
       for (JsonNode series : root.path("results").path(0).path("series")) {
         String id = series.path("tags").path("id").asText();
         String source = series.path("tags").path("source").asText();
         for (JsonNode row : series.path("values")) {
           windows
-              .computeIfAbsent(id + "@" + row.path(0).asText(), k -> new java.util.ArrayList<>())
+              .computeIfAbsent(id + "@" + row.path(0).asText(), k -> new ArrayList<>())
               .add(source);
         }
       }

@@ -6,6 +6,8 @@ import io.fallback.http.FlinkProbeSettings;
 import io.fallback.http.ModelServiceSettings;
 import io.fallback.influx.InfluxSettings;
 import io.fallback.kafka.KafkaSourceSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
 
 /**
  * Builds the adapters' and core's settings records from the sections. Each record validates itself
@@ -39,7 +41,17 @@ final class AdapterSettings {
         .maxConcurrency(m.maxConcurrency())
         .circuitBreaker(m.circuitBreakerFailures(), m.circuitBreakerOpen())
         .queryParameters(m.queryParameters())
+        .batch(m.batchSize(), m.batchEndpoint().map(AdapterSettings::batchEndpoint).orElse(null))
         .build();
+  }
+
+  private static URI batchEndpoint(String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "ml_service.batch_endpoint must be an http(s) URL, but was '" + value + "'", e);
+    }
   }
 
   /**

@@ -270,6 +270,20 @@ public final class Keys {
           null,
           "Query parameter name -> window field whose mean it carries.");
 
+  public static final Key ML_BATCH_SIZE =
+      integer(
+          "ml_service.batch_size",
+          "1",
+          "Windows per model call. 1: one `GET` per window (the seed's request). Above 1, for a service "
+              + "that offers it: one `POST` of up to that many windows to `ml_service.batch_endpoint`, "
+              + "body `{\"instances\": [{\"x\": 0.1, ...}, ...]}` (the query parameters' names, one "
+              + "object per window), answered by `{\"predictions\": [2, 1, ...]}` in the same order.");
+  public static final Key ML_BATCH_ENDPOINT =
+      string(
+          "ml_service.batch_endpoint",
+          absent("(none: `ml_service.endpoint`)"),
+          "Where batched calls go (`ml_service.batch_size` above 1).");
+
   // influxdb, defined by InfluxKeys in this order
   private static final InfluxKeys INFLUX = new InfluxKeys(DEF);
   public static final Key INFLUX_URL = INFLUX.url;

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param circuitBreakerFailures {@code ml_service.circuit_breaker_failures}
  * @param circuitBreakerOpen {@code ml_service.circuit_breaker_open_seconds}
  * @param queryParameters {@code ml_service.query_parameters}, in the file's order
+ * @param batchSize {@code ml_service.batch_size}
+ * @param batchEndpoint {@code ml_service.batch_endpoint}; empty for the endpoint
  */
 public record MlServiceConfig(
     URI endpoint,
@@ -30,7 +32,9 @@ public record MlServiceConfig(
     int maxConcurrency,
     int circuitBreakerFailures,
     Duration circuitBreakerOpen,
-    Map<String, String> queryParameters) {
+    Map<String, String> queryParameters,
+    int batchSize,
+    Optional<String> batchEndpoint) {
 
   /**
    * Copies the query parameters.
@@ -50,6 +54,8 @@ public record MlServiceConfig(
         v.integer(Keys.ML_CONCURRENCY),
         v.integer(Keys.ML_BREAKER_FAILURES),
         v.seconds(Keys.ML_BREAKER_OPEN),
-        v.map(Keys.ML_QUERY));
+        v.map(Keys.ML_QUERY),
+        v.integer(Keys.ML_BATCH_SIZE),
+        v.string(Keys.ML_BATCH_ENDPOINT));
   }
 }
