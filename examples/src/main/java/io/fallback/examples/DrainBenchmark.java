@@ -109,6 +109,7 @@ public final class DrainBenchmark {
   private Duration deadline = Duration.ofMinutes(10);
   private int modelConcurrency = FlinkPrimaryJob.Settings.DEFAULT_MODEL_CONCURRENCY;
   private int modelBatch = 1;
+  private int pipelineDepth = 2;
   private FlinkPrimaryJob.ModelClient flinkClient = FlinkPrimaryJob.ModelClient.POOLED;
   private boolean fallbackOnly;
   private String memoryLimit;
@@ -139,6 +140,7 @@ public final class DrainBenchmark {
         case "--deadline-s" -> b.deadline = Duration.ofSeconds(number(text));
         case "--model-concurrency" -> b.modelConcurrency = (int) number(text);
         case "--model-batch" -> b.modelBatch = (int) number(text);
+        case "--pipeline-depth" -> b.pipelineDepth = (int) number(text);
         case "--flink-client" ->
             b.flinkClient = FlinkPrimaryJob.ModelClient.valueOf(text.toUpperCase(Locale.ROOT));
         case "--fallback-only" -> b.fallbackOnly = true;
@@ -147,7 +149,7 @@ public final class DrainBenchmark {
         default -> {
           System.err.println(
               "usage: DrainBenchmark [--records=N] [--model-latency-ms=N] [--batch-size=N]"
-                  + " [--deadline-s=N] [--model-concurrency=N] [--model-batch=N]"
+                  + " [--deadline-s=N] [--model-concurrency=N] [--model-batch=N] [--pipeline-depth=N]"
                   + " [--flink-client=pooled|send_async]"
                   + " [--fallback-only] [--memory-limit=<dask.memory_limit, e.g. 16MiB>]"
                   + " [--fallback-xmx=<e.g. 256m: the fallback runs as the shipped jar in its own JVM>]");
@@ -289,6 +291,7 @@ public final class DrainBenchmark {
             "processing:",
             "  batch_size: " + batchSize,
             "  batch_timeout_seconds: 0.2",
+            "  pipeline_depth: " + pipelineDepth,
             "monitoring:",
             "  latency_threshold_seconds: 0",
             "  resume_threshold_seconds: 0",
@@ -348,7 +351,7 @@ public final class DrainBenchmark {
             Locale.ROOT,
             "%nBacklog drain: %,d records, %,d due windows (%.1f records/window; %d nurses x %d Hz,"
                 + " 2 partitions), model latency %d ms, model concurrency %d%s, fallback batch_size"
-                + " %d%s, %d cores, max heap %d MiB, load average at end %s%n",
+                + " %d, pipeline_depth %d%s, %d cores, max heap %d MiB, load average at end %s%n",
             total,
             due,
             recordsPerWindow,
@@ -362,6 +365,7 @@ public final class DrainBenchmark {
                     + " windows (the model limit and the fallback; Flink calls per window)"
                 : "",
             batchSize,
+            pipelineDepth,
             memoryLimit == null ? "" : ", dask.memory_limit " + memoryLimit,
             Runtime.getRuntime().availableProcessors(),
             Runtime.getRuntime().maxMemory() >> 20,

@@ -87,7 +87,10 @@ public final class FallbackApplication implements AutoCloseable {
     WindowedModelProcessor processor = WindowedModelProcessor.of(model);
     LoopSettings loopSettings =
         new LoopSettings(
-            config.processing().commitInterval(), Duration.ofSeconds(1), Duration.ofSeconds(30));
+            config.processing().commitInterval(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(30),
+            config.processing().pipelineDepth());
 
     FallbackSupervisor[] holder = new FallbackSupervisor[1];
     SeedLogListener seedLog =

@@ -18,6 +18,7 @@ import static io.fallback.launcher.config.ConfigDef.derived;
 import static io.fallback.launcher.config.ConfigDef.positive;
 import static io.fallback.launcher.config.ConfigDef.wholeSeconds;
 
+import io.fallback.core.loop.LoopSettings;
 import io.fallback.launcher.config.ConfigDef.Default;
 import io.fallback.launcher.config.ConfigDef.Validator;
 import java.time.Duration;
@@ -96,6 +97,14 @@ public final class Keys {
           "processing.checkpoint_interval",
           INT,
           "offsets are committed after every acknowledged write, coalesced by processing.commit_interval_ms");
+  public static final Key PIPELINE_DEPTH =
+      integer(
+          "processing.pipeline_depth",
+          "2",
+          between(0, LoopSettings.MAX_PIPELINE_DEPTH),
+          "Batches between reading and writing at most: the model calls of one overlap the reading, "
+              + "windowing and writing of the others. 0: the serial loop (poll, window, call, write, "
+              + "commit, poll).");
   public static final Key COMMIT_INTERVAL =
       integer(
           "processing.commit_interval_ms",

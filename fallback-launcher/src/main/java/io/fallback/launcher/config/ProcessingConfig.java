@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param timestampFormat {@code processing.timestamp_format}
  * @param fields {@code processing.fields}
  * @param dlqTopic {@code processing.dlq_topic}, {@code <kafka.topic>.dlq} unless set
+ * @param pipelineDepth {@code processing.pipeline_depth}
  */
 public record ProcessingConfig(
     int batchSize,
@@ -38,7 +39,8 @@ public record ProcessingConfig(
     String timestampField,
     String timestampFormat,
     List<String> fields,
-    String dlqTopic) {
+    String dlqTopic,
+    int pipelineDepth) {
 
   /**
    * Copies the fields.
@@ -62,6 +64,7 @@ public record ProcessingConfig(
         v.requiredString(Keys.TIMESTAMP_FIELD),
         v.requiredString(Keys.TIMESTAMP_FORMAT),
         v.list(Keys.FIELDS),
-        v.requiredString(Keys.DLQ_TOPIC));
+        v.requiredString(Keys.DLQ_TOPIC),
+        v.integer(Keys.PIPELINE_DEPTH));
   }
 }

@@ -97,6 +97,7 @@ class ConfigDefTest {
     assertThat(validated)
         .containsExactly(
             Keys.BATCH_SIZE,
+            Keys.PIPELINE_DEPTH,
             Keys.COMMIT_INTERVAL,
             Keys.WINDOW,
             Keys.CHECK_INTERVAL,
