@@ -27,10 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +37,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -115,7 +111,7 @@ public final class DrainBenchmark {
   private String memoryLimit;
   private String fallbackXmx;
   private String processNote = "";
-  private final Deque<AutoCloseable> closers = new ArrayDeque<>();
+  private final BenchmarkRun resources = new BenchmarkRun(LOG, "[bench]");
 
   private DrainBenchmark() {}
 
@@ -134,13 +130,13 @@ public final class DrainBenchmark {
       String[] kv = a.split("=", 2);
       String text = kv.length == 2 ? kv[1] : "";
       switch (kv[0]) {
-        case "--records" -> b.records = number(text);
-        case "--model-latency-ms" -> b.modelLatencyMs = number(text);
-        case "--batch-size" -> b.batchSize = (int) number(text);
-        case "--deadline-s" -> b.deadline = Duration.ofSeconds(number(text));
-        case "--model-concurrency" -> b.modelConcurrency = (int) number(text);
-        case "--model-batch" -> b.modelBatch = (int) number(text);
-        case "--pipeline-depth" -> b.pipelineDepth = (int) number(text);
+        case "--records" -> b.records = BenchmarkRun.number(text);
+        case "--model-latency-ms" -> b.modelLatencyMs = BenchmarkRun.number(text);
+        case "--batch-size" -> b.batchSize = (int) BenchmarkRun.number(text);
+        case "--deadline-s" -> b.deadline = Duration.ofSeconds(BenchmarkRun.number(text));
+        case "--model-concurrency" -> b.modelConcurrency = (int) BenchmarkRun.number(text);
+        case "--model-batch" -> b.modelBatch = (int) BenchmarkRun.number(text);
+        case "--pipeline-depth" -> b.pipelineDepth = (int) BenchmarkRun.number(text);
         case "--flink-client" ->
             b.flinkClient = FlinkPrimaryJob.ModelClient.valueOf(text.toUpperCase(Locale.ROOT));
         case "--fallback-only" -> b.fallbackOnly = true;
@@ -157,21 +153,7 @@ public final class DrainBenchmark {
         }
       }
     }
-    int status;
-    try {
-      status = b.run();
-    } catch (Exception e) {
-      LOG.error("[bench] failed", e);
-      status = 1;
-    } finally {
-      b.closeAll();
-    }
-    System.out.flush();
-    System.exit(status);
-  }
-
-  private static long number(String text) {
-    return Long.parseLong(text.replace("_", ""));
+    b.resources.exitWith(b::run);
   }
 
   private int run() throws Exception {
@@ -179,15 +161,15 @@ public final class DrainBenchmark {
     CompletableFuture<KafkaBroker> k = CompletableFuture.supplyAsync(KafkaBroker::start);
     CompletableFuture<InfluxDbServer> i = CompletableFuture.supplyAsync(InfluxDbServer::start);
     CompletableFuture<FlinkCluster> f = CompletableFuture.supplyAsync(FlinkCluster::start);
-    KafkaBroker kafka = closing(k.join());
-    InfluxDbServer influx = closing(i.join());
-    FlinkCluster flink = closing(f.join());
-    ModelService model = closing(ModelService.start());
+    KafkaBroker kafka = resources.closing(k.join());
+    InfluxDbServer influx = resources.closing(i.join());
+    FlinkCluster flink = resources.closing(f.join());
+    ModelService model = resources.closing(ModelService.start());
     if (modelLatencyMs > 0) {
       model.faults(ModelService.Faults.latency(Duration.ofMillis(modelLatencyMs)));
     }
     Path workDir = Files.createTempDirectory("drain-bench-");
-    closers.push(() -> delete(workDir));
+    resources.deleting(workDir);
     kafka.createTopic(TOPIC, 2);
     influx.createDatabase(FLINK_DB);
     influx.createDatabase(FALLBACK_DB);
@@ -317,7 +299,7 @@ public final class DrainBenchmark {
     if (fallbackXmx == null) {
       PhaseMeter.Running fallbackRun = meter.start("fallback");
       FallbackApplication fallback =
-          closing(
+          resources.closing(
               FallbackApplication.start(
                   new ConfigLoader(Map.of()).loadYaml(yaml, workDir), Map.of()));
       fallback.override(ModeOverride.FORCE_FALLBACK);
@@ -369,7 +351,7 @@ public final class DrainBenchmark {
             memoryLimit == null ? "" : ", dask.memory_limit " + memoryLimit,
             Runtime.getRuntime().availableProcessors(),
             Runtime.getRuntime().maxMemory() >> 20,
-            loadAverage()));
+            BenchmarkRun.loadAverage()));
     out.append(
         String.format(
             Locale.ROOT,
@@ -472,7 +454,7 @@ public final class DrainBenchmark {
     String name = "fallback (own JVM, -Xmx" + fallbackXmx + ")";
     long start = System.nanoTime();
     LauncherProcess process =
-        closing(
+        resources.closing(
             LauncherProcess.builder(LauncherProcess.locate(), config)
                 .name("bench-fallback")
                 .environment(
@@ -544,14 +526,6 @@ public final class DrainBenchmark {
         p.cpuPerMillion(total),
         p.peakHeapBytes() >> 20,
         p.peakRssBytes() >> 20);
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   /**
@@ -830,30 +804,6 @@ public final class DrainBenchmark {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private <T extends AutoCloseable> T closing(T resource) {
-    closers.push(resource);
-    return resource;
-  }
-
-  private void closeAll() {
-    while (!closers.isEmpty()) {
-      AutoCloseable c = closers.pop();
-      try {
-        c.close();
-      } catch (Exception e) {
-        LOG.warn("[bench] error closing {}: {}", c, e.toString());
-      }
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("[bench] cannot delete {}: {}", dir, e.toString());
     }
   }
 }

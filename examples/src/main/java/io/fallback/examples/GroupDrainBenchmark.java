@@ -10,11 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +98,7 @@ public final class GroupDrainBenchmark {
   private int killModelConcurrency = 2;
   private int killBatchSize = 1_000;
 
-  private final Deque<AutoCloseable> closers = new ArrayDeque<>();
+  private final BenchmarkRun resources = new BenchmarkRun(LOG, "[group-bench]");
   private KafkaBroker kafka;
   private InfluxDbServer influx;
   private ModelService model;
@@ -154,19 +151,21 @@ public final class GroupDrainBenchmark {
       String[] kv = a.split("=", 2);
       String text = kv.length == 2 ? kv[1] : "";
       switch (kv[0]) {
-        case "--records" -> b.records = number(text);
+        case "--records" -> b.records = BenchmarkRun.number(text);
         case "--instances" ->
             b.instanceCounts =
-                Arrays.stream(text.split(",")).mapToInt(s -> (int) number(s.trim())).toArray();
-        case "--batch-size" -> b.batchSize = (int) number(text);
-        case "--model-concurrency" -> b.modelConcurrency = (int) number(text);
-        case "--session-timeout-s" -> b.sessionTimeoutSeconds = (int) number(text);
-        case "--deadline-s" -> b.deadline = Duration.ofSeconds(number(text));
+                Arrays.stream(text.split(","))
+                    .mapToInt(s -> (int) BenchmarkRun.number(s.trim()))
+                    .toArray();
+        case "--batch-size" -> b.batchSize = (int) BenchmarkRun.number(text);
+        case "--model-concurrency" -> b.modelConcurrency = (int) BenchmarkRun.number(text);
+        case "--session-timeout-s" -> b.sessionTimeoutSeconds = (int) BenchmarkRun.number(text);
+        case "--deadline-s" -> b.deadline = Duration.ofSeconds(BenchmarkRun.number(text));
         case "--no-kill" -> b.kill = false;
         case "--kill-decider" -> b.killDecider = true;
-        case "--kill-model-latency-ms" -> b.killModelLatencyMs = number(text);
-        case "--kill-model-concurrency" -> b.killModelConcurrency = (int) number(text);
-        case "--kill-batch-size" -> b.killBatchSize = (int) number(text);
+        case "--kill-model-latency-ms" -> b.killModelLatencyMs = BenchmarkRun.number(text);
+        case "--kill-model-concurrency" -> b.killModelConcurrency = (int) BenchmarkRun.number(text);
+        case "--kill-batch-size" -> b.killBatchSize = (int) BenchmarkRun.number(text);
         default -> {
           System.err.println(
               "usage: GroupDrainBenchmark [--records=N] [--instances=1,2,3] [--batch-size=N]"
@@ -177,21 +176,7 @@ public final class GroupDrainBenchmark {
         }
       }
     }
-    int status;
-    try {
-      status = b.run();
-    } catch (Exception e) {
-      LOG.error("[group-bench] failed", e);
-      status = 1;
-    } finally {
-      b.closeAll();
-    }
-    System.out.flush();
-    System.exit(status);
-  }
-
-  private static long number(String text) {
-    return Long.parseLong(text.replace("_", ""));
+    b.resources.exitWith(b::run);
   }
 
   private int run() throws Exception {
@@ -202,11 +187,11 @@ public final class GroupDrainBenchmark {
     LOG.info("[group-bench] launcher jar {}; starting Kafka, influxd and the model service", jar);
     CompletableFuture<KafkaBroker> k = CompletableFuture.supplyAsync(KafkaBroker::start);
     CompletableFuture<InfluxDbServer> i = CompletableFuture.supplyAsync(InfluxDbServer::start);
-    kafka = closing(k.join());
-    influx = closing(i.join());
-    model = closing(ModelService.start());
+    kafka = resources.closing(k.join());
+    influx = resources.closing(i.join());
+    model = resources.closing(ModelService.start());
     workDir = Files.createTempDirectory("group-bench-");
-    closers.push(() -> delete(workDir));
+    resources.deleting(workDir);
     // the launchers' logs stay for inspection (target/group-bench below the working directory)
     logDir = Files.createDirectories(Path.of("target", "group-bench").toAbsolutePath());
     kafka.createTopic(TOPIC, PARTITIONS);
@@ -542,7 +527,7 @@ public final class GroupDrainBenchmark {
       starting.add(
           CompletableFuture.supplyAsync(
               () ->
-                  closing(
+                  resources.closing(
                       LauncherProcess.builder(jar, config)
                           .name(name)
                           .token(TOKEN)
@@ -803,7 +788,7 @@ public final class GroupDrainBenchmark {
             modelConcurrency,
             sessionTimeoutSeconds,
             cores,
-            loadAverage()));
+            BenchmarkRun.loadAverage()));
     out.append(
         String.format(
             Locale.ROOT,
@@ -921,14 +906,6 @@ public final class GroupDrainBenchmark {
     return Double.isNaN(seconds) ? "-" : String.format(Locale.ROOT, "%,.0f", n / seconds);
   }
 
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
   /** utime + stime of a process in clock ticks, 0 where {@code /proc} cannot be read. */
   private static long cpuTicks(long pid) {
     try {
@@ -953,31 +930,5 @@ public final class GroupDrainBenchmark {
               return null;
             })
         .join();
-  }
-
-  private <T extends AutoCloseable> T closing(T resource) {
-    synchronized (closers) {
-      closers.push(resource);
-    }
-    return resource;
-  }
-
-  private void closeAll() {
-    while (!closers.isEmpty()) {
-      AutoCloseable c = closers.pop();
-      try {
-        c.close();
-      } catch (Exception e) {
-        LOG.warn("[group-bench] error closing {}: {}", c, e.toString());
-      }
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("[group-bench] cannot delete {}: {}", dir, e.toString());
-    }
   }
 }

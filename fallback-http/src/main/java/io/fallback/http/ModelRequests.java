@@ -137,13 +137,7 @@ final class ModelRequests {
    *     body (not retryable)
    */
   static int[] batchPredictions(HttpResponse<String> response, int windows) {
-    int status = response.statusCode();
-    String body = response.body();
-    if (status < 200 || status > 299) {
-      boolean retryable = status == 429 || status >= 500;
-      throw new ModelServiceException(
-          "HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
-    }
+    String body = successBody(response);
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body == null ? "" : body);
@@ -173,6 +167,15 @@ final class ModelRequests {
    * @throws ModelServiceException for an error status or a malformed body
    */
   static int prediction(HttpResponse<String> response) {
+    return parsePrediction(successBody(response));
+  }
+
+  /**
+   * The body of a 2xx answer.
+   *
+   * @throws ModelServiceException for any other status, retryable for 429 and 5xx
+   */
+  private static String successBody(HttpResponse<String> response) {
     int status = response.statusCode();
     String body = response.body();
     if (status < 200 || status > 299) {
@@ -180,7 +183,7 @@ final class ModelRequests {
       throw new ModelServiceException(
           "HTTP " + status + ": " + Texts.excerpt(body), null, retryable);
     }
-    return parsePrediction(body);
+    return body;
   }
 
   /**

@@ -89,7 +89,9 @@ public record ModelServiceSettings(
     Objects.requireNonNull(queryParameters, "ml_service.query_parameters");
     Objects.requireNonNull(batchEndpoint, "ml_service.batch_endpoint");
     requireHttpUrl(errors, "ml_service.endpoint", endpoint);
-    requireHttpUrl(errors, "ml_service.batch_endpoint", batchEndpoint);
+    if (!batchEndpoint.equals(endpoint)) {
+      requireHttpUrl(errors, "ml_service.batch_endpoint", batchEndpoint);
+    }
     if (batchSize < 1) {
       errors.add(
           "ml_service.batch_size must be >= 1 (1: one call per window), but was " + batchSize);
