@@ -9,7 +9,6 @@ import io.fallback.core.FallbackListener;
 import io.fallback.core.FallbackListener.Stage;
 import io.fallback.core.PartitionListener;
 import io.fallback.core.Sink;
-import io.fallback.core.SourceRecord;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowStage;
@@ -75,6 +74,7 @@ public final class FallbackLoop<O> implements Runnable {
   private final LoopSettings settings;
 
   private final Executor stageExecutor;
+  private final BatchReader reader;
   private PipelinedRun<O> pipeline;
 
   private volatile boolean stopRequested;
@@ -86,7 +86,6 @@ public final class FallbackLoop<O> implements Runnable {
   private int attempt;
   private boolean dirty;
   private long lastCommitMillis = Long.MIN_VALUE;
-  private long collectingSince = Long.MIN_VALUE;
 
   /**
    * Creates a loop.
@@ -131,6 +130,7 @@ public final class FallbackLoop<O> implements Runnable {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.reader = new BatchReader(source, stage, listener, clock, settings);
   }
 
   /** Asks the loop to stop after the call in flight. Thread-safe, idempotent. */
@@ -272,29 +272,9 @@ public final class FallbackLoop<O> implements Runnable {
   }
 
   private void pollAndWindow() {
-    long t0 = clock.millis();
-    if (collectingSince == Long.MIN_VALUE) {
-      collectingSince = t0;
-    }
-    List<SourceRecord<Reading>> records;
-    try {
-      records = source.poll(pollWait(t0));
-    } catch (RuntimeException e) {
-      attempt++;
-      Duration wait = settings.backoff(attempt);
-      notifySafely(() -> listener.batchFailed(Stage.POLL, e, attempt, wait));
-      source.hold(wait);
+    if (!reader.read(clock.millis(), pollWait(clock.millis()))) {
       return;
     }
-    attempt = 0;
-    if (records.isEmpty()) {
-      return;
-    }
-    // from the first poll after the previous batch: the time it took to collect this one
-    Duration took = Duration.ofMillis(clock.millis() - collectingSince);
-    collectingSince = Long.MIN_VALUE;
-    notifySafely(() -> listener.batchCollected(records.size(), took));
-    Windowing.add(records, stage, source, listener);
     dirty = true;
     List<WindowResult> fired = stage.drainFired();
     if (!fired.isEmpty()) {

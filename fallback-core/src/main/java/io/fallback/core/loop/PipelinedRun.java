@@ -8,7 +8,6 @@ import io.fallback.core.Checkpoint;
 import io.fallback.core.FallbackListener;
 import io.fallback.core.FallbackListener.Stage;
 import io.fallback.core.Sink;
-import io.fallback.core.SourceRecord;
 import io.fallback.core.window.Reading;
 import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowStage;
@@ -105,6 +104,7 @@ final class PipelinedRun<O> {
   private final LoopSettings settings;
   private final Executor executor;
   private final BooleanSupplier stopRequested;
+  private final BatchReader reader;
 
   /** Listener calls from the stage task, made by the loop thread. */
   private final ConcurrentLinkedQueue<Runnable> notices = new ConcurrentLinkedQueue<>();
@@ -120,12 +120,10 @@ final class PipelinedRun<O> {
   // loop-thread state
   private final Map<Integer, Long> generation = new HashMap<>();
   private long generations;
-  private int pollFailures;
   private Map<Integer, Checkpoint> written;
   private Map<Integer, Long> writtenGenerations;
   private boolean dirty;
   private long lastCommitMillis = Long.MIN_VALUE;
-  private long collectingSince = Long.MIN_VALUE;
 
   PipelinedRun(
       BatchSource<Reading> source,
@@ -146,6 +144,7 @@ final class PipelinedRun<O> {
     this.settings = settings;
     this.executor = executor;
     this.stopRequested = stopRequested;
+    this.reader = new BatchReader(source, stage, listener, clock, settings);
   }
 
   /** A partition was assigned or revoked: snapshots taken before no longer commit it. */
@@ -399,28 +398,9 @@ final class PipelinedRun<O> {
   }
 
   private void pollAndWindow(long t0) {
-    if (collectingSince == Long.MIN_VALUE) {
-      collectingSince = t0;
-    }
-    List<SourceRecord<Reading>> records;
-    try {
-      records = source.poll(pollWait(t0));
-    } catch (RuntimeException e) {
-      pollFailures++;
-      int n = pollFailures;
-      Duration wait = settings.backoff(n);
-      notifySafely(() -> listener.batchFailed(Stage.POLL, e, n, wait));
-      source.hold(wait);
+    if (!reader.read(t0, pollWait(t0))) {
       return;
     }
-    pollFailures = 0;
-    if (records.isEmpty()) {
-      return;
-    }
-    Duration took = Duration.ofMillis(clock.millis() - collectingSince);
-    collectingSince = Long.MIN_VALUE;
-    notifySafely(() -> listener.batchCollected(records.size(), took));
-    Windowing.add(records, stage, source, listener);
     Batch batch = new Batch(stage.drainFired(), stage.checkpoints());
     synchronized (this) {
       batches.addLast(batch);
