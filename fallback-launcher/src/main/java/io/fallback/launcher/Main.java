@@ -324,7 +324,9 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Show the mode, last check and last transition of a running instance.")
+      description =
+          "Show the mode, last check and last transition of a running instance (and, with"
+              + " group.enabled, the group's decision, decider, instances and this one's partitions).")
   static final class Status extends Remote implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
