@@ -352,7 +352,8 @@ public final class FallbackApplication implements AutoCloseable {
       // a dead instance's partitions move on after one group session timeout
       long ms = config.group().sessionTimeout().toMillis();
       b.clientProperty("consumer." + SESSION_TIMEOUT, Long.toString(ms));
-      b.clientProperty("consumer.heartbeat.interval.ms", Long.toString(Math.max(100, ms / 3)));
+      // a tenth: the others learn of the rebalance at their next heartbeat
+      b.clientProperty("consumer.heartbeat.interval.ms", Long.toString(Math.max(100, ms / 10)));
     }
     return b.build();
   }

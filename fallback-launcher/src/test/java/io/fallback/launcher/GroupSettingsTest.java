@@ -26,7 +26,7 @@ class GroupSettingsTest {
 
     assertThat(FallbackApplication.kafkaSettings(config, loader).clientProperties())
         .containsEntry("consumer.session.timeout.ms", "7000")
-        .containsEntry("consumer.heartbeat.interval.ms", "2333");
+        .containsEntry("consumer.heartbeat.interval.ms", "700");
     assertThat(config.group().decisionTopic("g")).isEqualTo("g.decisions");
     assertThat(GroupMode.instanceId(config)).endsWith("-8123");
   }
