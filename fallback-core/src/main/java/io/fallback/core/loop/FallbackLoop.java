@@ -14,10 +14,13 @@ import io.fallback.core.window.WindowResult;
 import io.fallback.core.window.WindowStage;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -83,6 +86,10 @@ public final class FallbackLoop<O> implements Runnable {
   // loop-thread state
   private List<WindowResult> heldWindows;
   private List<O> heldOutputs;
+
+  /** Partitions revoked or assigned since the held windows were read (serial loop). */
+  private final Set<Integer> changedSinceRead = new HashSet<>();
+
   private int attempt;
   private boolean dirty;
   private long lastCommitMillis = Long.MIN_VALUE;
@@ -221,6 +228,8 @@ public final class FallbackLoop<O> implements Runnable {
             stage.assigned(partition, restored);
             if (pipeline != null) {
               pipeline.partitionChanged(partition);
+            } else {
+              changedSinceRead.add(partition);
             }
           }
 
@@ -229,6 +238,8 @@ public final class FallbackLoop<O> implements Runnable {
             stage.revoked(partition);
             if (pipeline != null) {
               pipeline.partitionChanged(partition);
+            } else {
+              changedSinceRead.add(partition);
             }
           }
 
@@ -275,6 +286,8 @@ public final class FallbackLoop<O> implements Runnable {
     if (!reader.read(clock.millis(), pollWait(clock.millis()))) {
       return;
     }
+    // partitions assigned or revoked during that poll do not concern what it returned
+    changedSinceRead.clear();
     dirty = true;
     List<WindowResult> fired = stage.drainFired();
     if (!fired.isEmpty()) {
@@ -299,6 +312,10 @@ public final class FallbackLoop<O> implements Runnable {
 
   /** Processes (once) and writes the held windows; true when written. */
   private boolean completeHeld() {
+    dropRevoked();
+    if (heldOutputs == null && heldWindows.isEmpty()) {
+      heldOutputs = List.of();
+    }
     if (heldOutputs == null) {
       long t0 = clock.millis();
       try {
@@ -327,6 +344,27 @@ public final class FallbackLoop<O> implements Runnable {
     attempt = 0;
     dirty = true;
     return true;
+  }
+
+  /**
+   * Drops the held windows of partitions revoked (or assigned again) since they were read: whoever
+   * reads such a partition next starts from its committed offset and writes them. The rest is
+   * processed again if it was processed already.
+   */
+  private void dropRevoked() {
+    if (changedSinceRead.isEmpty()) {
+      return;
+    }
+    List<WindowResult> kept = new ArrayList<>(heldWindows.size());
+    for (WindowResult w : heldWindows) {
+      if (!changedSinceRead.contains(w.partition())) {
+        kept.add(w);
+      }
+    }
+    if (kept.size() < heldWindows.size()) {
+      heldWindows = kept;
+      heldOutputs = null;
+    }
   }
 
   private boolean failed(Stage stage, RuntimeException e) {

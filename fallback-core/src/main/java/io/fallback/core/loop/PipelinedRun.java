@@ -14,6 +14,7 @@ import io.fallback.core.window.WindowStage;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +80,7 @@ final class PipelinedRun<O> {
 
   /** A batch between reading and writing; its mutable fields are guarded by the run's lock. */
   private final class Batch {
-    final List<WindowResult> windows;
+    List<WindowResult> windows;
     final Map<Integer, Checkpoint> checkpoints;
     final Map<Integer, Long> generations;
     State state;
@@ -216,6 +217,38 @@ final class PipelinedRun<O> {
     }
   }
 
+  /**
+   * Drops from a processed batch the windows of partitions revoked (or assigned again) since it was
+   * read: whoever reads such a partition next starts from its committed offset and writes them, so
+   * writing them here would write them twice. The rest of the batch is processed again (a rebalance
+   * is rare; outputs cannot be told apart by partition). Loop thread, lock held.
+   *
+   * @return true when windows were dropped (the batch is to be processed again, or is empty)
+   */
+  private boolean dropRevoked(Batch b) {
+    List<WindowResult> kept = null;
+    for (int i = 0; i < b.windows.size(); i++) {
+      WindowResult w = b.windows.get(i);
+      boolean changed =
+          w.partition() != WindowResult.UNKNOWN_PARTITION
+              && !Objects.equals(b.generations.get(w.partition()), generation.get(w.partition()));
+      if (changed && kept == null) {
+        kept = new ArrayList<>(b.windows.subList(0, i));
+      } else if (!changed && kept != null) {
+        kept.add(w);
+      }
+    }
+    if (kept == null) {
+      return false;
+    }
+    b.windows = kept;
+    b.outputs = null;
+    b.failures = 0;
+    b.state = kept.isEmpty() ? State.WRITTEN : State.READ;
+    dispatch(clock.millis());
+    return true;
+  }
+
   /** Whether the head batch is processed and due to be written. */
   private synchronized boolean writable(long now) {
     Batch head = batches.peekFirst();
@@ -238,6 +271,9 @@ final class PipelinedRun<O> {
             || b.state != State.PROCESSED
             || (b.failures > 0 && b.retryAtMillis > now && !stopping)) {
           return;
+        }
+        if (dropRevoked(b)) {
+          continue;
         }
       }
       if (b.failures > 0 && stopping) {

@@ -16,6 +16,23 @@ public final class WindowResult {
   private final long end;
   private final long count;
   private final float[] means;
+  private final int partition;
+
+  /** The partition of a result whose source partition is not known. */
+  public static final int UNKNOWN_PARTITION = -1;
+
+  /**
+   * Creates a result whose source partition is not known.
+   *
+   * @param key the key
+   * @param start window start, epoch milliseconds
+   * @param end window end (exclusive), epoch milliseconds
+   * @param count records in the window, positive
+   * @param means mean per field, in {@link WindowSpec#fieldNames()} order; not copied
+   */
+  public WindowResult(String key, long start, long end, long count, float[] means) {
+    this(key, start, end, count, means, UNKNOWN_PARTITION);
+  }
 
   /**
    * Creates a result.
@@ -25,8 +42,9 @@ public final class WindowResult {
    * @param end window end (exclusive), epoch milliseconds
    * @param count records in the window, positive
    * @param means mean per field, in {@link WindowSpec#fieldNames()} order; not copied
+   * @param partition the source partition its records were read from, or {@link #UNKNOWN_PARTITION}
    */
-  public WindowResult(String key, long start, long end, long count, float[] means) {
+  public WindowResult(String key, long start, long end, long count, float[] means, int partition) {
     this.key = Objects.requireNonNull(key, "key");
     if (end <= start) {
       throw new IllegalArgumentException("end must be > start (" + start + "), but was " + end);
@@ -38,6 +56,17 @@ public final class WindowResult {
     this.end = end;
     this.count = count;
     this.means = Objects.requireNonNull(means, "means");
+    this.partition = partition;
+  }
+
+  /**
+   * The source partition its records were read from: provenance, not part of the value ({@link
+   * #equals} ignores it).
+   *
+   * @return the partition, or {@link #UNKNOWN_PARTITION}
+   */
+  public int partition() {
+    return partition;
   }
 
   /**

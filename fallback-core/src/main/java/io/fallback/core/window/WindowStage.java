@@ -90,7 +90,7 @@ public final class WindowStage {
    * @param restored its last committed checkpoint, if any
    */
   public void assigned(int partition, Optional<Checkpoint> restored) {
-    partitions.put(partition, new PartitionState(restored.orElse(null)));
+    partitions.put(partition, new PartitionState(restored.orElse(null), partition));
   }
 
   /**
@@ -241,7 +241,7 @@ public final class WindowStage {
         if (skip.contains(new WindowId(w.key, w.start))) {
           skippedWindows++;
         } else {
-          fired.add(w.result());
+          fired.add(w.result(p.partition));
         }
         p.openWindows--;
       }
@@ -254,6 +254,7 @@ public final class WindowStage {
   }
 
   private static final class PartitionState {
+    final int partition;
     final Checkpoint restored;
     final long restoredReadThrough;
     final TreeMap<Long, Map<String, Window>> openByEnd = new TreeMap<>();
@@ -263,7 +264,8 @@ public final class WindowStage {
     boolean anyRead;
     int openWindows;
 
-    PartitionState(Checkpoint restored) {
+    PartitionState(Checkpoint restored, int partition) {
+      this.partition = partition;
       this.restored = restored;
       this.emittedThrough = restored == null ? Checkpoint.NONE : restored.emittedThrough();
       this.restoredReadThrough = restored == null ? 0 : restored.readThrough();
@@ -295,12 +297,12 @@ public final class WindowStage {
       minOffset = Math.min(minOffset, offset);
     }
 
-    WindowResult result() {
+    WindowResult result(int partition) {
       float[] means = new float[sums.length];
       for (int i = 0; i < sums.length; i++) {
         means[i] = (float) (sums[i] / count);
       }
-      return new WindowResult(key, start, end, count, means);
+      return new WindowResult(key, start, end, count, means, partition);
     }
   }
 }

@@ -316,6 +316,57 @@ class FallbackLoopTest {
         .allSatisfy(w -> assertThat(w).isLessThanOrEqualTo(Duration.ofSeconds(5)));
   }
 
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void partitionRevokedBeforeItsWindowsAreWritten_theyAreNotWritten_theOthersAre(int depth) {
+    this.depth = depth;
+    InMemoryBatchSource.Log<Reading> two = new InMemoryBatchSource.Log<>(2);
+    for (int s = 0; s < 12; s++) {
+      two.append(0, new Reading("p0", T + s * 1000L, new float[] {s}));
+      two.append(1, new Reading("p1", T + s * 1000L, new float[] {s}));
+    }
+    sink.failures = 1; // the first write fails: the processed batch waits, and meanwhile...
+    io.fallback.core.PartitionListener[] partitions = new io.fallback.core.PartitionListener[1];
+    boolean[] revoked = {false};
+    ForwardingBatchSource<Reading> source =
+        new ForwardingBatchSource<>(new InMemoryBatchSource<>(two, 100, clock::advance)) {
+          @Override
+          public void open(io.fallback.core.PartitionListener listener) {
+            partitions[0] = listener;
+            super.open(listener);
+          }
+
+          @Override
+          public void hold(Duration duration) {
+            if (!revoked[0] && sink.calls.get() > 0) {
+              revoked[0] = true; // ...partition 0 goes to another instance, as in a rebalance
+              partitions[0].revoked(0);
+            }
+            super.hold(duration);
+          }
+        };
+    List<Integer> processed = new ArrayList<>();
+    FallbackLoop<WindowResult> loop =
+        newLoop(
+            source,
+            new WindowStage(SPEC),
+            windows -> {
+              processed.add(windows.size());
+              return windows;
+            },
+            sink,
+            FallbackListener.NONE,
+            clock,
+            new LoopSettings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(4)));
+
+    runUntil(loop, () -> sink.written.size() == 2);
+
+    assertThat(revoked[0]).isTrue();
+    assertThat(sink.written).containsOnlyKeys("p1@" + T, "p1@" + (T + 5000));
+    assertThat(processed).as("processed again without partition 0").containsExactly(4, 2);
+    assertThat(two.committed()).doesNotContainKey(0).containsKey(1);
+  }
+
   /**
    * Runs {@code loop} on the calling thread until {@code done} holds. The in-memory source waits by
    * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code

@@ -2,6 +2,7 @@ package io.fallback.core.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fallback.core.Checkpoint;
 import io.fallback.core.PrimaryProgress.WindowId;
@@ -69,6 +70,21 @@ class WindowStageTest {
     assertThat(w.start()).isZero();
     assertThat(w.end()).isEqualTo(5000);
     assertThat(w.pointTime()).isEqualTo(4999);
+  }
+
+  @Test
+  void firedWindows_carryTheirSourcePartition() {
+    stage.assigned(0, Optional.empty());
+    stage.assigned(3, Optional.empty());
+    stage.add(0, 0, r("a", 1000, 1, 1));
+    stage.add(3, 0, r("b", 1000, 1, 1));
+
+    stage.add(0, 1, r("a", 10_000, 1, 1));
+    stage.add(3, 1, r("b", 10_000, 1, 1));
+
+    assertThat(stage.drainFired())
+        .extracting(WindowResult::key, WindowResult::partition)
+        .containsExactlyInAnyOrder(tuple("a", 0), tuple("b", 3));
   }
 
   @Test
