@@ -131,12 +131,13 @@ final class Assignments implements ConsumerRebalanceListener {
     boolean isClosed = closed.getAsBoolean();
     for (TopicPartition tp : partitions) {
       pending.remove(tp);
-      // consumer.close() revokes too: the loop has finished by then and is not told
-      boolean wasActive = active.remove(tp.partition());
-      owned = Set.copyOf(active);
-      if (wasActive && !isClosed) {
+      // consumer.close() revokes too: the loop has finished by then and is not told. The loop is
+      // told while the partition is still active, so that it can commit what it wrote of it.
+      if (active.contains(tp.partition()) && !isClosed) {
         listener.revoked(tp.partition());
       }
+      active.remove(tp.partition());
+      owned = Set.copyOf(active);
     }
     LOG.info("partitions {}: {}", isClosed ? "released on close" : how, numbers(partitions));
   }

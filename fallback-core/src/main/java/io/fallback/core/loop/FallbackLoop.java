@@ -235,6 +235,12 @@ public final class FallbackLoop<O> implements Runnable {
 
           @Override
           public void revoked(int partition) {
+            // what was written of it is committed first: its next reader starts after it
+            if (pipeline != null) {
+              pipeline.commitRevoked(partition);
+            } else {
+              commitRevoked(partition);
+            }
             stage.revoked(partition);
             if (pipeline != null) {
               pipeline.partitionChanged(partition);
@@ -373,6 +379,29 @@ public final class FallbackLoop<O> implements Runnable {
     Duration wait = settings.backoff(n);
     notifySafely(() -> listener.batchFailed(stage, e, n, wait));
     return false;
+  }
+
+  /**
+   * Commits a partition about to be revoked, when nothing is held: the stage's checkpoint of it
+   * covers only written windows then. Called in the source's rebalance callback, on the loop
+   * thread.
+   */
+  private void commitRevoked(int partition) {
+    if (!dirty || heldWindows != null) {
+      return;
+    }
+    Checkpoint checkpoint = stage.checkpoints().get(partition);
+    if (checkpoint == null) {
+      return;
+    }
+    Map<Integer, Checkpoint> one = Map.of(partition, checkpoint);
+    try {
+      source.commit(one);
+    } catch (RuntimeException e) {
+      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
+      return;
+    }
+    notifySafely(() -> listener.committed(one));
   }
 
   /** Commits when something changed, nothing is held, and the interval has passed (or forced). */

@@ -148,6 +148,28 @@ final class PipelinedRun<O> {
     this.reader = new BatchReader(source, stage, listener, clock, settings);
   }
 
+  /**
+   * Commits what was written of a partition about to be revoked (the newest written snapshot's
+   * checkpoint of it, if taken under the current assignment), so that its next reader starts after
+   * it instead of writing those windows again. Called in the source's rebalance callback, on the
+   * loop thread.
+   */
+  void commitRevoked(int partition) {
+    if (written == null
+        || !written.containsKey(partition)
+        || !Objects.equals(writtenGenerations.get(partition), generation.get(partition))) {
+      return;
+    }
+    Map<Integer, Checkpoint> one = Map.of(partition, written.get(partition));
+    try {
+      source.commit(one);
+    } catch (RuntimeException e) {
+      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
+      return;
+    }
+    notifySafely(() -> listener.committed(one));
+  }
+
   /** A partition was assigned or revoked: snapshots taken before no longer commit it. */
   void partitionChanged(int partition) {
     generation.put(partition, ++generations);

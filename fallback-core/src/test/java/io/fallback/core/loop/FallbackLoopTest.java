@@ -367,6 +367,75 @@ class FallbackLoopTest {
     assertThat(two.committed()).doesNotContainKey(0).containsKey(1);
   }
 
+  @ParameterizedTest(name = "pipeline depth {0}")
+  @ValueSource(ints = {0, 1, 3})
+  void partitionRevoked_whatWasWrittenOfItIsCommittedAtOnce_notAtTheNextInterval(int depth) {
+    this.depth = depth;
+    InMemoryBatchSource.Log<Reading> two = new InMemoryBatchSource.Log<>(2);
+    for (int s = 0; s < 6; s++) {
+      two.append(0, new Reading("p0", T + s * 1000L, new float[] {s}));
+      two.append(1, new Reading("p1", T + s * 1000L, new float[] {s}));
+    }
+    io.fallback.core.PartitionListener[] partitions = new io.fallback.core.PartitionListener[1];
+    boolean[] revoked = {false};
+    Sink<WindowResult> appending =
+        outputs -> {
+          sink.write(outputs);
+          if (sink.calls.get() == 1) { // more input for partition 0 only, after the first write
+            for (int s = 6; s < 12; s++) {
+              two.append(0, new Reading("p0", T + s * 1000L, new float[] {s}));
+            }
+          }
+        };
+    ForwardingBatchSource<Reading> source =
+        new ForwardingBatchSource<>(new InMemoryBatchSource<>(two, 100, clock::advance)) {
+          @Override
+          public void open(io.fallback.core.PartitionListener listener) {
+            partitions[0] = listener;
+            super.open(listener);
+          }
+
+          @Override
+          public void hold(Duration duration) {
+            if (!revoked[0] && sink.calls.get() >= 2) {
+              revoked[0] = true;
+              partitions[0].revoked(0);
+            }
+            super.hold(duration);
+          }
+
+          @Override
+          public List<SourceRecord<Reading>> poll(Duration maxWait) {
+            if (!revoked[0] && sink.calls.get() >= 2) {
+              revoked[0] = true;
+              partitions[0].revoked(0);
+            }
+            return super.poll(maxWait);
+          }
+        };
+    FallbackLoop<WindowResult> loop =
+        newLoop(
+            source,
+            new WindowStage(SPEC),
+            windows -> windows,
+            appending,
+            FallbackListener.NONE,
+            clock,
+            // an hour between commits: only the first and the revocation's commit happen
+            new LoopSettings(Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(4)));
+
+    runUntil(loop, () -> revoked[0]);
+
+    assertThat(sink.written).containsKeys("p0@" + T, "p0@" + (T + 5000), "p1@" + T);
+    assertThat(two.committed().get(0).emittedThrough())
+        .as("partition 0 committed through its second window at the revocation")
+        .isEqualTo(T + 10_000);
+    assertThat(two.commitHistory())
+        .as("partition 0 alone, at the revocation, an hour before the next commit was due")
+        .anyMatch(
+            c -> c.size() == 1 && c.containsKey(0) && c.get(0).emittedThrough() == T + 10_000);
+  }
+
   /**
    * Runs {@code loop} on the calling thread until {@code done} holds. The in-memory source waits by
    * advancing the virtual clock (empty poll, held batch), and a task on that clock checks {@code
