@@ -326,25 +326,8 @@ class FallbackLoopTest {
       two.append(1, new Reading("p1", T + s * 1000L, new float[] {s}));
     }
     sink.failures = 1; // the first write fails: the processed batch waits, and meanwhile...
-    io.fallback.core.PartitionListener[] partitions = new io.fallback.core.PartitionListener[1];
-    boolean[] revoked = {false};
-    ForwardingBatchSource<Reading> source =
-        new ForwardingBatchSource<>(new InMemoryBatchSource<>(two, 100, clock::advance)) {
-          @Override
-          public void open(io.fallback.core.PartitionListener listener) {
-            partitions[0] = listener;
-            super.open(listener);
-          }
-
-          @Override
-          public void hold(Duration duration) {
-            if (!revoked[0] && sink.calls.get() > 0) {
-              revoked[0] = true; // ...partition 0 goes to another instance, as in a rebalance
-              partitions[0].revoked(0);
-            }
-            super.hold(duration);
-          }
-        };
+    // ...partition 0 goes to another instance, as in a rebalance
+    RevokingZero source = new RevokingZero(two, () -> sink.calls.get() > 0);
     List<Integer> processed = new ArrayList<>();
     FallbackLoop<WindowResult> loop =
         newLoop(
@@ -361,7 +344,7 @@ class FallbackLoopTest {
 
     runUntil(loop, () -> sink.written.size() == 2);
 
-    assertThat(revoked[0]).isTrue();
+    assertThat(source.revoked).isTrue();
     assertThat(sink.written).containsOnlyKeys("p1@" + T, "p1@" + (T + 5000));
     assertThat(processed).as("processed again without partition 0").containsExactly(4, 2);
     assertThat(two.committed()).doesNotContainKey(0).containsKey(1);
@@ -376,8 +359,6 @@ class FallbackLoopTest {
       two.append(0, new Reading("p0", T + s * 1000L, new float[] {s}));
       two.append(1, new Reading("p1", T + s * 1000L, new float[] {s}));
     }
-    io.fallback.core.PartitionListener[] partitions = new io.fallback.core.PartitionListener[1];
-    boolean[] revoked = {false};
     Sink<WindowResult> appending =
         outputs -> {
           sink.write(outputs);
@@ -387,32 +368,7 @@ class FallbackLoopTest {
             }
           }
         };
-    ForwardingBatchSource<Reading> source =
-        new ForwardingBatchSource<>(new InMemoryBatchSource<>(two, 100, clock::advance)) {
-          @Override
-          public void open(io.fallback.core.PartitionListener listener) {
-            partitions[0] = listener;
-            super.open(listener);
-          }
-
-          @Override
-          public void hold(Duration duration) {
-            if (!revoked[0] && sink.calls.get() >= 2) {
-              revoked[0] = true;
-              partitions[0].revoked(0);
-            }
-            super.hold(duration);
-          }
-
-          @Override
-          public List<SourceRecord<Reading>> poll(Duration maxWait) {
-            if (!revoked[0] && sink.calls.get() >= 2) {
-              revoked[0] = true;
-              partitions[0].revoked(0);
-            }
-            return super.poll(maxWait);
-          }
-        };
+    RevokingZero source = new RevokingZero(two, () -> sink.calls.get() >= 2);
     FallbackLoop<WindowResult> loop =
         newLoop(
             source,
@@ -424,7 +380,7 @@ class FallbackLoopTest {
             // an hour between commits: only the first and the revocation's commit happen
             new LoopSettings(Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(4)));
 
-    runUntil(loop, () -> revoked[0]);
+    runUntil(loop, () -> source.revoked);
 
     assertThat(sink.written).containsKeys("p0@" + T, "p0@" + (T + 5000), "p1@" + T);
     assertThat(two.committed().get(0).emittedThrough())
@@ -434,6 +390,46 @@ class FallbackLoopTest {
         .as("partition 0 alone, at the revocation, an hour before the next commit was due")
         .anyMatch(
             c -> c.size() == 1 && c.containsKey(0) && c.get(0).emittedThrough() == T + 10_000);
+  }
+
+  /**
+   * An in-memory source that revokes partition 0 once, as a rebalance would, at the first poll or
+   * hold (both on the loop thread, as Kafka's rebalance callbacks) after {@code when} holds.
+   */
+  private final class RevokingZero extends ForwardingBatchSource<Reading> {
+    private final java.util.function.BooleanSupplier when;
+    private io.fallback.core.PartitionListener partitions;
+    boolean revoked;
+
+    RevokingZero(InMemoryBatchSource.Log<Reading> log, java.util.function.BooleanSupplier when) {
+      super(new InMemoryBatchSource<>(log, 100, clock::advance));
+      this.when = when;
+    }
+
+    @Override
+    public void open(io.fallback.core.PartitionListener listener) {
+      partitions = listener;
+      super.open(listener);
+    }
+
+    @Override
+    public List<SourceRecord<Reading>> poll(Duration maxWait) {
+      maybeRevoke();
+      return super.poll(maxWait);
+    }
+
+    @Override
+    public void hold(Duration duration) {
+      maybeRevoke();
+      super.hold(duration);
+    }
+
+    private void maybeRevoke() {
+      if (!revoked && when.getAsBoolean()) {
+        revoked = true;
+        partitions.revoked(0);
+      }
+    }
   }
 
   /**
