@@ -100,6 +100,37 @@ final class BenchmarkRun {
   }
 
   /**
+   * Writes a backlog of sensor records (seed 42, past event times) and returns what was sent.
+   *
+   * @param bootstrapServers the broker
+   * @param topic the topic
+   * @param nurses how many nurses send
+   * @param hz records per second per nurse
+   * @param origin the event time of the first records, epoch milliseconds
+   * @param until the event time to stop before, epoch milliseconds
+   * @return the reference of what was sent: its records and due windows
+   * @throws IllegalStateException if any record was not acknowledged
+   */
+  static Reference produceBacklog(
+      String bootstrapServers, String topic, int nurses, int hz, long origin, long until) {
+    try (SensorProducer producer =
+        SensorProducer.builder(bootstrapServers)
+            .topic(topic)
+            .nurses(nurses)
+            .hz(hz)
+            .seed(42)
+            .origin(origin)
+            .build()) {
+      producer.produceUntil(until);
+      if (producer.failures() > 0) {
+        throw new IllegalStateException(
+            "producer failures: " + producer.failures(), producer.firstFailure());
+      }
+      return Reference.ofDefaults(producer.sent());
+    }
+  }
+
+  /**
    * A count from the command line, underscores allowed ({@code 1_000_000}).
    *
    * @param text the value

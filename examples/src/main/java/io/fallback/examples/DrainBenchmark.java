@@ -181,21 +181,9 @@ public final class DrainBenchmark {
     long origin = now - spanMillis - 60_000;
     Reference reference;
     long produceStart = System.nanoTime();
-    try (SensorProducer producer =
-        SensorProducer.builder(kafka.bootstrapServers())
-            .topic(TOPIC)
-            .nurses(NURSES)
-            .hz(HZ)
-            .seed(42)
-            .origin(origin)
-            .build()) {
-      producer.produceUntil(origin + spanMillis);
-      if (producer.failures() > 0) {
-        throw new IllegalStateException(
-            "producer failures: " + producer.failures(), producer.firstFailure());
-      }
-      reference = Reference.ofDefaults(producer.sent());
-    }
+    reference =
+        BenchmarkRun.produceBacklog(
+            kafka.bootstrapServers(), TOPIC, NURSES, HZ, origin, origin + spanMillis);
     long total = reference.records();
     int due = reference.due().size();
     LOG.info(

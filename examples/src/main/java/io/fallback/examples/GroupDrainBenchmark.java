@@ -201,21 +201,9 @@ public final class GroupDrainBenchmark {
     long spanMillis = ticks * 1000 / HZ;
     long origin = System.currentTimeMillis() - spanMillis - 60_000;
     long produceStart = System.nanoTime();
-    try (SensorProducer producer =
-        SensorProducer.builder(kafka.bootstrapServers())
-            .topic(TOPIC)
-            .nurses(NURSES)
-            .hz(HZ)
-            .seed(42)
-            .origin(origin)
-            .build()) {
-      producer.produceUntil(origin + spanMillis);
-      if (producer.failures() > 0) {
-        throw new IllegalStateException(
-            "producer failures: " + producer.failures(), producer.firstFailure());
-      }
-      reference = Reference.ofDefaults(producer.sent());
-    }
+    reference =
+        BenchmarkRun.produceBacklog(
+            kafka.bootstrapServers(), TOPIC, NURSES, HZ, origin, origin + spanMillis);
     LOG.info(
         String.format(
             Locale.ROOT,
