@@ -394,14 +394,7 @@ public final class FallbackLoop<O> implements Runnable {
     if (checkpoint == null) {
       return;
     }
-    Map<Integer, Checkpoint> one = Map.of(partition, checkpoint);
-    try {
-      source.commit(one);
-    } catch (RuntimeException e) {
-      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
-      return;
-    }
-    notifySafely(() -> listener.committed(one));
+    Commits.commit(source, Map.of(partition, checkpoint), listener, settings);
   }
 
   /** Commits when something changed, nothing is held, and the interval has passed (or forced). */
@@ -420,15 +413,9 @@ public final class FallbackLoop<O> implements Runnable {
       dirty = false; // no partition to commit for; new records make it dirty again
       return;
     }
-    try {
-      source.commit(checkpoints);
-    } catch (RuntimeException e) {
-      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
-      lastCommitMillis = now;
-      return;
-    }
-    dirty = false;
     lastCommitMillis = now;
-    notifySafely(() -> listener.committed(checkpoints));
+    if (Commits.commit(source, checkpoints, listener, settings)) {
+      dirty = false;
+    }
   }
 }

@@ -160,14 +160,7 @@ final class PipelinedRun<O> {
         || !Objects.equals(writtenGenerations.get(partition), generation.get(partition))) {
       return;
     }
-    Map<Integer, Checkpoint> one = Map.of(partition, written.get(partition));
-    try {
-      source.commit(one);
-    } catch (RuntimeException e) {
-      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
-      return;
-    }
-    notifySafely(() -> listener.committed(one));
+    Commits.commit(source, Map.of(partition, written.get(partition)), listener, settings);
   }
 
   /** A partition was assigned or revoked: snapshots taken before no longer commit it. */
@@ -513,16 +506,10 @@ final class PipelinedRun<O> {
       dirty = false;
       return;
     }
-    try {
-      source.commit(checkpoints);
-    } catch (RuntimeException e) {
-      notifySafely(() -> listener.batchFailed(Stage.COMMIT, e, 1, settings.commitInterval()));
-      lastCommitMillis = now;
-      return;
-    }
-    dirty = false;
     lastCommitMillis = now;
-    notifySafely(() -> listener.committed(checkpoints));
+    if (Commits.commit(source, checkpoints, listener, settings)) {
+      dirty = false;
+    }
   }
 
   @SuppressWarnings("unchecked")
