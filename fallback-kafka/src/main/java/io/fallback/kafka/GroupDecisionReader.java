@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -128,6 +129,30 @@ public final class GroupDecisionReader implements AutoCloseable {
     return position >= endOffset;
   }
 
+  /**
+   * Waits until everything committed up to {@code endOffset} has been read.
+   *
+   * @param endOffset the topic's committed end (last stable offset)
+   * @param timeout the longest wait
+   * @return true once read, false at the timeout or when interrupted (the flag is set again)
+   */
+  public synchronized boolean awaitReadThrough(long endOffset, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (position < endOffset && !closed) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return position >= endOffset;
+  }
+
   private void run() {
     try {
       while (!closed) {
@@ -137,6 +162,7 @@ public final class GroupDecisionReader implements AutoCloseable {
         }
         synchronized (this) {
           position = consumer.position(partition);
+          notifyAll();
         }
       }
     } catch (WakeupException e) {

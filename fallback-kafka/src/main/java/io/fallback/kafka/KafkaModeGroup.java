@@ -314,19 +314,37 @@ public final class KafkaModeGroup implements ModeAuthority, AutoCloseable {
   }
 
   /**
+   * The epoch of the newest decision this instance's supervisor acts on.
+   *
+   * @return the epoch, 0 before the first
+   */
+  public long adoptedEpoch() {
+    FallbackSupervisor s = supervisor;
+    return s == null ? 0 : s.adoptedEpoch();
+  }
+
+  /**
+   * How often this instance was fenced as decider.
+   *
+   * @return the count
+   */
+  public int fenced() {
+    return fenced;
+  }
+
+  /**
    * What this instance knows of the group. The members are read from the election group at most
    * every few seconds.
    *
    * @return a snapshot
    */
   public Snapshot snapshot() {
-    FallbackSupervisor s = supervisor;
     GroupDecisionReader r = reader;
     return new Snapshot(
         settings.instance(),
         deciding(),
         r == null ? Optional.empty() : r.newest(),
-        s == null ? 0 : s.adoptedEpoch(),
+        adoptedEpoch(),
         members(),
         fenced);
   }
@@ -482,19 +500,7 @@ public final class KafkaModeGroup implements ModeAuthority, AutoCloseable {
           "Group {}: cannot read the decision log's end: {}", settings.groupId(), e.toString());
       return false;
     }
-    long deadline = System.nanoTime() + settings.timeout().toNanos();
-    while (!reader.readThrough(end)) {
-      if (System.nanoTime() > deadline || closed) {
-        return false;
-      }
-      try {
-        Thread.sleep(20); // the reader's thread advances its position
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
+    return reader.awaitReadThrough(end, settings.timeout());
   }
 
   /**

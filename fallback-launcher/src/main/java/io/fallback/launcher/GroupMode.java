@@ -116,12 +116,13 @@ final class GroupMode implements AutoCloseable {
         .register(registry);
   }
 
+  // the meters read counters only: a snapshot would also list the instances (an admin call)
   private double epoch() {
-    return group.snapshot().adoptedEpoch();
+    return group.adoptedEpoch();
   }
 
   private double fenced() {
-    return group.snapshot().fenced();
+    return group.fenced();
   }
 
   /** The {@code group} section of {@code /status}. */

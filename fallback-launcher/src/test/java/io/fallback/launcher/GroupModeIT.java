@@ -389,13 +389,8 @@ class GroupModeIT {
   private LauncherProcess start(String name, String yaml, int port) throws IOException {
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, yaml);
-    return LauncherProcess.builder(jar, file)
-        .name(name)
-        .token(TOKEN)
-        .port(port)
-        .logFile(Path.of("target", "group-it-" + name + ".log"))
-        .stopGrace(Duration.ofSeconds(60))
-        .start();
+    return LauncherProcesses.launch(
+        jar, file, Path.of("target", "group-it-" + name + ".log"), name, port);
   }
 
   private static int freePort() throws IOException {

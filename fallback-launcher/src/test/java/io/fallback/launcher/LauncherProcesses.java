@@ -82,11 +82,22 @@ final class LauncherProcesses {
    * configures it otherwise.
    */
   static LauncherProcess launch(Path jar, Path config, Path logFile) {
+    return builder(jar, config, logFile).start();
+  }
+
+  /**
+   * The same launch on a fixed status port, named in the kit's log: a process started again on the
+   * port it had keeps its static membership and its group instance id.
+   */
+  static LauncherProcess launch(Path jar, Path config, Path logFile, String name, int port) {
+    return builder(jar, config, logFile).name(name).port(port).start();
+  }
+
+  private static LauncherProcess.Builder builder(Path jar, Path config, Path logFile) {
     return LauncherProcess.builder(jar, config)
         .token(TOKEN)
         .logFile(logFile)
-        .stopGrace(Duration.ofSeconds(60))
-        .start();
+        .stopGrace(Duration.ofSeconds(60));
   }
 
   static String mode(LauncherProcess launcher) {
